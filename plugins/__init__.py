@@ -1,0 +1,1 @@
+"""The built-in simulation plugins, registered through the `twin.simulations` entry points."""

@@ -1,0 +1,171 @@
+"""The simulation contract, run through the runner with small test simulations."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from affine import Affine
+
+from plugins.selftest.simulation import TerrainNoiseSelfTest
+from twin.core import RasterLayer, Scene, StreetsLayer
+from twin.core.data import RasterData, ResultRaster, StreetData
+from twin.sim import (
+    Feedback,
+    InputSpec,
+    ParameterSpec,
+    RunStatus,
+    Simulation,
+    SimulationInputError,
+    SimulationInputs,
+    SimulationOutput,
+    run_simulation,
+)
+
+
+def terrain_inputs(scene: Scene | None = None) -> SimulationInputs:
+    data = RasterData(np.linspace(100, 120, 60, dtype=np.float32).reshape(6, 10),
+                      Affine(1, 0, 411000, 0, -1, 5654000), "EPSG:25833")
+    layer = RasterLayer(data, "dtm")
+    if scene is not None:
+        scene.add_layer(layer)
+    return SimulationInputs(layers={"terrain": layer}, quarters=[], crs="EPSG:25833")
+
+
+class Steps(Simulation):
+    """Ten steps of random numbers; optionally fails or cancels at a chosen step."""
+
+    name = "steps"
+    title = "Steps"
+    description = "test simulation"
+    inputs = (InputSpec("terrain", "raster", "any grid"),)
+    parameters = (
+        ParameterSpec("steps", int, 10, "how many steps", minimum=1, maximum=100),
+        ParameterSpec("scale", float, 1.0, "noise scale", units="m", minimum=0.0),
+        ParameterSpec("mode", str, "calm", "what to do", choices=("calm", "fail", "cancel")),
+    )
+
+    def run(self, inputs, params, *, rng, feedback):
+        grid = inputs.layers["terrain"].data
+        values = grid.values.astype(np.float64)
+        for step in range(params["steps"]):
+            values = values + rng.normal(0, params["scale"], values.shape)
+            if step == 3 and params["mode"] == "fail":
+                raise ZeroDivisionError("step 3 divides by zero")
+            if step == 3 and params["mode"] == "cancel":
+                feedback.cancel()  # as if the user pressed Cancel now
+            feedback.progress((step + 1) / params["steps"], f"step {step + 1}")
+        result = ResultRaster("noisy", values, grid.transform, grid.crs, "m")
+        return SimulationOutput({"mean": float(values.mean())}, {}, [result])
+
+
+def test_missing_input_is_refused_before_running():
+    with pytest.raises(SimulationInputError, match="needs the input 'terrain'"):
+        run_simulation(Steps(), SimulationInputs({}, [], "EPSG:25833"), {})
+
+
+def test_misnamed_and_mistyped_inputs_are_refused():
+    inputs = terrain_inputs()
+    misnamed = SimulationInputs({"terain": inputs.layers["terrain"]}, [], "EPSG:25833")
+    with pytest.raises(SimulationInputError, match="no input 'terain' \\(did you mean 'terrain'"):
+        run_simulation(Steps(), misnamed, {})
+    streets = StreetsLayer(StreetData(np.array([]), np.array([]), {}, "EPSG:25833"), "roads")
+    with pytest.raises(SimulationInputError, match="must be a raster layer, but 'roads' is a streets"):
+        run_simulation(Steps(), SimulationInputs({"terrain": streets}, [], "EPSG:25833"), {})
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"steps": "ten"}, "'steps' must be a whole number"),
+    ({"steps": 2.5}, "'steps' must be a whole number"),
+    ({"steps": True}, "'steps' must be a whole number"),
+    ({"steps": 0}, "'steps' must be at least 1"),
+    ({"steps": 101}, "'steps' must be at most 100"),
+    ({"scale": -0.1}, "'scale' must be at least 0.0 m"),
+    ({"scale": float("nan")}, "finite"),
+    ({"mode": "wild"}, "must be one of calm, fail, cancel"),
+    ({"stpes": 3}, "no parameter 'stpes' \\(did you mean 'steps'\\?\\)"),
+])
+def test_wrong_parameter_type_or_range_is_refused(params, message):
+    with pytest.raises(SimulationInputError, match=message):
+        run_simulation(Steps(), terrain_inputs(), params)
+
+
+def test_parameters_are_coerced_and_defaulted():
+    report = run_simulation(Steps(), terrain_inputs(), {"steps": 2.0, "scale": 1})
+    assert report.parameters == {"steps": 2, "scale": 1.0, "mode": "calm"}
+    assert isinstance(report.parameters["steps"], int)
+
+
+def test_plugin_exception_becomes_a_failed_report_and_stores_nothing():
+    scene = Scene()
+    report = run_simulation(Steps(), terrain_inputs(scene), {"mode": "fail"}, scene=scene)
+    assert report.status is RunStatus.FAILED
+    assert "ZeroDivisionError: step 3 divides by zero" in report.error
+    assert "Traceback" in report.traceback
+    assert report.output is None and scene.runs == [] and len(scene.layers) == 1
+
+
+def test_cancel_mid_run_stores_nothing():
+    scene = Scene()
+    seen = []
+    feedback = Feedback(lambda fraction, message: seen.append(fraction))
+    report = run_simulation(Steps(), terrain_inputs(scene), {"mode": "cancel"}, scene=scene,
+                            feedback=feedback)
+    assert report.status is RunStatus.CANCELED
+    assert report.output is None and report.result_layers == []
+    assert scene.runs == [] and [layer.name for layer in scene.layers] == ["dtm"]
+    assert 0 < max(seen) < 1
+
+
+def test_cancel_from_another_thread_stops_a_running_simulation():
+    scene = Scene()
+    halfway = threading.Event()
+    feedback = Feedback(lambda fraction, message: halfway.set() if fraction >= 0.2 else None)
+    reports = []
+    worker = threading.Thread(target=lambda: reports.append(run_simulation(
+        TerrainNoiseSelfTest(), terrain_inputs(scene), {"passes": 50, "pause": 0.02},
+        feedback=feedback, scene=scene)))
+    worker.start()
+    assert halfway.wait(10)
+    feedback.cancel()
+    worker.join(10)
+    assert reports[0].status is RunStatus.CANCELED
+    assert scene.runs == [] and len(scene.layers) == 1
+
+
+def test_same_seed_same_result_other_seed_other_result():
+    def noisy(seed):
+        return run_simulation(Steps(), terrain_inputs(), {}, seed=seed).output.results[0].values
+    assert np.array_equal(noisy(11), noisy(11))
+    assert not np.array_equal(noisy(11), noisy(12))
+
+
+def test_a_run_without_seed_records_the_seed_it_used():
+    first = run_simulation(Steps(), terrain_inputs(), {})
+    again = run_simulation(Steps(), terrain_inputs(), {}, seed=first.seed)
+    assert np.array_equal(first.output.results[0].values, again.output.results[0].values)
+
+
+def test_a_run_that_ends_well_is_stored_with_its_result_layers():
+    scene = Scene()
+    report = run_simulation(Steps(), terrain_inputs(scene), {}, seed=1, scene=scene,
+                            scenario="test")
+    assert report.ok
+    assert [run.run_id for run in scene.runs] == [report.run_id]
+    assert scene.runs[0].layer_names == ["Steps: noisy"]
+    assert scene.layer("Steps: noisy").run_id == report.run_id
+
+
+def test_parameter_declaration_with_a_bad_default_fails_at_definition():
+    with pytest.raises(Exception, match="at most"):
+        ParameterSpec("n", int, 5, "n", maximum=3)
+
+
+@pytest.mark.parametrize("simulation", [Steps, TerrainNoiseSelfTest])
+def test_every_simulation_describes_its_contract(simulation):
+    described = simulation.describe()
+    assert described["name"] and described["title"] and described["description"]
+    for spec in described["parameters"]:
+        assert spec["help"] and spec["type"] in ("int", "float", "bool", "str")
+    assert simulation.defaults() == {spec.name: spec.default for spec in simulation.parameters}

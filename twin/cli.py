@@ -1,0 +1,210 @@
+"""The command line behind main.py: `info`, `plugins` and `run`; the desktop app when none is given.
+
+Exit status: 0 done, 1 the simulation failed, 2 bad input (file, scenario, parameter),
+130 cancelled with Ctrl-C. Errors are one sentence on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from twin import __version__
+from twin.core.errors import TwinError
+from twin.core.feedback import Feedback
+from twin.core.scenario import Scenario
+from twin.io import file_info
+from twin.sim.registry import SimulationRegistry
+from twin.sim.runner import RunReport, RunStatus
+from twin.sim.scenario_run import run_scenario, write_run
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELED = 0, 1, 2, 130
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command is None:
+            return _gui(args)
+        return args.handler(args)
+    except TwinError as error:
+        _say(f"error: {error}")
+        return EXIT_BAD_INPUT
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python main.py",
+        description="Dresden urban twin. Without a command, opens the desktop app on the "
+                    "embedded demo city.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--screenshot", type=Path, metavar="OUT.png",
+                        help="render the app window once off-screen, save it and exit")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    info = commands.add_parser("info", help="summarise a data file (kind, CRS, bounds, counts)")
+    info.add_argument("path", type=Path)
+    info.add_argument("--crs", help="the CRS to assume where the file names none, e.g. EPSG:25833")
+    info.add_argument("--json", action="store_true", help="print one JSON object")
+    info.set_defaults(handler=_info)
+
+    plugins = commands.add_parser("plugins", help="list the installed simulations")
+    plugins.add_argument("--all", action="store_true", help="include hidden self-tests")
+    plugins.add_argument("--json", action="store_true", help="print the contracts as JSON")
+    plugins.set_defaults(handler=_plugins)
+
+    run = commands.add_parser("run", help="run a scenario headless and write its results")
+    run.add_argument("scenario", type=Path, metavar="SCENARIO.toml")
+    run.add_argument("--out", type=Path, metavar="DIR",
+                     help="output folder (default: runs/<scenario>-<date-time>)")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.set_defaults(handler=_run)
+    return parser
+
+
+def _info(args: argparse.Namespace) -> int:
+    info = file_info(args.path, crs=args.crs)
+    if args.json:
+        print(json.dumps(info, indent=2))
+    else:
+        for key, value in info.items():
+            print(f"{key:>18}: {value}")
+    return EXIT_OK
+
+
+def _plugins(args: argparse.Namespace) -> int:
+    registry = SimulationRegistry.discover()
+    simulations = registry.listed(include_hidden=args.all)
+    if args.json:
+        print(json.dumps([simulation.describe() for simulation in simulations], indent=2))
+    else:
+        for simulation in simulations:
+            print(_describe_plugin(simulation.describe()))
+        if not simulations:
+            print("No simulations are installed.")
+    for name, problem in registry.errors.items():
+        _say(f"warning: the plugin '{name}' failed to load: {problem}")
+    return EXIT_OK
+
+
+def _describe_plugin(described: dict[str, Any]) -> str:
+    hidden = "  [self-test]" if described["hidden"] else ""
+    lines = [f"{described['name']}: {described['title']}{hidden}", f"    {described['description']}"]
+    for spec in described["inputs"]:
+        lines.append(f"    input  {spec['name']} ({spec['kind']}): {spec['doc']}")
+    for spec in described["parameters"]:
+        limits = _limits(spec)
+        units = f" {spec['units']}" if spec["units"] else ""
+        lines.append(f"    param  {spec['name']} = {spec['default']!r}{units}{limits}: "
+                     f"{spec['help']}")
+    return "\n".join(lines)
+
+
+def _limits(spec: dict[str, Any]) -> str:
+    if "choices" in spec:
+        return f" (one of {', '.join(spec['choices'])})"
+    if "minimum" in spec or "maximum" in spec:
+        return f" [{spec.get('minimum', '')}..{spec.get('maximum', '')}]"
+    return ""
+
+
+def _run(args: argparse.Namespace) -> int:
+    scenario = Scenario.load(args.scenario)
+    registry = SimulationRegistry.discover()
+    bar = None if args.quiet else ProgressBar(sys.stderr)
+    feedback = Feedback(bar)
+    report = _run_cancellable(lambda: run_scenario(scenario, registry, feedback)[1], feedback)
+    if bar:
+        bar.close()
+    if report.status is RunStatus.CANCELED:
+        _say("cancelled; no results were written")
+        return EXIT_CANCELED
+    if report.status is RunStatus.FAILED:
+        _say(f"error: {report.error}")
+        return EXIT_FAILED
+    out = args.out or Path("runs") / f"{args.scenario.stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+    written = write_run(report, out)
+    print(f"{scenario.name}: done in {report.seconds:.1f} s (seed {report.seed}); "
+          f"wrote {len(written)} files to {out}")
+    return EXIT_OK
+
+
+def _run_cancellable(work: Callable[[], RunReport], feedback: Feedback) -> RunReport:
+    """Run in a worker thread so Ctrl-C cancels through Feedback instead of killing mid-write."""
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["report"] = work()
+        except BaseException as error:  # handed to the main thread, which reports it
+            outcome["error"] = error
+
+    worker = threading.Thread(target=target, name="simulation", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.1)
+    except KeyboardInterrupt:
+        _say("cancelling...")
+        feedback.cancel()
+        worker.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["report"]
+
+
+class ProgressBar:
+    """A one-line progress bar on a terminal; plain lines every 10 % when not a terminal."""
+
+    def __init__(self, stream: TextIO, width: int = 30) -> None:
+        self._stream, self._width = stream, width
+        self._interactive = stream.isatty()
+        self._last_tenth = -1
+        self._lock = threading.Lock()
+
+    def __call__(self, fraction: float, message: str) -> None:
+        with self._lock:
+            if self._interactive:
+                filled = int(round(fraction * self._width))
+                bar = "#" * filled + "-" * (self._width - filled)
+                self._stream.write(f"\r{fraction:4.0%} [{bar}] {message[:40]:<40}")
+            elif int(fraction * 10) > self._last_tenth:
+                self._last_tenth = int(fraction * 10)
+                self._stream.write(f"{fraction:4.0%} {message}\n")
+            self._stream.flush()
+
+    def close(self) -> None:
+        if self._interactive:
+            self._stream.write("\n")
+            self._stream.flush()
+
+
+def _gui(args: argparse.Namespace) -> int:
+    if args.screenshot is None and not _display_available():
+        _say("error: no display is available, so the desktop app cannot open; use "
+             "'python main.py --screenshot OUT.png' to render it off-screen, or the "
+             "commands info, plugins and run (python main.py --help)")
+        return EXIT_BAD_INPUT
+    from twin.qt.app import run_app
+
+    return run_app(screenshot=args.screenshot)
+
+
+def _display_available() -> bool:
+    if sys.platform != "linux":
+        return True
+    if os.environ.get("QT_QPA_PLATFORM", "").startswith(("offscreen", "minimal", "vnc")):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _say(sentence: str) -> None:
+    print(sentence, file=sys.stderr)

@@ -1,0 +1,31 @@
+"""The headless model of the twin: scene, layers, quarters, scenarios. No Qt, no VTK."""
+
+from twin.core.errors import CRSError, ScenarioError, TwinError
+from twin.core.layers import (
+    BuildingsLayer,
+    Layer,
+    PointCloudLayer,
+    RasterLayer,
+    ResultLayer,
+    SensorsLayer,
+    StreetsLayer,
+)
+from twin.core.quarter import Quarter
+from twin.core.scenario import Scenario
+from twin.core.scene import Scene
+
+__all__ = [
+    "BuildingsLayer",
+    "CRSError",
+    "Layer",
+    "PointCloudLayer",
+    "Quarter",
+    "RasterLayer",
+    "ResultLayer",
+    "Scenario",
+    "ScenarioError",
+    "Scene",
+    "SensorsLayer",
+    "StreetsLayer",
+    "TwinError",
+]

@@ -1,0 +1,71 @@
+"""One spelling for coordinate reference systems: 'EPSG:NNNN'.
+
+German state data names its CRS with AdV URNs (urn:adv:crs:ETRS89_UTM33*DE_DHHN2016_NH) that
+pyproj does not parse; they are mapped here to the EPSG code of their horizontal part, which is
+what the twin's scene CRS describes (heights are kept as they come).
+"""
+
+from __future__ import annotations
+
+import re
+
+from pyproj import CRS
+from pyproj.exceptions import CRSError as PyprojCRSError
+
+from twin.core.errors import CRSError
+
+_ADV_HORIZONTAL = {
+    "ETRS89_UTM32": 25832,
+    "ETRS89_UTM33": 25833,
+    "DE_DHDN_3GK2": 31466,
+    "DE_DHDN_3GK3": 31467,
+    "DE_DHDN_3GK4": 31468,
+    "DE_DHDN_3GK5": 31469,
+    "ETRS89_3GK3": 5677,
+    "ETRS89_GK4": 5678,
+    "DE_RD83_3GK4": 5679,
+    "ETRS89": 4258,
+}
+_ADV_PATTERN = re.compile(r"urn:adv:crs:([A-Za-z0-9_]+?)(?:\*.*)?$", re.IGNORECASE)
+
+
+def normalize_crs(value: str | int | CRS | None) -> str | None:
+    """Return 'EPSG:NNNN' for a CRS given as code, URN, URL, WKT, PROJ string or pyproj CRS.
+
+    None stays None (a file without CRS). A compound CRS gives its horizontal part's code.
+    Raises CRSError for text that names no CRS pyproj or the AdV table knows.
+    """
+    if value is None:
+        return None
+    if isinstance(value, int):
+        return _epsg_of(CRS.from_epsg(value), str(value))
+    if isinstance(value, CRS):
+        return _epsg_of(value, value.name)
+    text = value.strip()
+    if not text:
+        return None
+    adv = _ADV_PATTERN.match(text)
+    if adv:
+        code = _ADV_HORIZONTAL.get(adv.group(1).upper())
+        if code is None:
+            raise CRSError(f"the AdV coordinate system '{text}' is not known to the twin")
+        return f"EPSG:{code}"
+    try:
+        crs = CRS.from_user_input(text)
+    except PyprojCRSError as error:
+        raise CRSError(f"'{text[:80]}' is not a coordinate reference system") from error
+    return _epsg_of(crs, text)
+
+
+def _epsg_of(crs: CRS, original: str) -> str:
+    horizontal = crs.sub_crs_list[0] if crs.is_compound else crs
+    code = horizontal.to_epsg(min_confidence=70)
+    if code is None:
+        raise CRSError(f"the coordinate system '{original[:80]}' has no EPSG code")
+    return f"EPSG:{code}"
+
+
+def crs_is_metric(crs: str) -> bool:
+    """True where the CRS is projected in metres (the simulations need metric grids)."""
+    parsed = CRS.from_user_input(crs)
+    return parsed.is_projected and parsed.axis_info[0].unit_name in ("metre", "meter")

@@ -1,0 +1,263 @@
+"""Layers: plain data plus display state, evented.
+
+A setter validates, stores and emits on `layer.events`; views subscribe, the model never
+calls a view (the napari pattern, with psygnal so the core stays free of Qt).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any, ClassVar
+
+from psygnal import Signal, SignalGroup
+
+from twin.core.data import (
+    Bounds,
+    BuildingData,
+    PointCloudData,
+    RasterData,
+    ResultRaster,
+    ResultTable,
+    SensorData,
+    StreetData,
+)
+
+
+class LayerEvents(SignalGroup):
+    name = Signal(str)
+    visible = Signal(bool)
+    opacity = Signal(float)
+    data = Signal()
+    style = Signal()
+    time_index = Signal(int)
+
+
+class Layer:
+    """Base of every layer kind. Subclasses set `kind` and the data class they hold."""
+
+    kind: ClassVar[str] = ""
+    data_types: ClassVar[tuple[type, ...]] = (object,)
+
+    def __init__(
+        self,
+        data: Any,
+        name: str,
+        *,
+        source: Path | str | None = None,
+        visible: bool = True,
+        opacity: float = 1.0,
+    ) -> None:
+        self.events = LayerEvents()
+        self._check_data(data)
+        self._data = data
+        self._name = self._valid_name(name)
+        self._visible = bool(visible)
+        self._opacity = self._valid_opacity(opacity)
+        self.source = Path(source) if source is not None else None
+        self._color_by: str | None = None
+        self._colormap = "viridis"
+        self._color_range: tuple[float, float] | None = None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._name!r})"
+
+    @property
+    def data(self) -> Any:
+        return self._data
+
+    @data.setter
+    def data(self, data: Any) -> None:
+        self._check_data(data)
+        self._data = data
+        self.events.data.emit()
+
+    @property
+    def crs(self) -> str | None:
+        return self._data.crs
+
+    @property
+    def bounds(self) -> Bounds:
+        return self._data.bounds
+
+    @property
+    def georeferenced(self) -> bool:
+        """False for layers that borrow their place from another layer (result tables)."""
+        return True
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @name.setter
+    def name(self, name: str) -> None:
+        self._name = self._valid_name(name)
+        self.events.name.emit(self._name)
+
+    @property
+    def visible(self) -> bool:
+        return self._visible
+
+    @visible.setter
+    def visible(self, visible: bool) -> None:
+        if bool(visible) != self._visible:
+            self._visible = bool(visible)
+            self.events.visible.emit(self._visible)
+
+    @property
+    def opacity(self) -> float:
+        return self._opacity
+
+    @opacity.setter
+    def opacity(self, opacity: float) -> None:
+        opacity = self._valid_opacity(opacity)
+        if opacity != self._opacity:
+            self._opacity = opacity
+            self.events.opacity.emit(opacity)
+
+    @property
+    def color_by(self) -> str | None:
+        """The attribute the layer is coloured by, or None for its plain colour."""
+        return self._color_by
+
+    @property
+    def colormap(self) -> str:
+        return self._colormap
+
+    @property
+    def color_range(self) -> tuple[float, float] | None:
+        """The (low, high) values the colour map spans; None for the data's own range."""
+        return self._color_range
+
+    def set_style(
+        self,
+        color_by: str | None = None,
+        colormap: str | None = None,
+        color_range: tuple[float, float] | None = None,
+    ) -> None:
+        """Colour by an attribute the layer offers, with a colour map and a value range."""
+        if color_by is not None and color_by not in self.color_attributes():
+            raise ValueError(f"layer '{self.name}' has no attribute '{color_by}' to colour by; "
+                             f"it offers {', '.join(self.color_attributes()) or 'none'}")
+        if color_range is not None and not color_range[0] < color_range[1]:
+            raise ValueError(f"a colour range needs low < high, got {color_range}")
+        self._color_by = color_by
+        self._colormap = colormap or self._colormap
+        self._color_range = color_range
+        self.events.style.emit()
+
+    def color_attributes(self) -> list[str]:
+        """Names of the attributes this layer can be coloured by."""
+        return []
+
+    def _check_data(self, data: Any) -> None:
+        if not isinstance(data, self.data_types):
+            expected = " or ".join(kind.__name__ for kind in self.data_types)
+            raise TypeError(f"a {self.kind} layer holds {expected}, not {type(data).__name__}")
+
+    @staticmethod
+    def _valid_name(name: str) -> str:
+        name = str(name).strip()
+        if not name:
+            raise ValueError("a layer needs a name")
+        return name
+
+    @staticmethod
+    def _valid_opacity(opacity: float) -> float:
+        opacity = float(opacity)
+        if not (0.0 <= opacity <= 1.0) or math.isnan(opacity):
+            raise ValueError(f"opacity must lie between 0 and 1, got {opacity}")
+        return opacity
+
+
+def _numeric_columns(columns: dict) -> list[str]:
+    return [name for name, values in columns.items() if values.dtype.kind in "biuf"]
+
+
+class PointCloudLayer(Layer):
+    kind = "pointcloud"
+    data_types = (PointCloudData,)
+
+    def color_attributes(self) -> list[str]:
+        return ["elevation", *_numeric_columns(self.data.attributes)]
+
+
+class BuildingsLayer(Layer):
+    kind = "buildings"
+    data_types = (BuildingData,)
+
+    def color_attributes(self) -> list[str]:
+        return _numeric_columns(self.data.attributes)
+
+
+class RasterLayer(Layer):
+    kind = "raster"
+    data_types = (RasterData,)
+
+    def color_attributes(self) -> list[str]:
+        return ["elevation"]
+
+
+class StreetsLayer(Layer):
+    kind = "streets"
+    data_types = (StreetData,)
+
+    def color_attributes(self) -> list[str]:
+        return _numeric_columns(self.data.attributes)
+
+
+class SensorsLayer(Layer):
+    kind = "sensors"
+    data_types = (SensorData,)
+
+    def color_attributes(self) -> list[str]:
+        return _numeric_columns(self.data.attributes)
+
+
+class ResultLayer(Layer):
+    """A simulation result: a grid (optionally over time) or values per feature of a layer."""
+
+    kind = "result"
+    data_types = (ResultRaster, ResultTable)
+
+    def __init__(self, data: ResultRaster | ResultTable, name: str, *, run_id: str = "",
+                 **kwargs: Any) -> None:
+        super().__init__(data, name, **kwargs)
+        self.run_id = run_id
+        self._time_index = 0
+
+    @property
+    def crs(self) -> str | None:
+        return getattr(self.data, "crs", None)
+
+    @property
+    def bounds(self) -> Bounds:
+        if isinstance(self.data, ResultTable):
+            return (float("nan"),) * 4
+        return self.data.bounds
+
+    @property
+    def georeferenced(self) -> bool:
+        return isinstance(self.data, ResultRaster)
+
+    @property
+    def time_steps(self) -> int:
+        times = getattr(self.data, "times", None)
+        return 1 if times is None else len(times)
+
+    @property
+    def time_index(self) -> int:
+        return self._time_index
+
+    @time_index.setter
+    def time_index(self, index: int) -> None:
+        if not 0 <= index < self.time_steps:
+            raise ValueError(f"time step {index} outside 0..{self.time_steps - 1}")
+        if index != self._time_index:
+            self._time_index = index
+            self.events.time_index.emit(index)
+
+    def color_attributes(self) -> list[str]:
+        if isinstance(self.data, ResultTable):
+            return _numeric_columns(self.data.columns)
+        return [self.data.name]

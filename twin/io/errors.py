@@ -1,0 +1,16 @@
+"""The one error every reader raises: which file, and what is wrong with it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from twin.core.errors import TwinError
+
+
+class TwinIOError(TwinError):
+    """A file cannot be read (or written). The message names the file and the problem."""
+
+    def __init__(self, path: Path | str, problem: str) -> None:
+        self.path = Path(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")

@@ -1,0 +1,74 @@
+"""Which reader takes which file, and the `info` summary every reader provides.
+
+`file_info` returns one JSON-ready dict per file with at least:
+    path, kind (pointcloud | buildings | raster | streets | sensors), format, version,
+    crs ("EPSG:NNNN" or null), bounds ([minx, miny, minz, maxx, maxy, maxz], or 2-D
+    [minx, miny, maxx, maxy] for rasters and lines)
+and the counts of its kind:
+    pointcloud: points, classes {"2": n, ...}
+    buildings:  buildings, building_parts, surfaces {"roof": n, ...}, triangles, skipped_polygons
+    raster:     width, height, resolution [x, y], nodata
+    streets:    features
+    sensors:    stations, datastreams, observations
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from twin.core.layers import Layer, RasterLayer
+from twin.io.errors import TwinIOError
+from twin.io.raster import raster_info, read_raster
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    """A family of files one reader takes."""
+
+    kind: str
+    suffixes: tuple[str, ...]
+    read: Callable[[Path, str | None], Any]
+    info: Callable[[Path, str | None], dict[str, Any]]
+    layer_type: type[Layer]
+
+
+FORMATS: tuple[FileFormat, ...] = (
+    FileFormat("raster", (".tif", ".tiff", ".asc"), read_raster, raster_info, RasterLayer),
+)
+
+
+def format_for(path: Path) -> FileFormat:
+    """The format whose suffix the file has, or a TwinIOError listing what the twin reads."""
+    name = path.name.lower()
+    for file_format in FORMATS:
+        if name.endswith(file_format.suffixes):
+            return file_format
+    readable = ", ".join(suffix for f in FORMATS for suffix in f.suffixes)
+    raise TwinIOError(path, f"the twin has no reader for this kind of file (it reads {readable})")
+
+
+def file_info(path: Path | str, crs: str | None = None) -> dict[str, Any]:
+    """The `info` summary of a file (see the module doc for its keys)."""
+    path = _existing(path)
+    file_format = format_for(path)
+    return {"path": str(path), "kind": file_format.kind, **file_format.info(path, crs)}
+
+
+def read_layer(path: Path | str, crs: str | None = None, name: str | None = None) -> Layer:
+    """Read a file into a layer of its kind, named after the file unless a name is given."""
+    path = _existing(path)
+    file_format = format_for(path)
+    data = file_format.read(path, crs)
+    return file_format.layer_type(data, name or path.stem, source=path)
+
+
+def _existing(path: Path | str) -> Path:
+    path = Path(path)
+    if not path.exists():
+        raise TwinIOError(path, "the file does not exist")
+    if path.is_dir():
+        raise TwinIOError(path, "this is a folder, not a file")
+    return path

@@ -1,0 +1,1 @@
+"""The thin PySide6 shell around the headless core."""

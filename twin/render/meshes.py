@@ -1,0 +1,117 @@
+"""Each layer's data as one pyvista mesh, shifted by the view's origin.
+
+Map coordinates (UTM: hundreds of thousands of metres) lose precision in VTK's float32
+pipelines, so every mesh is built relative to a local origin near the scene.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pyvista as pv
+import shapely
+
+from twin.core.data import (
+    BuildingData,
+    PointCloudData,
+    RasterData,
+    ResultRaster,
+    SensorData,
+    StreetData,
+)
+from twin.core.layers import Layer
+from twin.core.quarter import Quarter
+
+Origin = tuple[float, float, float]
+MAX_GRID_POINTS = 1_500_000  # beyond this a grid is shown at a coarser stride
+
+
+def raster_surface(raster: RasterData, origin: Origin) -> pv.PolyData:
+    """A terrain surface of cell centres with an 'elevation' array; no-data cells left out."""
+    stride = max(1, int(np.ceil(np.sqrt(raster.values.size / MAX_GRID_POINTS))))
+    xs, ys = raster.cell_centres(slice(None, None, stride), slice(None, None, stride))
+    heights = raster.values[::stride, ::stride].astype(np.float64)
+    valid = ~np.isnan(heights)
+    filled = np.where(valid, heights, np.nanmin(heights) if valid.any() else 0.0)
+    grid = pv.StructuredGrid(xs - origin[0], ys - origin[1], filled - origin[2])
+    grid.point_data["elevation"] = filled.ravel(order="F")
+    grid.point_data["valid"] = valid.ravel(order="F").astype(np.uint8)
+    surface = grid.extract_surface(algorithm="dataset_surface")
+    if valid.all():
+        return surface
+    kept = surface.threshold(0.5, scalars="valid", preference="point", all_scalars=True)
+    return kept.extract_surface(algorithm="dataset_surface")
+
+
+def point_cloud(points: PointCloudData, origin: Origin) -> pv.PolyData:
+    cloud = pv.PolyData(points.xyz - np.asarray(origin))
+    cloud.point_data["elevation"] = points.xyz[:, 2]
+    for name, values in points.attributes.items():
+        cloud.point_data[name] = values
+    return cloud
+
+
+def building_mesh(buildings: BuildingData, origin: Origin) -> pv.PolyData:
+    faces = np.hstack([np.full((len(buildings.triangles), 1), 3), buildings.triangles]).ravel()
+    mesh = pv.PolyData(buildings.vertices - np.asarray(origin), faces)
+    mesh.cell_data["building"] = buildings.triangle_building
+    mesh.cell_data["surface"] = buildings.triangle_surface
+    for name, values in buildings.attributes.items():
+        if values.dtype.kind in "biuf":
+            mesh.cell_data[name] = values[buildings.triangle_building]
+    return mesh
+
+
+def polylines(geometries: np.ndarray, origin: Origin, height: float) -> pv.PolyData:
+    """Lines (shapely) as one PolyData with a 'feature' id per line cell."""
+    coords, owner = shapely.get_coordinates(geometries, return_index=True)
+    points = np.column_stack([coords - np.asarray(origin[:2]), np.full(len(coords), height)])
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    counts = np.diff(np.r_[starts, len(owner)])
+    lines = np.concatenate([np.r_[count, start + np.arange(count)]
+                            for start, count in zip(starts, counts, strict=True)]) \
+        if len(starts) else np.array([], dtype=int)
+    mesh = pv.PolyData(points, lines=lines)
+    mesh.cell_data["feature"] = owner[starts]
+    return mesh
+
+
+def street_lines(streets: StreetData, origin: Origin) -> pv.PolyData:
+    return polylines(streets.geometries, origin, height=0.5)
+
+
+def sensor_points(sensors: SensorData, origin: Origin) -> pv.PolyData:
+    points = pv.PolyData(sensors.xyz - np.asarray(origin))
+    points.point_data["station"] = np.arange(len(sensors))
+    return points
+
+
+def result_sheet(result: ResultRaster, origin: Origin) -> pv.PolyData:
+    grid = result.values if result.times is None else result.values[0]
+    raster = RasterData(np.zeros_like(grid, dtype=np.float32), result.transform, result.crs)
+    sheet = raster_surface(raster, (origin[0], origin[1], 0.0))
+    sheet.point_data[result.name] = grid.ravel(order="F")
+    return sheet
+
+
+def quarter_outlines(quarters: list[Quarter], origin: Origin, height: float) -> pv.PolyData:
+    rings = np.array([quarter.polygon.exterior if quarter.polygon.geom_type == "Polygon"
+                      else quarter.polygon.geoms[0].exterior for quarter in quarters])
+    return polylines(rings, origin, height)
+
+
+_BUILDERS: dict[type, Callable[..., pv.PolyData]] = {
+    RasterData: raster_surface,
+    PointCloudData: point_cloud,
+    BuildingData: building_mesh,
+    StreetData: street_lines,
+    SensorData: sensor_points,
+    ResultRaster: result_sheet,
+}
+
+
+def mesh_for_layer(layer: Layer, origin: Origin) -> pv.PolyData | None:
+    """The layer's mesh, or None for layers drawn on another layer (result tables)."""
+    builder = _BUILDERS.get(type(layer.data))
+    return builder(layer.data, origin) if builder else None

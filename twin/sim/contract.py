@@ -1,0 +1,212 @@
+"""The simulation contract: what a simulation needs, what it makes, which parameters it takes.
+
+Like landlab components, every simulation declares its input layers and fields, its output
+fields with units and where they live, and its parameters with type, range, default and help.
+The runner checks inputs and parameters against these declarations; the GUI builds its
+parameter form from them; `python main.py plugins` lists them.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, ClassVar
+
+import numpy as np
+
+from twin.core.data import ResultRaster, ResultTable
+from twin.core.feedback import Feedback
+from twin.core.layers import Layer
+from twin.core.quarter import Quarter
+
+
+class Location(StrEnum):
+    """Where a field's values live."""
+
+    CELL = "cell"
+    POINT = "point"
+    BUILDING = "building"
+    SEGMENT = "segment"
+    STATION = "station"
+    QUARTER = "quarter"
+    SCENE = "scene"
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """A quantity a simulation reads from an input layer or writes to a result."""
+
+    name: str
+    location: Location
+    units: str
+    doc: str
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """An input layer: its slot name, the layer kind it must be, and fields it must carry."""
+
+    name: str
+    kind: str
+    doc: str
+    required: bool = True
+    fields: tuple[FieldSpec, ...] = ()
+
+
+class ParameterError(ValueError):
+    """A parameter value the simulation cannot take."""
+
+
+_TYPE_NAMES = {float: "a number", int: "a whole number", bool: "true or false", str: "text"}
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    """A declared parameter: type, default, allowed range or choices, units and help text."""
+
+    name: str
+    type: type
+    default: Any
+    help: str
+    units: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.type not in _TYPE_NAMES:
+            raise TypeError(f"parameter '{self.name}' has unsupported type {self.type.__name__}")
+        self.validate(self.default)
+
+    def validate(self, value: Any) -> Any:
+        """Return the value in the declared type, or raise ParameterError saying why not."""
+        value = self._coerce(value)
+        if self.minimum is not None and value < self.minimum:
+            raise ParameterError(f"parameter '{self.name}' must be at least "
+                                 f"{self.minimum}{self._unit_suffix}, got {value}")
+        if self.maximum is not None and value > self.maximum:
+            raise ParameterError(f"parameter '{self.name}' must be at most "
+                                 f"{self.maximum}{self._unit_suffix}, got {value}")
+        if self.choices and value not in self.choices:
+            raise ParameterError(f"parameter '{self.name}' must be one of "
+                                 f"{', '.join(self.choices)}; got '{value}'")
+        return value
+
+    def describe(self) -> dict[str, Any]:
+        """A plain description for listings and JSON."""
+        described = {"name": self.name, "type": self.type.__name__, "default": self.default,
+                     "units": self.units, "help": self.help}
+        if self.minimum is not None:
+            described["minimum"] = self.minimum
+        if self.maximum is not None:
+            described["maximum"] = self.maximum
+        if self.choices:
+            described["choices"] = list(self.choices)
+        return described
+
+    @property
+    def _unit_suffix(self) -> str:
+        return f" {self.units}" if self.units else ""
+
+    def _coerce(self, value: Any) -> Any:
+        # bool is an int in Python; a parameter typed int or float must not take true/false.
+        wrong = ParameterError(f"parameter '{self.name}' must be {_TYPE_NAMES[self.type]}, "
+                               f"got {value!r}")
+        if self.type is bool:
+            if not isinstance(value, bool | np.bool_):
+                raise wrong
+            return bool(value)
+        if isinstance(value, bool | np.bool_):
+            raise wrong
+        if self.type is int:
+            if isinstance(value, int | np.integer):
+                return int(value)
+            if isinstance(value, float | np.floating) and float(value).is_integer():
+                return int(value)
+            raise wrong
+        if self.type is float:
+            if not isinstance(value, int | float | np.integer | np.floating):
+                raise wrong
+            if not math.isfinite(value):
+                raise ParameterError(f"parameter '{self.name}' must be a finite number, "
+                                     f"got {value}")
+            return float(value)
+        if not isinstance(value, str):
+            raise wrong
+        return value
+
+
+@dataclass
+class SimulationInputs:
+    """What a run gets: its input layers by slot, the quarters to report on, the scene CRS."""
+
+    layers: dict[str, Layer]
+    quarters: list[Quarter]
+    crs: str
+
+
+@dataclass
+class SimulationOutput:
+    """What a run makes: overall and per-quarter figures, and result grids or tables."""
+
+    summary: dict[str, Any]
+    per_quarter: dict[str, dict[str, Any]]
+    results: list[ResultRaster | ResultTable] = field(default_factory=list)
+
+
+class Simulation(ABC):
+    """Base of every simulation plugin. `run` is pure: no Qt, no global state."""
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    description: ClassVar[str]
+    inputs: ClassVar[tuple[InputSpec, ...]] = ()
+    outputs: ClassVar[tuple[FieldSpec, ...]] = ()
+    parameters: ClassVar[tuple[ParameterSpec, ...]] = ()
+    # Hidden simulations (self-tests) stay out of the user's list unless asked for.
+    hidden: ClassVar[bool] = False
+
+    @abstractmethod
+    def run(
+        self,
+        inputs: SimulationInputs,
+        params: Mapping[str, Any],
+        *,
+        rng: np.random.Generator,
+        feedback: Feedback,
+    ) -> SimulationOutput:
+        """Compute the simulation. Call feedback.progress often and feedback.check between steps."""
+
+    @classmethod
+    def parameter(cls, name: str) -> ParameterSpec:
+        for spec in cls.parameters:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        return {spec.name: spec.default for spec in cls.parameters}
+
+    @classmethod
+    def describe(cls) -> dict[str, Any]:
+        """A plain description of the contract, for `plugins --json` and the GUI."""
+        return {
+            "name": cls.name,
+            "title": cls.title,
+            "description": cls.description,
+            "hidden": cls.hidden,
+            "inputs": [{"name": spec.name, "kind": spec.kind, "required": spec.required,
+                        "doc": spec.doc, "fields": [_field(f) for f in spec.fields]}
+                       for spec in cls.inputs],
+            "outputs": [_field(spec) for spec in cls.outputs],
+            "parameters": [spec.describe() for spec in cls.parameters],
+        }
+
+
+def _field(spec: FieldSpec) -> dict[str, str]:
+    return {"name": spec.name, "location": spec.location.value, "units": spec.units,
+            "doc": spec.doc}
