@@ -89,7 +89,9 @@ def _plugins(args: argparse.Namespace) -> int:
         for simulation in simulations:
             print(_describe_plugin(simulation.describe()))
         if not simulations:
-            print("No simulations are installed.")
+            hidden = len(registry.listed(include_hidden=True))
+            print("No simulations are installed" +
+                  (f" (self-tests: {hidden}, shown with --all)." if hidden else "."))
     for name, problem in registry.errors.items():
         _say(f"warning: the plugin '{name}' failed to load: {problem}")
     return EXIT_OK

@@ -48,3 +48,29 @@ def test_layers_added_later_get_an_actor_and_removed_ones_lose_it(plotter, dtm_f
     assert view.actor_of(layer).GetProperty().GetOpacity() == pytest.approx(0.3)
     scene.remove_layer(layer.name)
     assert view.actor_of(layer) is None
+
+
+def test_street_lines_become_one_polydata_with_a_feature_id_per_line():
+    import shapely
+
+    from twin.render.meshes import polylines
+
+    lines = np.array([shapely.LineString([(0, 0), (1, 0), (2, 1)]),
+                      shapely.LineString([(5, 5), (6, 6)])])
+    mesh = polylines(lines, (0.0, 0.0, 0.0), height=1.0)
+    assert mesh.n_lines == 2 and mesh.n_points == 5
+    assert mesh.cell_data["feature"].tolist() == [0, 1]
+    assert mesh.lines.tolist() == [3, 0, 1, 2, 2, 3, 4]
+
+
+def test_removing_a_layer_from_the_view_keeps_other_listeners(plotter, dtm_file):
+    from twin.render import SceneView
+
+    scene = Scene()
+    SceneView(scene, plotter)
+    layer = scene.add_layer(read_layer(dtm_file))
+    seen = []
+    layer.events.visible.connect(seen.append)
+    scene.remove_layer(layer.name)
+    layer.visible = False
+    assert seen == [False]

@@ -67,11 +67,14 @@ def polylines(geometries: np.ndarray, origin: Origin, height: float) -> pv.PolyD
     """Lines (shapely) as one PolyData with a 'feature' id per line cell."""
     coords, owner = shapely.get_coordinates(geometries, return_index=True)
     points = np.column_stack([coords - np.asarray(origin[:2]), np.full(len(coords), height)])
-    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]]) if len(owner) else owner
     counts = np.diff(np.r_[starts, len(owner)])
-    lines = np.concatenate([np.r_[count, start + np.arange(count)]
-                            for start, count in zip(starts, counts, strict=True)]) \
-        if len(starts) else np.array([], dtype=int)
+    # VTK's line cells: [n, i0, ..., in-1, m, j0, ...], built without a loop over features.
+    lines = np.empty(len(owner) + len(starts), dtype=np.int64)
+    is_count = np.zeros(len(lines), dtype=bool)
+    is_count[starts + np.arange(len(starts))] = True
+    lines[is_count] = counts
+    lines[~is_count] = np.arange(len(owner))
     mesh = pv.PolyData(points, lines=lines)
     mesh.cell_data["feature"] = owner[starts]
     return mesh

@@ -27,6 +27,7 @@ class SceneView:
         self.scene, self.plotter = scene, plotter
         self.origin: Origin = (0.0, 0.0, 0.0)
         self._actors: dict[int, Any] = {}
+        self._listeners: dict[int, list[tuple[Any, Any]]] = {}
         self._quarters_actor: Any = None
         plotter.set_background("#eef2f5", top="#b8c8d8")
         for layer in scene.layers:
@@ -63,18 +64,22 @@ class SceneView:
         actor = self.plotter.add_mesh(mesh, name=f"layer-{id(layer)}", **self._style(layer, mesh))
         actor.SetVisibility(layer.visible)
         self._actors[id(layer)] = actor
-        layer.events.visible.connect(lambda visible: self._set_visible(layer, visible))
-        layer.events.opacity.connect(lambda opacity: self._set_opacity(layer, opacity))
-        layer.events.data.connect(lambda: self._rebuild(layer))
-        layer.events.style.connect(lambda: self._rebuild(layer))
+        listeners = [
+            (layer.events.visible, lambda visible: self._set_visible(layer, visible)),
+            (layer.events.opacity, lambda opacity: self._set_opacity(layer, opacity)),
+            (layer.events.data, lambda: self._rebuild(layer)),
+            (layer.events.style, lambda: self._rebuild(layer)),
+        ]
+        for signal, listener in listeners:
+            signal.connect(listener)
+        self._listeners[id(layer)] = listeners
 
     def _remove(self, layer: Layer) -> None:
         actor = self._actors.pop(id(layer), None)
         if actor is not None:
             self.plotter.remove_actor(actor)
-            for signal in (layer.events.visible, layer.events.opacity, layer.events.data,
-                           layer.events.style):
-                signal.disconnect()
+        for signal, listener in self._listeners.pop(id(layer), []):
+            signal.disconnect(listener)
 
     def _rebuild(self, layer: Layer) -> None:
         self._remove(layer)
