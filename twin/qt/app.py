@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from twin.io.demo import demo_scene
+from data.demo import demo_scene
 
 
 def run_app(screenshot: Path | None = None) -> int:

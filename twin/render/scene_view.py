@@ -126,14 +126,16 @@ class SceneView:
             self._quarters_actor = None
         self._place_origin()
         if self.scene.quarters:
-            outlines = quarter_outlines(self.scene.quarters, self.origin, self._ground_level() + 2)
+            outlines = quarter_outlines(self.scene.quarters, self.origin, self._ground_level(max) + 2)
             self._quarters_actor = self.plotter.add_mesh(
                 outlines, color=_COLORS["quarters"], line_width=4, name="quarters")
 
-    def _ground_level(self) -> float:
-        levels = [float(np.nanmin(layer.data.values)) for layer in self.scene.layers_of_kind("raster")
-                  if np.isfinite(layer.data.values).any()]
-        return min(levels) if levels else 0.0
+    def _ground_level(self, pick: Any = min) -> float:
+        """The lowest (or with pick=max, highest) terrain height in the scene; 0 without terrain."""
+        rasters = [layer.data.values for layer in self.scene.layers_of_kind("raster")
+                   if np.isfinite(layer.data.values).any()]
+        heights = [float(np.nanmin(v) if pick is min else np.nanmax(v)) for v in rasters]
+        return pick(heights) if heights else 0.0
 
     def _place_origin(self) -> None:
         """While nothing is drawn, move the local origin to the scene's south-west kilometre."""

@@ -1,0 +1,1 @@
+"""Deterministic generator of the embedded demo city (see data/README.md)."""
