@@ -45,7 +45,7 @@ class SceneView:
             return
         minx, miny, maxx, maxy = (bounds[0] - self.origin[0], bounds[1] - self.origin[1],
                                   bounds[2] - self.origin[0], bounds[3] - self.origin[1])
-        centre = np.array([(minx + maxx) / 2, (miny + maxy) / 2, self._ground_level()])
+        centre = np.array([(minx + maxx) / 2, (miny + maxy) / 2, self._terrain_range()[0]])
         span = max(maxx - minx, maxy - miny, 100.0)
         camera = self.plotter.camera
         camera.focal_point = centre
@@ -126,16 +126,18 @@ class SceneView:
             self._quarters_actor = None
         self._place_origin()
         if self.scene.quarters:
-            outlines = quarter_outlines(self.scene.quarters, self.origin, self._ground_level(max) + 2)
+            outlines = quarter_outlines(self.scene.quarters, self.origin, self._terrain_range()[1] + 2)
             self._quarters_actor = self.plotter.add_mesh(
                 outlines, color=_COLORS["quarters"], line_width=4, name="quarters")
 
-    def _ground_level(self, pick: Any = min) -> float:
-        """The lowest (or with pick=max, highest) terrain height in the scene; 0 without terrain."""
+    def _terrain_range(self) -> tuple[float, float]:
+        """Lowest and highest terrain height in the scene; (0, 0) without terrain."""
         rasters = [layer.data.values for layer in self.scene.layers_of_kind("raster")
                    if np.isfinite(layer.data.values).any()]
-        heights = [float(np.nanmin(v) if pick is min else np.nanmax(v)) for v in rasters]
-        return pick(heights) if heights else 0.0
+        if not rasters:
+            return 0.0, 0.0
+        return (min(float(np.nanmin(values)) for values in rasters),
+                max(float(np.nanmax(values)) for values in rasters))
 
     def _place_origin(self) -> None:
         """While nothing is drawn, move the local origin to the scene's south-west kilometre."""
