@@ -144,6 +144,32 @@ class BuildingData:
 
 
 @dataclass
+class Inspections:
+    """Dated condition ratings of street segments, one row per inspection (a long table).
+
+    `segment[i]` is the row in the StreetData the i-th rating belongs to; ratings are
+    condition values on the German 1.0 (very good) to 5.0 (very poor) scale.
+    """
+
+    segment: np.ndarray  # int
+    date: np.ndarray  # datetime64[D]
+    rating: np.ndarray  # float
+
+    def __post_init__(self) -> None:
+        if not (len(self.segment) == len(self.date) == len(self.rating)):
+            raise ValueError("inspection columns differ in length")
+
+    def __len__(self) -> int:
+        return len(self.segment)
+
+    def of_segment(self, row: int) -> tuple[np.ndarray, np.ndarray]:
+        """Dates and ratings of one segment, oldest first."""
+        mine = np.flatnonzero(self.segment == row)
+        order = mine[np.argsort(self.date[mine], kind="stable")]
+        return self.date[order], self.rating[order]
+
+
+@dataclass
 class StreetData:
     """Street segments as shapely LineStrings with one attribute row each."""
 
@@ -151,11 +177,15 @@ class StreetData:
     geometries: np.ndarray
     attributes: dict[str, np.ndarray]
     crs: str | None
+    inspections: Inspections | None = None
 
     def __post_init__(self) -> None:
         if len(self.geometries) != len(self.ids):
             raise ValueError(f"{len(self.ids)} segment ids but {len(self.geometries)} geometries")
         _check_columns(self.attributes, len(self.ids), "street network")
+        if self.inspections is not None and len(self.inspections) and (
+                self.inspections.segment.min() < 0 or self.inspections.segment.max() >= len(self.ids)):
+            raise ValueError("an inspection refers to a segment the street network does not have")
 
     def __len__(self) -> int:
         return len(self.ids)

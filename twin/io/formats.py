@@ -14,12 +14,14 @@ and the counts of its kind:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from twin.core.layers import Layer, RasterLayer
+from twin.io.archive import is_zip, readable_member, unpacked
 from twin.io.errors import TwinIOError
 from twin.io.raster import raster_info, read_raster
 
@@ -35,6 +37,7 @@ class FileFormat:
     layer_type: type[Layer]
 
 
+# One line per reader; a .zip holding one file of these kinds is read through the same line.
 FORMATS: tuple[FileFormat, ...] = (
     FileFormat("raster", (".tif", ".tiff", ".asc"), read_raster, raster_info, RasterLayer),
 )
@@ -47,22 +50,42 @@ def format_for(path: Path) -> FileFormat:
         if name.endswith(file_format.suffixes):
             return file_format
     readable = ", ".join(suffix for f in FORMATS for suffix in f.suffixes)
-    raise TwinIOError(path, f"the twin has no reader for this kind of file (it reads {readable})")
+    raise TwinIOError(path, f"the twin has no reader for this kind of file (it reads {readable}, "
+                            "or a .zip holding one of them)")
 
 
 def file_info(path: Path | str, crs: str | None = None) -> dict[str, Any]:
     """The `info` summary of a file (see the module doc for its keys)."""
     path = _existing(path)
-    file_format = format_for(path)
-    return {"path": str(path), "kind": file_format.kind, **file_format.info(path, crs)}
+    with _readable_file(path) as (readable, member):
+        file_format = format_for(readable)
+        info = file_format.info(readable, crs)
+    extra = {"member": member} if member else {}
+    return {"path": str(path), **extra, "kind": file_format.kind, **info}
 
 
 def read_layer(path: Path | str, crs: str | None = None, name: str | None = None) -> Layer:
     """Read a file into a layer of its kind, named after the file unless a name is given."""
     path = _existing(path)
-    file_format = format_for(path)
-    data = file_format.read(path, crs)
+    with _readable_file(path) as (readable, _member):
+        file_format = format_for(readable)
+        data = file_format.read(readable, crs)
     return file_format.layer_type(data, name or path.stem, source=path)
+
+
+@contextmanager
+def _readable_file(path: Path) -> Iterator[tuple[Path, str | None]]:
+    """The file itself, or the one readable member of a zip unpacked for the time of reading."""
+    if not is_zip(path):
+        yield path, None
+        return
+    suffixes = tuple(suffix for f in FORMATS for suffix in f.suffixes)
+    member = readable_member(path, suffixes)
+    with unpacked(path, member) as member_path:
+        try:
+            yield member_path, member
+        except TwinIOError as error:
+            raise TwinIOError(path, f"{member} in the zip: {error.problem}") from None
 
 
 def _existing(path: Path | str) -> Path:
