@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,8 @@ from twin.core.layers import Layer, RasterLayer
 from twin.io.archive import is_zip, readable_member, unpacked
 from twin.io.errors import TwinIOError
 from twin.io.raster import raster_info, read_raster
+
+SNIFF_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,11 @@ class FileFormat:
     read: Callable[[Path, str | None], Any]
     info: Callable[[Path, str | None], dict[str, Any]]
     layer_type: type[Layer]
+    # Where formats share a suffix (.json: CityJSON, GeoJSON, SensorThings), the first bytes decide.
+    sniff: Callable[[bytes], bool] | None = None
+
+    def takes(self, name: str, head: Callable[[], bytes]) -> bool:
+        return name.endswith(self.suffixes) and (self.sniff is None or self.sniff(head()))
 
 
 # One line per reader; a .zip holding one file of these kinds is read through the same line.
@@ -46,8 +54,9 @@ FORMATS: tuple[FileFormat, ...] = (
 def format_for(path: Path) -> FileFormat:
     """The format whose suffix the file has, or a TwinIOError listing what the twin reads."""
     name = path.name.lower()
+    head = cache(lambda: _head(path))
     for file_format in FORMATS:
-        if name.endswith(file_format.suffixes):
+        if file_format.takes(name, head):
             return file_format
     readable = ", ".join(suffix for f in FORMATS for suffix in f.suffixes)
     raise TwinIOError(path, f"the twin has no reader for this kind of file (it reads {readable}, "
@@ -86,6 +95,15 @@ def _readable_file(path: Path) -> Iterator[tuple[Path, str | None]]:
             yield member_path, member
         except TwinIOError as error:
             raise TwinIOError(path, f"{member} in the zip: {error.problem}") from None
+
+
+def _head(path: Path) -> bytes:
+    """The first bytes of a file, enough for a sniffer to tell formats apart."""
+    try:
+        with path.open("rb") as stream:
+            return stream.read(SNIFF_BYTES)
+    except OSError as error:
+        raise TwinIOError(path, f"the file cannot be opened ({error.strerror})") from None
 
 
 def _existing(path: Path | str) -> Path:
