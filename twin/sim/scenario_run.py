@@ -29,7 +29,7 @@ def prepare_scene(scenario: Scenario) -> tuple[Scene, SimulationInputs]:
     scene.set_quarters(_quarters(scenario))
     layers = {}
     for slot, file in scenario.inputs.items():
-        layer = read_layer(file, crs=scenario.crs, name=slot)
+        layer = read_layer(file, crs=scenario.crs, name=slot, to=scenario.crs)
         try:
             layers[slot] = scene.add_layer(layer)
         except CRSError as error:
