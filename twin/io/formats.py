@@ -21,10 +21,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from twin.core.errors import CRSError
 from twin.core.layers import Layer, RasterLayer
 from twin.io.archive import is_zip, readable_member, unpacked
 from twin.io.errors import TwinIOError
 from twin.io.raster import raster_info, read_raster
+from twin.io.reproject import to_crs
 
 SNIFF_BYTES = 64 * 1024
 
@@ -73,13 +75,29 @@ def file_info(path: Path | str, crs: str | None = None) -> dict[str, Any]:
     return {"path": str(path), **extra, "kind": file_format.kind, **info}
 
 
-def read_layer(path: Path | str, crs: str | None = None, name: str | None = None) -> Layer:
-    """Read a file into a layer of its kind, named after the file unless a name is given."""
+def read_layer(path: Path | str, crs: str | None = None, name: str | None = None,
+               to: str | None = None) -> Layer:
+    """Read a file into a layer of its kind, named after the file unless a name is given.
+
+    `crs` is assumed where the file names none; `to` is the scene CRS the data is brought into.
+    """
     path = _existing(path)
     with _readable_file(path) as (readable, _member):
         file_format = format_for(readable)
         data = file_format.read(readable, crs)
+    if to is not None:
+        data = _in_scene_crs(path, data, to)
     return file_format.layer_type(data, name or path.stem, source=path)
+
+
+def _in_scene_crs(path: Path, data: Any, scene_crs: str) -> Any:
+    if data.crs is None:
+        raise TwinIOError(path, f"the file names no coordinate reference system; give one "
+                                f"(the scene uses {scene_crs})")
+    try:
+        return to_crs(data, scene_crs)
+    except CRSError as error:
+        raise TwinIOError(path, str(error)) from None
 
 
 @contextmanager
