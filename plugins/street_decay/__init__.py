@@ -1,0 +1,1 @@
+"""Street-condition decay: ratings after the German scheme, forecasts and maintenance strategies."""
