@@ -1,0 +1,231 @@
+"""Projects: a TOML file with the layers (paths and styles), quarters, scenarios and camera.
+
+    [project]
+    name = "Dresden demo city"
+    crs = "EPSG:25833"
+    quarters_file = "quarters.geojson"          # relative to this file
+    scenarios = ["../scenarios/flood_johannstadt.toml"]
+
+    [[layers]]                                   # in drawing order
+    path = "johannstadt_dtm1.tif"
+    name = "Johannstadt terrain"
+    visible = true
+    opacity = 1.0
+    color_by = "elevation"                       # optional style
+    colormap = "gist_earth"
+    color_range = [105.0, 125.0]
+    crs = "EPSG:25833"                           # optional: assumed where the file names none
+
+    [camera]                                     # optional; map coordinates
+    position = [412000.0, 5654000.0, 2500.0]
+    focal_point = [413000.0, 5656000.0, 110.0]
+    view_up = [0.0, 0.0, 1.0]
+
+Loading checks keys (with "did you mean") and types; saving is atomic. Whether the files are
+there and readable is found out on opening (twin.io.project), layer by layer.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from twin.core.atomic import write_atomic
+from twin.core.crs import normalize_crs
+from twin.core.errors import CRSError, TwinError, did_you_mean
+
+_TABLES = ("project", "layers", "camera")
+_PROJECT_KEYS = ("name", "crs", "quarters_file", "scenarios")
+_LAYER_KEYS = ("path", "name", "visible", "opacity", "color_by", "colormap", "color_range", "crs")
+_CAMERA_KEYS = ("position", "focal_point", "view_up")
+
+Vector = tuple[float, float, float]
+
+
+class ProjectError(TwinError):
+    """A project file that cannot be used; the message names the file and the problem."""
+
+    def __init__(self, path: Path | None, problem: str) -> None:
+        self.path, self.problem = path, problem
+        super().__init__(f"{path}: {problem}" if path else problem)
+
+
+@dataclass
+class LayerEntry:
+    path: Path
+    name: str
+    visible: bool = True
+    opacity: float = 1.0
+    color_by: str | None = None
+    colormap: str | None = None
+    color_range: tuple[float, float] | None = None
+    crs: str | None = None
+
+
+@dataclass(frozen=True)
+class Camera:
+    position: Vector
+    focal_point: Vector
+    view_up: Vector = (0.0, 0.0, 1.0)
+
+
+@dataclass
+class Project:
+    name: str
+    crs: str = "EPSG:25833"
+    quarters_file: Path | None = None
+    layers: list[LayerEntry] = field(default_factory=list)
+    scenarios: list[Path] = field(default_factory=list)
+    camera: Camera | None = None
+    path: Path | None = None
+
+    @classmethod
+    def load(cls, path: Path | str) -> Project:
+        path = Path(path).resolve()
+        try:
+            document = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ProjectError(path, "the project file does not exist") from None
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+            raise ProjectError(path, f"not a valid TOML project file ({error})") from None
+        return _Reader(path).project(document)
+
+    def save(self, path: Path | str) -> None:
+        """Write the project atomically, with file paths relative to it."""
+        path = Path(path).resolve()
+        folder = path.parent
+        header: dict[str, Any] = {"name": self.name, "crs": self.crs}
+        if self.quarters_file is not None:
+            header["quarters_file"] = _relative(self.quarters_file, folder)
+        if self.scenarios:
+            header["scenarios"] = [_relative(file, folder) for file in self.scenarios]
+        document: dict[str, Any] = {"project": header,
+                                    "layers": [_layer_table(entry, folder) for entry in self.layers]}
+        if self.camera is not None:
+            document["camera"] = {key: list(getattr(self.camera, key)) for key in _CAMERA_KEYS}
+        folder.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, tomli_w.dumps(document))
+        self.path = path
+
+
+def _layer_table(entry: LayerEntry, folder: Path) -> dict[str, Any]:
+    table: dict[str, Any] = {"path": _relative(entry.path, folder), "name": entry.name,
+                             "visible": entry.visible, "opacity": entry.opacity}
+    optional = {"color_by": entry.color_by, "colormap": entry.colormap, "crs": entry.crs,
+                "color_range": list(entry.color_range) if entry.color_range else None}
+    return table | {key: value for key, value in optional.items() if value is not None}
+
+
+class _Reader:
+    """Checks a parsed project document; every problem is a ProjectError naming the file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.folder = path, path.parent
+
+    def project(self, document: dict[str, Any]) -> Project:
+        self._known(document, _TABLES, "table", "")
+        header = self._table(document.get("project", {}), "[project]")
+        self._known(header, _PROJECT_KEYS, "key", " in [project]")
+        layers = document.get("layers", [])
+        if not isinstance(layers, list):
+            raise ProjectError(self.path, "layers must be written as [[layers]] tables")
+        return Project(
+            name=self._text(header.get("name", self.path.stem), "[project] name"),
+            crs=self._crs(header.get("crs", "EPSG:25833"), "[project] crs"),
+            quarters_file=self._file(header["quarters_file"], "[project] quarters_file")
+            if "quarters_file" in header else None,
+            layers=[self._layer(table, number) for number, table in enumerate(layers, start=1)],
+            scenarios=[self._file(text, "[project] scenarios") for text in
+                       self._list(header.get("scenarios", []), "[project] scenarios")],
+            camera=self._camera(document["camera"]) if "camera" in document else None,
+            path=self.path,
+        )
+
+    def _layer(self, table: Any, number: int) -> LayerEntry:
+        where = f"layer {number}"
+        table = self._table(table, where)
+        self._known(table, _LAYER_KEYS, "key", f" in {where}")
+        if "path" not in table:
+            raise ProjectError(self.path, f"{where} needs a 'path'")
+        file = self._file(table["path"], where)
+        opacity = self._number(table.get("opacity", 1.0), f"{where} opacity")
+        if not 0.0 <= opacity <= 1.0:
+            raise ProjectError(self.path, f"{where} opacity must lie between 0 and 1, got {opacity}")
+        visible = table.get("visible", True)
+        if not isinstance(visible, bool):
+            raise ProjectError(self.path, f"{where} visible must be true or false")
+        color_range = table.get("color_range")
+        if color_range is not None:
+            color_range = tuple(self._vector(color_range, f"{where} color_range", 2))
+        return LayerEntry(
+            path=file, name=self._text(table.get("name", file.stem), f"{where} name"),
+            visible=visible, opacity=opacity,
+            color_by=self._optional_text(table, "color_by", where),
+            colormap=self._optional_text(table, "colormap", where),
+            color_range=color_range,
+            crs=self._crs(table["crs"], f"{where} crs") if "crs" in table else None,
+        )
+
+    def _camera(self, table: Any) -> Camera:
+        table = self._table(table, "[camera]")
+        self._known(table, _CAMERA_KEYS, "key", " in [camera]")
+        for key in ("position", "focal_point"):
+            if key not in table:
+                raise ProjectError(self.path, f"[camera] needs a '{key}'")
+        vectors = {key: tuple(self._vector(table[key], f"[camera] {key}", 3))
+                   for key in _CAMERA_KEYS if key in table}
+        return Camera(**vectors)
+
+    def _known(self, table: dict, known: tuple[str, ...], what: str, where: str) -> None:
+        for key in table:
+            if key not in known:
+                raise ProjectError(self.path, f"unknown {what} '{key}'{where}{did_you_mean(key, known)}")
+
+    def _table(self, value: Any, where: str) -> dict:
+        if not isinstance(value, dict):
+            raise ProjectError(self.path, f"{where} must be a table")
+        return value
+
+    def _text(self, value: Any, where: str) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise ProjectError(self.path, f"{where} must be non-empty text")
+        return value
+
+    def _optional_text(self, table: dict, key: str, where: str) -> str | None:
+        return self._text(table[key], f"{where} {key}") if key in table else None
+
+    def _list(self, value: Any, where: str) -> list:
+        if not isinstance(value, list):
+            raise ProjectError(self.path, f"{where} must be a list")
+        return value
+
+    def _number(self, value: Any, where: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise ProjectError(self.path, f"{where} must be a number, got {value!r}")
+        return float(value)
+
+    def _vector(self, value: Any, where: str, length: int) -> list[float]:
+        if not isinstance(value, list) or len(value) != length:
+            raise ProjectError(self.path, f"{where} must be a list of {length} numbers")
+        return [self._number(item, where) for item in value]
+
+    def _crs(self, value: Any, where: str) -> str:
+        try:
+            crs = normalize_crs(self._text(value, where))
+        except CRSError as error:
+            raise ProjectError(self.path, f"{where}: {error}") from None
+        return crs  # type: ignore[return-value]
+
+    def _file(self, value: Any, where: str) -> Path:
+        # Existence is checked on opening: one missing file must not cost the user the others.
+        return (self.folder / self._text(value, f"{where} path")).resolve()
+
+
+def _relative(file: Path, folder: Path) -> str:
+    return Path(os.path.relpath(file, folder)).as_posix()

@@ -1,0 +1,64 @@
+"""Open a project into a scene, layer by layer, and describe a scene as a project to save.
+
+A layer that cannot be opened (moved, broken, in an unknown CRS) is reported and skipped:
+the rest of the project opens, so one bad file never costs the user the others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from twin.core.errors import TwinError
+from twin.core.feedback import Feedback
+from twin.core.layers import Layer
+from twin.core.project import Camera, LayerEntry, Project
+from twin.core.scene import Scene
+from twin.io.formats import read_layer
+from twin.io.quarters import read_quarters
+
+
+@dataclass
+class OpenedProject:
+    scene: Scene
+    camera: Camera | None
+    problems: list[str] = field(default_factory=list)  # one sentence per part that did not open
+
+
+def open_project(project: Project, feedback: Feedback | None = None) -> OpenedProject:
+    """The project's scene; `feedback` shows progress per layer and may cancel."""
+    feedback = feedback or Feedback()
+    opened = OpenedProject(Scene(project.crs), project.camera)
+    if project.quarters_file is not None:
+        try:
+            opened.scene.set_quarters(read_quarters(project.quarters_file)[0])
+        except TwinError as error:
+            opened.problems.append(f"quarters not opened: {error}")
+    for number, entry in enumerate(project.layers):
+        feedback.progress(number / max(len(project.layers), 1), f"opening {entry.name}")
+        try:
+            opened.scene.add_layer(_layer(entry, project.crs))
+        except (TwinError, ValueError) as error:
+            opened.problems.append(f"layer '{entry.name}' not opened: {error}")
+    feedback.progress(1.0, "project open")
+    return opened
+
+
+def project_of(scene: Scene, name: str, camera: Camera | None = None,
+               quarters_file: Path | None = None, scenarios: list[Path] | None = None) -> Project:
+    """The project that reopens this scene: every layer read from a file, with its style."""
+    entries = [LayerEntry(path=layer.source, name=layer.name, visible=layer.visible,
+                          opacity=layer.opacity, color_by=layer.color_by,
+                          colormap=layer.colormap if layer.color_by else None,
+                          color_range=layer.color_range)
+               for layer in scene.layers if layer.source is not None]
+    return Project(name=name, crs=scene.crs, quarters_file=quarters_file, layers=entries,
+                   scenarios=list(scenarios or []), camera=camera)
+
+
+def _layer(entry: LayerEntry, scene_crs: str) -> Layer:
+    layer = read_layer(entry.path, crs=entry.crs, name=entry.name, to=scene_crs)
+    layer.visible, layer.opacity = entry.visible, entry.opacity
+    if entry.color_by or entry.colormap or entry.color_range:
+        layer.set_style(entry.color_by, entry.colormap, entry.color_range)
+    return layer
