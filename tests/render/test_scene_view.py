@@ -74,3 +74,17 @@ def test_removing_a_layer_from_the_view_keeps_other_listeners(plotter, dtm_file)
     scene.remove_layer(layer.name)
     layer.visible = False
     assert seen == [False]
+
+
+def test_a_saved_camera_comes_back_in_map_coordinates(plotter, dtm_file):
+    from twin.core.project import Camera
+    from twin.render import SceneView
+
+    scene = Scene()
+    scene.add_layer(read_layer(dtm_file))
+    view = SceneView(scene, plotter)
+    camera = Camera((411_050.0, 5_653_500.0, 800.0), (411_100.0, 5_654_050.0, 110.0), (0.0, 0.0, 1.0))
+    view.set_camera(camera)
+    assert view.origin == (411_000.0, 5_654_000.0, 0.0)
+    np.testing.assert_allclose(view.camera().position, camera.position)
+    np.testing.assert_allclose(view.camera().focal_point, camera.focal_point)

@@ -12,6 +12,7 @@ import numpy as np
 import pyvista as pv
 
 from twin.core.layers import Layer
+from twin.core.project import Camera
 from twin.core.scene import Scene
 from twin.render.meshes import Origin, mesh_for_layer, quarter_outlines
 
@@ -52,6 +53,25 @@ class SceneView:
         camera.position = centre + np.array([0.35, -0.9, 0.75]) * span
         camera.up = (0.0, 0.0, 1.0)
         self.plotter.reset_camera()  # keeps the direction, fits the distance to the scene
+
+    def set_camera(self, camera: Camera | None) -> None:
+        """Look from a saved camera (map coordinates); None gives the default oblique view."""
+        if camera is None:
+            self.reset_camera()
+            return
+        origin = np.asarray(self.origin)
+        self.plotter.camera.position = np.asarray(camera.position) - origin
+        self.plotter.camera.focal_point = np.asarray(camera.focal_point) - origin
+        self.plotter.camera.up = camera.view_up
+        self.plotter.reset_camera_clipping_range()
+
+    def camera(self) -> Camera:
+        """The current camera in map coordinates, to save with a project."""
+        origin = np.asarray(self.origin)
+        state = self.plotter.camera
+        return Camera(tuple((np.asarray(state.position) + origin).tolist()),
+                      tuple((np.asarray(state.focal_point) + origin).tolist()),
+                      tuple(float(value) for value in state.up))
 
     def actor_of(self, layer: Layer) -> Any:
         return self._actors.get(id(layer))
