@@ -22,9 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from twin.core.errors import CRSError
-from twin.core.layers import Layer, RasterLayer
+from twin.core.layers import Layer, PointCloudLayer, RasterLayer
 from twin.io.archive import is_zip, readable_member, unpacked
 from twin.io.errors import TwinIOError
+from twin.io.lidar import point_cloud_info, read_point_cloud
 from twin.io.raster import raster_info, read_raster
 from twin.io.reproject import to_crs
 
@@ -50,6 +51,7 @@ class FileFormat:
 # One line per reader; a .zip holding one file of these kinds is read through the same line.
 FORMATS: tuple[FileFormat, ...] = (
     FileFormat("raster", (".tif", ".tiff", ".asc"), read_raster, raster_info, RasterLayer),
+    FileFormat("pointcloud", (".las", ".laz"), read_point_cloud, point_cloud_info, PointCloudLayer),
 )
 
 
