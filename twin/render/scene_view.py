@@ -15,6 +15,7 @@ from twin.core.layers import Layer
 from twin.core.project import Camera
 from twin.core.scene import Scene
 from twin.render.meshes import Origin, mesh_for_layer, quarter_outlines
+from twin.render.palettes import point_class_colours, surface_colours
 
 _COLORS = {"buildings": "#d9cbb8", "streets": "#404040", "sensors": "#d62728",
            "quarters": "#ff7f0e"}
@@ -116,12 +117,10 @@ class SceneView:
 
     def _style(self, layer: Layer, mesh: pv.PolyData) -> dict[str, Any]:
         style: dict[str, Any] = {"opacity": layer.opacity, "show_scalar_bar": False}
-        scalars = layer.color_by or self._default_scalars(layer, mesh)
-        if scalars is not None and scalars in mesh.array_names:
-            style.update(scalars=scalars, cmap=layer.colormap if layer.color_by else
-                         _DEFAULT_MAPS.get(layer.kind, layer.colormap), clim=layer.color_range)
+        if layer.color_by and layer.color_by in mesh.array_names:
+            style.update(scalars=layer.color_by, cmap=layer.colormap, clim=layer.color_range)
         else:
-            style["color"] = _COLORS.get(layer.kind, "#888888")
+            style.update(self._default_colours(layer, mesh))
         if layer.kind == "pointcloud":
             style.update(point_size=2, render_points_as_spheres=False)
         elif layer.kind == "streets":
@@ -133,12 +132,19 @@ class SceneView:
         return style
 
     @staticmethod
-    def _default_scalars(layer: Layer, mesh: pv.PolyData) -> str | None:
+    def _default_colours(layer: Layer, mesh: pv.PolyData) -> dict[str, Any]:
+        """Colours that mean something before the user picks any: surfaces, point classes, heights."""
+        if layer.kind == "buildings" and "surface" in mesh.array_names:
+            cmap, clim = surface_colours()
+            return {"scalars": "surface", "cmap": cmap, "clim": clim}
+        if layer.kind == "pointcloud" and "classification" in mesh.array_names:
+            cmap, clim = point_class_colours()
+            return {"scalars": "classification", "cmap": cmap, "clim": clim}
         if layer.kind in ("raster", "pointcloud"):
-            return "elevation"
-        if layer.kind == "result":
-            return layer.data.name
-        return None
+            return {"scalars": "elevation", "cmap": _DEFAULT_MAPS[layer.kind]}
+        if layer.kind == "result" and layer.data.name in mesh.array_names:
+            return {"scalars": layer.data.name, "cmap": _DEFAULT_MAPS["result"]}
+        return {"color": _COLORS.get(layer.kind, "#888888")}
 
     def _draw_quarters(self) -> None:
         if self._quarters_actor is not None:

@@ -1,0 +1,38 @@
+"""Colours that carry meaning: building surfaces, ASPRS point classes, street condition classes."""
+
+from __future__ import annotations
+
+from matplotlib.colors import ListedColormap
+
+from twin.core.data import SurfaceKind
+
+_SURFACE_COLOURS = {
+    SurfaceKind.UNCLASSIFIED: "#d9cbb8",
+    SurfaceKind.ROOF: "#b4553c",  # tiled roofs read as roofs from above
+    SurfaceKind.WALL: "#ece4d4",
+    SurfaceKind.GROUND: "#8c8c8c",
+    SurfaceKind.CLOSURE: "#c8c8c8",
+    SurfaceKind.OUTER_CEILING: "#d0c4b0",
+    SurfaceKind.OUTER_FLOOR: "#a0a0a0",
+    SurfaceKind.WINDOW: "#6a8fb0",
+    SurfaceKind.DOOR: "#7a5a3a",
+}
+
+# ASPRS LAS 1.4 standard classes 0-18; the rest grey.
+_CLASS_COLOURS = {1: "#b0b0b0", 2: "#a67c52", 3: "#b8d98b", 4: "#7fbf5f", 5: "#2e7d32",
+                  6: "#d0553f", 7: "#ff00ff", 9: "#3d7fd9", 17: "#7f7f7f", 18: "#ff00ff"}
+
+# Street condition classes after ZEB / E EMI 2012: blue, dark green, light green, yellow, red.
+CONDITION_COLOURS = ("#1f5fbf", "#1b7a3a", "#8cc63f", "#f2c500", "#d7191c")
+
+
+def surface_colours() -> tuple[ListedColormap, tuple[float, float]]:
+    """A colour map and range for the 'surface' cell array of building meshes."""
+    colours = [_SURFACE_COLOURS[kind] for kind in SurfaceKind]
+    return ListedColormap(colours), (-0.5, len(colours) - 0.5)
+
+
+def point_class_colours() -> tuple[ListedColormap, tuple[float, float]]:
+    """A colour map and range for ASPRS classification codes 0-18."""
+    colours = [_CLASS_COLOURS.get(code, "#9e9e9e") for code in range(19)]
+    return ListedColormap(colours), (-0.5, 18.5)
