@@ -22,12 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from twin.core.errors import CRSError
-from twin.core.layers import Layer, PointCloudLayer, RasterLayer
+from twin.core.layers import Layer, PointCloudLayer, RasterLayer, SensorsLayer, StreetsLayer
 from twin.io.archive import is_zip, readable_member, unpacked
 from twin.io.errors import TwinIOError
 from twin.io.lidar import point_cloud_info, read_point_cloud
 from twin.io.raster import raster_info, read_raster
 from twin.io.reproject import to_crs
+from twin.io.sensors import is_sensorthings, read_sensors, sensors_info
+from twin.io.streets import is_geojson, read_streets, streets_info
 
 SNIFF_BYTES = 64 * 1024
 
@@ -52,6 +54,10 @@ class FileFormat:
 FORMATS: tuple[FileFormat, ...] = (
     FileFormat("raster", (".tif", ".tiff", ".asc"), read_raster, raster_info, RasterLayer),
     FileFormat("pointcloud", (".las", ".laz"), read_point_cloud, point_cloud_info, PointCloudLayer),
+    FileFormat("streets", (".geojson", ".gpkg"), read_streets, streets_info, StreetsLayer),
+    FileFormat("streets", (".json",), read_streets, streets_info, StreetsLayer, sniff=is_geojson),
+    FileFormat("sensors", (".json",), read_sensors, sensors_info, SensorsLayer, sniff=is_sensorthings),
+    FileFormat("sensors", (".csv",), read_sensors, sensors_info, SensorsLayer),
 )
 
 

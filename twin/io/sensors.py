@@ -1,0 +1,496 @@
+"""Measuring stations and their time series: OGC SensorThings API JSON and a CSV pair.
+
+SensorThings (v1.1): the response of
+    GET /Things?$expand=Locations,Datastreams($expand=ObservedProperty,Observations)
+that is {"value": [Thing, ...]}, a bare list of Things or one Thing. "@iot.nextLink"s are not
+followed (the info counts them). Each Thing needs a Location in GeoJSON (WGS84 longitude,
+latitude and optional height, as the standard demands, so the CRS is EPSG:4326). A
+Datastream's quantity is its ObservedProperty's name, its unit the unitOfMeasurement symbol;
+an Observation's time is its phenomenonTime (the end of an interval), its value the numeric
+result.
+
+CSV: two files in one folder, NAME_stations.csv and NAME_observations.csv (NAME may be
+empty: stations.csv and observations.csv); opening either reads both. UTF-8, comma
+separated, a header row, one record per line.
+
+    NAME_stations.csv      station_id, name, and a position:
+                             x, y [, z] with a crs column ("EPSG:25833", the same on every row),
+                             x, y [, z] without one (the CRS is the one the user gives), or
+                             lon, lat [, z] in WGS84 (EPSG:4326);
+                           optional type, description and any further columns (attributes).
+    NAME_observations.csv  station_id, quantity, unit, time, value, optionally datastream:
+                             time   ISO 8601, UTC unless it carries "Z" or an offset
+                                    ("2026-07-10T15:05:00Z", "2026-07-10T17:05:00+02:00");
+                                    sums over an interval are stamped with the interval's end;
+                             value  a number on every row (leave out a row for a gap);
+                             datastream  names the series where a station has two of the same
+                                    quantity (default: the quantity); its id is
+                                    station_id/datastream.
+
+Heights that a file does not give are NaN.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely.geometry
+from shapely.errors import GeometryTypeError
+
+from twin.core.crs import normalize_crs
+from twin.core.data import Datastream, SensorData, TimeSeries
+from twin.core.errors import CRSError
+from twin.io.errors import TwinIOError
+
+WGS84 = "EPSG:4326"
+GEOJSON_ENCODINGS = ("application/geo+json", "application/vnd.geo+json", "application/json")
+STATION_COLUMNS = ("station_id", "name")
+OBSERVATION_COLUMNS = ("station_id", "quantity", "unit", "time", "value")
+_PAIR_NAME = re.compile(r"(.*?)(stations|observations)\.csv", re.IGNORECASE)
+_STA_MARKERS = (b'"@iot.id"', b'"@iot.selfLink"', b'"Datastreams"', b'"Things"')
+
+
+class _BadValue(ValueError):
+    """The first of a batch of values that cannot be read, by its position in the batch."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(index)
+        self.index = index
+
+
+def is_sensorthings(head: bytes) -> bool:
+    """True for the first bytes of a SensorThings API response."""
+    return any(marker in head for marker in _STA_MARKERS)
+
+
+def read_sensors(path: Path, crs: str | None = None) -> SensorData:
+    """Stations and series of a SensorThings JSON file or a sensor CSV pair."""
+    return _read_csv_pair(path, crs) if _is_csv(path) else _read_sensorthings(path)[0]
+
+
+def sensors_info(path: Path, crs: str | None = None) -> dict[str, Any]:
+    """The `info` summary of a sensor file (see twin/io/formats.py for the keys)."""
+    extra: dict[str, Any] = {}
+    if _is_csv(path):
+        sensors = _read_csv_pair(path, crs)
+    else:
+        sensors, extra["unfollowed_next_links"] = _read_sensorthings(path)
+    times = [stream.series.times for stream in sensors.datastreams if len(stream.series.times)]
+    first = min(series.min() for series in times) if times else None
+    last = max(series.max() for series in times) if times else None
+    return {
+        "format": "CSV" if _is_csv(path) else "SensorThings",
+        "version": None if _is_csv(path) else "1.1",
+        "crs": sensors.crs,
+        "bounds": _bounds(sensors.xyz),
+        "stations": len(sensors),
+        "datastreams": len(sensors.datastreams),
+        "observations": sum(len(stream.series.values) for stream in sensors.datastreams),
+        "time_range": [_iso(first), _iso(last)] if times else None,
+        **extra,
+    }
+
+
+def _utc_times(texts: np.ndarray | list[str]) -> np.ndarray:
+    """ISO 8601 instants or intervals (taking the end) as datetime64[s] UTC, vectorised.
+
+    Times without "Z" or an offset count as UTC. Raises _BadValue for the first unreadable one.
+    """
+    text = np.strings.strip(np.asarray(texts, dtype=str))
+    _, slash, end = np.strings.partition(text, "/")
+    text = np.where(slash == "/", end, text)
+    zulu = np.strings.endswith(text, "Z") | np.strings.endswith(text, "z")
+    text = np.where(zulu, np.strings.slice(text, 0, -1), text)
+    sign = np.strings.slice(text, -6, -5)
+    has_offset = (np.isin(sign, ["+", "-"]) & (np.strings.slice(text, -3, -2) == ":")
+                  & (np.strings.find(text, "T") > 0))
+    offset_minutes = np.zeros(len(text), dtype=np.int64)
+    if has_offset.any():
+        offsets = text[has_offset]
+        try:
+            hours = np.strings.slice(offsets, -5, -3).astype(np.int64)
+            minutes = np.strings.slice(offsets, -2, None).astype(np.int64)
+        except ValueError:
+            raise _BadValue(int(np.flatnonzero(has_offset)[0])) from None
+        offset_minutes[has_offset] = np.where(sign[has_offset] == "-", -1, 1) * (hours * 60 + minutes)
+        text = np.where(has_offset, np.strings.slice(text, 0, -6), text)
+    try:
+        local = np.array(text, dtype="datetime64[ms]")
+    except ValueError:
+        raise _BadValue(_first_failing(text, lambda item: np.datetime64(item, "ms"))) from None
+    if np.isnat(local).any():  # "NaT" parses, but is no time
+        raise _BadValue(int(np.argmax(np.isnat(local))))
+    return (local - offset_minutes.astype("timedelta64[m]")).astype("datetime64[s]")
+
+
+# SensorThings --------------------------------------------------------------------------------
+
+
+def _read_sensorthings(path: Path) -> tuple[SensorData, int]:
+    """The stations of a SensorThings response and how many next links were not followed."""
+    document = _load_json(path)
+    things = _things(path, document)
+    ids, xyz, rows, streams = [], [], [], []
+    for number, thing in enumerate(things, start=1):
+        if not isinstance(thing, dict):
+            raise TwinIOError(path, f"entry {number} of the response is not a Thing object")
+        station_id = _text(thing.get("@iot.id", thing.get("name", number)))
+        ids.append(station_id)
+        xyz.append(_location(path, station_id, thing))
+        rows.append({"name": _text(thing.get("name", station_id)),
+                     "description": _text(thing.get("description", "")),
+                     **_scalar_properties(thing.get("properties"))})
+        streams += [_datastream(path, station_id, stream) for stream in thing.get("Datastreams") or []]
+    sensors = SensorData(ids=np.array(ids, dtype=str), xyz=np.array(xyz, dtype=np.float64),
+                         attributes=_attribute_columns(rows), datastreams=streams, crs=WGS84)
+    return sensors, _count_next_links(document, things)
+
+
+def _load_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        raise TwinIOError(path, "not a SensorThings JSON file: the text is not UTF-8") from None
+    except json.JSONDecodeError as error:
+        raise TwinIOError(path, f"the JSON does not parse: {error.msg} at line {error.lineno}, "
+                                f"column {error.colno}") from None
+
+
+def _things(path: Path, document: Any) -> list:
+    if isinstance(document, dict) and isinstance(document.get("value"), list):
+        things = document["value"]
+    elif isinstance(document, list):
+        things = document
+    elif isinstance(document, dict) and ("Locations" in document or "Datastreams" in document):
+        things = [document]
+    else:
+        raise TwinIOError(path, "not a SensorThings response: expected {\"value\": [Thing, ...]}, "
+                                "a list of Things or one Thing")
+    if not things:
+        raise TwinIOError(path, "the response holds no Things (stations)")
+    return things
+
+
+def _location(path: Path, station_id: str, thing: dict) -> tuple[float, float, float]:
+    """Longitude, latitude and height (NaN where not given) of a Thing's first Location."""
+    locations = thing.get("Locations") or []
+    if not locations or not isinstance(locations[0], dict) or not locations[0].get("location"):
+        raise TwinIOError(path, f"Thing '{station_id}' has no location (request it with "
+                                "$expand=Locations)")
+    location = locations[0]
+    encoding = location.get("encodingType", "application/geo+json")
+    if encoding not in GEOJSON_ENCODINGS:
+        raise TwinIOError(path, f"the location of Thing '{station_id}' is encoded as '{encoding}'; "
+                                "the twin reads GeoJSON locations")
+    geometry = location["location"]
+    if isinstance(geometry, dict) and geometry.get("type") == "Feature":
+        geometry = geometry.get("geometry")
+    try:
+        shape = shapely.geometry.shape(geometry)
+    except (GeometryTypeError, ValueError, TypeError, AttributeError, KeyError, IndexError):
+        raise TwinIOError(path, f"the location of Thing '{station_id}' is not a GeoJSON "
+                                "geometry") from None
+    point = shape if shape.geom_type == "Point" else shape.centroid
+    if point.is_empty:
+        raise TwinIOError(path, f"the location of Thing '{station_id}' is empty")
+    return point.x, point.y, point.z if point.has_z else np.nan
+
+
+def _datastream(path: Path, station_id: str, stream: Any) -> Datastream:
+    if not isinstance(stream, dict):
+        raise TwinIOError(path, f"a Datastream of Thing '{station_id}' is not an object")
+    name = _text(stream.get("name", ""))
+    stream_id = _text(stream.get("@iot.id", f"{station_id}/{name}"))
+    observed = stream.get("ObservedProperty") or {}
+    unit = stream.get("unitOfMeasurement") or {}
+    observations = stream.get("Observations") or []
+    where = f"Datastream '{stream_id}'"
+    return Datastream(id=stream_id, station_id=station_id, name=name,
+                      quantity=_text(observed.get("name", name)),
+                      unit=_text(unit.get("symbol") or unit.get("name") or ""),
+                      series=_observation_series(path, where, observations))
+
+
+def _observation_series(path: Path, where: str, observations: list) -> TimeSeries:
+    try:
+        times = [observation["phenomenonTime"] for observation in observations]
+        results = [observation["result"] for observation in observations]
+    except (KeyError, TypeError):
+        number, key = _first_incomplete(observations)
+        raise TwinIOError(path, f"observation {number} of {where} has no {key}") from None
+    values = np.array(results)  # a numeric dtype exactly when every result is a number
+    bad = (np.ones(len(values), dtype=bool) if values.dtype.kind not in "iuf"
+           else ~np.isfinite(values))
+    if bad.any():
+        number = _first_failing(results, _number) if values.dtype.kind not in "iuf" else int(np.argmax(bad))
+        raise TwinIOError(path, f"observation {number + 1} of {where} has no numeric result "
+                                f"(found {json.dumps(results[number])})")
+    try:
+        parsed = _utc_times(times)
+    except _BadValue as bad_time:
+        raise TwinIOError(path, f"observation {bad_time.index + 1} of {where} has an unreadable "
+                                f"phenomenonTime '{times[bad_time.index]}'") from None
+    return _sorted_series(parsed, values.astype(np.float64))
+
+
+def _first_incomplete(observations: list) -> tuple[int, str]:
+    """Number (from 1) and missing member of the first observation lacking time or result."""
+    for number, observation in enumerate(observations, start=1):
+        for key in ("phenomenonTime", "result"):
+            if not isinstance(observation, dict) or key not in observation:
+                return number, key
+    return len(observations), "result"
+
+
+def _number(value: Any) -> float:
+    if not _is_number(value):
+        raise ValueError(value)
+    return value
+
+
+def _count_next_links(document: Any, things: list[dict]) -> int:
+    """The "@iot.nextLink"s of the response, its Things and their Datastreams."""
+    objects = [document] if isinstance(document, dict) else []
+    for thing in things:
+        objects += [thing, *(thing.get("Datastreams") or [])]
+    return sum(key.endswith("@iot.nextLink") for item in objects if isinstance(item, dict)
+               for key in item)
+
+
+def _scalar_properties(properties: Any) -> dict[str, Any]:
+    if not isinstance(properties, dict):
+        return {}
+    return {str(key): value for key, value in properties.items()
+            if isinstance(value, str | int | float) and key not in ("name", "description")}
+
+
+# CSV -----------------------------------------------------------------------------------------
+
+
+def _read_csv_pair(path: Path, given_crs: str | None) -> SensorData:
+    stations_path, observations_path = _pair(path)
+    stations = _read_table(stations_path, STATION_COLUMNS)
+    ids = stations.column("station_id")
+    duplicate = _first_duplicate(ids)
+    if duplicate is not None:
+        raise TwinIOError(stations_path, f"station '{ids[duplicate]}' is listed twice "
+                                         f"(line {stations.lines[duplicate]})")
+    xyz, crs = _station_positions(stations, given_crs)
+    reserved = {"station_id", "x", "y", "z", "lon", "lat", "crs"}
+    attributes = {name: _attribute_column(stations.column(name))
+                  for name in stations.header if name not in reserved}
+    return SensorData(ids=ids, xyz=xyz, attributes=attributes,
+                      datastreams=_csv_datastreams(observations_path, set(ids.tolist())), crs=crs)
+
+
+def _pair(path: Path) -> tuple[Path, Path]:
+    """The stations file and the observations file, whichever of the two was opened."""
+    match = _PAIR_NAME.fullmatch(path.name)
+    if match is None:
+        raise TwinIOError(path, "a sensor CSV is read as a pair named NAME_stations.csv and "
+                                "NAME_observations.csv in one folder; this name is neither")
+    prefix, role = match.group(1), match.group(2).lower()
+    partner_role = "observations" if role == "stations" else "stations"
+    wanted = f"{prefix}{partner_role}.csv".lower()
+    partner = next((candidate for candidate in path.parent.iterdir()
+                    if candidate.name.lower() == wanted), None)
+    if partner is None:
+        raise TwinIOError(path, f"its partner file {prefix}{partner_role}.csv is not in the same folder")
+    return (path, partner) if role == "stations" else (partner, path)
+
+
+class _Table:
+    """A CSV file as columns of text, with each row's line number for messages."""
+
+    def __init__(self, path: Path, header: list[str], cells: np.ndarray, lines: np.ndarray) -> None:
+        self.path, self.header, self.cells, self.lines = path, header, cells, lines
+
+    def has(self, name: str) -> bool:
+        return name in self.header
+
+    def column(self, name: str) -> np.ndarray:
+        return np.strings.strip(self.cells[:, self.header.index(name)])
+
+    def numbers(self, name: str) -> np.ndarray:
+        """A column as finite float64; a cell that is no number is an error naming its line."""
+        texts = self.column(name)
+        try:
+            values = texts.astype(np.float64)
+        except ValueError:
+            row = _first_failing(texts, float)
+        else:
+            finite = np.isfinite(values)
+            if finite.all():
+                return values
+            row = int(np.argmin(finite))
+        raise TwinIOError(self.path, f"line {self.lines[row]}: the {name} '{texts[row]}' is not a number")
+
+
+def _read_table(path: Path, required: tuple[str, ...]) -> _Table:
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as stream:
+            rows = list(csv.reader(stream))
+    except UnicodeDecodeError:
+        raise TwinIOError(path, "the CSV is not UTF-8 text") from None
+    except (OSError, csv.Error) as error:
+        raise TwinIOError(path, f"the CSV cannot be read ({error})") from None
+    if not rows:
+        raise TwinIOError(path, "the CSV is empty")
+    header = [name.strip().lower() for name in rows[0]]
+    missing = [name for name in required if name not in header]
+    if missing:
+        raise TwinIOError(path, f"the CSV lacks the column{'s' if len(missing) > 1 else ''} "
+                                f"{', '.join(missing)} (it has {', '.join(header)})")
+    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    lines = np.arange(1, len(rows) + 1)
+    filled = lengths > 0  # blank lines
+    filled[0] = False
+    wrong = filled & (lengths != len(header))
+    if wrong.any():
+        row = int(np.argmax(wrong))
+        raise TwinIOError(path, f"line {lines[row]} has {lengths[row]} fields, the header "
+                                f"{len(header)}")
+    body = [row for row, keep in zip(rows, filled, strict=True) if keep]
+    cells = np.array(body, dtype=str).reshape(len(body), len(header))
+    return _Table(path, header, cells, lines[filled])
+
+
+def _station_positions(stations: _Table, given_crs: str | None) -> tuple[np.ndarray, str | None]:
+    if stations.has("lon") and stations.has("lat"):
+        x, y, crs = stations.numbers("lon"), stations.numbers("lat"), WGS84
+    elif stations.has("x") and stations.has("y"):
+        x, y = stations.numbers("x"), stations.numbers("y")
+        crs = _crs_column(stations) if stations.has("crs") else None
+        crs = crs or _normalized(stations.path, given_crs)
+    else:
+        raise TwinIOError(stations.path, "the stations CSV needs the position columns x and y "
+                                         "(with crs) or lon and lat")
+    z = stations.numbers("z") if stations.has("z") else np.full(len(x), np.nan)
+    return np.column_stack([x, y, z]), crs
+
+
+def _crs_column(stations: _Table) -> str | None:
+    codes = np.unique(stations.column("crs"))
+    if len(codes) > 1:
+        raise TwinIOError(stations.path, f"the stations use more than one CRS ({', '.join(codes)}); "
+                                         "one file, one CRS")
+    return _normalized(stations.path, codes[0]) if len(codes) else None
+
+
+def _normalized(path: Path, crs: str | None) -> str | None:
+    try:
+        return normalize_crs(crs)
+    except CRSError as error:
+        raise TwinIOError(path, str(error)) from None
+
+
+def _csv_datastreams(path: Path, station_ids: set[str]) -> list[Datastream]:
+    """One Datastream per (station, datastream name), in the order they first appear."""
+    table = _read_table(path, OBSERVATION_COLUMNS)
+    stations, quantities, units = (table.column(name) for name in ("station_id", "quantity", "unit"))
+    unknown = ~np.isin(stations, list(station_ids))
+    if unknown.any():
+        row = int(np.argmax(unknown))
+        raise TwinIOError(path, f"line {table.lines[row]}: station '{stations[row]}' is not in the "
+                                "stations file")
+    names = table.column("datastream") if table.has("datastream") else quantities
+    names = np.where(names == "", quantities, names)
+    values = table.numbers("value")
+    texts = table.column("time")
+    try:
+        times = _utc_times(texts)
+    except _BadValue as bad:
+        raise TwinIOError(path, f"line {table.lines[bad.index]}: the time '{texts[bad.index]}' is "
+                                "not ISO 8601") from None
+    keys = np.strings.add(np.strings.add(stations, "/"), names)
+    _, first_rows, group = np.unique(keys, return_index=True, return_inverse=True)
+    mixed = (quantities != quantities[first_rows][group]) | (units != units[first_rows][group])
+    if mixed.any():
+        row = int(np.argmax(mixed))
+        raise TwinIOError(path, f"line {table.lines[row]}: datastream '{keys[row]}' changes its "
+                                "quantity or unit; give each series its own datastream name")
+    appearance = np.argsort(np.argsort(first_rows))  # rank of each group by its first row
+    order = np.lexsort((times, appearance[group]))
+    boundaries = np.flatnonzero(np.diff(appearance[group][order])) + 1
+    return [Datastream(id=str(keys[rows[0]]), station_id=str(stations[rows[0]]),
+                       name=str(names[rows[0]]), quantity=str(quantities[rows[0]]),
+                       unit=str(units[rows[0]]), series=TimeSeries(times[rows], values[rows]))
+            for rows in np.split(order, boundaries) if len(rows)]
+
+
+# Shared --------------------------------------------------------------------------------------
+
+
+def _is_csv(path: Path) -> bool:
+    return path.suffix.lower() == ".csv"
+
+
+def _sorted_series(times: np.ndarray, values: np.ndarray) -> TimeSeries:
+    order = np.argsort(times, kind="stable")
+    return TimeSeries(times[order], values[order])
+
+
+def _attribute_columns(rows: list[dict[str, Any]]) -> dict[str, np.ndarray]:
+    """Station attribute columns from one dict per station: numbers float64, else text."""
+    names = list(dict.fromkeys(name for row in rows for name in row))
+    columns = {}
+    for name in names:
+        cells = [row.get(name) for row in rows]
+        if all(_is_number(cell) or cell is None for cell in cells):
+            columns[name] = np.array([np.nan if cell is None else cell for cell in cells], dtype=float)
+        else:
+            columns[name] = np.array(["" if cell is None else _text(cell) for cell in cells], dtype=str)
+    return columns
+
+
+def _attribute_column(texts: np.ndarray) -> np.ndarray:
+    """A CSV column as float64 where every non-empty cell is a number, else as text."""
+    try:
+        return np.where(texts == "", "nan", texts).astype(np.float64)
+    except ValueError:
+        return texts
+
+
+def _first_duplicate(values: np.ndarray) -> int | None:
+    _, first = np.unique(values, return_index=True)
+    repeated = np.setdiff1d(np.arange(len(values)), first)
+    return int(repeated[0]) if len(repeated) else None
+
+
+def _first_failing(items: np.ndarray | list, convert: Callable[[Any], Any]) -> int:
+    """Index of the first item `convert` rejects (the slow path, after a batch failed)."""
+    for index, item in enumerate(items):
+        try:
+            convert(item)
+        except ValueError:
+            return index
+    return len(items) - 1
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and np.isfinite(value)
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _bounds(xyz: np.ndarray) -> list[float | None]:
+    """[minx, miny, minz, maxx, maxy, maxz], None for an axis without values (no heights)."""
+    lows: list[float | None] = []
+    highs: list[float | None] = []
+    for axis in range(3):
+        known = xyz[~np.isnan(xyz[:, axis]), axis]
+        lows.append(float(known.min()) if len(known) else None)
+        highs.append(float(known.max()) if len(known) else None)
+    return lows + highs
+
+
+def _iso(time: np.datetime64) -> str:
+    return f"{np.datetime_as_string(time, unit='s')}Z"
