@@ -1,21 +1,22 @@
 """LiDAR point clouds: LAS 1.2-1.4, LAZ and COPC through laspy with the parallel lazrs decoder.
 
-Files are streamed in chunks, so a file larger than memory still opens. For display a cloud is
-reduced to a point budget by a *spatially fair* sample:
+Files are streamed in chunks, so a file larger than memory still opens. For display a cloud
+with more points than the budget is reduced to a *spatially fair* sample:
 
-1. Every point gets a pseudo-random priority in [0, 1) that depends only on its index in the
-   file, so the same file always gives the same sample. While streaming, only points whose
-   priority is below `OVERSAMPLE * budget / points` are kept: a uniform sample of about twice
-   the budget, which bounds memory whatever the file size.
-2. These candidates are binned into a grid of about `budget / POINTS_PER_CELL` square cells
-   over the header bounds, and every occupied cell gets the same quota, the largest one that
-   keeps the total within the budget ("water filling"). Sparse cells keep all their
-   candidates, dense cells are thinned to the quota, keeping their lowest-priority points.
+- The header bounds are divided into about `budget / POINTS_PER_CELL` square cells, and every
+  point gets a pseudo-random priority in [0, 1), a hash of its index in the file (the same
+  file always gives the same sample; no stripes along scan lines).
+- Fair means every occupied cell gets the same quota of points, the largest quota that keeps
+  the total within the budget ("water filling"): a cell with fewer points than the quota
+  keeps them all, a denser cell keeps its quota of lowest-priority points. So dense areas
+  (overlapping flight strips, walls) are thinned more than sparse ones (edges, roofs seen by
+  one strip), and a cell under the quota is never emptied.
+- This is done while streaming: each cell keeps the points below its priority threshold;
+  whenever more than OVERSAMPLE * budget are held, the quota is recomputed and the dense
+  cells' thresholds are lowered, so memory stays near the budget whatever the file size.
 
-So dense areas (overlapping flight strips, building walls) are thinned more than sparse ones
-(edges, roofs seen by one strip), and every occupied cell stays represented. A COPC file
-larger than the budget is read by whole octree levels instead, which COPC already makes
-spatially even; only the levels that fit the budget are decoded.
+A COPC file over the budget is read by whole octree levels instead (COPC levels are already
+spatially even); only the levels that fit the budget are decoded.
 
 `info` counts the points per class in one pass (only the classification is decoded where
 LAZ 1.4 allows it). The DTM/DSM gridding lives in twin/io/pointgrid.py and streams through
@@ -24,6 +25,7 @@ LAZ 1.4 allows it). The DTM/DSM gridding lives in twin/io/pointgrid.py and strea
 
 from __future__ import annotations
 
+import math
 import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +34,7 @@ from typing import Any
 
 import laspy
 import lazrs
+import numba
 import numpy as np
 from laspy.copc import CopcReader, load_octree_for_query
 from pyproj import CRS, Transformer
@@ -50,7 +53,6 @@ DEFAULT_BUDGET = 3_000_000
 CHUNK_POINTS = 1_000_000
 OVERSAMPLE = 2.0
 POINTS_PER_CELL = 16
-SAMPLE_SEED = 20_240_601
 BACKEND = laspy.LazBackend.LazrsParallel
 COLOUR_DIMENSIONS = ("red", "green", "blue")
 CLASS_SELECTION = laspy.DecompressionSelection.base() | laspy.DecompressionSelection.CLASSIFICATION
@@ -84,12 +86,12 @@ def read_point_cloud(path: Path, crs: str | None = None, budget: int = DEFAULT_B
     with open_point_cloud(path) as reader:
         header = reader.header
         file_crs = crs_of(path, header, crs)
-        if _is_copc(header) and header.point_count > budget:
-            records, priority = _copc_levels(path, budget, feedback)
+        if header.point_count <= budget:
+            records = _all_points(path, reader, feedback)
+        elif _is_copc(header):
+            records = _copc_levels(path, budget, feedback)
         else:
-            records, priority = _streamed_sample(path, reader, budget, feedback)
-        if len(records) > budget:
-            records = records[_fair_selection(records, priority, header, budget)]
+            records = _streamed_sample(path, reader, budget, feedback)
         points = laspy.ScaleAwarePointRecord(records, header.point_format, header.scales, header.offsets)
         cloud = PointCloudData(xyz=_xyz(points), crs=file_crs, attributes=_attributes(points),
                                total_points=int(header.point_count))
@@ -223,73 +225,120 @@ def _compare_counts(path: Path, announced: int, fewest: int, most: int) -> None:
                                 f"{present}: its header is wrong")
 
 
-def _streamed_sample(path: Path, reader: laspy.LasReader, budget: int, feedback: Feedback | None
-                     ) -> tuple[np.ndarray, np.ndarray | None]:
-    """All point records, or a uniform sample of about OVERSAMPLE * budget with their priorities."""
-    total = reader.header.point_count
-    keep_below = min(1.0, OVERSAMPLE * budget / total)
-    records, priorities = [], []
+def _all_points(path: Path, reader: laspy.LasReader, feedback: Feedback | None) -> np.ndarray:
+    return np.concatenate([chunk.array for _start, chunk in stream_chunks(path, reader, feedback)])
+
+
+def _streamed_sample(path: Path, reader: laspy.LasReader, budget: int,
+                     feedback: Feedback | None) -> np.ndarray:
+    sample = _FairSample(reader.header, budget)
     for start, chunk in stream_chunks(path, reader, feedback):
-        if keep_below >= 1.0:
-            records.append(chunk.array)
-            continue
-        priority = _priority(start, len(chunk)) / keep_below
-        kept = priority < 1.0
-        records.append(chunk.array[kept])
-        priorities.append(priority[kept])
-    all_records = np.concatenate(records)
-    return all_records, (np.concatenate(priorities) if priorities else None)
+        sample.add(start, chunk.array)
+    return sample.records()
 
 
-def _copc_levels(path: Path, budget: int, feedback: Feedback | None) -> tuple[np.ndarray, None]:
-    """The coarsest COPC octree levels whose points fit the budget (at least the root level)."""
+def _copc_levels(path: Path, budget: int, feedback: Feedback | None) -> np.ndarray:
+    """The coarsest COPC octree levels whose points fit the budget (the root level at least)."""
     try:
         with CopcReader.open(path) as reader:
             nodes = load_octree_for_query(reader.source, reader.copc_info, reader.root_page)
             per_level = np.bincount([node.key.level for node in nodes],
                                     weights=[node.point_count for node in nodes])
             levels = max(1, int(np.searchsorted(np.cumsum(per_level), budget, side="right")))
-            records = []
+            sample = _FairSample(reader.header, budget)  # thins only a root level over budget
             for level in range(levels):
-                records.append(reader.level_query(level).array)
+                points = reader.level_query(level).array
+                sample.add(sample.seen, points)
                 if feedback is not None:
                     feedback.progress((level + 1) / levels, "Reading COPC levels")
     except _LAS_FAILURES:
         raise TwinIOError(path, "the COPC octree cannot be read: the file is truncated or damaged") from None
-    return np.concatenate(records), None
+    return sample.records()
 
 
-def _priority(start: int, count: int) -> np.ndarray:
-    """Pseudo-random priorities in [0, 1) for points start..start+count (same file, same values)."""
-    return np.random.default_rng([SAMPLE_SEED, start]).random(count, dtype=np.float32)
+class _FairSample:
+    """The streaming, spatially fair sample of the module doc.
+
+    Each grid cell holds the candidates whose priority is below its threshold. When more than
+    OVERSAMPLE * budget are held, every cell's threshold is lowered so that the cells keep
+    the same quota (sparse cells keep all they have), which bounds memory.
+    """
+
+    def __init__(self, header: laspy.LasHeader, budget: int) -> None:
+        self.budget = budget
+        self.seen = 0
+        width, height = header.maxs[:2] - header.mins[:2]
+        cell_count = max(budget / POINTS_PER_CELL, 1.0)
+        side = max(np.sqrt(width * height / cell_count), max(width, height) / cell_count, 1e-9)
+        self._shape = (int(height // side) + 1, int(width // side) + 1)
+        # column = raw X * scale_x / side + (offset_x - min_x) / side; likewise rows from Y.
+        self._raw_to_cell = np.array([header.scales[0] / side, header.scales[1] / side,
+                                      (header.offsets[0] - header.mins[0]) / side,
+                                      (header.offsets[1] - header.mins[1]) / side])
+        self._threshold = np.ones(self._shape[0] * self._shape[1], dtype=np.float32)
+        self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._held = 0
+        self._thinned = np.zeros(len(self._threshold), dtype=bool)
+
+    def add(self, start: int, records: np.ndarray) -> None:
+        """Offer the points start, start + 1, ... of the file."""
+        index, priority, cell = _candidates(records["X"], records["Y"], start, self._raw_to_cell,
+                                            self._shape[1], self._shape[0], self._threshold)
+        self._parts.append((records[index], priority, cell))
+        self._held += len(index)
+        self.seen = start + len(records)
+        if self._held > OVERSAMPLE * self.budget:
+            self._thin()
+
+    def records(self) -> np.ndarray:
+        """At most `budget` records in file order."""
+        records, priority, cell = self._thin()
+        if len(records) <= self.budget:
+            return records
+        # The thinned cells meet their quota on average; drop their random excess.
+        rank = np.where(self._thinned[cell], priority / self._threshold[cell], 0.0)
+        kept = np.sort(np.argpartition(rank, self.budget - 1)[:self.budget])
+        return records[kept]
+
+    def _thin(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        records, priority, cell = (np.concatenate(column) for column in zip(*self._parts, strict=True))
+        counts = np.bincount(cell, minlength=len(self._threshold))
+        share = np.minimum(1.0, _water_level(counts, self.budget) / np.maximum(counts, 1))
+        self._thinned = share < 1.0
+        # Priorities are uniform below a cell's threshold, so scaling it keeps `share` of them.
+        self._threshold *= share.astype(np.float32)
+        kept = priority < self._threshold[cell]
+        self._parts = [(records[kept], priority[kept], cell[kept])]
+        self._held = int(kept.sum())
+        return self._parts[0]
 
 
-def _fair_selection(records: np.ndarray, priority: np.ndarray | None, header: laspy.LasHeader,
-                    budget: int) -> np.ndarray:
-    """Indices of at most `budget` records, the same quota per grid cell (see the module doc)."""
-    if priority is None:
-        priority = _priority(0, len(records))
-    cells = _cell_of(records, header, budget)
-    counts = np.bincount(cells)
-    share = np.minimum(1.0, _water_level(counts, budget) / np.maximum(counts, 1))
-    rank = priority / share[cells]  # below 1: within its cell's quota
-    kept = np.flatnonzero(rank < 1.0)
-    if len(kept) > budget:  # the quota is met on average; trim the random excess
-        kept = np.sort(kept[np.argpartition(rank[kept], budget - 1)[:budget]])
-    return kept
+@numba.njit(cache=True, nogil=True)
+def _candidates(X, Y, start, raw_to_cell, columns, rows, threshold):  # pragma: no cover - compiled
+    """Indices, priorities and cells of the points whose priority is below their cell's threshold.
 
-
-def _cell_of(records: np.ndarray, header: laspy.LasHeader, budget: int) -> np.ndarray:
-    """Index of the square grid cell over the header bounds that each record falls in."""
-    width, height = header.maxs[:2] - header.mins[:2]
-    cell_count = max(budget / POINTS_PER_CELL, 1.0)
-    side = max(np.sqrt(width * height / cell_count), max(width, height) / cell_count, 1e-9)
-    columns = int(width // side) + 1
-    column = (records["X"] * header.scales[0] + (header.offsets[0] - header.mins[0])) // side
-    row = (records["Y"] * header.scales[1] + (header.offsets[1] - header.mins[1])) // side
-    column = np.clip(column, 0, columns - 1).astype(np.int64)
-    row = np.clip(row, 0, int(height // side)).astype(np.int64)
-    return row * columns + column
+    The priority is a hash (splitmix64) of the point's index in the file, uniform in [0, 1).
+    """
+    count = X.shape[0]
+    index = np.empty(count, dtype=np.int64)
+    priority = np.empty(count, dtype=np.float32)
+    cell = np.empty(count, dtype=np.int32)
+    kept = 0
+    for i in range(count):
+        column = min(max(int(math.floor(X[i] * raw_to_cell[0] + raw_to_cell[2])), 0), columns - 1)
+        row = min(max(int(math.floor(Y[i] * raw_to_cell[1] + raw_to_cell[3])), 0), rows - 1)
+        here = row * columns + column
+        z = np.uint64(start + i) + np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+        value = np.float32(z >> np.uint64(40)) * np.float32(1.0 / 16777216.0)
+        if value < threshold[here]:
+            index[kept] = i
+            priority[kept] = value
+            cell[kept] = here
+            kept += 1
+    return index[:kept], priority[:kept], cell[:kept]
 
 
 def _water_level(counts: np.ndarray, budget: int) -> float:
