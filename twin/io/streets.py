@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -82,8 +83,11 @@ def _load(path: Path, given_crs: str | None) -> tuple[StreetData, int]:
     meta, fids, wkb, columns = _read_layer(path)
     geometries = shapely.from_wkb(wkb)
     is_line = np.isin(shapely.get_type_id(geometries), LINE_TYPES)
+    if len(geometries) == 0:
+        raise TwinIOError(path, "the file holds no features")
     if not is_line.any():
-        raise TwinIOError(path, f"the file holds no street lines, only {_type_summary(geometries)}")
+        raise TwinIOError(path, f"the file holds no street lines (LineString or MultiLineString), "
+                                f"only {_type_summary(geometries)}")
     fields = [str(name) for name in meta["fields"]]
     columns = {name: values[is_line] for name, values in zip(fields, columns, strict=True)}
     geometries, fids = geometries[is_line], fids[is_line]
@@ -105,10 +109,12 @@ def _read_layer(path: Path) -> tuple[dict, np.ndarray, np.ndarray, list[np.ndarr
     if _is_gpkg(path):
         _check_sqlite(path)
     try:
-        layer = _line_layer(path) if _is_gpkg(path) else None
-        return pyogrio.raw.read(path, layer=layer, return_fids=True)
-    except (DataSourceError, DataLayerError, FieldError, GeometryError) as error:
-        raise TwinIOError(path, _unreadable(path, error)) from None
+        with warnings.catch_warnings():  # GDAL's own warnings are jargon; failures are reported below
+            warnings.simplefilter("ignore", RuntimeWarning)
+            layer = _line_layer(path) if _is_gpkg(path) else None
+            return pyogrio.raw.read(path, layer=layer, return_fids=True)
+    except (DataSourceError, DataLayerError, FieldError, GeometryError):
+        raise TwinIOError(path, _unreadable(path)) from None
 
 
 def _is_gpkg(path: Path) -> bool:
@@ -132,7 +138,7 @@ def _line_layer(path: Path) -> str | int:
     return 0
 
 
-def _unreadable(path: Path, error: Exception) -> str:
+def _unreadable(path: Path) -> str:
     """One sentence on why GDAL could not read the file; for JSON, where it stops parsing."""
     if _is_gpkg(path):
         return "not a readable GeoPackage (the SQLite database is damaged or has no feature table)"
@@ -148,10 +154,9 @@ def _unreadable(path: Path, error: Exception) -> str:
 
 def _type_summary(geometries: np.ndarray) -> str:
     """'3 Point, 1 without geometry': what a file without lines holds instead."""
-    if len(geometries) == 0:
-        return "no features at all"
     kinds, counts = np.unique(shapely.get_type_id(geometries), return_counts=True)
-    return ", ".join(f"{count} {_TYPE_NAMES[kind]}" for kind, count in zip(kinds, counts, strict=True))
+    parts = sorted(zip(kinds.tolist(), counts.tolist(), strict=True), key=lambda part: part[0] < 0)
+    return ", ".join(f"{count} {_TYPE_NAMES[kind]}" for kind, count in parts)
 
 
 def _crs(path: Path, found: str | None, geometries: np.ndarray, given: str | None) -> str | None:
