@@ -22,6 +22,7 @@ from twin.sim import (
     SimulationOutput,
     run_simulation,
 )
+from twin.sim.contract import ParameterError
 
 
 def terrain_inputs(scene: Scene | None = None) -> SimulationInputs:
@@ -162,10 +163,23 @@ def test_parameter_declaration_with_a_bad_default_fails_at_definition():
         ParameterSpec("n", int, 5, "n", maximum=3)
 
 
+def test_a_list_parameter_takes_numbers_and_checks_each_against_the_range():
+    spec = ParameterSpec("depths", list, (10, 20.5), "depths", units="mm", minimum=0.0)
+    assert spec.default == (10, 20.5)
+    assert spec.validate([1, 2.5, np.float32(3)]) == (1.0, 2.5, 3.0)
+    assert spec.validate([]) == ()
+    assert spec.describe()["type"] == "list" and spec.describe()["default"] == [10, 20.5]
+    for bad, message in (("1, 2", "list of numbers"), (3.0, "list of numbers"),
+                         ([1, "x"], "finite numbers"), ([1, True], "finite numbers"),
+                         ([1, float("nan")], "finite numbers"), ([5, -1], "at least 0.0 mm")):
+        with pytest.raises(ParameterError, match=message):
+            spec.validate(bad)
+
+
 @pytest.mark.parametrize("simulation", [Steps, TerrainNoiseSelfTest])
 def test_every_simulation_describes_its_contract(simulation):
     described = simulation.describe()
     assert described["name"] and described["title"] and described["description"]
     for spec in described["parameters"]:
-        assert spec["help"] and spec["type"] in ("int", "float", "bool", "str")
+        assert spec["help"] and spec["type"] in ("int", "float", "bool", "str", "list")
     assert simulation.defaults() == {spec.name: spec.default for spec in simulation.parameters}

@@ -60,7 +60,10 @@ class ParameterError(ValueError):
     """A parameter value the simulation cannot take."""
 
 
-_TYPE_NAMES = {float: "a number", int: "a whole number", bool: "true or false", str: "text"}
+# `list` means a list of numbers (a table such as durations and depths); it is kept as a tuple of
+# floats, and minimum and maximum apply to every element.
+_TYPE_NAMES = {float: "a number", int: "a whole number", bool: "true or false", str: "text",
+               list: "a list of numbers"}
 
 
 @dataclass(frozen=True)
@@ -84,20 +87,28 @@ class ParameterSpec:
     def validate(self, value: Any) -> Any:
         """Return the value in the declared type, or raise ParameterError saying why not."""
         value = self._coerce(value)
+        if self.type is list:
+            for element in value:
+                self._check_range(element)
+            return value
+        self._check_range(value)
+        if self.choices and value not in self.choices:
+            raise ParameterError(f"parameter '{self.name}' must be one of "
+                                 f"{', '.join(self.choices)}; got '{value}'")
+        return value
+
+    def _check_range(self, value: float) -> None:
         if self.minimum is not None and value < self.minimum:
             raise ParameterError(f"parameter '{self.name}' must be at least "
                                  f"{self.minimum}{self._unit_suffix}, got {value}")
         if self.maximum is not None and value > self.maximum:
             raise ParameterError(f"parameter '{self.name}' must be at most "
                                  f"{self.maximum}{self._unit_suffix}, got {value}")
-        if self.choices and value not in self.choices:
-            raise ParameterError(f"parameter '{self.name}' must be one of "
-                                 f"{', '.join(self.choices)}; got '{value}'")
-        return value
 
     def describe(self) -> dict[str, Any]:
         """A plain description for listings and JSON."""
-        described = {"name": self.name, "type": self.type.__name__, "default": self.default,
+        default = list(self.default) if self.type is list else self.default
+        described = {"name": self.name, "type": self.type.__name__, "default": default,
                      "units": self.units, "help": self.help}
         if self.minimum is not None:
             described["minimum"] = self.minimum
@@ -115,6 +126,8 @@ class ParameterSpec:
         # bool is an int in Python; a parameter typed int or float must not take true/false.
         wrong = ParameterError(f"parameter '{self.name}' must be {_TYPE_NAMES[self.type]}, "
                                f"got {value!r}")
+        if self.type is list:
+            return self._coerce_list(value)
         if self.type is bool:
             if not isinstance(value, bool | np.bool_):
                 raise wrong
@@ -137,6 +150,18 @@ class ParameterSpec:
         if not isinstance(value, str):
             raise wrong
         return value
+
+    def _coerce_list(self, value: Any) -> tuple[float, ...]:
+        if isinstance(value, str) or not isinstance(value, list | tuple | np.ndarray):
+            raise ParameterError(f"parameter '{self.name}' must be a list of numbers, got {value!r}")
+        numbers = []
+        for element in value:
+            if isinstance(element, bool | np.bool_) or not isinstance(
+                    element, int | float | np.integer | np.floating) or not math.isfinite(element):
+                raise ParameterError(f"parameter '{self.name}' must be a list of finite numbers, "
+                                     f"got {element!r} in it")
+            numbers.append(float(element))
+        return tuple(numbers)
 
 
 @dataclass
