@@ -8,12 +8,17 @@ one batch, drops unused vertices and derives a footprint per building.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import shapely
+from shapely.errors import GEOSException
 
+from twin.core.crs import normalize_crs
 from twin.core.data import BuildingData, SurfaceKind
+from twin.core.errors import CRSError
+from twin.io.errors import TwinIOError
 from twin.io.triangulate import Triangulation, triangulate_polygons
 
 
@@ -35,6 +40,15 @@ class PolygonCollector:
         self._polygon_rings.append(len(rings))
         self._polygon_row.append(row)
         self._polygon_kind.append(int(kind))
+
+    def add_batch(self, points: np.ndarray, ring_sizes: Sequence[int], polygon_rings: Sequence[int],
+                  polygon_row: Sequence[int], polygon_kind: Sequence[int]) -> None:
+        """Many polygons at once: their rings' points one after another, as in `triangulate_polygons`."""
+        self._rings.append(points)
+        self._ring_sizes.extend(ring_sizes)
+        self._polygon_rings.extend(polygon_rings)
+        self._polygon_row.extend(polygon_row)
+        self._polygon_kind.extend(polygon_kind)
 
     def building_data(self, ids: Sequence[str], attributes: dict[str, np.ndarray],
                       crs: str | None) -> BuildingData:
@@ -60,43 +74,84 @@ class PolygonCollector:
         )
 
 
+def model_crs(path: Path, srs_name: str | None, given: str | None) -> str | None:
+    """The file's CRS where it names one the twin knows, else the one the user gave."""
+    if srs_name:
+        try:
+            return normalize_crs(srs_name)
+        except CRSError:
+            if not given:
+                raise TwinIOError(path, f"the file's coordinate system '{srs_name[:80]}' is not known to "
+                                        "the twin; give the file's CRS as an EPSG code") from None
+    try:
+        return normalize_crs(given)
+    except CRSError as error:
+        raise TwinIOError(path, str(error)) from None
+
+
 def _footprints(mesh: Triangulation, polygon_row: np.ndarray, polygon_kind: np.ndarray,
                 polygon_rings: np.ndarray, buildings: int) -> np.ndarray:
-    """Per building the union of its ground surfaces, else of its triangles seen from above."""
+    """Per building the union of its ground surfaces seen from above; without ground surfaces,
+    of its upward-facing surfaces (roofs, LoD1 tops, flat objects), else its downward-facing ones."""
+    signed = _signed_flat_areas(mesh, len(polygon_row))
+    wanted = (polygon_kind == SurfaceKind.GROUND) & (signed != 0)
+    for facing in (signed > 0, signed < 0):
+        covered = np.zeros(buildings, dtype=bool)
+        covered[polygon_row[wanted]] = True
+        wanted |= facing & ~covered[polygon_row]
+    polygons = np.flatnonzero(wanted)
+    shapes = _flat_shapes(mesh, polygons, polygon_rings)
     footprints = np.full(buildings, None, dtype=object)
-    ground = (polygon_kind == SurfaceKind.GROUND) & ~mesh.polygon_skipped
-    pieces: list[list[Any]] = [[] for _ in range(buildings)]
-    first_ring = np.concatenate(([0], np.cumsum(polygon_rings)[:-1])).astype(np.int64)
-    ring_sizes = np.bincount(mesh.vertex_ring, minlength=int(polygon_rings.sum()))
-    ring_starts = np.concatenate(([0], np.cumsum(ring_sizes)[:-1])).astype(np.int64)
-    for polygon in np.flatnonzero(ground):
-        rings = range(first_ring[polygon], first_ring[polygon] + polygon_rings[polygon])
-        outlines = [mesh.vertices[ring_starts[r]:ring_starts[r] + ring_sizes[r], :2]
-                    for r in rings if ring_sizes[r] >= 3]
-        pieces[polygon_row[polygon]].append(shapely.make_valid(shapely.Polygon(outlines[0], outlines[1:])))
-    without_ground = [row for row in range(buildings) if not pieces[row]]
-    if without_ground:
-        _add_triangle_shadows(mesh, polygon_row, without_ground, pieces)
-    for row, parts in enumerate(pieces):
-        if parts:
-            footprints[row] = _polygonal(parts[0] if len(parts) == 1 else shapely.union_all(parts))
+    order = np.argsort(polygon_row[polygons], kind="stable")
+    rows, starts = np.unique(polygon_row[polygons][order], return_index=True)
+    for row, pieces in zip(rows, np.split(shapes[order], starts[1:]), strict=True):
+        footprints[row] = _polygonal(_union(pieces))
     return footprints
 
 
-def _add_triangle_shadows(mesh: Triangulation, polygon_row: np.ndarray, rows: list[int],
-                          pieces: list[list[Any]]) -> None:
-    """The 2-D triangles (walls vanish, roofs and floors remain) of buildings without ground."""
-    triangle_row = polygon_row[mesh.triangle_polygon]
-    wanted = np.isin(triangle_row, rows)
-    corners = mesh.vertices[mesh.triangles[wanted]][:, :, :2]
+def _signed_flat_areas(mesh: Triangulation, polygons: int) -> np.ndarray:
+    """The area of each polygon seen from above, positive where it faces up; 0 for walls."""
+    corners = mesh.vertices[mesh.triangles][:, :, :2]
     ab, ac = corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]
-    flat_area = np.abs(ab[:, 0] * ac[:, 1] - ab[:, 1] * ac[:, 0]) / 2
-    extent = np.ptp(corners.reshape(-1, 2), axis=0).max() if len(corners) else 0.0
-    visible = flat_area > 1e-9 * max(extent, 1.0) ** 2
-    closed = np.concatenate((corners, corners[:, :1]), axis=1)[visible]
-    shadows = shapely.polygons(closed)
-    for row, shadow in zip(triangle_row[wanted][visible], shadows, strict=True):
-        pieces[row].append(shadow)
+    area = (ab[:, 0] * ac[:, 1] - ab[:, 1] * ac[:, 0]) / 2
+    spans = np.linalg.norm(np.maximum(np.abs(ab), np.abs(ac)), axis=1)
+    area[np.abs(area) <= 1e-9 * spans**2] = 0.0
+    signed = np.bincount(mesh.triangle_polygon, weights=area, minlength=polygons)
+    absolute = np.bincount(mesh.triangle_polygon, weights=np.abs(area), minlength=polygons)
+    # A polygon that folds over itself seen from above (a vertical wall with noise) has no side.
+    return np.where(np.abs(signed) > 0.5 * absolute, signed, 0.0)
+
+
+def _flat_shapes(mesh: Triangulation, polygons: np.ndarray, polygon_rings: np.ndarray) -> np.ndarray:
+    """Valid 2-D shapely polygons of the given polygons (outer ring and holes)."""
+    first_ring = np.concatenate(([0], np.cumsum(polygon_rings)[:-1])).astype(np.int64)
+    ring_sizes = np.bincount(mesh.vertex_ring, minlength=int(polygon_rings.sum()))
+    ring_starts = np.concatenate(([0], np.cumsum(ring_sizes)[:-1])).astype(np.int64)
+    shapes = np.empty(len(polygons), dtype=object)
+    for i, polygon in enumerate(polygons):
+        rings = range(first_ring[polygon], first_ring[polygon] + polygon_rings[polygon])
+        outlines = [mesh.vertices[ring_starts[r]:ring_starts[r] + ring_sizes[r], :2]
+                    for r in rings if ring_sizes[r] >= 3]
+        shapes[i] = shapely.Polygon(outlines[0], outlines[1:])
+    invalid = np.flatnonzero(~shapely.is_valid(shapes))
+    for i in invalid:
+        shapes[i] = _polygonal(shapely.make_valid(shapes[i])) or shapely.Polygon()
+    return shapes
+
+
+def _union(pieces: np.ndarray) -> Any:
+    """Union of 2-D pieces; the fast coverage union where the pieces do not overlap (a roof's
+    faces, a triangulated surface), checked by area, else the general union."""
+    if len(pieces) == 1:
+        return pieces[0]
+    try:
+        merged = shapely.coverage_union_all(pieces)
+    except GEOSException:  # pieces that overlap or only nearly share their edges
+        return shapely.union_all(pieces)
+    total = float(shapely.area(pieces).sum())
+    if merged.is_valid and abs(merged.area - total) <= 1e-9 * max(total, 1.0):
+        return merged
+    return shapely.union_all(pieces)
 
 
 def _polygonal(geometry: Any) -> Any:

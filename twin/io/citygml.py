@@ -23,11 +23,9 @@ from typing import Any
 import numpy as np
 from lxml import etree
 
-from twin.core.crs import normalize_crs
 from twin.core.data import BuildingData, SurfaceKind
-from twin.core.errors import CRSError
 from twin.io import model_cache
-from twin.io.building_mesh import PolygonCollector, attribute_columns
+from twin.io.building_mesh import PolygonCollector, attribute_columns, model_crs
 from twin.io.errors import TwinIOError
 from twin.io.safe_xml import iterparse, local_name, root_tag
 
@@ -71,7 +69,7 @@ _GENERIC_TEXTS = {"stringAttribute", "uriAttribute", "dateAttribute",
 def read_citygml(path: Path, crs: str | None = None, lod: int | None = None) -> BuildingData:
     """The buildings of a CityGML file; `lod` picks a level of detail where a building has it."""
     data, summary = _load(Path(path), lod)
-    data.crs = _crs(path, summary["srs_name"], crs)
+    data.crs = model_crs(path, summary["srs_name"], crs)
     return data
 
 
@@ -79,7 +77,7 @@ def citygml_info(path: Path, crs: str | None = None) -> dict[str, Any]:
     """The `info` summary (keys in twin/io/formats.py)."""
     data, summary = _load(Path(path), None)
     return {
-        "format": "CityGML", "version": summary["version"], "crs": _crs(path, summary["srs_name"], crs),
+        "format": "CityGML", "version": summary["version"], "crs": model_crs(path, summary["srs_name"], crs),
         "bounds": [float(v) for v in data.bounds], "buildings": len(data),
         "building_parts": summary["building_parts"], "surfaces": summary["surfaces"],
         "triangles": len(data.triangles), "skipped_polygons": data.skipped_polygons,
@@ -95,21 +93,6 @@ def is_citygml(head: bytes) -> bool:
 def _load(path: Path, lod: int | None) -> tuple[BuildingData, dict[str, Any]]:
     key = f"citygml-{READER_VERSION}-lod{lod}"
     return model_cache.cached(path, key, lambda: _parse(path, lod))
-
-
-def _crs(path: Path, srs_name: str | None, given: str | None) -> str | None:
-    """The file's CRS where it names one the twin knows, else the one the user gave."""
-    if srs_name:
-        try:
-            return normalize_crs(srs_name)
-        except CRSError:
-            if not given:
-                raise TwinIOError(path, f"the file's coordinate system '{srs_name[:80]}' is not known to "
-                                        "the twin; give the file's CRS as an EPSG code") from None
-    try:
-        return normalize_crs(given)
-    except CRSError as error:
-        raise TwinIOError(path, str(error)) from None
 
 
 def _parse(path: Path, lod: int | None) -> tuple[BuildingData, dict[str, Any]]:
