@@ -22,8 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from twin.core.errors import CRSError
-from twin.core.layers import Layer, PointCloudLayer, RasterLayer, SensorsLayer, StreetsLayer
+from twin.core.layers import BuildingsLayer, Layer, PointCloudLayer, RasterLayer, SensorsLayer, StreetsLayer
 from twin.io.archive import is_zip, readable_member, unpacked
+from twin.io.citygml import citygml_info, read_citygml
+from twin.io.cityjson import cityjson_info, is_cityjson, read_cityjson
 from twin.io.errors import TwinIOError
 from twin.io.lidar import point_cloud_info, read_point_cloud
 from twin.io.raster import raster_info, read_raster
@@ -54,6 +56,9 @@ class FileFormat:
 FORMATS: tuple[FileFormat, ...] = (
     FileFormat("raster", (".tif", ".tiff", ".asc"), read_raster, raster_info, RasterLayer),
     FileFormat("pointcloud", (".las", ".laz"), read_point_cloud, point_cloud_info, PointCloudLayer),
+    FileFormat("buildings", (".gml", ".xml", ".citygml"), read_citygml, citygml_info, BuildingsLayer),
+    FileFormat("buildings", (".city.json", ".cityjson", ".json"), read_cityjson, cityjson_info,
+               BuildingsLayer, sniff=is_cityjson),
     FileFormat("streets", (".geojson", ".gpkg"), read_streets, streets_info, StreetsLayer),
     FileFormat("streets", (".json",), read_streets, streets_info, StreetsLayer, sniff=is_geojson),
     FileFormat("sensors", (".json",), read_sensors, sensors_info, SensorsLayer, sniff=is_sensorthings),
