@@ -174,6 +174,10 @@ def _things(path: Path, document: Any) -> list:
                                 "a list of Things or one Thing")
     if not things:
         raise TwinIOError(path, "the response holds no Things (stations)")
+    if all(isinstance(thing, dict) and "url" in thing and "@iot.id" not in thing for thing in things):
+        raise TwinIOError(path, "this is a SensorThings service's root document; save the answer of "
+                                "GET /Things?$expand=Locations,Datastreams($expand=ObservedProperty,"
+                                "Observations) instead")
     return things
 
 
