@@ -17,6 +17,7 @@ separated, a header row, one record per line.
                              x, y [, z] with a crs column ("EPSG:25833", the same on every row),
                              x, y [, z] without one (the CRS is the one the user gives), or
                              lon, lat [, z] in WGS84 (EPSG:4326);
+                           z may be empty where a station's height is unknown;
                            optional type, description and any further columns (attributes).
     NAME_observations.csv  station_id, quantity, unit, time, value, optionally datastream:
                              time   ISO 8601, UTC unless it carries "Z" or an offset
@@ -53,7 +54,7 @@ GEOJSON_ENCODINGS = ("application/geo+json", "application/vnd.geo+json", "applic
 STATION_COLUMNS = ("station_id", "name")
 OBSERVATION_COLUMNS = ("station_id", "quantity", "unit", "time", "value")
 _PAIR_NAME = re.compile(r"(.*?)(stations|observations)\.csv", re.IGNORECASE)
-_STA_MARKERS = (b'"@iot.id"', b'"@iot.selfLink"', b'"Datastreams"', b'"Things"')
+_STA_MARKERS = (b'"@iot.', b'"Datastreams"', b'"Things"')
 
 
 class _BadValue(ValueError):
@@ -214,7 +215,7 @@ def _datastream(path: Path, station_id: str, stream: Any) -> Datastream:
     observed = stream.get("ObservedProperty") or {}
     unit = stream.get("unitOfMeasurement") or {}
     observations = stream.get("Observations") or []
-    where = f"Datastream '{stream_id}'"
+    where = f"Datastream '{stream_id}' of Thing '{station_id}'"
     return Datastream(id=stream_id, station_id=station_id, name=name,
                       quantity=_text(observed.get("name", name)),
                       unit=_text(unit.get("symbol") or unit.get("name") or ""),
@@ -321,18 +322,20 @@ class _Table:
     def column(self, name: str) -> np.ndarray:
         return np.strings.strip(self.cells[:, self.header.index(name)])
 
-    def numbers(self, name: str) -> np.ndarray:
-        """A column as finite float64; a cell that is no number is an error naming its line."""
+    def numbers(self, name: str, may_be_empty: bool = False) -> np.ndarray:
+        """A column as finite float64 (NaN for empty cells where allowed); others name their line."""
         texts = self.column(name)
+        empty = (texts == "") if may_be_empty else np.zeros(len(texts), dtype=bool)
+        texts_or_nan = np.where(empty, "nan", texts)
         try:
-            values = texts.astype(np.float64)
+            values = texts_or_nan.astype(np.float64)
         except ValueError:
-            row = _first_failing(texts, float)
+            row = _first_failing(texts_or_nan, float)
         else:
-            finite = np.isfinite(values)
-            if finite.all():
+            bad = ~np.isfinite(values) & ~empty
+            if not bad.any():
                 return values
-            row = int(np.argmin(finite))
+            row = int(np.argmax(bad))
         raise TwinIOError(self.path, f"line {self.lines[row]}: the {name} '{texts[row]}' is not a number")
 
 
@@ -375,7 +378,7 @@ def _station_positions(stations: _Table, given_crs: str | None) -> tuple[np.ndar
     else:
         raise TwinIOError(stations.path, "the stations CSV needs the position columns x and y "
                                          "(with crs) or lon and lat")
-    z = stations.numbers("z") if stations.has("z") else np.full(len(x), np.nan)
+    z = stations.numbers("z", may_be_empty=True) if stations.has("z") else np.full(len(x), np.nan)
     return np.column_stack([x, y, z]), crs
 
 
