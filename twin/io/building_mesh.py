@@ -53,8 +53,8 @@ class PolygonCollector:
     def building_data(self, ids: Sequence[str], attributes: dict[str, np.ndarray],
                       crs: str | None) -> BuildingData:
         points = np.concatenate(self._rings) if self._rings else np.zeros((0, 3))
-        mesh = triangulate_polygons(points, np.array(self._ring_sizes, dtype=np.int64),
-                                    np.array(self._polygon_rings, dtype=np.int64))
+        polygon_rings = np.array(self._polygon_rings, dtype=np.int64)
+        mesh = triangulate_polygons(points, np.array(self._ring_sizes, dtype=np.int64), polygon_rings)
         polygon_row = np.array(self._polygon_row, dtype=np.int64)
         polygon_kind = np.array(self._polygon_kind, dtype=np.uint8)
         used = np.zeros(len(mesh.vertices), dtype=bool)
@@ -67,8 +67,7 @@ class PolygonCollector:
             triangles=renumber[mesh.triangles].astype(np.int64).reshape(-1, 3),
             triangle_building=polygon_row[mesh.triangle_polygon],
             triangle_surface=polygon_kind[mesh.triangle_polygon],
-            footprints=_footprints(mesh, polygon_row, polygon_kind, np.array(self._polygon_rings),
-                                   len(ids)),
+            footprints=_footprints(mesh, polygon_row, polygon_kind, polygon_rings, len(ids)),
             crs=crs,
             skipped_polygons=self.skipped + int(mesh.polygon_skipped.sum()),
         )
@@ -124,9 +123,9 @@ def _signed_flat_areas(mesh: Triangulation, polygons: int) -> np.ndarray:
 
 def _flat_shapes(mesh: Triangulation, polygons: np.ndarray, polygon_rings: np.ndarray) -> np.ndarray:
     """Valid 2-D shapely polygons of the given polygons (outer ring and holes)."""
-    first_ring = np.concatenate(([0], np.cumsum(polygon_rings)[:-1])).astype(np.int64)
+    first_ring = np.cumsum(polygon_rings) - polygon_rings
     ring_sizes = np.bincount(mesh.vertex_ring, minlength=int(polygon_rings.sum()))
-    ring_starts = np.concatenate(([0], np.cumsum(ring_sizes)[:-1])).astype(np.int64)
+    ring_starts = np.cumsum(ring_sizes) - ring_sizes
     shapes = np.empty(len(polygons), dtype=object)
     for i, polygon in enumerate(polygons):
         rings = range(first_ring[polygon], first_ring[polygon] + polygon_rings[polygon])

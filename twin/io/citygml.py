@@ -119,6 +119,8 @@ def _version(path: Path) -> str:
     try:
         tag = root_tag(path)
     except etree.XMLSyntaxError as error:
+        if path.stat().st_size == 0:
+            raise TwinIOError(path, "the file is empty") from None
         raise TwinIOError(path, f"this is not a CityGML file: {_syntax_problem(error)}") from None
     except OSError as error:
         raise TwinIOError(path, f"the file cannot be read ({error.strerror or error})") from None
@@ -131,7 +133,7 @@ def _version(path: Path) -> str:
 
 def _syntax_problem(error: etree.XMLSyntaxError) -> str:
     message = str(error.msg or error)
-    if "amplification" in message or "entity" in message.lower():
+    if "amplification" in message or "entity reference loop" in message:
         return ("it defines XML entities that expand without bound or point elsewhere, "
                 "which the twin does not read")
     return f"the XML is broken near line {error.lineno} ({message.split(',')[0].strip()})"
@@ -336,9 +338,7 @@ def _ring_points(ring: etree._Element) -> np.ndarray:
     else:
         raise ValueError(f"no coordinates in a {name}")
     values = np.fromstring(text, sep=" ")
-    # Without srsDimension a ring is 3-D unless its count only fits 2-D points.
-    guessed = 2 if len(values) % 3 and not len(values) % 2 else 3
-    width = int(dimension) if dimension and dimension.isdigit() else guessed
+    width = int(dimension) if dimension and dimension.isdigit() else 3
     if width not in (2, 3) or len(values) % width:
         raise ValueError("coordinates do not fill whole points")
     points = values.reshape(-1, width)

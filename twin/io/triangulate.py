@@ -39,20 +39,20 @@ def triangulate_polygons(points: np.ndarray, ring_sizes: np.ndarray,
     ring_sizes = np.asarray(ring_sizes, dtype=np.int64)
     polygon_rings = np.asarray(polygon_rings, dtype=np.int64)
     ring_polygon = np.repeat(np.arange(len(polygon_rings)), polygon_rings)
-    first_ring = np.concatenate(([0], np.cumsum(polygon_rings)[:-1])).astype(np.int64)
+    first_ring = np.cumsum(polygon_rings) - polygon_rings
 
     vertices, vertex_ring = _without_repeats(points, ring_sizes)
     sizes = np.bincount(vertex_ring, minlength=len(ring_sizes))
-    starts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+    starts = np.cumsum(sizes) - sizes
     # Every polygon is moved to its own origin first: UTM coordinates lose precision in products.
     origin_ring = first_ring[ring_polygon]
     origin = vertices[np.minimum(starts[origin_ring], max(len(vertices) - 1, 0))]
     local = vertices - origin[vertex_ring] if len(vertices) else vertices
 
     normals, extents = _ring_normals(local, vertex_ring, sizes, starts)
-    outer_normal = normals[first_ring] if len(polygon_rings) else np.zeros((0, 3))
+    outer_normal = normals[first_ring]
     doubled_area = np.linalg.norm(outer_normal, axis=1)
-    outer_size = sizes[first_ring] if len(polygon_rings) else sizes[:0]
+    outer_size = sizes[first_ring]
     skipped = (outer_size < 3) | (doubled_area <= _FLATNESS * extents[first_ring] ** 2) | (
         doubled_area == 0)
 
