@@ -171,6 +171,22 @@ def test_csv_positions_in_lon_lat_or_without_crs(tmp_path):
     assert sensors_info(path, crs="EPSG:25833")["crs"] == "EPSG:25833"
 
 
+@pytest.mark.parametrize(("spelling", "utc"), [
+    ("2026-07-10T17:05:00+02:00", "2026-07-10T15:05:00"),
+    ("2026-07-10T17:05:00+0200", "2026-07-10T15:05:00"),
+    ("2026-07-10T17:05+02", "2026-07-10T15:05:00"),
+    ("2026-07-10T13:35:00-01:30", "2026-07-10T15:05:00"),
+    ("2026-07-10 15:05:00Z", "2026-07-10T15:05:00"),
+    ("2026-07-10T15:05:00.999z", "2026-07-10T15:05:00"),
+    ("2026-07-10T15:00:00Z/2026-07-10T15:05:00Z", "2026-07-10T15:05:00"),
+    ("2026-07-10", "2026-07-10T00:00:00"),
+])
+def test_iso_8601_spellings_become_utc_seconds(tmp_path, spelling, utc):
+    observations = f"station_id,quantity,unit,time,value\nRG-1,precipitation,mm,{spelling},1.0\n"
+    sensors = read_sensors(write_pair(tmp_path, STATIONS_UTM, observations))
+    assert sensors.datastreams[0].series.times.tolist() == [np.datetime64(utc, "s").item()]
+
+
 def test_two_series_of_one_quantity_are_told_apart_by_the_datastream_column(tmp_path):
     observations = """station_id,datastream,quantity,unit,time,value
 AQ-2,temperature 2 m,air_temperature,°C,2026-07-10T05:00:00Z,18.5

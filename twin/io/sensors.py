@@ -105,29 +105,35 @@ def _utc_times(texts: np.ndarray | list[str]) -> np.ndarray:
     """
     text = np.strings.strip(np.asarray(texts, dtype=str))
     _, slash, end = np.strings.partition(text, "/")
-    text = np.where(slash == "/", end, text)
-    zulu = np.strings.endswith(text, "Z") | np.strings.endswith(text, "z")
-    text = np.where(zulu, np.strings.slice(text, 0, -1), text)
-    sign = np.strings.slice(text, -6, -5)
-    has_offset = (np.isin(sign, ["+", "-"]) & (np.strings.slice(text, -3, -2) == ":")
-                  & (np.strings.find(text, "T") > 0))
-    offset_minutes = np.zeros(len(text), dtype=np.int64)
-    if has_offset.any():
-        offsets = text[has_offset]
-        try:
-            hours = np.strings.slice(offsets, -5, -3).astype(np.int64)
-            minutes = np.strings.slice(offsets, -2, None).astype(np.int64)
-        except ValueError:
-            raise _BadValue(int(np.flatnonzero(has_offset)[0])) from None
-        offset_minutes[has_offset] = np.where(sign[has_offset] == "-", -1, 1) * (hours * 60 + minutes)
-        text = np.where(has_offset, np.strings.slice(text, 0, -6), text)
+    local, offset_minutes = _split_offsets(np.where(slash == "/", end, text))
     try:
-        local = np.array(text, dtype="datetime64[ms]")
+        times = np.array(local, dtype="datetime64[ms]")
     except ValueError:
-        raise _BadValue(_first_failing(text, lambda item: np.datetime64(item, "ms"))) from None
-    if np.isnat(local).any():  # "NaT" parses, but is no time
-        raise _BadValue(int(np.argmax(np.isnat(local))))
-    return (local - offset_minutes.astype("timedelta64[m]")).astype("datetime64[s]")
+        raise _BadValue(_first_failing(local, lambda item: np.datetime64(item, "ms"))) from None
+    if np.isnat(times).any():  # "NaT" and "" parse, but are no time
+        raise _BadValue(int(np.argmax(np.isnat(times))))
+    return (times - offset_minutes.astype("timedelta64[m]")).astype("datetime64[s]")
+
+
+def _split_offsets(text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Times without their UTC designator ("Z", "+02:00", "+0200", "+02") and its minutes east."""
+    text = np.where(np.strings.endswith(text, "Z") | np.strings.endswith(text, "z"),
+                    np.strings.slice(text, 0, -1), text)
+    time_start = np.maximum(np.strings.find(text, "T"), np.strings.find(text, " "))
+    sign_at = np.maximum(np.strings.rfind(text, "+"), np.strings.rfind(text, "-"))
+    has_offset = (time_start > 0) & (sign_at > time_start)
+    minutes = np.zeros(len(text), dtype=np.int64)
+    if not has_offset.any():
+        return text, minutes
+    designators = np.strings.slice(text[has_offset], sign_at[has_offset], None)
+    digits = np.strings.ljust(np.strings.replace(np.strings.slice(designators, 1, None), ":", ""), 4, "0")
+    try:
+        hours_minutes = digits.astype(np.int64)
+    except ValueError:
+        raise _BadValue(int(np.flatnonzero(has_offset)[0])) from None
+    sign = np.where(np.strings.startswith(designators, "-"), -1, 1)
+    minutes[has_offset] = sign * (hours_minutes // 100 * 60 + hours_minutes % 100)
+    return np.where(has_offset, np.strings.slice(text, 0, sign_at), text), minutes
 
 
 # SensorThings --------------------------------------------------------------------------------
