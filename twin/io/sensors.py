@@ -190,8 +190,9 @@ def _things(path: Path, document: Any) -> list:
 
 def _location(path: Path, station_id: str, thing: dict) -> tuple[float, float, float]:
     """Longitude, latitude and height (NaN where not given) of a Thing's first Location."""
-    locations = thing.get("Locations") or []
-    if not locations or not isinstance(locations[0], dict) or not locations[0].get("location"):
+    locations = thing.get("Locations")
+    if not (isinstance(locations, list) and locations and isinstance(locations[0], dict)
+            and locations[0].get("location")):
         raise TwinIOError(path, f"Thing '{station_id}' has no location (request it with "
                                 "$expand=Locations)")
     location = locations[0]
@@ -235,19 +236,31 @@ def _observation_series(path: Path, where: str, observations: list) -> TimeSerie
     except (KeyError, TypeError):
         number, key = _first_incomplete(observations)
         raise TwinIOError(path, f"observation {number} of {where} has no {key}") from None
-    values = np.array(results)  # a numeric dtype exactly when every result is a number
-    bad = (np.ones(len(values), dtype=bool) if values.dtype.kind not in "iuf"
-           else ~np.isfinite(values))
-    if bad.any():
-        number = _first_failing(results, _number) if values.dtype.kind not in "iuf" else int(np.argmax(bad))
-        raise TwinIOError(path, f"observation {number + 1} of {where} has no numeric result "
-                                f"(found {json.dumps(results[number])})")
+    try:
+        values = _numbers(results)
+    except _BadValue as bad:
+        raise TwinIOError(path, f"observation {bad.index + 1} of {where} has no numeric result "
+                                f"(found {json.dumps(results[bad.index])})") from None
     try:
         parsed = _utc_times(times)
-    except _BadValue as bad_time:
-        raise TwinIOError(path, f"observation {bad_time.index + 1} of {where} has an unreadable "
-                                f"phenomenonTime '{times[bad_time.index]}'") from None
-    return _sorted_series(parsed, values.astype(np.float64))
+    except _BadValue as bad:
+        raise TwinIOError(path, f"observation {bad.index + 1} of {where} has an unreadable "
+                                f"phenomenonTime '{times[bad.index]}'") from None
+    return _sorted_series(parsed, values)
+
+
+def _numbers(results: list) -> np.ndarray:
+    """JSON results as float64, vectorised; raises _BadValue for the first that is no finite number."""
+    try:
+        values = np.array(results)  # a 1-D numeric array exactly when every result is a number
+    except ValueError:  # lists of differing lengths
+        values = np.array([], dtype=object)
+    if values.ndim == 1 and values.dtype.kind in "iuf" and len(values) == len(results):
+        finite = np.isfinite(values)
+        if finite.all():
+            return values.astype(np.float64)
+        raise _BadValue(int(np.argmin(finite)))
+    raise _BadValue(_first_failing(results, _number))
 
 
 def _first_incomplete(observations: list) -> tuple[int, str]:
