@@ -122,7 +122,9 @@ def _document(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise TwinIOError(path, "the file is not JSON text (it is not UTF-8)") from None
     except json.JSONDecodeError as error:
-        raise TwinIOError(path, f"the file is not valid JSON ({error.msg} at line {error.lineno})") from None
+        if not error.doc.strip():
+            raise TwinIOError(path, "the file is empty") from None
+        raise TwinIOError(path, f"the file is not valid JSON ({error.msg}, line {error.lineno})") from None
     except RecursionError:
         raise TwinIOError(path, "the JSON nests too deeply to be a city model") from None
     if not isinstance(document, dict) or document.get("type") != "CityJSON":
