@@ -14,6 +14,9 @@ from twin.core.errors import CRSError
     ("urn:adv:crs:DE_DHDN_3GK4*DE_DHHN92_NH", "EPSG:31468"),
     ("urn:ogc:def:crs,crs:EPSG::25832,crs:EPSG::5783", "EPSG:25832"),
     ("EPSG:7415", "EPSG:28992"),  # compound RD New + NAP: the horizontal part
+    ("https://www.opengis.net/def/crs/EPSG/0/7415", "EPSG:28992"),  # CityJSON's spelling
+    ("OGC:CRS84", "EPSG:4326"),  # GeoJSON's WGS84 in lon/lat order
+    ("urn:ogc:def:crs:OGC:1.3:CRS84", "EPSG:4326"),
     (None, None),
 ])
 def test_spellings_of_a_crs_normalise_to_one_epsg_code(given, expected):

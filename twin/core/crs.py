@@ -26,6 +26,7 @@ _ADV_HORIZONTAL = {
     "DE_RD83_3GK4": 5679,
     "ETRS89": 4258,
 }
+_CRS84 = CRS.from_user_input("OGC:CRS84")
 _ADV_PATTERN = re.compile(r"urn:adv:crs:([A-Za-z0-9_]+?)(?:\*.*)?$", re.IGNORECASE)
 
 
@@ -59,6 +60,8 @@ def normalize_crs(value: str | int | CRS | None) -> str | None:
 
 def _epsg_of(crs: CRS, original: str) -> str:
     horizontal = crs.sub_crs_list[0] if crs.is_compound else crs
+    if horizontal == _CRS84:
+        return "EPSG:4326"  # the twin always transforms in x/y (lon/lat) order, so axis order is moot
     code = horizontal.to_epsg(min_confidence=70)
     if code is None:
         raise CRSError(f"the coordinate system '{original[:80]}' has no EPSG code")
