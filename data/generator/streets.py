@@ -55,7 +55,8 @@ def write_streets(streets: Sequence[StreetCentreline], quarter: str, path: Path,
     surface = _surfaces(road_class, quarter, rng)
     treated = _last_treatment_years(road_class, rng)
     pace = rng.lognormal(0.0, 0.3, count) * np.where(surface == "paving", PAVING_PACE, 1.0)
-    measured = _measured_quantities(road_class, surface, MEASURED_YEAR - treated, pace, rng)
+    measured = {quantity: np.round(values, 2) for quantity, values in
+                _measured_quantities(road_class, surface, MEASURED_YEAR - treated, pace, rng).items()}
     rating_now = np.round(rate(measured, road_class, surface)["overall"], 1)
     inspected = np.array([_date(MEASURED_YEAR, day) for day in rng.integers(100, 250, count)])
     histories = _histories(road_class, treated, pace, rng)
@@ -71,7 +72,7 @@ def write_streets(streets: Sequence[StreetCentreline], quarter: str, path: Path,
         "built_year": treated - rng.integers(0, 40, count) * (rng.random(count) < 0.5),
         "last_treatment_year": treated,
         "inspected": inspected,
-        **{quantity: np.round(values, 2) for quantity, values in measured.items()},
+        **measured,
         **_routes(streets, street_of, rng),
         "inspections": np.array([json.dumps(history) for history in histories]),
     }
