@@ -13,6 +13,8 @@ def write_atomic(path: Path | str, content: str | bytes) -> None:
     data = content.encode("utf-8") if isinstance(content, str) else content
     handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        # mkstemp makes the file private (0600); give it the mode a plain open() would, or the old file's.
+        os.chmod(temp_name, path.stat().st_mode & 0o7777 if path.exists() else _NEW_FILE_MODE)
         with os.fdopen(handle, "wb") as temp:
             temp.write(data)
             temp.flush()
@@ -26,3 +28,13 @@ def write_atomic(path: Path | str, content: str | bytes) -> None:
         os.fsync(directory)
     finally:
         os.close(directory)
+
+
+def _new_file_mode() -> int:
+    # Read once at import: os.umask can only be read by setting it, which races with other threads.
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+_NEW_FILE_MODE = _new_file_mode()
