@@ -161,7 +161,7 @@ def ground_heights(buildings: list[PlannedBuilding], dtm: RasterData) -> np.ndar
     np.minimum.at(lowest, labels[inside], dtm.values[inside].astype(np.float64))
     heights = lowest[1:]
     for number in np.flatnonzero(~np.isfinite(heights)):
-        col, row = ~dtm.transform * (buildings[number].frame.cx, buildings[number].frame.cy)
+        col, row = ~dtm.transform @ (buildings[number].frame.cx, buildings[number].frame.cy)
         heights[number] = dtm.values[int(row), int(col)]
     return heights
 

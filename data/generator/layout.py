@@ -510,11 +510,9 @@ def _prohlis(quarter: Quarter, rng: np.random.Generator) -> tuple[list, Placed, 
         return int(rng.choice([6, 10, 11, 14, 16, 17], p=[0.12, 0.3, 0.28, 0.1, 0.12, 0.08]))
 
     def fill(block: Polygon) -> Placed:
-        if rng.random() < 0.25:
-            return point_towers(block, rng) + slab_rows(
-                block, rng, storeys, (1976, 1984), spacing=(45, 65), lengths=(80, 200), section=(18, 26))
-        return slab_rows(block, rng, storeys, (1976, 1984), spacing=(45, 65), lengths=(80, 200),
-                         section=(18, 26))
+        rows = slab_rows(block, rng, storeys, (1976, 1984), spacing=(38, 55), lengths=(80, 200),
+                         section=(15, 22))
+        return point_towers(block, rng) + rows if rng.random() < 0.3 else rows
 
     return _estate(quarter, PROHLIS, rng, fill, (1976, 1984), remains=False)
 

@@ -238,7 +238,7 @@ def _surface_brightness(x: np.ndarray, y: np.ndarray, on_roof: np.ndarray, build
                         roof_brightness: np.ndarray, streets: tuple[np.ndarray, Affine],
                         rng: np.random.Generator) -> np.ndarray:
     mask, transform = streets
-    col, row = ~transform * (x, y)
+    col, row = ~transform @ (x, y)
     row = np.clip(row.astype(np.int64), 0, mask.shape[0] - 1)
     col = np.clip(col.astype(np.int64), 0, mask.shape[1] - 1)
     ground = np.where(mask[row, col], 45.0, 170.0)
