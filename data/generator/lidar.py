@@ -38,7 +38,7 @@ TURN_SECONDS = 240.0
 FLIGHT_DATE = datetime.date(2023, 4, 18)
 # Adjusted standard GPS time (GPS seconds minus 1e9) of the first pulse, 2023-04-18 09:00 UTC.
 START_TIME = (datetime.datetime(2023, 4, 18, 9, 0, 18) - datetime.datetime(1980, 1, 6)).total_seconds() - 1e9
-CHUNK_PULSES = 1_000_000
+CHUNK_PULSES = 500_000
 GROUND_NOISE, ROOF_NOISE, CROWN_NOISE = 0.03, 0.015, 0.3
 RETURNS_IN_CROWN = (0.35, 0.45, 0.2)  # chance of 1, 2 or 3 returns for a pulse hitting a crown
 
@@ -49,12 +49,23 @@ class Strip:
 
     number: int
     first_col: int
-    x: np.ndarray  # (lines, pulses) float64
-    y: np.ndarray
-    roof: np.ndarray  # absolute roof height under the pulse, NaN where none (float32)
+    pulse_x: np.ndarray  # (pulses,) easting of each pulse along a scan line, before the line's shift
+    line_y: np.ndarray  # (lines,) northing of each scan line, before its shift
+    line_shift: np.ndarray  # (2, lines) how far roll and pitch move each line east and north
+    roof: np.ndarray  # (lines, pulses) absolute roof height under the pulse, NaN where none (float32)
     roof_building: np.ndarray  # index of that building, -1 where none
     crown_top: np.ndarray  # highest crown surface under the pulse, NaN where none (float32)
     crown_base: np.ndarray  # the crown's lowest height at that place
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.roof.shape  # type: ignore[return-value]
+
+    def coordinates(self, lines: slice, pulses: slice = slice(None)) -> tuple[np.ndarray, np.ndarray]:
+        """Map coordinates (x, y) of the pulses in a window, shaped (lines, pulses)."""
+        x = self.pulse_x[pulses] + self.line_shift[0, lines, None]
+        y = self.line_y[lines, None] + self.line_shift[1, lines, None] + np.zeros_like(self.pulse_x[pulses])
+        return x, y
 
 
 def write_laz(plan: QuarterPlan, dtm: RasterData, path: Path, rng: np.random.Generator,
@@ -72,7 +83,7 @@ def write_laz(plan: QuarterPlan, dtm: RasterData, path: Path, rng: np.random.Gen
         for number, first_col in enumerate(range(0, cols, strip_cols)):
             strip = _scan_strip(plan, dtm, grounds, number, first_col,
                                 min(first_col + strip_cols, cols), rows, spacing, rng)
-            lines_per_chunk = max(1, CHUNK_PULSES // strip.x.shape[1])
+            lines_per_chunk = max(1, CHUNK_PULSES // strip.shape[1])
             for line in range(0, rows, lines_per_chunk):
                 lines = slice(line, line + lines_per_chunk)
                 writer.write_points(_points(writer.header, plan, dtm, strip, lines, spacing,
@@ -112,10 +123,9 @@ def _scan_strip(plan: QuarterPlan, dtm: RasterData, grounds: np.ndarray, number:
     minx, miny, _, _ = plan.quarter.bounds
     shape = (rows, end_col - first_col)
     # Scan lines wobble as the aircraft rolls and pitches; along a line the pulses are regular.
-    line_shift = rng.uniform(-0.2, 0.2, (2, rows, 1)) * spacing
-    x = minx + (np.arange(first_col, end_col) + 0.5) * spacing + line_shift[0]
-    y = miny + (np.arange(rows)[:, None] + 0.5) * spacing + line_shift[1] + np.zeros((1, shape[1]))
-    strip = Strip(number, first_col, x, y, np.full(shape, np.nan, np.float32), np.full(shape, -1, np.int32),
+    strip = Strip(number, first_col, minx + (np.arange(first_col, end_col) + 0.5) * spacing,
+                  miny + (np.arange(rows) + 0.5) * spacing, rng.uniform(-0.2, 0.2, (2, rows)) * spacing,
+                  np.full(shape, np.nan, np.float32), np.full(shape, -1, np.int32),
                   np.full(shape, np.nan, np.float32), np.full(shape, np.nan, np.float32))
     _hit_roofs(plan, grounds, strip, spacing)
     _hit_crowns(plan, dtm, strip, spacing)
@@ -126,7 +136,7 @@ def _window(strip: Strip, spacing: float, origin: tuple[float, float],
             bounds: tuple[float, float, float, float]) -> tuple[slice, slice] | None:
     """The pulses of a strip that may fall inside `bounds` (the grid cells around it, plus jitter)."""
     x0, y0, x1, y1 = bounds
-    rows, cols = strip.x.shape
+    rows, cols = strip.shape
     col0 = max(int((x0 - origin[0]) / spacing) - 1 - strip.first_col, 0)
     col1 = min(int((x1 - origin[0]) / spacing) + 2 - strip.first_col, cols)
     row0, row1 = max(int((y0 - origin[1]) / spacing) - 1, 0), min(int((y1 - origin[1]) / spacing) + 2, rows)
@@ -141,7 +151,7 @@ def _hit_roofs(plan: QuarterPlan, grounds: np.ndarray, strip: Strip, spacing: fl
         window = _window(strip, spacing, origin, bounds)
         if window is None:
             continue
-        u, v = local_coordinates(building.frame, strip.x[window], strip.y[window])
+        u, v = local_coordinates(building.frame, *strip.coordinates(*window))
         inside = (np.abs(u) <= building.frame.length / 2) & (np.abs(v) <= building.frame.width / 2)
         if not inside.any():
             continue
@@ -159,7 +169,8 @@ def _hit_crowns(plan: QuarterPlan, dtm: RasterData, strip: Strip, spacing: float
         window = _window(strip, spacing, origin, (tx - radius, ty - radius, tx + radius, ty + radius))
         if window is None:
             continue
-        share = 1 - ((strip.x[window] - tx) ** 2 + (strip.y[window] - ty) ** 2) / radius ** 2
+        x, y = strip.coordinates(*window)
+        share = 1 - ((x - tx) ** 2 + (y - ty) ** 2) / radius ** 2
         rise = semi_axis[tree] * np.sqrt(np.maximum(share, 0))
         tops, bases = strip.crown_top[window], strip.crown_base[window]  # views into the strip
         higher = (share > 0) & ~(tops >= centres[tree] + rise)  # where no crown is yet, tops are NaN
@@ -193,7 +204,7 @@ def _points(header: laspy.LasHeader, plan: QuarterPlan, dtm: RasterData, strip: 
             spacing: float, roof_brightness: np.ndarray, streets: tuple[np.ndarray, Affine],
             rng: np.random.Generator) -> laspy.ScaleAwarePointRecord:
     """Every return of the pulses on the given scan lines, in acquisition order."""
-    x, y = strip.x[lines].ravel(), strip.y[lines].ravel()
+    x, y = (values.ravel() for values in strip.coordinates(lines))
     roof, building = strip.roof[lines].ravel().astype(np.float64), strip.roof_building[lines].ravel()
     crown_top, crown_base = strip.crown_top[lines].ravel(), strip.crown_base[lines].ravel()
     on_roof = building >= 0
@@ -225,9 +236,9 @@ def _points(header: laspy.LasHeader, plan: QuarterPlan, dtm: RasterData, strip: 
     points.classification = np.where(from_crown, HIGH_VEGETATION, surface_class[pulse])
     points.return_number, points.number_of_returns = number, count
     points.intensity = np.clip(np.round(brightness), 1, 65535).astype(np.uint16)
-    rows, cols = np.divmod(np.arange(x.size), strip.x.shape[1])
+    rows, cols = np.divmod(np.arange(x.size), strip.shape[1])
     points.gps_time = _pulse_times(strip, rows + lines.start, cols, spacing)[pulse]
-    strip_centre = plan.quarter.bounds[0] + (strip.first_col + strip.x.shape[1] / 2) * spacing
+    strip_centre = plan.quarter.bounds[0] + (strip.first_col + strip.shape[1] / 2) * spacing
     angle = np.degrees(np.arctan((x - strip_centre) / FLIGHT_HEIGHT))
     points.scan_angle = np.round(angle / 0.006).astype(np.int16)[pulse]  # LAS 1.4 units of 0.006 deg
     points.point_source_id = np.full(pulse.size, strip.number + 1, dtype=np.uint16)
@@ -248,6 +259,6 @@ def _surface_brightness(x: np.ndarray, y: np.ndarray, on_roof: np.ndarray, build
 
 def _pulse_times(strip: Strip, rows: np.ndarray, cols: np.ndarray, spacing: float) -> np.ndarray:
     line_seconds = spacing / SPEED
-    strip_seconds = strip.x.shape[0] * line_seconds + TURN_SECONDS
+    strip_seconds = strip.shape[0] * line_seconds + TURN_SECONDS
     return (START_TIME + strip.number * strip_seconds + rows * line_seconds
-            + cols * line_seconds / strip.x.shape[1])
+            + cols * line_seconds / strip.shape[1])
