@@ -129,7 +129,7 @@ class StreetGrid:
 
 
 Placed = list[tuple[Frame, Style]]
-BlockFiller = Callable[[Polygon, np.random.Generator], Placed]
+Character = tuple[list[PlannedStreet], Placed, list[Polygon]]  # streets, buildings, green areas
 
 
 # --- building styles ------------------------------------------------------------------------
@@ -453,7 +453,7 @@ PROHLIS = StreetGrid(
     main_width=26.0, side_width=12.0, setback=6.0)
 
 
-def _friedrichstadt(quarter: Quarter, rng: np.random.Generator) -> tuple[list, Placed, list[Polygon]]:
+def _friedrichstadt(quarter: Quarter, rng: np.random.Generator) -> Character:
     minx, _, _, maxy = quarter.bounds
     road = underpass_for(quarter).start[1] + FRIEDRICHSTADT.main_width / 2 + FRIEDRICHSTADT.setback
     campus = box(minx, road, minx + 340, min(road + 300, maxy)).intersection(quarter.polygon)
@@ -477,7 +477,7 @@ def _friedrichstadt(quarter: Quarter, rng: np.random.Generator) -> tuple[list, P
 
 def _estate(quarter: Quarter, grid: StreetGrid, rng: np.random.Generator,
             fill: Callable[[Polygon], Placed], years: tuple[int, int],
-            remains: bool) -> tuple[list, Placed, list[Polygon]]:
+            remains: bool) -> Character:
     """A prefabricated-housing estate: slab rows in most blocks, a school, shops, maybe old remains."""
     streets = plan_streets(quarter, grid, rng)
     blocks = blocks_between(quarter.polygon, street_space(streets, grid.setback))
@@ -494,7 +494,7 @@ def _estate(quarter: Quarter, grid: StreetGrid, rng: np.random.Generator,
     return streets, placed, blocks
 
 
-def _johannstadt(quarter: Quarter, rng: np.random.Generator) -> tuple[list, Placed, list[Polygon]]:
+def _johannstadt(quarter: Quarter, rng: np.random.Generator) -> Character:
     def storeys() -> int:
         return int(rng.choice([5, 6, 10, 11], p=[0.3, 0.45, 0.15, 0.1]))
 
@@ -505,7 +505,7 @@ def _johannstadt(quarter: Quarter, rng: np.random.Generator) -> tuple[list, Plac
     return _estate(quarter, JOHANNSTADT, rng, fill, (1969, 1979), remains=True)
 
 
-def _prohlis(quarter: Quarter, rng: np.random.Generator) -> tuple[list, Placed, list[Polygon]]:
+def _prohlis(quarter: Quarter, rng: np.random.Generator) -> Character:
     def storeys() -> int:
         return int(rng.choice([6, 10, 11, 14, 16, 17], p=[0.12, 0.3, 0.28, 0.1, 0.12, 0.08]))
 
