@@ -25,7 +25,6 @@ LAZ 1.4 allows it). The DTM/DSM gridding lives in twin/io/pointgrid.py and strea
 
 from __future__ import annotations
 
-import math
 import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -55,13 +54,17 @@ OVERSAMPLE = 2.0
 POINTS_PER_CELL = 16
 BACKEND = laspy.LazBackend.LazrsParallel
 COLOUR_DIMENSIONS = ("red", "green", "blue")
+# LAZ 1.4 (point formats 6-10) stores fields in layers; decode only those a reader uses.
 CLASS_SELECTION = laspy.DecompressionSelection.base() | laspy.DecompressionSelection.CLASSIFICATION
+DISPLAY_SELECTION = (CLASS_SELECTION | laspy.DecompressionSelection.Z
+                     | laspy.DecompressionSelection.INTENSITY | laspy.DecompressionSelection.RGB)
 # What laspy and lazrs raise on a damaged or foreign file.
 _LAS_FAILURES = (laspy.LaspyException, lazrs.LazrsError, ValueError, struct.error, IndexError, OSError)
 
 
-def point_cloud_info(path: Path, crs: str | None = None) -> dict[str, Any]:
+def point_cloud_info(path: Path | str, crs: str | None = None) -> dict[str, Any]:
     """The `info` summary of a point cloud: header facts plus the points per class."""
+    path = Path(path)
     with open_point_cloud(path, selection=CLASS_SELECTION) as reader:
         header = reader.header
         classes = np.zeros(256, dtype=np.int64)
@@ -78,23 +81,21 @@ def point_cloud_info(path: Path, crs: str | None = None) -> dict[str, Any]:
         }
 
 
-def read_point_cloud(path: Path, crs: str | None = None, budget: int = DEFAULT_BUDGET,
+def read_point_cloud(path: Path | str, crs: str | None = None, budget: int = DEFAULT_BUDGET,
                      feedback: Feedback | None = None) -> PointCloudData:
     """The cloud for display: all points, or a spatially fair sample of `budget` points."""
     if budget < 1:
         raise ValueError(f"the point budget must be at least 1, got {budget}")
-    with open_point_cloud(path) as reader:
+    path = Path(path)
+    with open_point_cloud(path, selection=DISPLAY_SELECTION) as reader:
         header = reader.header
         file_crs = crs_of(path, header, crs)
         if header.point_count <= budget:
-            records = _all_points(path, reader, feedback)
-        elif _is_copc(header):
-            records = _copc_levels(path, budget, feedback)
+            xyz, attributes = _all_points(path, reader, feedback)
         else:
-            records = _streamed_sample(path, reader, budget, feedback)
-        points = laspy.ScaleAwarePointRecord(records, header.point_format, header.scales, header.offsets)
-        cloud = PointCloudData(xyz=_xyz(points), crs=file_crs, attributes=_attributes(points),
-                               total_points=int(header.point_count))
+            xyz, attributes = (_copc_levels(path, budget, feedback) if _is_copc(header)
+                               else _streamed_sample(path, reader, budget, feedback))
+    cloud = PointCloudData(xyz=xyz, crs=file_crs, attributes=attributes, total_points=int(header.point_count))
     if feedback is not None:
         feedback.progress(1.0, "Points read")
     return cloud
@@ -225,48 +226,56 @@ def _compare_counts(path: Path, announced: int, fewest: int, most: int) -> None:
                                 f"{present}: its header is wrong")
 
 
-def _all_points(path: Path, reader: laspy.LasReader, feedback: Feedback | None) -> np.ndarray:
-    return np.concatenate([chunk.array for _start, chunk in stream_chunks(path, reader, feedback)])
+def _all_points(path: Path, reader: laspy.LasReader, feedback: Feedback | None
+                ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Every point, converted chunk by chunk into the output columns."""
+    xyz, attributes = _columns(reader.header, reader.header.point_count)
+    for start, chunk in stream_chunks(path, reader, feedback):
+        _convert_into(xyz, attributes, start, chunk)
+    return xyz, attributes
 
 
 def _streamed_sample(path: Path, reader: laspy.LasReader, budget: int,
-                     feedback: Feedback | None) -> np.ndarray:
+                     feedback: Feedback | None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     sample = _FairSample(reader.header, budget)
     for start, chunk in stream_chunks(path, reader, feedback):
-        sample.add(start, chunk.array)
-    return sample.records()
+        sample.add(start, chunk)
+    return sample.result()
 
 
-def _copc_levels(path: Path, budget: int, feedback: Feedback | None) -> np.ndarray:
+def _copc_levels(path: Path, budget: int, feedback: Feedback | None
+                 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """The coarsest COPC octree levels whose points fit the budget (the root level at least)."""
     try:
-        with CopcReader.open(path) as reader:
+        with CopcReader.open(path, decompression_selection=DISPLAY_SELECTION) as reader:
             nodes = load_octree_for_query(reader.source, reader.copc_info, reader.root_page)
             per_level = np.bincount([node.key.level for node in nodes],
                                     weights=[node.point_count for node in nodes])
             levels = max(1, int(np.searchsorted(np.cumsum(per_level), budget, side="right")))
             sample = _FairSample(reader.header, budget)  # thins only a root level over budget
             for level in range(levels):
-                points = reader.level_query(level).array
-                sample.add(sample.seen, points)
+                sample.add(sample.seen, reader.level_query(level))
                 if feedback is not None:
                     feedback.progress((level + 1) / levels, "Reading COPC levels")
     except _LAS_FAILURES:
         raise TwinIOError(path, "the COPC octree cannot be read: the file is truncated or damaged") from None
-    return sample.records()
+    return sample.result()
 
 
 class _FairSample:
     """The streaming, spatially fair sample of the module doc.
 
-    Each grid cell holds the candidates whose priority is below its threshold. When more than
-    OVERSAMPLE * budget are held, every cell's threshold is lowered so that the cells keep
-    the same quota (sparse cells keep all they have), which bounds memory.
+    Candidates live in preallocated columns: raw X, Y, Z, classification, intensity, colours,
+    their priority and cell. Each cell holds the points whose priority is below its
+    threshold; when the columns are full, every cell's threshold is lowered so that the
+    cells keep the same quota (sparse cells keep all they have) and the columns are
+    compacted in place.
     """
 
     def __init__(self, header: laspy.LasHeader, budget: int) -> None:
         self.budget = budget
         self.seen = 0
+        self._header = header
         width, height = header.maxs[:2] - header.mins[:2]
         cell_count = max(budget / POINTS_PER_CELL, 1.0)
         side = max(np.sqrt(width * height / cell_count), max(width, height) / cell_count, 1e-9)
@@ -276,69 +285,124 @@ class _FairSample:
                                       (header.offsets[0] - header.mins[0]) / side,
                                       (header.offsets[1] - header.mins[1]) / side])
         self._threshold = np.ones(self._shape[0] * self._shape[1], dtype=np.float32)
-        self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        self._held = 0
         self._thinned = np.zeros(len(self._threshold), dtype=bool)
+        self._counts = np.zeros(len(self._threshold), dtype=np.int64)  # candidates held per cell
+        capacity = int(OVERSAMPLE * budget) + CHUNK_POINTS
+        self._colours = [c for c in COLOUR_DIMENSIONS if c in header.point_format.dimension_names]
+        self._columns = (np.empty((capacity, 3), dtype=np.int32),  # raw X, Y, Z
+                         np.empty(capacity, dtype=np.uint8),  # classification
+                         np.empty(capacity, dtype=np.uint16),  # intensity
+                         np.empty((capacity, len(self._colours)), dtype=np.uint16),
+                         np.empty(capacity, dtype=np.float32),  # priority
+                         np.empty(capacity, dtype=np.int32))  # cell
+        self._held = 0
 
-    def add(self, start: int, records: np.ndarray) -> None:
+    def add(self, start: int, points: laspy.ScaleAwarePointRecord) -> None:
         """Offer the points start, start + 1, ... of the file."""
-        index, priority, cell = _candidates(records["X"], records["Y"], start, self._raw_to_cell,
-                                            self._shape[1], self._shape[0], self._threshold)
-        self._parts.append((records[index], priority, cell))
-        self._held += len(index)
-        self.seen = start + len(records)
-        if self._held > OVERSAMPLE * self.budget:
-            self._thin()
+        capacity = len(self._columns[0]) - 1  # the kernel writes one candidate past those it keeps
+        for offset in range(0, len(points), CHUNK_POINTS):
+            piece = points[offset:offset + CHUNK_POINTS]
+            if self._held + len(piece) > capacity:
+                self._thin()
+            if self._held + len(piece) > capacity:
+                self._trim()
+            records = piece.array
+            colours = [records[name] for name in self._colours] or [records["intensity"]] * 3
+            self._held = _take_candidates(
+                records["X"], records["Y"], records["Z"], np.asarray(piece.classification),
+                records["intensity"], *colours, start + offset, self._raw_to_cell, self._shape[1],
+                self._shape[0], self._threshold, self._counts, *self._columns, self._held)
+        self.seen = start + len(points)
 
-    def records(self) -> np.ndarray:
-        """At most `budget` records in file order."""
-        records, priority, cell = self._thin()
-        if len(records) <= self.budget:
-            return records
-        # The thinned cells meet their quota on average; drop their random excess.
-        rank = np.where(self._thinned[cell], priority / self._threshold[cell], 0.0)
-        kept = np.sort(np.argpartition(rank, self.budget - 1)[:self.budget])
-        return records[kept]
+    def result(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Map coordinates and attributes of at most `budget` points, in file order."""
+        self._thin()
+        self._trim()
+        raw, classification, intensity, colours = (column[:self._held] for column in self._columns[:4])
+        header = self._header
+        xyz = np.empty((self._held, 3), dtype=np.float64)
+        _scale_into(raw[:, 0], raw[:, 1], raw[:, 2], header.scales, header.offsets, xyz)
+        attributes = {"classification": classification.copy(), "intensity": intensity.copy()}
+        attributes.update({name: colours[:, band].copy() for band, name in enumerate(self._colours)})
+        return xyz, attributes
 
-    def _thin(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        records, priority, cell = (np.concatenate(column) for column in zip(*self._parts, strict=True))
-        counts = np.bincount(cell, minlength=len(self._threshold))
+    def _thin(self) -> None:
+        counts = self._counts
         share = np.minimum(1.0, _water_level(counts, self.budget) / np.maximum(counts, 1))
-        self._thinned = share < 1.0
+        self._thinned |= share < 1.0
         # Priorities are uniform below a cell's threshold, so scaling it keeps `share` of them.
         self._threshold *= share.astype(np.float32)
-        kept = priority < self._threshold[cell]
-        self._parts = [(records[kept], priority[kept], cell[kept])]
-        self._held = int(kept.sum())
-        return self._parts[0]
+        self._held = _keep_below_threshold(*self._columns, self._held, self._threshold, self._counts)
+
+    def _trim(self) -> None:
+        """Down to the budget: the thinned cells meet their quota on average; drop their excess."""
+        if self._held <= self.budget:
+            return
+        priority, cell = (column[:self._held] for column in self._columns[4:])
+        rank = np.where(self._thinned[cell], priority / self._threshold[cell], 0.0)
+        kept = np.sort(np.argpartition(rank, self.budget - 1)[:self.budget])
+        for column in self._columns:
+            column[:self.budget] = column[kept]
+        self._held = self.budget
+        self._counts = np.bincount(self._columns[5][:self._held], minlength=len(self._threshold))
 
 
 @numba.njit(cache=True, nogil=True)
-def _candidates(X, Y, start, raw_to_cell, columns, rows, threshold):  # pragma: no cover - compiled
-    """Indices, priorities and cells of the points whose priority is below their cell's threshold.
+def _take_candidates(X, Y, Z, classification, intensity, red, green, blue, start, raw_to_cell,
+                     columns, row_count, threshold, counts, kept_raw, kept_class, kept_intensity,
+                     kept_colour, kept_priority, kept_cell, held):  # pragma: no cover - compiled
+    """Append the points whose priority is below their cell's threshold; return the new count.
 
     The priority is a hash (splitmix64) of the point's index in the file, uniform in [0, 1).
     """
-    count = X.shape[0]
-    index = np.empty(count, dtype=np.int64)
-    priority = np.empty(count, dtype=np.float32)
-    cell = np.empty(count, dtype=np.int32)
-    kept = 0
-    for i in range(count):
-        column = min(max(int(math.floor(X[i] * raw_to_cell[0] + raw_to_cell[2])), 0), columns - 1)
-        row = min(max(int(math.floor(Y[i] * raw_to_cell[1] + raw_to_cell[3])), 0), rows - 1)
-        here = row * columns + column
+    with_colour = kept_colour.shape[1] == 3
+    for i in range(X.shape[0]):
+        # int() truncates towards zero, which the clamp to cell 0 makes a floor.
+        column = min(max(int(X[i] * raw_to_cell[0] + raw_to_cell[2]), 0), columns - 1)
+        row = min(max(int(Y[i] * raw_to_cell[1] + raw_to_cell[3]), 0), row_count - 1)
+        cell = row * columns + column
         z = np.uint64(start + i) + np.uint64(0x9E3779B97F4A7C15)
         z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
         z = z ^ (z >> np.uint64(31))
-        value = np.float32(z >> np.uint64(40)) * np.float32(1.0 / 16777216.0)
-        if value < threshold[here]:
-            index[kept] = i
-            priority[kept] = value
-            cell[kept] = here
-            kept += 1
-    return index[:kept], priority[:kept], cell[:kept]
+        priority = np.float32(z >> np.uint64(40)) * np.float32(1.0 / 16777216.0)
+        # Written in any case and kept by counting it: no branch to mispredict on random priorities.
+        kept_raw[held, 0] = X[i]
+        kept_raw[held, 1] = Y[i]
+        kept_raw[held, 2] = Z[i]
+        kept_class[held] = classification[i]
+        kept_intensity[held] = intensity[i]
+        if with_colour:
+            kept_colour[held, 0] = red[i]
+            kept_colour[held, 1] = green[i]
+            kept_colour[held, 2] = blue[i]
+        kept_priority[held] = priority
+        kept_cell[held] = cell
+        keep = priority < threshold[cell]
+        counts[cell] += keep
+        held += keep
+    return held
+
+
+@numba.njit(cache=True, nogil=True)
+def _keep_below_threshold(raw, classification, intensity, colour, priority, cell, held,
+                          threshold, counts):  # pragma: no cover - compiled
+    """Compact the columns in place to the candidates still below their cell's threshold."""
+    counts[:] = 0
+    kept = 0
+    for i in range(held):
+        for axis in range(3):  # written in any case, kept by counting (no branch, as above)
+            raw[kept, axis] = raw[i, axis]
+        classification[kept] = classification[i]
+        intensity[kept] = intensity[i]
+        for band in range(colour.shape[1]):
+            colour[kept, band] = colour[i, band]
+        priority[kept] = priority[i]
+        cell[kept] = cell[i]
+        keep = priority[kept] < threshold[cell[kept]]
+        counts[cell[kept]] += keep
+        kept += keep
+    return kept
 
 
 def _water_level(counts: np.ndarray, budget: int) -> float:
@@ -353,22 +417,32 @@ def _water_level(counts: np.ndarray, budget: int) -> float:
     return float((budget - below[first_over]) / at_or_above[first_over])
 
 
-def _xyz(points: laspy.ScaleAwarePointRecord) -> np.ndarray:
-    xyz = np.empty((len(points), 3), dtype=np.float64)
-    for axis, name in enumerate("XYZ"):
-        np.multiply(points.array[name], points.scales[axis], out=xyz[:, axis])
-        xyz[:, axis] += points.offsets[axis]
-    return xyz
+def _columns(header: laspy.LasHeader, count: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Empty output columns for `count` points: xyz and the attributes this point format has."""
+    names = ["classification", "intensity"]
+    names += [colour for colour in COLOUR_DIMENSIONS if colour in header.point_format.dimension_names]
+    attributes = {name: np.empty(count, dtype=np.uint8 if name == "classification" else np.uint16)
+                  for name in names}
+    return np.empty((count, 3), dtype=np.float64), attributes
 
 
-def _attributes(points: laspy.ScaleAwarePointRecord) -> dict[str, np.ndarray]:
-    attributes = {"classification": np.asarray(points.classification, dtype=np.uint8),
-                  "intensity": np.asarray(points.array["intensity"], dtype=np.uint16)}
-    names = set(points.point_format.dimension_names)
-    for colour in COLOUR_DIMENSIONS:
-        if colour in names:
-            attributes[colour] = np.asarray(points.array[colour], dtype=np.uint16)
-    return attributes
+def _convert_into(xyz: np.ndarray, attributes: dict[str, np.ndarray], start: int,
+                  points: laspy.ScaleAwarePointRecord) -> None:
+    """Scaled coordinates and attributes of `points`, written from row `start` on."""
+    rows = slice(start, start + len(points))
+    _scale_into(points.array["X"], points.array["Y"], points.array["Z"], points.scales, points.offsets,
+                xyz[rows])
+    for name, values in attributes.items():
+        values[rows] = points.array[name] if name != "classification" else points.classification
+
+
+@numba.njit(cache=True, nogil=True)
+def _scale_into(X, Y, Z, scales, offsets, xyz):  # pragma: no cover - compiled
+    """Map coordinates from the raw integers, in one pass (numpy would take six)."""
+    for i in range(X.shape[0]):
+        xyz[i, 0] = X[i] * scales[0] + offsets[0]
+        xyz[i, 1] = Y[i] * scales[1] + offsets[1]
+        xyz[i, 2] = Z[i] * scales[2] + offsets[2]
 
 
 def _is_copc(header: laspy.LasHeader) -> bool:

@@ -34,11 +34,12 @@ GRID_SELECTION = (laspy.DecompressionSelection.base() | laspy.DecompressionSelec
                   | laspy.DecompressionSelection.CLASSIFICATION | laspy.DecompressionSelection.FLAGS)
 
 
-def point_cloud_rasters(path: Path, resolution: float = 1.0, crs: str | None = None,
+def point_cloud_rasters(path: Path | str, resolution: float = 1.0, crs: str | None = None,
                         feedback: Feedback | None = None) -> tuple[RasterData, RasterData]:
     """(DTM, DSM) of a point cloud at `resolution` map units, on a grid aligned to multiples of it."""
     if not resolution > 0:
         raise ValueError(f"the resolution must be positive, got {resolution}")
+    path = Path(path)
     gridding = feedback.span(0.0, 0.9) if feedback is not None else None
     with open_point_cloud(path, selection=GRID_SELECTION) as reader:
         header = reader.header
