@@ -1,4 +1,4 @@
-"""The command line behind main.py: `info`, `plugins` and `run`; the desktop app when none is given.
+"""The command line behind main.py: `info`, `plugins`, `demo` and `run`; the desktop app when none is given.
 
 Exit status: 0 done, 1 the simulation failed, 2 bad input (file, scenario, parameter),
 130 cancelled with Ctrl-C. Errors are one sentence on stderr, never a traceback.
@@ -46,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Dresden urban twin. Without a command, opens the desktop app on the "
                     "embedded demo city.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--project", type=Path, metavar="PROJECT.toml",
+                        help="open this project instead of the demo city")
     parser.add_argument("--screenshot", type=Path, metavar="OUT.png",
                         help="render the app window once off-screen, save it and exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -60,6 +62,11 @@ def _parser() -> argparse.ArgumentParser:
     plugins.add_argument("--all", action="store_true", help="include hidden self-tests")
     plugins.add_argument("--json", action="store_true", help="print the contracts as JSON")
     plugins.set_defaults(handler=_plugins)
+
+    demo = commands.add_parser("demo", help="generate the demo city (cached) and print its files")
+    demo.add_argument("--out", type=Path, metavar="DIR",
+                      help="write a fresh copy here instead of the cache under data/cache/")
+    demo.set_defaults(handler=_demo)
 
     run = commands.add_parser("run", help="run a scenario headless and write its results")
     run.add_argument("scenario", type=Path, metavar="SCENARIO.toml")
@@ -116,6 +123,21 @@ def _limits(spec: dict[str, Any]) -> str:
     if "minimum" in spec or "maximum" in spec:
         return f" [{spec.get('minimum', '')}..{spec.get('maximum', '')}]"
     return ""
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from data.demo import demo_project, generate
+
+    bar = ProgressBar(sys.stderr)
+    if args.out is not None:
+        project_file = args.out / "project.toml"
+        generate(args.out, Feedback(bar))
+    else:
+        project_file = demo_project(feedback=Feedback(bar))
+    bar.close()
+    for path in sorted(project_file.parent.iterdir()):
+        print(f"{path.stat().st_size / 1e6:8.2f} MB  {path}")
+    return EXIT_OK
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -197,7 +219,7 @@ def _gui(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     from twin.qt.app import run_app
 
-    return run_app(screenshot=args.screenshot)
+    return run_app(project=args.project, screenshot=args.screenshot, progress=ProgressBar(sys.stderr))
 
 
 def _display_available() -> bool:

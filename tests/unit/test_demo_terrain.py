@@ -5,25 +5,20 @@ import hashlib
 import numpy as np
 import pytest
 
-from data.demo import demo_files, demo_scene
-from data.generator.terrain import underpass_for
+from data.demo import QUARTERS_FILE, SEED
+from data.generator.terrain import underpass_for, write_dtms
 from twin.io import file_info, read_quarters, read_raster
-from twin.io.formats import read_layer
-
-QUARTERS_FILE = "data/quarters.geojson"
 
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
-    return demo_files(tmp_path_factory.mktemp("demo"))
+    return write_dtms(read_quarters(QUARTERS_FILE)[0], tmp_path_factory.mktemp("demo"), SEED)
 
 
 def test_the_quarters_lie_in_their_official_tiles():
-    from tests.conftest import PROJECT_ROOT
-
     tiles = {"Friedrichstadt": [(408, 5656)], "Johannstadt": [(412, 5654), (412, 5656)],
              "Prohlis": [(414, 5650)]}
-    quarters, crs = read_quarters(PROJECT_ROOT / QUARTERS_FILE)
+    quarters, crs = read_quarters(QUARTERS_FILE)
     assert crs == "EPSG:25833"
     for quarter in quarters:
         minx, miny, maxx, maxy = quarter.bounds
@@ -49,9 +44,7 @@ def test_the_valley_floor_quarters_lie_at_elbe_heights(generated):
 
 
 def test_the_underpass_is_a_deep_trough(generated):
-    from tests.conftest import PROJECT_ROOT
-
-    quarters, _ = read_quarters(PROJECT_ROOT / QUARTERS_FILE)
+    quarters, _ = read_quarters(QUARTERS_FILE)
     raster = read_raster(generated[1])
     underpass = underpass_for(quarters[1])
     middle = ((underpass.start[0] + underpass.end[0]) / 2, underpass.start[1])
@@ -62,17 +55,6 @@ def test_the_underpass_is_a_deep_trough(generated):
 
 
 def test_the_same_seed_writes_the_same_files(generated, tmp_path):
-    again = demo_files(tmp_path)
+    again = write_dtms(read_quarters(QUARTERS_FILE)[0], tmp_path, SEED)
     digest = [hashlib.sha256(read_raster(p).values.tobytes()).hexdigest() for p in generated]
     assert digest == [hashlib.sha256(read_raster(p).values.tobytes()).hexdigest() for p in again]
-
-
-def test_the_demo_scene_holds_quarters_and_terrain(generated):
-    scene = demo_scene(generated[0].parent)
-    assert [q.name for q in scene.quarters] == ["Friedrichstadt", "Johannstadt", "Prohlis"]
-    assert [layer.name for layer in scene.layers] == [
-        "Friedrichstadt terrain (DTM 1 m)", "Johannstadt terrain (DTM 1 m)",
-        "Prohlis terrain (DTM 1 m)"]
-    for quarter, layer in zip(scene.quarters, scene.layers, strict=True):
-        assert quarter.cell_mask(layer.data).sum() == pytest.approx(quarter.area, rel=0.01)
-    assert read_layer(generated[0]).crs == "EPSG:25833"

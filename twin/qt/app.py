@@ -1,4 +1,4 @@
-"""Starts the desktop app on the demo city, or renders its window once to a PNG."""
+"""Starts the desktop app on a project (the demo city by default), or renders its window to a PNG."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ import os
 import sys
 from pathlib import Path
 
-from data.demo import demo_scene
+from twin.core.feedback import Feedback, ProgressListener
+from twin.core.project import Project
+from twin.io.project import open_project
 
 
-def run_app(screenshot: Path | None = None) -> int:
+def run_app(project: Path | None = None, screenshot: Path | None = None,
+            progress: ProgressListener | None = None) -> int:
     if screenshot is not None and not (os.environ.get("DISPLAY") or
                                        os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -18,9 +21,12 @@ def run_app(screenshot: Path | None = None) -> int:
     from twin.qt.main_window import MainWindow
     from twin.qt.views import interactive_view, offscreen_view
 
+    opened = open_project(Project.load(project or _demo_project(progress)), Feedback(progress))
+    for problem in opened.problems:
+        print(f"warning: {problem}", file=sys.stderr)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     make_view = offscreen_view if screenshot is not None else interactive_view
-    window = MainWindow(demo_scene(), make_view)
+    window = MainWindow(opened.scene, make_view, camera=opened.camera, problems=opened.problems)
     window.show()
     if screenshot is not None:
         app.processEvents()
@@ -31,3 +37,9 @@ def run_app(screenshot: Path | None = None) -> int:
         print(f"wrote {screenshot}")
         return 0
     return app.exec()
+
+
+def _demo_project(progress: ProgressListener | None) -> Path:
+    from data.demo import demo_project
+
+    return demo_project(feedback=Feedback(progress))

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QListWidget, QListWidgetItem, QMainWindow, QWidget
 
 from twin.core.layers import Layer
+from twin.core.project import Camera
 from twin.core.scene import Scene
 from twin.render import SceneView
 
@@ -16,7 +17,8 @@ ViewFactory = Callable[[QWidget | None], tuple[QWidget, pv.BasePlotter]]
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, scene: Scene, make_view: ViewFactory) -> None:
+    def __init__(self, scene: Scene, make_view: ViewFactory, camera: Camera | None = None,
+                 problems: list[str] | None = None) -> None:
         super().__init__()
         self.scene = scene
         self.setWindowTitle("Dresden urban twin")
@@ -35,8 +37,11 @@ class MainWindow(QMainWindow):
             signal.connect(self._fill_layers)
         scene.events.quarters.connect(self._update_status)
         self._fill_layers()
-        self.scene_view.reset_camera()
+        self.scene_view.set_camera(camera)
         self.refresh_view()
+        if problems:
+            self.statusBar().showMessage(f"{len(problems)} part(s) of the project did not open: "
+                                         f"{problems[0]}", 30_000)
 
     def refresh_view(self) -> None:
         refresh = getattr(self.view_widget, "refresh", None)

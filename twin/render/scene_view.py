@@ -40,7 +40,11 @@ class SceneView:
         scene.events.quarters.connect(self._draw_quarters)
 
     def reset_camera(self) -> None:
-        """Look at the whole scene from the south-east, tilted like an oblique aerial photo."""
+        """Look at the whole scene from the south-west, tilted like an oblique aerial photo.
+
+        Dresden's quarters lie along the Elbe from north-west to south-east; seen from the
+        south-west they spread across the width of the window instead of into its depth.
+        """
         bounds = self.scene.bounds
         if bounds is None:
             self.plotter.reset_camera()
@@ -51,9 +55,10 @@ class SceneView:
         span = max(maxx - minx, maxy - miny, 100.0)
         camera = self.plotter.camera
         camera.focal_point = centre
-        camera.position = centre + np.array([0.35, -0.9, 0.75]) * span
+        camera.position = centre + np.array([-0.55, -0.65, 0.75]) * span
         camera.up = (0.0, 0.0, 1.0)
-        self.plotter.reset_camera()  # keeps the direction, fits the distance to the scene
+        self.plotter.reset_camera()  # keeps the direction, fits the distance to the bounding sphere
+        camera.zoom(1.25)  # the sphere's empty corners would otherwise leave a wide margin
 
     def set_camera(self, camera: Camera | None) -> None:
         """Look from a saved camera (map coordinates); None gives the default oblique view."""
