@@ -1,0 +1,328 @@
+"""Heavy-rain flood simulation: the contract class that turns layers and parameters into a run."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from plugins.flood import analysis, rain, rasterise
+from plugins.flood.solver import Domain, FloodResult, Losses, PointInflow, Settings, simulate
+from twin.core.data import BuildingData, RasterData, ResultRaster, ResultTable, SensorData, StreetData
+from twin.sim import (
+    Feedback,
+    FieldSpec,
+    InputSpec,
+    Location,
+    ParameterSpec,
+    Simulation,
+    SimulationInputs,
+    SimulationOutput,
+)
+
+MM_PER_HOUR = rain.MM_PER_HOUR
+WATER_LEVEL_WORDS = ("water level", "water_level", "waterlevel", "water depth", "water_depth", "stage")
+
+
+class FloodSimulation(Simulation):
+    name = "flood"
+    title = "Heavy-rain flood"
+    description = ("2-D rain-on-grid surface flow over the terrain (local inertial scheme): where "
+                   "water collects, how deep and how fast, which buildings and streets it reaches.")
+    inputs = (
+        InputSpec("terrain", "raster", "a terrain model (DTM), heights in metres, square cells"),
+        InputSpec("buildings", "buildings", "buildings whose footprints block the flow", required=False),
+        InputSpec("streets", "streets", "street segments (sealed, smooth; width_m where known)",
+                  required=False),
+        InputSpec("sensors", "sensors", "rain gauges (precipitation) and water-level sensors",
+                  required=False),
+    )
+    outputs = (
+        FieldSpec("max_depth", Location.CELL, "m", "deepest water over the run"),
+        FieldSpec("max_velocity", Location.CELL, "m/s", "fastest flow over the run"),
+        FieldSpec("arrival_time", Location.CELL, "min", "time the depth first reached the wet depth"),
+        FieldSpec("depth", Location.CELL, "m", "water depth snapshots for animation"),
+        FieldSpec("building_max_depth", Location.BUILDING, "m", "deepest water along the footprint"),
+        FieldSpec("flooded_length", Location.SEGMENT, "m", "length of a street under flooded water"),
+        FieldSpec("hydrograph_depth", Location.POINT, "m", "depth over time at points and sensors"),
+        FieldSpec("flooded_area", Location.QUARTER, "m2", "area over 0.05, 0.10 and 0.50 m"),
+        FieldSpec("buildings_affected", Location.QUARTER, "", "buildings over the threshold"),
+        FieldSpec("ponded_volume", Location.QUARTER, "m3", "water standing at the end"),
+    )
+    parameters = (
+        ParameterSpec("rain", str, "euler2", "the rain event: a block rain, an Euler type II design "
+                      "storm from the depth-duration table, or a rain gauge's record",
+                      choices=("block", "euler2", "gauge")),
+        ParameterSpec("block_depth_mm", float, 100.0, "block rain: total depth ('extreme': 100 mm in 1 h)",
+                      units="mm", minimum=0.0, maximum=1000.0),
+        ParameterSpec("rain_duration_min", float, 60.0, "block or design storm duration", units="min",
+                      minimum=5.0, maximum=1440.0),
+        ParameterSpec("table_durations_min", list, tuple(d for d, _ in rain.DRESDEN_100_YEAR_TABLE),
+                      "design storm: durations of the depth-duration table (default: illustrative "
+                      "Dresden 100-year table, not KOSTRA values)", units="min", minimum=0.0),
+        ParameterSpec("table_depths_mm", list, tuple(h for _, h in rain.DRESDEN_100_YEAR_TABLE),
+                      "design storm: depths of the depth-duration table, one per duration",
+                      units="mm", minimum=0.0),
+        ParameterSpec("rain_gauge", str, "", "gauge: station id of the rain gauge in the sensors layer"),
+        ParameterSpec("duration_min", float, 120.0, "simulated time from the start of the rain",
+                      units="min", minimum=1.0, maximum=2880.0),
+        ParameterSpec("buildings_as", str, "walls", "walls: footprints take no water (roof rain drains "
+                      "to the sewer); blocks: footprints raised, roof rain runs off",
+                      choices=("walls", "blocks")),
+        ParameterSpec("block_height_m", float, 10.0, "blocks: how far footprints are raised", units="m",
+                      minimum=0.5, maximum=200.0),
+        ParameterSpec("n_street", float, 0.015, "Manning's n of streets", units="s/m^(1/3)",
+                      minimum=0.005, maximum=0.3),
+        ParameterSpec("n_sealed", float, 0.020, "Manning's n of other sealed ground and roofs",
+                      units="s/m^(1/3)", minimum=0.005, maximum=0.3),
+        ParameterSpec("n_green", float, 0.050, "Manning's n of green areas", units="s/m^(1/3)",
+                      minimum=0.005, maximum=0.3),
+        ParameterSpec("open_land", str, "green", "cover of cells that are no street, building or yard",
+                      choices=("green", "sealed")),
+        ParameterSpec("yard_m", float, 5.0, "sealed belt around buildings (pavements, yards)", units="m",
+                      minimum=0.0, maximum=50.0),
+        ParameterSpec("street_width_m", float, 8.0, "street width where the layer has no width_m",
+                      units="m", minimum=1.0, maximum=100.0),
+        ParameterSpec("infiltration", str, "horton", "infiltration on green cells",
+                      choices=("horton", "constant")),
+        ParameterSpec("infiltration_mm_h", float, 10.0, "constant rate, or Horton's final rate",
+                      units="mm/h", minimum=0.0, maximum=500.0),
+        ParameterSpec("infiltration_initial_mm_h", float, 60.0, "Horton's initial rate", units="mm/h",
+                      minimum=0.0, maximum=1000.0),
+        ParameterSpec("horton_decay_per_h", float, 2.0, "Horton's decay constant", units="1/h",
+                      minimum=0.0, maximum=100.0),
+        ParameterSpec("sewer_capacity_mm_h", float, 20.0, "sewer inlets' capacity on sealed cells",
+                      units="mm/h", minimum=0.0, maximum=500.0),
+        ParameterSpec("edges", str, "open", "domain edges: open lets water leave, closed holds it",
+                      choices=("open", "closed")),
+        ParameterSpec("inflow_points", list, (), "point inflows: x1, y1, x2, y2, ... in the scene CRS",
+                      units="m"),
+        ParameterSpec("inflow_hydrograph", list, (), "the inflow at each point: minute1, m3/s1, "
+                      "minute2, m3/s2, ... (linear in between, none outside)"),
+        ParameterSpec("hydrograph_points", list, (), "points for depth hydrographs: x1, y1, x2, y2, ...",
+                      units="m"),
+        ParameterSpec("hydrograph_interval_min", float, 1.0, "time between hydrograph samples",
+                      units="min", minimum=0.1, maximum=60.0),
+        ParameterSpec("snapshot_interval_min", float, 5.0, "time between depth snapshots (animation)",
+                      units="min", minimum=0.5, maximum=600.0),
+        ParameterSpec("building_threshold_m", float, 0.10, "depth along a footprint that flags a "
+                      "building as affected (about a doorstep)", units="m", minimum=0.0, maximum=5.0),
+        ParameterSpec("street_threshold_m", float, 0.10, "depth that counts a street as flooded",
+                      units="m", minimum=0.0, maximum=5.0),
+        ParameterSpec("wet_depth_m", float, 0.01, "depth that counts as wet for the arrival time",
+                      units="m", minimum=0.001, maximum=1.0),
+        ParameterSpec("theta", float, 0.8, "de Almeida's theta (1: Bates 2010)", minimum=0.5, maximum=1.0),
+        ParameterSpec("cfl_alpha", float, 0.7, "time step factor of the CFL condition", minimum=0.1,
+                      maximum=0.9),
+        ParameterSpec("max_step_s", float, 5.0, "longest time step", units="s", minimum=0.1, maximum=60.0),
+    )
+
+    def run(self, inputs: SimulationInputs, params: Mapping[str, Any], *,
+            rng: np.random.Generator, feedback: Feedback) -> SimulationOutput:
+        terrain: RasterData = inputs.layers["terrain"].data
+        buildings = _data(inputs, "buildings")
+        streets = _data(inputs, "streets")
+        sensors = _data(inputs, "sensors")
+        feedback.progress(0.01, "rasterising buildings and streets")
+        cell_size = _cell_size(terrain)
+        labels = rasterise.building_labels(buildings, terrain.transform, terrain.shape)
+        rings = rasterise.ring_labels(buildings, labels, terrain.transform)
+        on_street = rasterise.street_mask(streets, terrain.transform, terrain.shape, params["street_width_m"])
+        walls = params["buildings_as"] == "walls"
+        cell_class, manning = rasterise.land_cover(
+            terrain.values, labels, on_street, cell_size, buildings_as_walls=walls, yard_m=params["yard_m"],
+            open_land_sealed=params["open_land"] == "sealed",
+            roughness=rasterise.Roughness(params["n_street"], params["n_sealed"], params["n_green"]))
+        heights = terrain.values.astype(np.float64)
+        if not walls:
+            heights = heights + np.where(labels > 0, params["block_height_m"], 0.0)
+        domain = Domain(heights, cell_size, manning, cell_class, open_edges=params["edges"] == "open")
+        storm, rain_start = _rain(params, sensors)
+        probes, probe_names = _probes(params, sensors, terrain)
+        feedback.check()
+        result = simulate(domain, storm, params["duration_min"] * 60.0, losses=_losses(params),
+                          inflows=_inflows(params, terrain), settings=_settings(params),
+                          snapshot_interval=params["snapshot_interval_min"] * 60.0,
+                          probes=tuple(probes), probe_interval=params["hydrograph_interval_min"] * 60.0,
+                          progress=lambda fraction, message: feedback.progress(0.02 + 0.93 * fraction,
+                                                                                message))
+        feedback.progress(0.96, "building, street and quarter figures")
+        return _output(inputs, params, terrain, result, storm, rain_start, rings, buildings, streets,
+                       sensors, probe_names)
+
+
+def _data(inputs: SimulationInputs, slot: str) -> Any:
+    layer = inputs.layers.get(slot)
+    return None if layer is None else layer.data
+
+
+def _cell_size(terrain: RasterData) -> float:
+    width, height = terrain.resolution
+    if abs(width - height) > 1e-6 * width:
+        raise ValueError(f"the terrain needs square cells, got {width:g} m x {height:g} m")
+    return float(width)
+
+
+def _rain(params: Mapping[str, Any],
+          sensors: SensorData | None) -> tuple[rain.RainSeries, np.datetime64 | None]:
+    if params["rain"] == "block":
+        return rain.block_rain(params["block_depth_mm"], params["rain_duration_min"]), None
+    if params["rain"] == "euler2":
+        return rain.euler_type2(params["table_durations_min"], params["table_depths_mm"],
+                                params["rain_duration_min"]), None
+    if sensors is None:
+        raise rain.RainError("rain = 'gauge' needs a sensors layer with the rain gauge")
+    if not params["rain_gauge"]:
+        raise rain.RainError("rain = 'gauge' needs the station id in rain_gauge")
+    return rain.gauge_rain(sensors, params["rain_gauge"])
+
+
+def _losses(params: Mapping[str, Any]) -> Losses:
+    final = params["infiltration_mm_h"] * MM_PER_HOUR
+    if params["infiltration"] == "constant":
+        return Losses(final, final, 0.0, params["sewer_capacity_mm_h"] * MM_PER_HOUR)
+    return Losses(final, params["infiltration_initial_mm_h"] * MM_PER_HOUR,
+                  params["horton_decay_per_h"] / 3600.0, params["sewer_capacity_mm_h"] * MM_PER_HOUR)
+
+
+def _settings(params: Mapping[str, Any]) -> Settings:
+    return Settings(alpha=params["cfl_alpha"], theta=params["theta"], max_step=params["max_step_s"],
+                    wet_depth=params["wet_depth_m"])
+
+
+def _pairs(values: tuple[float, ...], name: str) -> np.ndarray:
+    if len(values) % 2:
+        raise ValueError(f"parameter '{name}' needs pairs of numbers, got {len(values)} numbers")
+    return np.asarray(values, dtype=float).reshape(-1, 2)
+
+
+def _cells(points: np.ndarray, terrain: RasterData, name: str) -> list[tuple[int, int]]:
+    cols, rows = ~terrain.transform @ (points[:, 0], points[:, 1])
+    cells = []
+    for (x, y), row, col in zip(points, np.floor(rows).astype(int), np.floor(cols).astype(int), strict=True):
+        if not (0 <= row < terrain.shape[0] and 0 <= col < terrain.shape[1]) \
+                or not np.isfinite(terrain.values[row, col]):
+            raise ValueError(f"the {name} point ({x:.1f}, {y:.1f}) lies outside the terrain")
+        cells.append((int(row), int(col)))
+    return cells
+
+
+def _inflows(params: Mapping[str, Any], terrain: RasterData) -> tuple[PointInflow, ...]:
+    points = _pairs(params["inflow_points"], "inflow_points")
+    if not len(points):
+        return ()
+    hydrograph = _pairs(params["inflow_hydrograph"], "inflow_hydrograph")
+    if len(hydrograph) < 2 or np.any(np.diff(hydrograph[:, 0]) <= 0) or np.any(hydrograph[:, 1] < 0):
+        raise ValueError("inflow_hydrograph needs at least two (minute, m3/s) pairs with rising "
+                         "minutes and no negative discharge")
+    return tuple(PointInflow(row, col, hydrograph[:, 0] * 60.0, hydrograph[:, 1])
+                 for row, col in _cells(points, terrain, "inflow"))
+
+
+def _probes(params: Mapping[str, Any], sensors: SensorData | None,
+            terrain: RasterData) -> tuple[list[tuple[int, int]], list[str]]:
+    points = _pairs(params["hydrograph_points"], "hydrograph_points")
+    cells = _cells(points, terrain, "hydrograph")
+    names = [f"point {index + 1}" for index in range(len(points))]
+    for station in _water_level_stations(sensors):
+        row = list(np.asarray(sensors.ids).astype(str)).index(station)
+        x, y = sensors.xyz[row, 0], sensors.xyz[row, 1]
+        cols, rows = ~terrain.transform @ (x, y)
+        if 0 <= rows < terrain.shape[0] and 0 <= cols < terrain.shape[1]:
+            cells.append((int(rows), int(cols)))
+            names.append(station)
+    return cells, names
+
+
+def _water_level_stations(sensors: SensorData | None) -> list[str]:
+    if sensors is None:
+        return []
+    return sorted({stream.station_id for stream in sensors.datastreams if _is_water_level(stream.quantity)})
+
+
+def _is_water_level(quantity: str) -> bool:
+    return any(word in quantity.lower() for word in WATER_LEVEL_WORDS)
+
+
+def _output(inputs: SimulationInputs, params: Mapping[str, Any], terrain: RasterData, result: FloodResult,
+            storm: rain.RainSeries, rain_start: np.datetime64 | None, rings: np.ndarray,
+            buildings: BuildingData | None, streets: StreetData | None, sensors: SensorData | None,
+            probe_names: list[str]) -> SimulationOutput:
+    transform, crs = terrain.transform, terrain.crs
+    outside = ~np.isfinite(terrain.values)
+    max_depth = np.where(outside, np.nan, result.max_depth)
+    results: list[ResultRaster | ResultTable] = [
+        ResultRaster("max_depth", max_depth.astype(np.float32), transform, crs, "m", "deepest water"),
+        ResultRaster("max_velocity", np.where(outside, np.nan, result.max_velocity).astype(np.float32),
+                     transform, crs, "m/s", "fastest flow"),
+        ResultRaster("arrival_time", (result.arrival / 60.0).astype(np.float32), transform, crs, "min",
+                     f"first time the depth reached {params['wet_depth_m']} m"),
+        ResultRaster("depth", np.where(outside, np.nan, result.snapshots).astype(np.float32), transform,
+                     crs, "m", "water depth over time", times=result.snapshot_times),
+    ]
+    building_hit = street_flooded = None
+    summary: dict[str, Any] = {}
+    if buildings is not None:
+        building_depth = analysis.building_max_depth(result.max_depth, rings, len(buildings))
+        building_hit = building_depth > params["building_threshold_m"]
+        results.append(ResultTable("building_flood", inputs.layers["buildings"].name, {
+            "building_id": np.asarray(buildings.ids).astype(str), "max_depth": building_depth,
+            "affected": building_hit}, {"max_depth": "m"},
+            f"deepest water along each footprint; affected above {params['building_threshold_m']} m"))
+        summary["buildings_affected"] = int(building_hit.sum())
+    if streets is not None:
+        street_flooded = analysis.street_flooded_length(result.max_depth, transform, streets,
+                                                        params["street_threshold_m"])
+        results.append(ResultTable("street_flood", inputs.layers["streets"].name, {
+            "segment_id": np.asarray(streets.ids).astype(str), "length": streets.lengths(),
+            "flooded_length": street_flooded}, {"length": "m", "flooded_length": "m"},
+            f"length of each segment under more than {params['street_threshold_m']} m"))
+        summary["flooded_street_length_m"] = float(street_flooded.sum())
+    if probe_names:
+        results.append(_hydrographs(inputs, result, probe_names, sensors, rain_start))
+    footprints = None if buildings is None else buildings.footprints
+    per_quarter = {quarter.name: analysis.quarter_figures(quarter, terrain, result.max_depth, result.depth,
+                                                          footprints, building_hit, streets, street_flooded)
+                   for quarter in inputs.quarters}
+    inside = np.isfinite(terrain.values)
+    cell_area = float(np.prod(terrain.resolution))
+    summary.update(analysis.area_figures(result.max_depth, result.depth, inside, cell_area))
+    summary.update({
+        "max_velocity_m_s": float(result.max_velocity.max()),
+        "rain_depth_mm": storm.depth_mm, "rain_peak_mm_h": storm.peak_mm_h,
+        "rain_start_utc": None if rain_start is None else str(rain_start),
+        "simulated_min": params["duration_min"], "time_steps": result.steps,
+        "solver_seconds": result.seconds,
+        "cell_updates_per_s": result.cell_updates / result.seconds if result.seconds > 0 else None,
+        "volumes": result.balance.as_dict(),
+        "mass_balance_relative_error": result.balance.relative_error,
+    })
+    return SimulationOutput(summary=summary, per_quarter=per_quarter, results=results)
+
+
+def _hydrographs(inputs: SimulationInputs, result: FloodResult, names: list[str],
+                 sensors: SensorData | None, rain_start: np.datetime64 | None) -> ResultTable:
+    """One long table: a row per point and sample, with the measured level next to it where known."""
+    times = result.probe_times
+    count = len(times)
+    measured = np.full((len(names), count), np.nan)
+    units = ""
+    if sensors is not None and rain_start is not None:
+        for index, name in enumerate(names):
+            streams = [s for s in sensors.datastreams_of(name) if _is_water_level(s.quantity)]
+            if streams:
+                offsets = (streams[0].series.times.astype("datetime64[s]") - rain_start).astype(float)
+                values = streams[0].series.values.astype(float)
+                inside = (times >= offsets.min()) & (times <= offsets.max())
+                measured[index, inside] = np.interp(times[inside], offsets, values)
+                units = streams[0].unit
+    target = inputs.layers["sensors"].name if "sensors" in inputs.layers else ""
+    return ResultTable("hydrographs", target, {
+        "point": np.repeat(np.asarray(names), count),
+        "time": np.tile(times / 60.0, len(names)),
+        "depth": result.probe_depths.T.ravel(),
+        "measured": measured.ravel(),
+    }, {"time": "min", "depth": "m", "measured": units},
+        "simulated depth at the hydrograph points and water-level sensors; measured where a "
+        "replayed gauge event gives the times")
