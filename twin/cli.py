@@ -12,6 +12,7 @@ import os
 import sys
 import threading
 import time
+import tomllib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -141,6 +142,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    _generate_demo_when_named(args.scenario, quiet=args.quiet)
     scenario = Scenario.load(args.scenario)
     registry = SimulationRegistry.discover()
     bar = None if args.quiet else ProgressBar(sys.stderr)
@@ -159,6 +161,25 @@ def _run(args: argparse.Namespace) -> int:
     print(f"{scenario.name}: done in {report.seconds:.1f} s (seed {report.seed}); "
           f"wrote {len(written)} files to {out}")
     return EXIT_OK
+
+
+def _generate_demo_when_named(scenario_file: Path, quiet: bool) -> None:
+    """Scenarios shipped in scenarios/ run on the demo city: generate it first if they need it."""
+    from data.demo import default_cache, demo_project
+
+    try:
+        inputs = tomllib.loads(scenario_file.read_text(encoding="utf-8")).get("inputs", {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return  # Scenario.load names the problem
+    if not isinstance(inputs, dict):
+        return
+    cache = default_cache()
+    named = [(scenario_file.parent / text).resolve() for text in inputs.values() if isinstance(text, str)]
+    if any(path.is_relative_to(cache) and not path.exists() for path in named):
+        bar = None if quiet else ProgressBar(sys.stderr)
+        demo_project(feedback=Feedback(bar))
+        if bar:
+            bar.close()
 
 
 def _run_cancellable(work: Callable[[], RunReport], feedback: Feedback) -> RunReport:
