@@ -124,7 +124,8 @@ def stream_chunks(path: Path, reader: laspy.LasReader, feedback: Feedback | None
         try:
             chunk = reader.read_points(CHUNK_POINTS)
         except _LAS_FAILURES:
-            raise TwinIOError(path, f"the points cannot be decoded after point {start:,}: "
+            last = min(start + CHUNK_POINTS, total)
+            raise TwinIOError(path, f"points {start + 1:,} to {last:,} cannot be decoded: "
                                     "the file is truncated or damaged") from None
         if len(chunk) == 0:
             raise TwinIOError(path, f"the file ends after {start:,} of the {total:,} points "

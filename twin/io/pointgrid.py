@@ -53,7 +53,7 @@ def point_cloud_rasters(path: Path | str, resolution: float = 1.0, crs: str | No
                 chunk.array["X"], chunk.array["Y"], chunk.array["Z"],
                 np.asarray(chunk.classification), np.asarray(chunk.withheld),
                 header.scales, header.offsets, transform.c, transform.f, resolution,
-                lowest_ground, highest)
+                max(header.scales[:2]) / resolution, lowest_ground, highest)
     if outside:
         raise TwinIOError(path, f"{outside:,} points lie outside the bounds given in the file header")
     if feedback is not None:
@@ -79,20 +79,26 @@ def _grid_over(path: Path, header: laspy.LasHeader, resolution: float) -> tuple[
 
 
 @numba.njit(cache=True, nogil=True)
-def _bin_extremes(X, Y, Z, classification, withheld, scales, offsets, left, top, resolution,
+def _bin_extremes(X, Y, Z, classification, withheld, scales, offsets, left, top, resolution, slack,
                   lowest_ground, highest):  # pragma: no cover - compiled
-    """Update per-cell ground minimum and overall maximum; return the points outside the grid."""
+    """Update per-cell ground minimum and overall maximum; return the points outside the grid.
+
+    Header bounds are often rounded by a stored unit, so points up to `slack` cells beyond
+    the grid count as on its edge.
+    """
     rows, columns = highest.shape
     outside = 0
     for i in range(X.shape[0]):
         code = classification[i]
         if withheld[i] or code == NOISE_CLASSES[0] or code == NOISE_CLASSES[1]:
             continue
-        column = int(math.floor((X[i] * scales[0] + offsets[0] - left) / resolution))
-        row = int(math.floor((top - (Y[i] * scales[1] + offsets[1])) / resolution))
-        if column < 0 or column >= columns or row < 0 or row >= rows:
+        column = (X[i] * scales[0] + offsets[0] - left) / resolution
+        row = (top - (Y[i] * scales[1] + offsets[1])) / resolution
+        if not (-slack <= column < columns + slack and -slack <= row < rows + slack):
             outside += 1
             continue
+        column = min(max(int(math.floor(column)), 0), columns - 1)
+        row = min(max(int(math.floor(row)), 0), rows - 1)
         z = Z[i] * scales[2] + offsets[2]
         if z > highest[row, column]:
             highest[row, column] = z
