@@ -57,7 +57,7 @@ def test_street_lines_become_one_polydata_with_a_feature_id_per_line():
 
     lines = np.array([shapely.LineString([(0, 0), (1, 0), (2, 1)]),
                       shapely.LineString([(5, 5), (6, 6)])])
-    mesh = polylines(lines, (0.0, 0.0, 0.0), height=1.0)
+    mesh = polylines(lines, (0.0, 0.0, 0.0), heights=1.0)
     assert mesh.n_lines == 2 and mesh.n_points == 5
     assert mesh.cell_data["feature"].tolist() == [0, 1]
     assert mesh.lines.tolist() == [3, 0, 1, 2, 2, 3, 4]
@@ -88,3 +88,27 @@ def test_a_saved_camera_comes_back_in_map_coordinates(plotter, dtm_file):
     assert view.origin == (411_000.0, 5_654_000.0, 0.0)
     np.testing.assert_allclose(view.camera().position, camera.position)
     np.testing.assert_allclose(view.camera().focal_point, camera.focal_point)
+
+
+def test_streets_and_stations_without_heights_lie_on_the_terrain(dtm_file):
+    import shapely
+
+    from twin.core.data import SensorData, StreetData
+    from twin.io import read_raster
+    from twin.render.meshes import STREET_LIFT, Ground, sensor_points, street_lines
+
+    terrain = read_raster(dtm_file)
+    ground = Ground([terrain])
+    street = StreetData(np.array(["s"]), np.array([shapely.LineString([(411_010, 5_654_050),
+                                                                       (411_190, 5_654_050)])]),
+                        {"width_m": np.array([6.0])}, "EPSG:25833")
+    mesh = street_lines(street, (411_000.0, 5_654_000.0, 0.0), ground)
+    assert mesh.n_points > 30  # densified every 5 m to follow the bowl
+    x, y = mesh.points[:, 0] + 411_000.0, mesh.points[:, 1] + 5_654_000.0
+    np.testing.assert_allclose(mesh.points[:, 2], ground.heights(x, y) + STREET_LIFT)
+    assert mesh.points[:, 2].max() - mesh.points[:, 2].min() > 1.0
+    assert mesh.cell_data["width_m"].tolist() == [6.0]
+    stations = SensorData(np.array(["a", "b"]), np.array([[411_100.0, 5_654_050.0, np.nan],
+                                                        [411_100.0, 5_654_050.0, 150.0]]), {}, [], "EPSG:25833")
+    points = sensor_points(stations, (0.0, 0.0, 0.0), ground)
+    assert 110 < points.points[0, 2] < 120 and points.points[1, 2] == 150.0

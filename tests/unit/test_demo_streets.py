@@ -99,3 +99,9 @@ def test_the_same_seed_writes_the_same_streets(tmp_path, streets):
     for name, column in streets.attributes.items():
         np.testing.assert_array_equal(repeated.attributes[name], column, err_msg=name)
     np.testing.assert_array_equal(repeated.inspections.rating, streets.inspections.rating)
+
+
+def test_latest_ratings_are_the_newest_entry_of_each_history(streets):
+    latest = streets.inspections.latest(len(streets))
+    for row in (0, 5, len(streets) - 1):
+        assert latest[row] == streets.inspections.of_segment(row)[1][-1]

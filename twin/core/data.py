@@ -162,6 +162,13 @@ class Inspections:
     def __len__(self) -> int:
         return len(self.segment)
 
+    def latest(self, segments: int) -> np.ndarray:
+        """The most recent rating of each of `segments` segments; NaN where a segment has none."""
+        latest = np.full(segments, np.nan)
+        order = np.lexsort((self.date, self.segment))  # by segment, then date: each segment's last wins
+        latest[self.segment[order]] = self.rating[order]
+        return latest
+
     def of_segment(self, row: int) -> tuple[np.ndarray, np.ndarray]:
         """Dates and ratings of one segment, oldest first."""
         mine = np.flatnonzero(self.segment == row)

@@ -25,6 +25,34 @@ from twin.core.quarter import Quarter
 
 Origin = tuple[float, float, float]
 MAX_GRID_POINTS = 1_500_000  # beyond this a grid is shown at a coarser stride
+DRAPE_STEP = 5.0  # metres between the points of a line laid on the terrain
+STREET_LIFT = 0.4  # streets float this far above the terrain so it does not hide them
+SENSOR_LIFT = 3.0
+
+
+class Ground:
+    """Terrain heights under map points, from the scene's rasters (NaN where none covers)."""
+
+    def __init__(self, rasters: list[RasterData]) -> None:
+        self._rasters = rasters
+
+    def heights(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        z = np.full(len(x), np.nan)
+        for raster in self._rasters:
+            inverse = ~raster.transform
+            cols = np.floor(inverse.a * x + inverse.b * y + inverse.c).astype(np.int64)
+            rows = np.floor(inverse.d * x + inverse.e * y + inverse.f).astype(np.int64)
+            height, width = raster.shape
+            open_ = np.isnan(z) & (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)
+            z[open_] = raster.values[rows[open_], cols[open_]]
+        return z
+
+    def heights_or(self, x: np.ndarray, y: np.ndarray, default: float) -> np.ndarray:
+        z = self.heights(x, y)
+        return np.where(np.isnan(z), default, z)
+
+
+FLAT_GROUND = Ground([])
 
 
 def raster_surface(raster: RasterData, origin: Origin) -> pv.PolyData:
@@ -63,10 +91,14 @@ def building_mesh(buildings: BuildingData, origin: Origin) -> pv.PolyData:
     return mesh
 
 
-def polylines(geometries: np.ndarray, origin: Origin, height: float) -> pv.PolyData:
-    """Lines (shapely) as one PolyData with a 'feature' id per line cell."""
+def polylines(geometries: np.ndarray, origin: Origin, heights: np.ndarray | float) -> pv.PolyData:
+    """Lines (shapely) as one PolyData with a 'feature' id per line cell.
+
+    `heights` is one height for every vertex, or one per vertex in shapely's coordinate order.
+    """
     coords, owner = shapely.get_coordinates(geometries, return_index=True)
-    points = np.column_stack([coords - np.asarray(origin[:2]), np.full(len(coords), height)])
+    z = np.broadcast_to(np.asarray(heights, dtype=np.float64), len(coords))
+    points = np.column_stack([coords - np.asarray(origin[:2]), z - origin[2]])
     starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]]) if len(owner) else owner
     counts = np.diff(np.r_[starts, len(owner)])
     # VTK's line cells: [n, i0, ..., in-1, m, j0, ...], built without a loop over features.
@@ -80,12 +112,27 @@ def polylines(geometries: np.ndarray, origin: Origin, height: float) -> pv.PolyD
     return mesh
 
 
-def street_lines(streets: StreetData, origin: Origin) -> pv.PolyData:
-    return polylines(streets.geometries, origin, height=0.5)
+def street_lines(streets: StreetData, origin: Origin, ground: Ground = FLAT_GROUND) -> pv.PolyData:
+    """Streets laid on the terrain, densified so they follow it between their vertices."""
+    dense = shapely.segmentize(shapely.force_2d(streets.geometries), DRAPE_STEP)
+    coords = shapely.get_coordinates(dense)
+    heights = ground.heights_or(coords[:, 0], coords[:, 1], default=origin[2]) + STREET_LIFT
+    mesh = polylines(dense, origin, heights)
+    segment = mesh.cell_data["feature"]
+    for name, values in streets.attributes.items():
+        if values.dtype.kind in "biuf":
+            mesh.cell_data[name] = values[segment]
+    if streets.inspections is not None:
+        mesh.cell_data["condition"] = streets.inspections.latest(len(streets))[segment]
+    return mesh
 
 
-def sensor_points(sensors: SensorData, origin: Origin) -> pv.PolyData:
-    points = pv.PolyData(sensors.xyz - np.asarray(origin))
+def sensor_points(sensors: SensorData, origin: Origin, ground: Ground = FLAT_GROUND) -> pv.PolyData:
+    """Stations at their height, or standing on the terrain where their height is unknown."""
+    xyz = sensors.xyz.astype(np.float64, copy=True)
+    unknown = np.isnan(xyz[:, 2])
+    xyz[unknown, 2] = ground.heights_or(xyz[unknown, 0], xyz[unknown, 1], origin[2]) + SENSOR_LIFT
+    points = pv.PolyData(xyz - np.asarray(origin))
     points.point_data["station"] = np.arange(len(sensors))
     return points
 
@@ -98,23 +145,38 @@ def result_sheet(result: ResultRaster, origin: Origin) -> pv.PolyData:
     return sheet
 
 
-def quarter_outlines(quarters: list[Quarter], origin: Origin, height: float) -> pv.PolyData:
-    rings = np.array([quarter.polygon.exterior if quarter.polygon.geom_type == "Polygon"
-                      else quarter.polygon.geoms[0].exterior for quarter in quarters])
-    return polylines(rings, origin, height)
+def quarter_outlines(quarters: list[Quarter], origin: Origin, ground: Ground = FLAT_GROUND,
+                     lift: float = 3.0) -> pv.PolyData:
+    """Quarter boundaries drawn a little above the terrain they cross."""
+    rings = shapely.segmentize(np.array([quarter.polygon.exterior if quarter.polygon.geom_type == "Polygon"
+                                         else quarter.polygon.geoms[0].exterior for quarter in quarters]),
+                               DRAPE_STEP)
+    coords = shapely.get_coordinates(rings)
+    heights = ground.heights(coords[:, 0], coords[:, 1])
+    typical = float(np.nanmedian(heights)) if np.isfinite(heights).any() else origin[2]
+    return polylines(rings, origin, np.where(np.isnan(heights), typical, heights) + lift)
 
 
-_BUILDERS: dict[type, Callable[..., pv.PolyData]] = {
+_BUILDERS: dict[type, Callable[[object, Origin], pv.PolyData]] = {
     RasterData: raster_surface,
     PointCloudData: point_cloud,
     BuildingData: building_mesh,
+    ResultRaster: result_sheet,
+}
+# Data without heights of their own, laid on the terrain.
+_DRAPED_BUILDERS: dict[type, Callable[[object, Origin, Ground], pv.PolyData]] = {
     StreetData: street_lines,
     SensorData: sensor_points,
-    ResultRaster: result_sheet,
 }
 
 
-def mesh_for_layer(layer: Layer, origin: Origin) -> pv.PolyData | None:
-    """The layer's mesh, or None for layers drawn on another layer (result tables)."""
-    builder = _BUILDERS.get(type(layer.data))
+def mesh_for_layer(layer: Layer, origin: Origin, ground: Ground = FLAT_GROUND) -> pv.PolyData | None:
+    """The layer's mesh, or None for layers drawn on another layer (result tables).
+
+    `ground` lays streets and stations without a height on the terrain.
+    """
+    data_type = type(layer.data)
+    if data_type in _DRAPED_BUILDERS:
+        return _DRAPED_BUILDERS[data_type](layer.data, origin, ground)
+    builder = _BUILDERS.get(data_type)
     return builder(layer.data, origin) if builder else None

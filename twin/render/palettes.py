@@ -26,6 +26,13 @@ _CLASS_COLOURS = {1: "#b0b0b0", 2: "#a67c52", 3: "#b8d98b", 4: "#7fbf5f", 5: "#2
 CONDITION_COLOURS = ("#1f5fbf", "#1b7a3a", "#8cc63f", "#f2c500", "#d7191c")
 
 
+def condition_colours() -> tuple[ListedColormap, tuple[float, float]]:
+    """A colour map over condition values 1.0-5.0 in half steps, so each band gets its class colour."""
+    blue, dark_green, light_green, yellow, red = CONDITION_COLOURS
+    halves = [blue, dark_green, dark_green, light_green, light_green, yellow, yellow, red]
+    return ListedColormap(halves), (1.0, 5.0)
+
+
 def surface_colours() -> tuple[ListedColormap, tuple[float, float]]:
     """A colour map and range for the 'surface' cell array of building meshes."""
     colours = [_SURFACE_COLOURS[kind] for kind in SurfaceKind]

@@ -14,8 +14,8 @@ import pyvista as pv
 from twin.core.layers import Layer
 from twin.core.project import Camera
 from twin.core.scene import Scene
-from twin.render.meshes import Origin, mesh_for_layer, quarter_outlines
-from twin.render.palettes import point_class_colours, surface_colours
+from twin.render.meshes import Ground, Origin, mesh_for_layer, quarter_outlines
+from twin.render.palettes import condition_colours, point_class_colours, surface_colours
 
 _COLORS = {"buildings": "#d9cbb8", "streets": "#404040", "sensors": "#d62728",
            "quarters": "#ff7f0e"}
@@ -84,7 +84,7 @@ class SceneView:
 
     def _add(self, layer: Layer) -> None:
         self._place_origin()
-        mesh = mesh_for_layer(layer, self.origin)
+        mesh = mesh_for_layer(layer, self.origin, self._ground())
         if mesh is None or mesh.n_points == 0:
             return
         actor = self.plotter.add_mesh(mesh, name=f"layer-{id(layer)}", **self._style(layer, mesh))
@@ -145,6 +145,9 @@ class SceneView:
         if layer.kind == "pointcloud" and "classification" in mesh.array_names:
             cmap, clim = point_class_colours()
             return {"scalars": "classification", "cmap": cmap, "clim": clim}
+        if layer.kind == "streets" and "condition" in mesh.array_names:
+            cmap, clim = condition_colours()
+            return {"scalars": "condition", "cmap": cmap, "clim": clim}
         if layer.kind in ("raster", "pointcloud"):
             return {"scalars": "elevation", "cmap": _DEFAULT_MAPS[layer.kind]}
         if layer.kind == "result" and layer.data.name in mesh.array_names:
@@ -157,9 +160,12 @@ class SceneView:
             self._quarters_actor = None
         self._place_origin()
         if self.scene.quarters:
-            outlines = quarter_outlines(self.scene.quarters, self.origin, self._terrain_range()[1] + 2)
+            outlines = quarter_outlines(self.scene.quarters, self.origin, self._ground())
             self._quarters_actor = self.plotter.add_mesh(
                 outlines, color=_COLORS["quarters"], line_width=4, name="quarters")
+
+    def _ground(self) -> Ground:
+        return Ground([layer.data for layer in self.scene.layers_of_kind("raster")])
 
     def _terrain_range(self) -> tuple[float, float]:
         """Lowest and highest terrain height in the scene; (0, 0) without terrain."""
