@@ -1,0 +1,192 @@
+"""Deterioration as a Markov chain over ten condition states (Butt, Shahin, Carpenter, Carnahan 1987).
+
+The 1.0-5.0 condition scale is cut into ten equal states of 0.4 (the ten PCI bands of 10 points
+each, mapped 100..0 to 1.0..5.0). Each year a segment stays in its state with probability p_ii or
+drops one state; the worst state keeps it. A chain is therefore given by its ten stay
+probabilities. Defaults come from the PAVER family curves (CONDITION.md): p_ii = 1 - 1/T_i with
+T_i the years the curve spends in state i. Calibration replaces them, state by state, where the
+inspection history holds enough transitions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+STATES = 10
+STATE_WIDTH = 4.0 / STATES
+MIDPOINTS = 1.0 + STATE_WIDTH * (np.arange(STATES) + 0.5)  # 1.2, 1.6, ... 4.8
+# PAVER family curves (rho, alpha, beta): PCI(age) = 100 - rho / ln(alpha / age) ** (1 / beta).
+# Somerville, MA, 2012 consultant data (CONDITION.md): collector for main roads, residential for side roads.
+FAMILY_CURVES = {"main": (106.0, 79.0, 0.48), "side": (97.0, 110.0, 0.61)}
+# Stone paving ages at 25/30 the pace of asphalt: design service lives 25 and 30 years (CONDITION.md).
+# Concrete has no figure there and ages like asphalt.
+SURFACE_PACE = {"asphalt": 1.0, "concrete": 1.0, "paving": 25.0 / 30.0}
+
+
+def state_of(value: np.ndarray) -> np.ndarray:
+    """The condition state (0 best .. 9 worst) of condition values 1.0-5.0."""
+    index = np.floor((np.asarray(value, dtype=np.float64) - 1.0) / STATE_WIDTH)
+    return np.clip(index, 0, STATES - 1).astype(np.int64)
+
+
+def curve_value(age: np.ndarray, rho: float, alpha: float, beta: float) -> np.ndarray:
+    """Condition value (1.0-5.0) after `age` years on a family curve, PCI mapped 100..0 to 1.0..5.0."""
+    age = np.clip(np.asarray(age, dtype=np.float64), 1e-9, alpha * 0.999999)
+    pci = np.clip(100.0 - rho / np.log(alpha / age) ** (1.0 / beta), 0.0, 100.0)
+    return 1.0 + 4.0 * (100.0 - pci) / 100.0
+
+
+def curve_age(drop: np.ndarray, rho: float, alpha: float, beta: float) -> np.ndarray:
+    """The age at which a family curve has lost `drop` PCI points (the inverse of the curve)."""
+    drop = np.asarray(drop, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        return np.where(drop > 0, alpha * np.exp(-(rho / np.maximum(drop, 1e-12)) ** beta), 0.0)
+
+
+def stay_from_curve(rho: float, alpha: float, beta: float, pace: float = 1.0) -> np.ndarray:
+    """Stay probabilities p_ii = 1 - 1/T_i, T_i the years the curve spends in state i.
+
+    `pace` below 1 stretches the curve (the surface ages more slowly). States the curve passes
+    in under a year would need more than one drop a year; they are held at p_ii = 0.
+    """
+    boundaries = curve_age(np.arange(STATES + 1) * 100.0 / STATES, rho, alpha, beta) / pace
+    years = np.diff(boundaries)
+    stay = np.clip(1.0 - 1.0 / np.maximum(years, 1e-12), 0.0, 1.0)
+    stay[-1] = 1.0  # the worst state keeps what it holds
+    return stay
+
+
+def fit_stay_to_curve(rho: float, alpha: float, beta: float, pace: float = 1.0, years: int = 30,
+                      sweeps: int = 4) -> np.ndarray:
+    """Stay probabilities whose expected forecast follows the curve (least squares, as Butt et al.).
+
+    The sojourn estimate of stay_from_curve matches the mean time to reach each state, but the
+    expected value of a chain lags behind it (the spread of the drops); fitting the expected
+    forecast to the curve over `years` removes that bias. The forecast starts at the midpoint
+    of the best state, which the curve reaches at age `start`; the fit ends where the curve
+    reaches the midpoint of the worst state (the chain's expected value cannot go beyond it).
+    """
+    start, end = curve_age(100.0 * (MIDPOINTS[[0, -1]] - 1.0) / 4.0, rho, alpha, beta) / pace
+    years = min(years, int(end - start))
+    target = curve_value(pace * (start + np.arange(years + 1)), rho, alpha, beta)
+    stay = stay_from_curve(rho, alpha, beta, pace)
+
+    def fit(candidate: np.ndarray) -> float:
+        return -float(((expected_forecast(candidate, years) - target) ** 2).sum())
+
+    for _ in range(sweeps):
+        for state in range(STATES - 1):
+            stay[state] = _golden_max(lambda p, s=state: fit(_with(stay, s, p)))
+    return stay
+
+
+def expected_forecast(stay: np.ndarray, years: int) -> np.ndarray:
+    """Expected condition value in years 0..years of a segment starting in the best state."""
+    matrix = transition_matrix(stay)
+    distribution = np.zeros(STATES)
+    distribution[0] = 1.0
+    values = np.empty(years + 1)
+    for year in range(years + 1):
+        values[year] = distribution @ MIDPOINTS
+        distribution = distribution @ matrix
+    return values
+
+
+def default_stay(road_class: str, surface: str) -> np.ndarray:
+    """The default chain of a road class ('main' or other) and surface, fitted to its family curve."""
+    curve = FAMILY_CURVES["main" if road_class == "main" else "side"]
+    return fit_stay_to_curve(*curve, pace=SURFACE_PACE.get(surface, 1.0))
+
+
+def transition_matrix(stay: np.ndarray) -> np.ndarray:
+    """The yearly transition matrix (10 x 10, rows sum to 1) of a stay-or-drop-one chain."""
+    stay = np.asarray(stay, dtype=np.float64)
+    matrix = np.diag(stay)
+    matrix[np.arange(STATES - 1), np.arange(1, STATES)] = 1.0 - stay[:-1]
+    return matrix
+
+
+def spread_value(value: np.ndarray) -> np.ndarray:
+    """State probabilities (n, 10) whose expected value is `value`: split between the two nearest
+    state midpoints, so a forecast starts exactly at the rated value (clipped to 1.2-4.8)."""
+    lower, upper_share = nearest_states(value)
+    distribution = np.zeros((len(lower), STATES))
+    rows = np.arange(len(lower))
+    distribution[rows, lower] = 1.0 - upper_share
+    distribution[rows, lower + 1] += upper_share
+    return distribution
+
+
+def nearest_states(value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The lower of the two state midpoints around each value (0-8) and the upper one's share."""
+    position = np.clip((np.asarray(value, dtype=np.float64) - MIDPOINTS[0]) / STATE_WIDTH, 0.0, STATES - 1)
+    lower = np.minimum(np.floor(position).astype(np.int64), STATES - 2)
+    return lower, position - lower
+
+
+def expected_values(distribution: np.ndarray) -> np.ndarray:
+    return distribution @ MIDPOINTS
+
+
+def transition_counts(state_from: np.ndarray, state_to: np.ndarray, years: np.ndarray,
+                      max_years: int) -> np.ndarray:
+    """Counts[i, j, d]: observed moves from state i to state j over d whole years (d <= max_years)."""
+    counts = np.zeros((STATES, STATES, max_years + 1), dtype=np.int64)
+    keep = (years >= 1) & (years <= max_years)
+    np.add.at(counts, (state_from[keep], state_to[keep], years[keep]), 1)
+    return counts
+
+
+def log_likelihood(stay: np.ndarray, counts: np.ndarray) -> float:
+    """Log-likelihood of the observed moves under the chain (moves the chain cannot make count as rare)."""
+    matrix = transition_matrix(stay)
+    power = np.eye(STATES)
+    total = 0.0
+    for years in range(1, counts.shape[2]):
+        power = power @ matrix
+        observed = counts[:, :, years]
+        if observed.any():
+            total += float((observed * np.log(np.maximum(power, 1e-12))).sum())
+    return total
+
+
+def calibrate(default: np.ndarray, counts: np.ndarray, min_moves: int = 30,
+              sweeps: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """Maximum-likelihood stay probabilities from transition counts between dated ratings.
+
+    Ratings years apart see several yearly steps at once, so the likelihood uses the matrix
+    power for each gap. States from which fewer than `min_moves` moves start keep the default;
+    the rest are fitted one at a time (golden-section search, a few sweeps). Returns the stay
+    probabilities and a mask of the states fitted from the data.
+    """
+    fitted = counts.sum(axis=(1, 2)) >= min_moves
+    fitted[-1] = False  # the worst state keeps everything by construction
+    stay = np.asarray(default, dtype=np.float64).copy()
+    for _ in range(sweeps):
+        for state in np.flatnonzero(fitted):
+            stay[state] = _golden_max(lambda p, s=state: log_likelihood(_with(stay, s, p), counts))
+    return stay, fitted
+
+
+def _with(stay: np.ndarray, state: int, value: float) -> np.ndarray:
+    changed = stay.copy()
+    changed[state] = value
+    return changed
+
+
+def _golden_max(function, low: float = 0.0, high: float = 0.999, tolerance: float = 1e-4) -> float:
+    """The argument in [low, high] maximising a unimodal function."""
+    ratio = (np.sqrt(5.0) - 1.0) / 2.0
+    a, b = low, high
+    c, d = b - ratio * (b - a), a + ratio * (b - a)
+    fc, fd = function(c), function(d)
+    while b - a > tolerance:
+        if fc >= fd:
+            b, d, fd = d, c, fc
+            c = b - ratio * (b - a)
+            fc = function(c)
+        else:
+            a, c, fc = c, d, fd
+            d = a + ratio * (b - a)
+            fd = function(d)
+    return (a + b) / 2.0

@@ -1,0 +1,208 @@
+"""Street-condition decay: where road condition will be in 1-30 years and what a yearly budget buys."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from plugins.street_decay import treatments
+from plugins.street_decay.chain import state_of
+from plugins.street_decay.forecast import Expected, MonteCarlo, Network, expected_forecast, monte_carlo
+from plugins.street_decay.network import build_network, chain_stays, importance, start_condition, text_column
+from plugins.street_decay.rating import condition_class
+from twin.core.data import ResultTable, StreetData
+from twin.sim import (
+    Feedback,
+    FieldSpec,
+    InputSpec,
+    Location,
+    ParameterSpec,
+    Simulation,
+    SimulationInputs,
+    SimulationOutput,
+)
+
+CLASS_NAMES = ("blue", "dark_green", "light_green", "yellow", "red")
+
+
+class StreetDecaySimulation(Simulation):
+    name = "street_decay"
+    title = "Street-condition decay"
+    description = ("Forecasts road condition (German 1.0-5.0 scale) per segment with Markov chains per "
+                   "road class and surface, calibrated on the inspection history, and plays a maintenance "
+                   "strategy under a yearly budget: condition classes, money spent, backlog, work list.")
+    inputs = (InputSpec("streets", "streets", "street segments with measured condition quantities, a rating "
+                        "history or a last_treatment_year (schema: twin/io/streets.py)"),)
+    outputs = (
+        FieldSpec("condition_YEAR", Location.SEGMENT, "", "expected condition value 1.0-5.0 per year"),
+        FieldSpec("class_YEAR", Location.SEGMENT, "", "colour class 0 blue .. 4 red per year"),
+        FieldSpec("treatment", Location.SEGMENT, "EUR", "treatments applied, by year, with cost"),
+        FieldSpec("work_list", Location.SEGMENT, "", "segments to treat next year, in priority order"),
+        FieldSpec("share_by_class", Location.QUARTER, "", "share of street length in each class per year"),
+        FieldSpec("mean_condition", Location.QUARTER, "", "length-weighted condition value per year"),
+        FieldSpec("spent", Location.QUARTER, "EUR", "money spent per year"),
+        FieldSpec("backlog", Location.QUARTER, "EUR", "cost of treating every segment past 3.5"),
+    )
+    parameters = (
+        ParameterSpec("start_year", int, 2026, "the year the measured condition describes",
+                      minimum=1950, maximum=2100),
+        ParameterSpec("horizon_years", int, 20, "years to forecast", units="a", minimum=1, maximum=30),
+        ParameterSpec("strategy", str, "benefit_per_cost", "do nothing; worst segments first; or best "
+                      "condition gain x importance per euro", choices=treatments.STRATEGIES),
+        ParameterSpec("budget_eur", float, 1_000_000.0, "money for treatments each year", units="EUR",
+                      minimum=0.0),
+        ParameterSpec("monte_carlo_runs", int, 200, "seeded chain runs for the spread (0: expected "
+                      "forecast only)", minimum=0, maximum=10_000),
+        ParameterSpec("calibrate", bool, True, "fit the chains to the inspection history where it "
+                      "holds enough moves"),
+        ParameterSpec("min_transitions", int, 30, "moves from a state needed to calibrate it; fewer "
+                      "keep the family-curve default", minimum=1),
+        ParameterSpec("cost_main_eur_m2", list, treatments.COST_MAIN_EUR_M2, "main roads: crack sealing, "
+                      "surface renewal, overlay, reconstruction (Somerville 2012 collector figures "
+                      "converted, see treatments.py)", units="EUR/m2", minimum=0.0),
+        ParameterSpec("cost_side_eur_m2", list, treatments.COST_SIDE_EUR_M2, "side roads: the same four "
+                      "(residential figures)", units="EUR/m2", minimum=0.0),
+        ParameterSpec("width_main_m", float, 7.5, "width of a main road without width_m", units="m",
+                      minimum=1.0, maximum=60.0),
+        ParameterSpec("width_side_m", float, 5.5, "width of a side road without width_m", units="m",
+                      minimum=1.0, maximum=60.0),
+        ParameterSpec("weight_main", float, 1.0, "importance added for a main road", minimum=0.0),
+        ParameterSpec("weight_tram", float, 1.0, "importance added for a tram route", minimum=0.0),
+        ParameterSpec("weight_bus", float, 0.5, "importance added for a bus route", minimum=0.0),
+        ParameterSpec("weight_school", float, 0.5, "importance added for a school route", minimum=0.0),
+    )
+
+    def run(self, inputs: SimulationInputs, params: Mapping[str, Any], *,
+            rng: np.random.Generator, feedback: Feedback) -> SimulationOutput:
+        for name in ("cost_main_eur_m2", "cost_side_eur_m2"):
+            if len(params[name]) != len(treatments.TREATMENTS):
+                raise ValueError(f"parameter '{name}' needs {len(treatments.TREATMENTS)} costs, one per "
+                                 f"treatment ({', '.join(treatments.TREATMENTS)})")
+        streets: StreetData = inputs.layers["streets"].data
+        start = start_condition(streets, params["start_year"])
+        feedback.progress(0.05, "calibrating the deterioration chains")
+        stays, chain_report = chain_stays(streets, params["calibrate"], params["min_transitions"])
+        network = build_network(streets, inputs.quarters, stays, params)
+        budget = params["budget_eur"] if params["strategy"] != "do_nothing" else 0.0
+        feedback.progress(0.2, "expected forecast")
+        expected = expected_forecast(network, start, params["horizon_years"], budget)
+        feedback.check()
+        spread = None
+        if params["monte_carlo_runs"] > 0:
+            feedback.progress(0.4, f"{params['monte_carlo_runs']} Monte-Carlo runs")
+            spread = monte_carlo(network, start, params["horizon_years"], budget, params["monte_carlo_runs"],
+                                 int(rng.integers(2**63)))
+        years = params["start_year"] + np.arange(params["horizon_years"] + 1)
+        places = [quarter.name for quarter in inputs.quarters]
+        layer = inputs.layers["streets"].name
+        results = [_condition_table(streets, layer, places, network, expected, years),
+                   _treatment_table(streets, layer, expected, years),
+                   _work_list(streets, layer, network, start, expected, params),
+                   _quarter_table([*places, "network"], network, expected, spread, years)]
+        per_quarter = {name: _figures(network, expected, spread, years, index)
+                       for index, name in enumerate(places)}
+        summary = {**_figures(network, expected, spread, years, len(places)), "chains": chain_report,
+                   "segments": len(streets), "treatments": list(treatments.TREATMENTS)}
+        return SimulationOutput(summary=summary, per_quarter=per_quarter, results=results)
+
+
+def _condition_table(streets: StreetData, layer: str, places: list[str], network: Network,
+                     expected: Expected, years: np.ndarray) -> ResultTable:
+    names = np.array([*places, ""])
+    columns: dict[str, np.ndarray] = {"segment_id": np.asarray(streets.ids).astype(str),
+                                      "quarter": names[network.quarter], "length": network.length,
+                                      "area": network.area}
+    for row, year in enumerate(years):
+        columns[f"condition_{year}"] = np.round(expected.value[row], 3)
+        columns[f"class_{year}"] = condition_class(expected.value[row])
+    units = {"length": "m", "area": "m2"}
+    return ResultTable("condition", layer, columns, units, "expected condition value per segment and year; "
+                       "class_YEAR 0 blue (<=1.5), 1 dark green, 2 light green (<=3.5), 3 yellow, 4 red")
+
+
+def _treatment_table(streets: StreetData, layer: str, expected: Expected, years: np.ndarray) -> ResultTable:
+    row, segment = np.nonzero(expected.treatment >= 0)
+    names = np.array(treatments.TREATMENTS)
+    return ResultTable("treatments", layer, {
+        "segment_id": np.asarray(streets.ids).astype(str)[segment], "year": years[row],
+        "treatment": names[expected.treatment[row, segment]],
+        "cost": np.round(expected.cost[row, segment], 2)},
+        {"cost": "EUR"}, "treatments of the expected forecast, by year")
+
+
+def _work_list(streets: StreetData, layer: str, network: Network, start: np.ndarray, expected: Expected,
+               params: Mapping[str, Any]) -> ResultTable:
+    """Segments that need a treatment now, in the order the strategy takes them (worst first for
+    'do nothing'); `funded` marks those next year's budget pays for."""
+    state = state_of(start)
+    ranking = network if params["strategy"] != "do_nothing" else _worst_first(streets, network, params)
+    bucket = ranking.ranks[ranking.group, state]
+    position = np.empty(len(network), dtype=np.int64)
+    position[network.tie_order] = np.arange(len(network))
+    rows = np.flatnonzero(bucket >= 0)
+    rows = rows[np.lexsort((position[rows], bucket[rows]))]
+    treatment = treatments.NEEDED[state[rows]]
+    cost = network.cost[rows, treatment]
+    return ResultTable("work_list", layer, {
+        "rank": np.arange(1, len(rows) + 1), "segment_id": np.asarray(streets.ids).astype(str)[rows],
+        "name": text_column(streets, "name", "", lower=False)[rows], "condition": np.round(start[rows], 2),
+        "class": condition_class(start[rows]), "importance": importance(streets, params)[rows],
+        "treatment": np.array(treatments.TREATMENTS)[treatment], "area": np.round(network.area[rows], 1),
+        "cost": np.round(cost, 2), "cumulative_cost": np.round(np.cumsum(cost), 2),
+        "funded": expected.treatment[1, rows] >= 0},
+        {"area": "m2", "cost": "EUR", "cumulative_cost": "EUR"},
+        f"segments to treat in {params['start_year'] + 1}, in priority order ({params['strategy']})")
+
+
+def _worst_first(streets: StreetData, network: Network, params: Mapping[str, Any]) -> Network:
+    """The network ranked worst first, for the work list of the do-nothing strategy."""
+    weight = importance(streets, params)
+    profiles, group = np.unique(np.column_stack([network.cost / network.area[:, None], weight]), axis=0,
+                                return_inverse=True)
+    return replace(network, group=group.ravel(),
+                   ranks=treatments.bucket_ranks("worst_first", profiles[:, :4], profiles[:, 4]))
+
+
+def _quarter_table(places: list[str], network: Network, expected: Expected, spread: MonteCarlo | None,
+                   years: np.ndarray) -> ResultTable:
+    count = len(years)
+    length = expected.class_length.sum(axis=2)
+    columns = {"quarter": np.repeat(places, count), "year": np.tile(years, len(places)),
+               "length": length.T.ravel(), "mean_condition": expected.mean_value.T.ravel()}
+    for colour, name in enumerate(CLASS_NAMES):
+        share = expected.class_length[:, :, colour] / np.where(length > 0, length, np.nan)
+        columns[f"share_{name}"] = share.T.ravel()
+    columns["spent"] = expected.spent.T.ravel()
+    columns["backlog"] = expected.backlog.T.ravel()
+    if spread is not None:
+        for name, values in (("mean_condition", spread.mean_value), ("backlog", spread.backlog)):
+            low, high = np.percentile(values, [5, 95], axis=0)
+            columns[f"{name}_p05"], columns[f"{name}_p95"] = low.T.ravel(), high.T.ravel()
+    units = {"length": "m", "spent": "EUR", "backlog": "EUR", "backlog_p05": "EUR", "backlog_p95": "EUR"}
+    return ResultTable("quarter_years", "", columns, units,
+                       "per quarter (and the whole network) and year: class shares of length, mean "
+                       "condition, spending and backlog; p05/p95 from the Monte-Carlo runs")
+
+
+def _figures(network: Network, expected: Expected, spread: MonteCarlo | None, years: np.ndarray,
+             place: int) -> dict[str, Any]:
+    length = expected.class_length[:, place].sum(axis=1)
+    figures: dict[str, Any] = {
+        "years": years.tolist(), "length_m": float(length[0]),
+        "mean_condition": np.round(expected.mean_value[:, place], 3).tolist(),
+        "share_by_class": {name: np.round(expected.class_length[:, place, colour] / np.where(
+            length > 0, length, np.nan), 4).tolist() for colour, name in enumerate(CLASS_NAMES)},
+        "spent_eur": np.round(expected.spent[:, place], 2).tolist(),
+        "backlog_eur": np.round(expected.backlog[:, place], 2).tolist(),
+    }
+    if spread is not None:
+        figures["monte_carlo"] = {"runs": len(spread.mean_value)}
+        for name, values, digits in (("mean_condition", spread.mean_value, 3),
+                                     ("backlog_eur", spread.backlog, 2)):
+            for percent in (5, 95):
+                band = np.percentile(values[:, :, place], percent, axis=0)
+                figures["monte_carlo"][f"{name}_p{percent:02d}"] = np.round(band, digits).tolist()
+    return figures

@@ -1,0 +1,210 @@
+"""The street-decay model: chains from curves and histories, strategies under budget, the plugin end to end."""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+import shapely
+
+from data.generator.streets import write_streets
+from plugins.street_decay import chain
+from plugins.street_decay.forecast import expected_forecast, monte_carlo
+from plugins.street_decay.network import build_network, chain_stays, start_condition
+from plugins.street_decay.simulation import StreetDecaySimulation
+from plugins.street_decay.treatments import COST_MAIN_EUR_M2, COST_SIDE_EUR_M2
+from twin.core import StreetsLayer
+from twin.core.data import Inspections, StreetData
+from twin.core.quarter import Quarter
+from twin.io.streets import read_streets
+from twin.sim import SimulationInputs, run_simulation
+
+X0, Y0 = 409_000.0, 5_656_800.0
+
+
+@dataclass
+class Centreline:
+    name: str
+    geometry: shapely.LineString
+    road_class: str
+    width_m: float
+
+
+def grid_streets() -> list[Centreline]:
+    """A 1 km grid: every fourth north-south street a main road."""
+    streets = []
+    for i in range(10):
+        offset = 100.0 * i + 50.0
+        main = i % 4 == 0
+        streets.append(Centreline(f"Nord-Süd {i}", shapely.LineString([(X0 + offset, Y0), (X0 + offset, Y0 + 1000)]),
+                                  "main" if main else "side", 12.0 if main else 6.5))
+        streets.append(Centreline(f"Ost-West {i}", shapely.LineString([(X0, Y0 + offset), (X0 + 1000, Y0 + offset)]),
+                                  "side", 6.0))
+    return streets
+
+
+def halves() -> list[Quarter]:
+    return [Quarter("West", shapely.box(X0, Y0, X0 + 500, Y0 + 1000)),
+            Quarter("East", shapely.box(X0 + 500, Y0, X0 + 1000, Y0 + 1000))]
+
+
+@pytest.fixture(scope="module")
+def demo_streets(tmp_path_factory) -> StreetData:
+    path = tmp_path_factory.mktemp("streets") / "friedrichstadt_streets.gpkg"
+    write_streets(grid_streets(), "Friedrichstadt", path, np.random.default_rng(11))
+    return read_streets(path)
+
+
+def params(**changes) -> dict:
+    return {**StreetDecaySimulation.defaults(), **changes}
+
+
+def test_sojourn_times_of_the_collector_curve_give_the_published_stay_probabilities():
+    published = [0.72, 0.80, 0.76, 0.70, 0.65, 0.58, 0.52, 0.46, 0.39]  # CONDITION.md, best to worst
+    stay = chain.stay_from_curve(*chain.FAMILY_CURVES["main"])
+    np.testing.assert_allclose(stay[:-1], published, atol=0.006)
+
+
+@pytest.mark.parametrize("road", ["main", "side"])
+@pytest.mark.parametrize("surface", ["asphalt", "paving", "concrete"])
+def test_transition_matrices_are_stochastic_and_only_worsen(road, surface):
+    matrix = chain.transition_matrix(chain.default_stay(road, surface))
+    assert (matrix >= 0).all()
+    np.testing.assert_allclose(matrix.sum(axis=1), 1.0, atol=1e-12)
+    assert np.allclose(np.tril(matrix, -1), 0.0)  # without a treatment no segment gets better
+
+
+@pytest.mark.parametrize(("road", "years", "tolerance"), [("side", 30, 0.1), ("main", 20, 0.2)])
+def test_the_expected_forecast_of_a_chain_follows_its_curve(road, years, tolerance):
+    """Tolerance in condition points (a state is 0.4 wide); the collector curve's collapse after about
+    22 years (PCI 40 to 0 in seven years) is beyond a stay-or-drop-one chain, so it is checked to 20."""
+    curve = chain.FAMILY_CURVES[road]
+    stay = chain.default_stay(road, "asphalt")
+    start = chain.curve_age(100.0 * (chain.MIDPOINTS[0] - 1.0) / 4.0, *curve)
+    forecast = chain.expected_forecast(stay, years)
+    target = chain.curve_value(start + np.arange(years + 1), *curve)
+    assert np.abs(forecast - target).max() < tolerance
+
+
+def test_calibration_recovers_the_chain_the_histories_were_simulated_with():
+    rng = np.random.default_rng(5)
+    true_stay = np.array([0.85, 0.8, 0.75, 0.7, 0.65, 0.6, 0.55, 0.5, 0.45, 1.0])
+    count, campaigns = 6000, 5
+    state = rng.integers(0, 6, count)
+    states = [state.copy()]
+    for _ in range(campaigns - 1):
+        for _year in range(4):  # ratings every four years
+            drop = rng.random(count) >= true_stay[state]
+            state = np.minimum(state + drop, chain.STATES - 1)
+        states.append(state.copy())
+    ratings = chain.MIDPOINTS[np.array(states)]  # (campaigns, count)
+    years = np.arange(campaigns) * 4
+    counts = chain.transition_counts(chain.state_of(ratings[:-1]).ravel(), chain.state_of(ratings[1:]).ravel(),
+                                     np.repeat(np.diff(years), count), 12)
+    fitted, mask = chain.calibrate(chain.default_stay("side", "asphalt"), counts, min_moves=200)
+    assert mask[:7].all()
+    well_observed = counts.sum(axis=(1, 2)) >= 1000  # the rarely reached worst states stay noisy
+    well_observed[-1] = False  # the worst state keeps everything by construction
+    assert well_observed[:6].all()
+    np.testing.assert_allclose(fitted[well_observed], true_stay[well_observed], atol=0.03)
+
+
+def test_too_few_moves_keep_the_curve_default():
+    counts = np.zeros((chain.STATES, chain.STATES, 5), dtype=np.int64)
+    counts[0, 0, 4], counts[0, 1, 4] = 3, 2
+    default = chain.default_stay("side", "asphalt")
+    fitted, mask = chain.calibrate(default, counts, min_moves=30)
+    assert not mask.any()
+    np.testing.assert_array_equal(fitted, default)
+
+
+def network_of(streets: StreetData, **changes):
+    chosen = params(**changes)
+    stays, _ = chain_stays(streets, chosen["calibrate"], chosen["min_transitions"])
+    return build_network(streets, halves(), stays, chosen), start_condition(streets, chosen["start_year"])
+
+
+@pytest.mark.parametrize("strategy", ["worst_first", "benefit_per_cost"])
+def test_a_strategy_never_spends_more_than_its_budget(demo_streets, strategy):
+    network, start = network_of(demo_streets, strategy=strategy)
+    budget = 150_000.0
+    expected = expected_forecast(network, start, 30, budget)
+    spread = monte_carlo(network, start, 30, budget, runs=50, seed=3)
+    assert expected.spent[1:, -1].max() <= budget
+    assert spread.spent[:, 1:, -1].max() <= budget
+    assert expected.spent[1, -1] > 0.9 * budget  # while much is poor, the budget is used, not left idle
+    np.testing.assert_allclose(expected.spent[:, :2].sum(axis=1), expected.spent[:, -1])
+
+
+def test_network_length_is_conserved_in_every_year_and_run(demo_streets):
+    network, start = network_of(demo_streets)
+    expected = expected_forecast(network, start, 25, 200_000.0)
+    spread = monte_carlo(network, start, 25, 200_000.0, runs=20, seed=1)
+    total = demo_streets.lengths().sum()
+    np.testing.assert_allclose(expected.class_length[:, -1].sum(axis=1), total)
+    np.testing.assert_allclose(spread.class_length[:, :, -1].sum(axis=2), total)
+    np.testing.assert_allclose(expected.class_length[:, :2].sum(axis=(1, 2)), total)
+
+
+def test_doing_nothing_only_worsens_and_a_budget_helps(demo_streets):
+    network, start = network_of(demo_streets, strategy="do_nothing")
+    idle = expected_forecast(network, start, 20, 0.0)
+    assert (np.diff(idle.mean_value[:, -1]) > 0).all()
+    assert idle.spent.sum() == 0.0
+    funded_network, _ = network_of(demo_streets, strategy="benefit_per_cost")
+    funded = expected_forecast(funded_network, start, 20, 300_000.0)
+    assert funded.mean_value[-1, -1] < idle.mean_value[-1, -1]
+    assert funded.backlog[-1, -1] < idle.backlog[-1, -1]
+
+
+def test_monte_carlo_spread_brackets_the_expected_forecast_and_repeats_with_its_seed(demo_streets):
+    network, start = network_of(demo_streets, strategy="do_nothing")
+    expected = expected_forecast(network, start, 15, 0.0)
+    first = monte_carlo(network, start, 15, 0.0, runs=400, seed=9)
+    again = monte_carlo(network, start, 15, 0.0, runs=400, seed=9)
+    np.testing.assert_array_equal(first.mean_value, again.mean_value)
+    low, high = np.percentile(first.mean_value[:, :, -1], [1, 99], axis=0)
+    assert ((low <= expected.mean_value[:, -1]) & (expected.mean_value[:, -1] <= high)).all()
+    assert (high - low)[-1] > 0  # the runs spread
+
+
+def test_the_start_condition_falls_back_from_measurements_to_history_to_age():
+    lines = np.array([shapely.LineString([(0, i), (100, i)]) for i in range(3)], dtype=object)
+    streets = StreetData(
+        ids=np.array(["a", "b", "c"]), geometries=lines, crs="EPSG:25833",
+        attributes={"road_class": np.array(["main", "side", "side"]),
+                    "rut_depth_mm": np.array([15.0, np.nan, np.nan]),
+                    "last_treatment_year": np.array([2000, 2000, 2016])},
+        inspections=Inspections(segment=np.array([1, 1]), rating=np.array([2.0, 3.1]),
+                                date=np.array(["2016-05-01", "2024-05-01"], dtype="datetime64[D]")))
+    value = start_condition(streets, 2026)
+    assert value[0] == pytest.approx(3.5)  # rut depth at the class A warning anchor
+    assert value[1] == pytest.approx(3.1)  # the latest rating
+    assert value[2] == pytest.approx(chain.curve_value(10.0, *chain.FAMILY_CURVES["side"]))
+
+
+def test_the_plugin_writes_per_segment_per_year_columns_a_work_list_and_quarter_figures(demo_streets):
+    inputs = SimulationInputs(layers={"streets": StreetsLayer(demo_streets, "streets")}, quarters=halves(),
+                              crs="EPSG:25833")
+    report = run_simulation(StreetDecaySimulation(), inputs, {"horizon_years": 10, "budget_eur": 200_000.0,
+                                                              "monte_carlo_runs": 30}, seed=4)
+    assert report.ok, report.traceback
+    tables = {table.name: table for table in report.output.results}
+    condition = tables["condition"]
+    assert condition.target_layer == "streets" and len(condition) == len(demo_streets)
+    assert {f"class_{year}" for year in range(2026, 2037)} <= set(condition.columns)
+    assert set(np.unique(condition.columns["class_2036"])) <= {0, 1, 2, 3, 4}
+    work = tables["work_list"]
+    assert (np.diff(work.columns["rank"]) == 1).all()
+    funded_cost = work.columns["cost"][work.columns["funded"]].sum()
+    assert funded_cost <= 200_000.0
+    west = report.output.per_quarter["West"]
+    assert len(west["mean_condition"]) == 11
+    shares = np.array(list(west["share_by_class"].values()))
+    np.testing.assert_allclose(shares.sum(axis=0), 1.0, atol=3e-4)  # shares are rounded to 4 places
+    assert west["spent_eur"][0] == 0.0 and max(west["spent_eur"]) > 0
+    assert len(west["monte_carlo"]["mean_condition_p05"]) == 11
+    assert report.output.summary["length_m"] == pytest.approx(demo_streets.lengths().sum())
+
+
+def test_costs_are_one_per_treatment():
+    assert len(COST_MAIN_EUR_M2) == len(COST_SIDE_EUR_M2) == 4
