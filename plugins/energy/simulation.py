@@ -1,0 +1,288 @@
+"""Energy scenarios: heat today and after refurbishment, rooftop PV, self-sufficiency and grid peaks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from plugins.energy import heat, stock
+from plugins.energy.balance import Battery, building_balances, dispatch, self_consumption, self_sufficiency
+from plugins.energy.loads import load_profiles
+from plugins.energy.pv import ac_output_per_kwp, sun_and_sky
+from plugins.energy.roofs import roof_triangles
+from plugins.energy.tabula import Typology
+from plugins.energy.weather import read_reference_year
+from twin.core.data import BuildingData, ResultTable
+from twin.sim import (
+    Feedback,
+    FieldSpec,
+    InputSpec,
+    Location,
+    ParameterSpec,
+    Simulation,
+    SimulationInputs,
+    SimulationOutput,
+)
+
+FLAT_MOUNTINGS = {"south": ((15.0, 180.0, 1.0),), "east-west": ((10.0, 90.0, 0.5), (10.0, 270.0, 0.5)),
+                  "horizontal": ((0.0, 180.0, 1.0),)}
+PROFILE_NAMES = ("H25", "G25", "hospital")
+WEEK_SERIES = ("demand", "pv", "import_after_pv", "export", "import_after_batteries", "quarter_battery_soc")
+
+
+class EnergySimulation(Simulation):
+    name = "energy"
+    title = "Energy scenarios"
+    description = ("Heat demand of the building stock today and after refurbishment (TABULA), rooftop "
+                   "PV from the LoD2 roofs (pvlib, test reference year), and the hourly electricity "
+                   "balance per building and quarter with batteries: self-sufficiency and grid peaks.")
+    inputs = (InputSpec("buildings", "buildings", "LoD2 buildings with roof surfaces; function, "
+                        "yearOfConstruction and storeysAboveGround where known"),)
+    outputs = (
+        FieldSpec("floor_area", Location.BUILDING, "m2", "conditioned floor area"),
+        FieldSpec("heat_now", Location.BUILDING, "MWh/a", "space heating and hot water today"),
+        FieldSpec("pv_kwp", Location.BUILDING, "kWp", "rooftop PV potential"),
+        FieldSpec("pv_yield", Location.BUILDING, "MWh/a", "rooftop PV yield"),
+        FieldSpec("self_sufficiency", Location.QUARTER, "", "(PV direct + battery) / consumption"),
+        FieldSpec("peak_import", Location.QUARTER, "kW", "highest grid import after PV and batteries"),
+        FieldSpec("week", Location.QUARTER, "kW", "hourly demand, PV and grid flows of a chosen week"),
+    )
+    parameters = (
+        ParameterSpec("default_year", float, 1970.0, "construction year where a building has none",
+                      minimum=1700.0, maximum=2100.0),
+        ParameterSpec("storey_height_m", float, 3.0, "storey height where only the height is known",
+                      units="m", minimum=2.0, maximum=6.0),
+        ParameterSpec("area_factor", float, 0.8, "conditioned floor area per gross footprint x storeys",
+                      minimum=0.5, maximum=1.0),
+        ParameterSpec("flat_size_m2", float, 65.0, "mean floor area of a flat", units="m2",
+                      minimum=20.0, maximum=300.0),
+        ParameterSpec("base_year", int, 2026, "the year 'today' stands for", minimum=2000, maximum=2100),
+        ParameterSpec("scenario_years", list, (2030.0, 2035.0, 2045.0), "years to report heat demand for",
+                      minimum=2000.0, maximum=2200.0),
+        ParameterSpec("refurbishment_rate", float, 0.01, "share of the stock refurbished each year",
+                      units="1/a", minimum=0.0, maximum=0.2),
+        ParameterSpec("refurbishment_depth", str, "usual", "TABULA refurbishment package",
+                      choices=("usual", "advanced")),
+        ParameterSpec("module_efficiency", float, 0.21, "module efficiency (kWp per m2 of modules)",
+                      minimum=0.05, maximum=0.3),
+        ParameterSpec("usable_fraction", float, 0.6, "share of a pitched roof modules can cover",
+                      minimum=0.0, maximum=1.0),
+        ParameterSpec("flat_usable_fraction", float, 0.5, "share of a flat roof modules can cover",
+                      minimum=0.0, maximum=1.0),
+        ParameterSpec("flat_roof_tilt_deg", float, 10.0, "roofs flatter than this count as flat",
+                      units="deg", minimum=0.0, maximum=30.0),
+        ParameterSpec("flat_mounting", str, "east-west", "modules on flat roofs: 15 deg south, 10 deg "
+                      "east-west, or horizontal", choices=tuple(FLAT_MOUNTINGS)),
+        ParameterSpec("min_yield_kwh_per_kwp", float, 700.0, "roof faces yielding less stay empty",
+                      units="kWh/kWp", minimum=0.0, maximum=1200.0),
+        ParameterSpec("pv_share", float, 1.0, "share of the roof potential that is built",
+                      minimum=0.0, maximum=1.0),
+        ParameterSpec("kwh_per_dwelling", float, 2500.0, "household electricity per flat (H25)",
+                      units="kWh/a", minimum=0.0, maximum=20000.0),
+        ParameterSpec("nonresidential_kwh_per_m2", float, 60.0, "electricity of other heated buildings "
+                      "per m2 (G25)", units="kWh/(m2 a)", minimum=0.0, maximum=1000.0),
+        ParameterSpec("large_consumer_function", str, stock.HOSPITAL, "AdV function code of a large "
+                      "consumer with its own profile (default: hospital)"),
+        ParameterSpec("large_consumer_mwh", float, 0.0, "its yearly electricity, spread over its "
+                      "buildings by floor area (0: treated as non-residential)", units="MWh/a",
+                      minimum=0.0, maximum=1e6),
+        ParameterSpec("battery_kwh_per_kwp", float, 0.0, "home battery capacity per kWp of PV",
+                      units="kWh/kWp", minimum=0.0, maximum=10.0),
+        ParameterSpec("battery_c_rate", float, 0.5, "battery power per kWh of capacity", units="1/h",
+                      minimum=0.05, maximum=5.0),
+        ParameterSpec("battery_efficiency", float, 0.9, "battery round-trip efficiency",
+                      minimum=0.5, maximum=1.0),
+        ParameterSpec("quarter_battery_kwh", float, 0.0, "a peak-shaving battery per quarter",
+                      units="kWh", minimum=0.0, maximum=1e6),
+        ParameterSpec("quarter_battery_kw", float, 0.0, "its power", units="kW", minimum=0.0, maximum=1e5),
+        ParameterSpec("peak_target_kw", float, 0.0, "the import the quarter battery holds the grid to "
+                      "(0: self-consumption)", units="kW", minimum=0.0, maximum=1e6),
+        ParameterSpec("week", int, 26, "calendar week of the hourly series", minimum=1, maximum=52),
+        ParameterSpec("try_region", int, 4, "DWD test reference year region (Dresden: 4)",
+                      minimum=1, maximum=15),
+        ParameterSpec("calendar_year", int, 2023, "calendar of weekdays and holidays (not a leap year)",
+                      minimum=2000, maximum=2099),
+    )
+
+    def run(self, inputs: SimulationInputs, params: Mapping[str, Any], *,
+            rng: np.random.Generator, feedback: Feedback) -> SimulationOutput:
+        if params["calendar_year"] % 4 == 0:
+            raise ValueError("calendar_year must not be a leap year: the reference year has 8760 hours")
+        layer = inputs.layers["buildings"]
+        buildings: BuildingData = layer.data
+        feedback.progress(0.05, "building stock and heat demand")
+        houses = stock.classify(buildings, params["default_year"], params["storey_height_m"],
+                                params["area_factor"], params["flat_size_m2"])
+        heat_columns = _heat_columns(houses, params)
+        feedback.progress(0.15, "weather, sun and load profiles")
+        weather = read_reference_year(params["try_region"], params["calendar_year"])
+        profiles = load_profiles(params["calendar_year"], weather)
+        feedback.check()
+        feedback.progress(0.3, "roof faces and PV yields")
+        roofs = _roof_pv(buildings, sun_and_sky(weather), params)
+        feedback.check()
+        feedback.progress(0.5, "hourly balance of every building")
+        profile_of, annual_kwh = _electricity(buildings, houses, params)
+        group_of, names = _groups(buildings, inputs)
+        capacity = roofs.kwp_per_building * params["battery_kwh_per_kwp"]
+        balances = building_balances(np.stack([profiles[name] for name in PROFILE_NAMES]), profile_of,
+                                     annual_kwh, roofs.yields, roofs.start, roofs.classes, roofs.kwp,
+                                     Battery(capacity, capacity * params["battery_c_rate"],
+                                             params["battery_efficiency"]), group_of, len(names))
+        feedback.progress(0.85, "quarter batteries and figures")
+        quarter_rows = [_quarter_figures(balances.hourly[index], balances.yearly[group_of == index], params)
+                        for index in range(len(names))]
+        per_quarter = {name: figures for name, (figures, _) in zip(names, quarter_rows, strict=True)}
+        summary = _quarter_figures(balances.hourly.sum(axis=0), balances.yearly, params)[0]
+        summary["buildings"] = len(buildings)
+        heat_columns_and_pv = {**heat_columns, "pv_kwp": roofs.kwp_per_building}
+        for column, values in heat_columns_and_pv.items():
+            key = column if column == "pv_kwp" else f"{column}_mwh"
+            summary[key] = float(values.sum())
+            for index, name in enumerate(names):
+                per_quarter[name][key] = float(values[group_of == index].sum())
+        results = [_building_table(layer.name, buildings, houses, heat_columns, roofs, balances),
+                   _quarter_table(per_quarter), _week_table(names, quarter_rows, weather, params["week"])]
+        return SimulationOutput(summary=summary, per_quarter=per_quarter, results=results)
+
+
+class _RoofPV:
+    """PV entries per building (CSR rows): orientation class and kWp, and the classes' kW per kWp."""
+
+    def __init__(self, start: np.ndarray, classes: np.ndarray, kwp: np.ndarray, yields: np.ndarray,
+                 kwp_per_building: np.ndarray) -> None:
+        self.start, self.classes, self.kwp, self.yields = start, classes, kwp, yields
+        self.kwp_per_building = kwp_per_building
+        self.kwh_per_building = np.add.reduceat(np.r_[kwp * yields.sum(axis=1)[classes], 0.0],
+                                                start[:-1]) if len(kwp) else np.zeros(len(start) - 1)
+        self.kwh_per_building[np.diff(start) == 0] = 0.0
+
+
+def _roof_pv(buildings: BuildingData, sky, params: Mapping[str, Any]) -> _RoofPV:
+    """Roof faces to modules: flat faces get the chosen mounting; orientations binned to 1 x 5 deg."""
+    roofs = roof_triangles(buildings)
+    flat = roofs.tilt < params["flat_roof_tilt_deg"]
+    kwp_per_m2 = params["module_efficiency"] * params["pv_share"]
+    pitched_kwp = roofs.area[~flat] * params["usable_fraction"] * kwp_per_m2
+    building, tilt, azimuth, kwp = [roofs.building[~flat]], [roofs.tilt[~flat]], [roofs.azimuth[~flat]], \
+        [pitched_kwp]
+    flat_kwp = roofs.area[flat] * params["flat_usable_fraction"] * kwp_per_m2
+    for mount_tilt, mount_azimuth, share in FLAT_MOUNTINGS[params["flat_mounting"]]:
+        building.append(roofs.building[flat])
+        tilt.append(np.full(flat.sum(), mount_tilt))
+        azimuth.append(np.full(flat.sum(), mount_azimuth))
+        kwp.append(flat_kwp * share)
+    building, tilt, azimuth, kwp = (np.concatenate(parts) for parts in (building, tilt, azimuth, kwp))
+    orientation = np.round(tilt).astype(np.int64) * 1000 + (np.round(azimuth / 5.0).astype(np.int64) % 72) * 5
+    classes, class_of = np.unique(orientation, return_inverse=True)
+    yields = ac_output_per_kwp(sky, classes // 1000, classes % 1000)
+    good = yields.sum(axis=1)[class_of] >= params["min_yield_kwh_per_kwp"]
+    entry, entry_of = np.unique(building[good] * len(classes) + class_of[good], return_inverse=True)
+    entry_kwp = np.bincount(entry_of, weights=kwp[good], minlength=len(entry))
+    entry_building = entry // len(classes)
+    start = np.searchsorted(entry_building, np.arange(len(buildings) + 1))
+    kwp_per_building = np.bincount(entry_building, weights=entry_kwp, minlength=len(buildings))
+    return _RoofPV(start, entry % len(classes), entry_kwp, yields, kwp_per_building)
+
+
+def _heat_columns(houses: stock.Stock, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    space, hot_water = heat.heat_intensities(houses.kind, houses.year, Typology())
+    depth = 1 if params["refurbishment_depth"] == "usual" else 2
+    columns = {"heat_now": heat.heat_demand_mwh(houses.floor_area, space, hot_water, 0.0, depth)}
+    for year in params["scenario_years"]:
+        share = heat.refurbished_share(params["base_year"], year, params["refurbishment_rate"])
+        columns[f"heat_{int(year)}"] = heat.heat_demand_mwh(houses.floor_area, space, hot_water, share, depth)
+    return columns
+
+
+def _electricity(buildings: BuildingData, houses: stock.Stock,
+                 params: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Profile index (into PROFILE_NAMES) and yearly kWh of every building."""
+    residential = np.isin(houses.kind, ("SFH", "TH", "MFH", "AB"))
+    profile_of = np.where(residential, 0, 1)
+    annual = np.where(residential, houses.dwellings * params["kwh_per_dwelling"],
+                      houses.floor_area * params["nonresidential_kwh_per_m2"])
+    function = np.asarray(buildings.attributes.get("function", np.full(len(buildings), "")), dtype=str)
+    large = function == params["large_consumer_function"]
+    if params["large_consumer_mwh"] > 0 and large.any():
+        area = houses.floor_area[large]
+        weights = area / area.sum() if area.sum() > 0 else np.full(large.sum(), 1.0 / large.sum())
+        annual[large] = params["large_consumer_mwh"] * 1000.0 * weights
+        profile_of[large] = 2
+    return profile_of, annual
+
+
+def _groups(buildings: BuildingData, inputs: SimulationInputs) -> tuple[np.ndarray, list[str]]:
+    """Each building's quarter (the first that holds it); buildings outside all form their own group."""
+    if not inputs.quarters:
+        return np.zeros(len(buildings), dtype=np.int64), ["all buildings"]
+    group_of = np.full(len(buildings), len(inputs.quarters), dtype=np.int64)
+    for index, quarter in reversed(list(enumerate(inputs.quarters))):
+        group_of[quarter.select_features(buildings.footprints)] = index
+    names = [quarter.name for quarter in inputs.quarters]
+    return group_of, names + (["outside the quarters"] if (group_of == len(names)).any() else [])
+
+
+def _quarter_figures(hourly: np.ndarray, yearly: np.ndarray,
+                     params: Mapping[str, Any]) -> tuple[dict[str, Any], np.ndarray]:
+    """Figures of a group from its hourly sums, with its quarter battery shaving the grid import."""
+    direct, charge_pv, _, discharge, imported, exported, demand, pv = hourly
+    quarter = dispatch(imported, exported, Battery(np.array(params["quarter_battery_kwh"]),
+                                                   np.array(params["quarter_battery_kw"]),
+                                                   params["battery_efficiency"], params["peak_target_kw"]))[0]
+    final_import = quarter[4] + quarter[2]
+    figures = {
+        "buildings": len(yearly),
+        "electricity_mwh": demand.sum() / 1000.0,
+        "pv_mwh": pv.sum() / 1000.0,
+        "self_sufficiency": self_sufficiency(direct.sum(), discharge.sum(), demand.sum()),
+        "self_consumption": self_consumption(direct.sum(), charge_pv.sum(), pv.sum()),
+        # Within the quarter one building's surplus covers another's load, and the quarter battery helps.
+        "self_sufficiency_quarter": 1.0 - quarter[4].sum() / demand.sum() if demand.sum() > 0 else np.nan,
+        "grid_import_mwh": final_import.sum() / 1000.0,
+        "grid_export_mwh": quarter[5].sum() / 1000.0,
+        "peak_demand_kw": demand.max(),
+        "peak_import_after_pv_kw": imported.max(),
+        "peak_import_after_batteries_kw": final_import.max(),
+        "peak_export_kw": quarter[5].max(),
+    }
+    series = np.stack([demand, pv, imported, exported, final_import, quarter[6]])
+    return figures, series
+
+
+def _building_table(layer_name: str, buildings: BuildingData, houses: stock.Stock,
+                    heat_columns: dict[str, np.ndarray], roofs: _RoofPV, balances) -> ResultTable:
+    yearly = balances.yearly
+    demand = yearly[:, 6]
+    sufficiency = np.divide(yearly[:, 0] + yearly[:, 3], demand, out=np.full(len(demand), np.nan),
+                            where=demand > 0)
+    columns = {"building_id": np.asarray(buildings.ids).astype(str), "type": houses.kind,
+               "year": houses.year, "floor_area": houses.floor_area, "dwellings": houses.dwellings,
+               **heat_columns, "pv_kwp": roofs.kwp_per_building, "pv_yield": yearly[:, 7] / 1000.0,
+               "electricity": demand / 1000.0, "self_sufficiency": sufficiency}
+    units = {"year": "a", "floor_area": "m2", "pv_kwp": "kWp", "pv_yield": "MWh/a", "electricity": "MWh/a",
+             **{column: "MWh/a" for column in heat_columns}}
+    return ResultTable("energy_buildings", layer_name, columns, units,
+                       "heated area, heat demand now and per scenario year, rooftop PV, electricity")
+
+
+def _quarter_table(per_quarter: dict[str, dict[str, Any]]) -> ResultTable:
+    names = list(per_quarter)
+    keys = list(next(iter(per_quarter.values()))) if names else []
+    columns = {"quarter": np.array(names, dtype=str),
+               **{key: np.array([per_quarter[name][key] for name in names], dtype=float) for key in keys}}
+    return ResultTable("energy_quarters", "quarters", columns, {}, "yearly figures per quarter")
+
+
+def _week_table(names: list[str], quarter_rows: list, weather, week: int) -> ResultTable:
+    hours = slice((week - 1) * 168, week * 168)
+    series = np.concatenate([rows[1][:, hours] for rows in quarter_rows], axis=1)
+    times = np.tile(weather.times_utc[hours] + np.timedelta64(1800, "s"), len(names))
+    columns = {"quarter": np.repeat(np.array(names, dtype=str), 168),
+               "hour_ending_utc": np.datetime_as_string(times, unit="m"),
+               **{name: series[row] for row, name in enumerate(WEEK_SERIES)}}
+    units = {name: "kW" for name in columns if name not in ("quarter", "hour_ending_utc")}
+    units["quarter_battery_soc"] = "kWh"
+    return ResultTable("energy_week", "quarters", columns, units, f"hourly flows in calendar week {week}")
