@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 GENERATE = ("import sys; sys.path.insert(0, 'benchmarks')\n"
             "from bench_laz_read import synthetic_laz\n"
-            "print(synthetic_laz({points}))\n")
+            "print(synthetic_laz({points}, 6))\n")
 IMPORTS = "import resource, time, laspy, twin.io, twin.io.lidar\n"
 PEAK = "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)\n"  # Linux: kilobytes
 READ_LAYER = (IMPORTS + "begun = time.perf_counter()\n"

@@ -151,7 +151,7 @@ def test_the_sample_thins_dense_areas_and_keeps_sparse_ones(tmp_path):
     xyz = dense_block_and_sparse_field(np.random.default_rng(5))
     path = write_cloud(tmp_path / "skewed.las", xyz, np.full(len(xyz), 2, np.uint8))
     sample = read_point_cloud(path, budget=20_000)
-    assert 0.99 * 20_000 <= len(sample.xyz) <= 20_000
+    assert 0.98 * 20_000 <= len(sample.xyz) <= 20_000  # aims two standard deviations low
 
     def away_from_the_block(points: np.ndarray) -> int:  # beyond the cells the block touches
         return int(((points[:, 0] > 15.0) | (points[:, 1] > 15.0)).sum())

@@ -12,8 +12,9 @@ with more points than the budget is reduced to a *spatially fair* sample:
   (overlapping flight strips, walls) are thinned more than sparse ones (edges, roofs seen by
   one strip), and a cell under the quota is never emptied.
 - This is done while streaming: each cell keeps the points below its priority threshold;
-  whenever more than OVERSAMPLE * budget are held, the quota is recomputed and the dense
-  cells' thresholds are lowered, so memory stays near the budget whatever the file size.
+  whenever the candidate columns (room for OVERSAMPLE * budget points and one chunk) are
+  full, the quota is recomputed and the dense cells' thresholds are lowered, so memory
+  stays near the budget whatever the file size.
 
 A COPC file over the budget is read by whole octree levels instead (COPC levels are already
 spatially even); only the levels that fit the budget are decoded.
@@ -49,8 +50,8 @@ from twin.core.feedback import Feedback
 from twin.io.errors import TwinIOError
 
 DEFAULT_BUDGET = 3_000_000
-CHUNK_POINTS = 1_000_000
-OVERSAMPLE = 2.0
+CHUNK_POINTS = 500_000
+OVERSAMPLE = 1.5
 POINTS_PER_CELL = 16
 BACKEND = laspy.LazBackend.LazrsParallel
 COLOUR_DIMENSIONS = ("red", "green", "blue")
@@ -230,7 +231,7 @@ def _compare_counts(path: Path, announced: int, fewest: int, most: int) -> None:
 def _all_points(path: Path, reader: laspy.LasReader, feedback: Feedback | None
                 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Every point, converted chunk by chunk into the output columns."""
-    xyz, attributes = _columns(reader.header, reader.header.point_count)
+    xyz, attributes = _empty_columns(reader.header, reader.header.point_count)
     for start, chunk in stream_chunks(path, reader, feedback):
         _convert_into(xyz, attributes, start, chunk)
     return xyz, attributes
@@ -266,11 +267,12 @@ def _copc_levels(path: Path, budget: int, feedback: Feedback | None
 class _FairSample:
     """The streaming, spatially fair sample of the module doc.
 
-    Candidates live in preallocated columns: raw X, Y, Z, classification, intensity, colours,
-    their priority and cell. Each cell holds the points whose priority is below its
-    threshold; when the columns are full, every cell's threshold is lowered so that the
-    cells keep the same quota (sparse cells keep all they have) and the columns are
-    compacted in place.
+    Candidates live in preallocated columns, already in their output form (map coordinates,
+    classification, intensity, colours), with their priority and cell. Each cell holds the
+    points whose priority is below its threshold; when the columns are full, every cell's
+    threshold is lowered so that the cells keep the same quota (sparse cells keep all they
+    have) and the columns are compacted in place. At the end they shrink in place to the
+    points kept and become the cloud: no second copy of the sample is made.
     """
 
     def __init__(self, header: laspy.LasHeader, budget: int) -> None:
@@ -288,75 +290,91 @@ class _FairSample:
         self._threshold = np.ones(self._shape[0] * self._shape[1], dtype=np.float32)
         self._thinned = np.zeros(len(self._threshold), dtype=bool)
         self._counts = np.zeros(len(self._threshold), dtype=np.int64)  # candidates held per cell
-        capacity = int(OVERSAMPLE * budget) + CHUNK_POINTS
-        self._colours = [c for c in COLOUR_DIMENSIONS if c in header.point_format.dimension_names]
-        self._columns = (np.empty((capacity, 3), dtype=np.int32),  # raw X, Y, Z
-                         np.empty(capacity, dtype=np.uint8),  # classification
-                         np.empty(capacity, dtype=np.uint16),  # intensity
-                         np.empty((capacity, len(self._colours)), dtype=np.uint16),
-                         np.empty(capacity, dtype=np.float32),  # priority
-                         np.empty(capacity, dtype=np.int32))  # cell
+        capacity = min(int(OVERSAMPLE * budget) + CHUNK_POINTS, header.point_count)
+        colours = [c for c in COLOUR_DIMENSIONS if c in header.point_format.dimension_names]
+        self._xyz = np.empty((capacity, 3), dtype=np.float64)
+        self._attributes = {"classification": np.empty(capacity, dtype=np.uint8),
+                            "intensity": np.empty(capacity, dtype=np.uint16)}
+        self._attributes.update({name: np.empty(capacity, dtype=np.uint16) for name in colours})
+        self._priority = np.empty(capacity, dtype=np.float32)
+        self._cell = np.empty(capacity, dtype=np.int32)
         self._held = 0
 
     def add(self, start: int, points: laspy.ScaleAwarePointRecord) -> None:
         """Offer the points start, start + 1, ... of the file."""
-        capacity = len(self._columns[0]) - 1  # the kernel writes one candidate past those it keeps
         for offset in range(0, len(points), CHUNK_POINTS):
-            piece = points[offset:offset + CHUNK_POINTS]
-            if self._held + len(piece) > capacity:
+            piece = points.array[offset:offset + CHUNK_POINTS]
+            if self._held + len(piece) > len(self._xyz):
                 self._thin()
-            if self._held + len(piece) > capacity:
+            if self._held + len(piece) > len(self._xyz):
                 self._trim()
-            records = piece.array
-            colours = [records[name] for name in self._colours] or [records["intensity"]] * 3
             self._held = _take_candidates(
-                records["X"], records["Y"], records["Z"], np.asarray(piece.classification),
-                records["intensity"], *colours, start + offset, self._raw_to_cell, self._shape[1],
-                self._shape[0], self._threshold, self._counts, *self._columns, self._held)
+                piece["X"], piece["Y"], piece["Z"], *_class_byte(piece), piece["intensity"],
+                *self._colours_of(piece), start + offset, self._header.scales, self._header.offsets,
+                self._raw_to_cell, self._shape[1], self._shape[0], self._threshold, self._counts,
+                *self._columns(), self._held)
         self.seen = start + len(points)
 
     def result(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Map coordinates and attributes of at most `budget` points, in file order."""
         self._thin()
         self._trim()
-        raw, classification, intensity, colours = (column[:self._held] for column in self._columns[:4])
-        header = self._header
-        xyz = np.empty((self._held, 3), dtype=np.float64)
-        _scale_into(raw[:, 0], raw[:, 1], raw[:, 2], header.scales, header.offsets, xyz)
-        attributes = {"classification": classification.copy(), "intensity": intensity.copy()}
-        attributes.update({name: colours[:, band].copy() for band, name in enumerate(self._colours)})
-        return xyz, attributes
+        # Shrinking in place (realloc) hands the unused tail back without copying the rest.
+        self._xyz.resize((self._held, 3), refcheck=False)
+        for values in self._attributes.values():
+            values.resize(self._held, refcheck=False)
+        return self._xyz, self._attributes
+
+    def _columns(self) -> tuple[np.ndarray, ...]:
+        """The candidate columns in the order the kernels take them (no colours: empty)."""
+        attributes = self._attributes
+        colours = [attributes.get(name, np.empty(0, np.uint16)) for name in COLOUR_DIMENSIONS]
+        return (self._xyz, attributes["classification"], attributes["intensity"], *colours,
+                self._priority, self._cell)
+
+    def _colours_of(self, records: np.ndarray) -> list[np.ndarray]:
+        empty = np.empty(0, np.uint16)
+        return [records[name] if name in self._attributes else empty for name in COLOUR_DIMENSIONS]
 
     def _thin(self) -> None:
         counts = self._counts
-        share = np.minimum(1.0, _water_level(counts, self.budget) / np.maximum(counts, 1))
+        # The cells keep their share only on average: aim a little low (two standard deviations
+        # of the kept count) so that trimming the excess is rarely needed.
+        target = max(self.budget - 2.0 * np.sqrt(self.budget), 1.0)
+        share = np.minimum(1.0, _water_level(counts, target) / np.maximum(counts, 1))
         self._thinned |= share < 1.0
         # Priorities are uniform below a cell's threshold, so scaling it keeps `share` of them.
         self._threshold *= share.astype(np.float32)
-        self._held = _keep_below_threshold(*self._columns, self._held, self._threshold, self._counts)
+        self._held = _keep_below_threshold(*self._columns(), self._held, self._threshold, counts)
 
     def _trim(self) -> None:
         """Down to the budget: the thinned cells meet their quota on average; drop their excess."""
         if self._held <= self.budget:
             return
-        priority, cell = (column[:self._held] for column in self._columns[4:])
+        priority, cell = self._priority[:self._held], self._cell[:self._held]
         rank = np.where(self._thinned[cell], priority / self._threshold[cell], 0.0)
-        kept = np.sort(np.argpartition(rank, self.budget - 1)[:self.budget])
-        for column in self._columns:
-            column[:self.budget] = column[kept]
-        self._held = self.budget
-        self._counts = np.bincount(self._columns[5][:self._held], minlength=len(self._threshold))
+        excess = self._held - self.budget
+        priority[np.argpartition(rank, -excess)[-excess:]] = np.inf  # now above any threshold
+        self._held = _keep_below_threshold(*self._columns(), self._held, self._threshold, self._counts)
+
+
+def _class_byte(records: np.ndarray) -> tuple[np.ndarray, int]:
+    """The byte holding the class and the mask of its class bits (LAS before 1.4: five)."""
+    if "raw_classification" in records.dtype.names:
+        return records["raw_classification"], 0x1F
+    return records["classification"], 0xFF
 
 
 @numba.njit(cache=True, nogil=True)
-def _take_candidates(X, Y, Z, classification, intensity, red, green, blue, start, raw_to_cell,
-                     columns, row_count, threshold, counts, kept_raw, kept_class, kept_intensity,
-                     kept_colour, kept_priority, kept_cell, held):  # pragma: no cover - compiled
+def _take_candidates(X, Y, Z, classification, class_mask, intensity, red, green, blue, start,
+                     scales, offsets, raw_to_cell, columns, row_count, threshold, counts,
+                     kept_xyz, kept_class, kept_intensity, kept_red, kept_green, kept_blue,
+                     kept_priority, kept_cell, held):  # pragma: no cover - compiled
     """Append the points whose priority is below their cell's threshold; return the new count.
 
     The priority is a hash (splitmix64) of the point's index in the file, uniform in [0, 1).
     """
-    with_colour = kept_colour.shape[1] == 3
+    with_colour = kept_red.shape[0] > 0
     for i in range(X.shape[0]):
         # int() truncates towards zero, which the clamp to cell 0 makes a floor.
         column = min(max(int(X[i] * raw_to_cell[0] + raw_to_cell[2]), 0), columns - 1)
@@ -367,46 +385,53 @@ def _take_candidates(X, Y, Z, classification, intensity, red, green, blue, start
         z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
         z = z ^ (z >> np.uint64(31))
         priority = np.float32(z >> np.uint64(40)) * np.float32(1.0 / 16777216.0)
-        # Written in any case and kept by counting it: no branch to mispredict on random priorities.
-        kept_raw[held, 0] = X[i]
-        kept_raw[held, 1] = Y[i]
-        kept_raw[held, 2] = Z[i]
-        kept_class[held] = classification[i]
+        if priority >= threshold[cell]:
+            continue
+        kept_xyz[held, 0] = X[i] * scales[0] + offsets[0]
+        kept_xyz[held, 1] = Y[i] * scales[1] + offsets[1]
+        kept_xyz[held, 2] = Z[i] * scales[2] + offsets[2]
+        kept_class[held] = classification[i] & class_mask
         kept_intensity[held] = intensity[i]
         if with_colour:
-            kept_colour[held, 0] = red[i]
-            kept_colour[held, 1] = green[i]
-            kept_colour[held, 2] = blue[i]
+            kept_red[held] = red[i]
+            kept_green[held] = green[i]
+            kept_blue[held] = blue[i]
         kept_priority[held] = priority
         kept_cell[held] = cell
-        keep = priority < threshold[cell]
-        counts[cell] += keep
-        held += keep
+        counts[cell] += 1
+        held += 1
     return held
 
 
 @numba.njit(cache=True, nogil=True)
-def _keep_below_threshold(raw, classification, intensity, colour, priority, cell, held,
+def _keep_below_threshold(xyz, classification, intensity, red, green, blue, priority, cell, held,
                           threshold, counts):  # pragma: no cover - compiled
     """Compact the columns in place to the candidates still below their cell's threshold."""
+    with_colour = red.shape[0] > 0
     counts[:] = 0
     kept = 0
     for i in range(held):
-        for axis in range(3):  # written in any case, kept by counting (no branch, as above)
-            raw[kept, axis] = raw[i, axis]
+        if priority[i] >= threshold[cell[i]]:
+            continue
+        counts[cell[i]] += 1
+        if kept == i:  # nothing dropped yet: the row is in place
+            kept += 1
+            continue
+        for axis in range(3):
+            xyz[kept, axis] = xyz[i, axis]
         classification[kept] = classification[i]
         intensity[kept] = intensity[i]
-        for band in range(colour.shape[1]):
-            colour[kept, band] = colour[i, band]
+        if with_colour:
+            red[kept] = red[i]
+            green[kept] = green[i]
+            blue[kept] = blue[i]
         priority[kept] = priority[i]
         cell[kept] = cell[i]
-        keep = priority[kept] < threshold[cell[kept]]
-        counts[cell[kept]] += keep
-        kept += keep
+        kept += 1
     return kept
 
 
-def _water_level(counts: np.ndarray, budget: int) -> float:
+def _water_level(counts: np.ndarray, budget: float) -> float:
     """The per-cell quota q with sum(min(count, q)) == budget (infinite if all counts fit)."""
     ordered = np.sort(counts[counts > 0])
     below = np.cumsum(ordered) - ordered  # points in the cells smaller than this one
@@ -418,7 +443,7 @@ def _water_level(counts: np.ndarray, budget: int) -> float:
     return float((budget - below[first_over]) / at_or_above[first_over])
 
 
-def _columns(header: laspy.LasHeader, count: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def _empty_columns(header: laspy.LasHeader, count: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Empty output columns for `count` points: xyz and the attributes this point format has."""
     names = ["classification", "intensity"]
     names += [colour for colour in COLOUR_DIMENSIONS if colour in header.point_format.dimension_names]
