@@ -317,8 +317,9 @@ class _FairSample:
 
     def result(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Map coordinates and attributes of at most `budget` points, in file order."""
-        self._thin()
-        self._trim()
+        if self._held > self.budget:
+            self._thin()
+            self._trim()
         # Shrinking in place (realloc) hands the unused tail back without copying the rest.
         self._xyz.resize((self._held, 3), refcheck=False)
         for values in self._attributes.values():
