@@ -1,11 +1,11 @@
 """The street-decay model: chains from curves and histories, strategies under budget, the plugin end to end."""
 
-from dataclasses import dataclass
 
 import numpy as np
 import pytest
 import shapely
 
+from data.generator.layout import PlannedStreet
 from data.generator.streets import write_streets
 from plugins.street_decay import chain
 from plugins.street_decay.forecast import expected_forecast, monte_carlo
@@ -21,23 +21,15 @@ from twin.sim import SimulationInputs, run_simulation
 X0, Y0 = 409_000.0, 5_656_800.0
 
 
-@dataclass
-class Centreline:
-    name: str
-    geometry: shapely.LineString
-    road_class: str
-    width_m: float
-
-
-def grid_streets() -> list[Centreline]:
+def grid_streets() -> list[PlannedStreet]:
     """A 1 km grid: every fourth north-south street a main road."""
     streets = []
     for i in range(10):
         offset = 100.0 * i + 50.0
         main = i % 4 == 0
-        streets.append(Centreline(f"Nord-Süd {i}", shapely.LineString([(X0 + offset, Y0), (X0 + offset, Y0 + 1000)]),
+        streets.append(PlannedStreet(f"Nord-Süd {i}", shapely.LineString([(X0 + offset, Y0), (X0 + offset, Y0 + 1000)]),
                                   "main" if main else "side", 12.0 if main else 6.5))
-        streets.append(Centreline(f"Ost-West {i}", shapely.LineString([(X0, Y0 + offset), (X0 + 1000, Y0 + offset)]),
+        streets.append(PlannedStreet(f"Ost-West {i}", shapely.LineString([(X0, Y0 + offset), (X0 + 1000, Y0 + offset)]),
                                   "side", 6.0))
     return streets
 

@@ -1,34 +1,26 @@
 """The demo streets: segments with condition quantities whose rating matches their history's last entry."""
 
-from dataclasses import dataclass
 
 import numpy as np
 import pytest
 import shapely
 
+from data.generator.layout import PlannedStreet
 from data.generator.streets import SEGMENT_LENGTH, condition_at, write_streets
 from plugins.street_decay.rating import rate
 from twin.io.streets import read_streets
 
 
-@dataclass
-class Centreline:
-    name: str
-    geometry: shapely.LineString
-    road_class: str
-    width_m: float
-
-
-def grid_streets() -> list[Centreline]:
+def grid_streets() -> list[PlannedStreet]:
     """A 1 km street grid: every fifth street a main road."""
     streets = []
     for i in range(12):
         offset = 90.0 * i
         main = i % 5 == 0
-        streets.append(Centreline(f"Nord-Süd {i}", shapely.LineString([(409_000 + offset, 5_656_800),
+        streets.append(PlannedStreet(f"Nord-Süd {i}", shapely.LineString([(409_000 + offset, 5_656_800),
                                                                       (409_000 + offset, 5_657_800)]),
                                   "main" if main else "side", 12.0 if main else 6.5))
-        streets.append(Centreline(f"Ost-West {i}", shapely.LineString([(409_000, 5_656_800 + offset),
+        streets.append(PlannedStreet(f"Ost-West {i}", shapely.LineString([(409_000, 5_656_800 + offset),
                                                                       (410_000, 5_656_800 + offset)]),
                                   "side", 6.0))
     return streets
