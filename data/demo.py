@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from data.generator.city import write_quarter_city
+from data.generator.city import file_stem, write_quarter_city
 from data.generator.sensors import write_sensors
 from data.generator.streets import write_streets
 from data.generator.terrain import write_dtms
@@ -89,7 +89,7 @@ def generate(folder: Path, feedback: Feedback | None = None) -> Project:
 
 def _quarter_files(quarter: Quarter, index: int, dtm: Path, folder: Path) -> dict[str, LayerEntry]:
     city = write_quarter_city(quarter, dtm, folder, SEED)
-    streets = write_streets(city.plan.streets, quarter.name, folder / f"{_slug(quarter)}_streets.gpkg",
+    streets = write_streets(city.plan.streets, quarter.name, folder / f"{file_stem(quarter)}_streets.gpkg",
                             np.random.default_rng([SEED, index, 1]))
     return {
         "terrain": LayerEntry(dtm, f"{quarter.name} terrain (DTM 1 m)"),
@@ -97,7 +97,3 @@ def _quarter_files(quarter: Quarter, index: int, dtm: Path, folder: Path) -> dic
         "buildings": LayerEntry(city.buildings, f"{quarter.name} buildings (LoD2)"),
         "streets": LayerEntry(streets, f"{quarter.name} streets"),
     }
-
-
-def _slug(quarter: Quarter) -> str:
-    return quarter.name.lower().replace(" ", "_").replace("/", "_")

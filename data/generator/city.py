@@ -41,7 +41,12 @@ def write_quarter_city(quarter: Quarter, dtm_path: Path, out_dir: Path, seed: in
     plan_stream, survey_stream = quarter_streams(quarter, seed)
     plan = plan_quarter(quarter, plan_stream)
     dtm = read_raster(dtm_path)
-    stem = quarter.name.lower().replace(" ", "_").replace("/", "_")
+    stem = file_stem(quarter)
     buildings = write_citygml(plan, dtm, out_dir / f"{stem}_lod2.gml")
     lidar = write_laz(plan, dtm, out_dir / f"{stem}_lidar.laz", survey_stream, density)
     return CityFiles(buildings, lidar, plan)
+
+
+def file_stem(quarter: Quarter) -> str:
+    """The quarter's name as it starts its generated files' names."""
+    return quarter.name.lower().replace(" ", "_").replace("/", "_")

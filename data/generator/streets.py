@@ -22,13 +22,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 import shapely
 from pyogrio.raw import write as write_layer
 from shapely.ops import substring
 
+from data.generator.layout import PlannedStreet
 from plugins.street_decay.rating import QUANTITIES, anchors, measured_for, rate
 
 SEGMENT_LENGTH = 160.0
@@ -39,14 +39,7 @@ FAMILY_CURVES = {"main": (106.0, 79.0, 0.48), "side": (97.0, 110.0, 0.61)}
 PAVING_PACE = 25.0 / 30.0
 
 
-class StreetCentreline(Protocol):
-    name: str
-    geometry: shapely.LineString
-    road_class: str
-    width_m: float
-
-
-def write_streets(streets: Sequence[StreetCentreline], quarter: str, path: Path,
+def write_streets(streets: Sequence[PlannedStreet], quarter: str, path: Path,
                   rng: np.random.Generator) -> Path:
     """Write the quarter's street segments with condition data as a GeoPackage."""
     street_of, geometries = _segments(streets)
@@ -84,7 +77,7 @@ def write_streets(streets: Sequence[StreetCentreline], quarter: str, path: Path,
     return path
 
 
-def _segments(streets: Sequence[StreetCentreline]) -> tuple[np.ndarray, np.ndarray]:
+def _segments(streets: Sequence[PlannedStreet]) -> tuple[np.ndarray, np.ndarray]:
     """Each street cut into equal pieces no longer than SEGMENT_LENGTH: (street index, piece)."""
     street_of, pieces = [], []
     for index, street in enumerate(streets):
@@ -147,7 +140,7 @@ def _histories(road_class: np.ndarray, treated: np.ndarray, pace: np.ndarray,
              for i, year in enumerate(CAMPAIGN_YEARS)] for row in range(count)]
 
 
-def _routes(streets: Sequence[StreetCentreline], street_of: np.ndarray,
+def _routes(streets: Sequence[PlannedStreet], street_of: np.ndarray,
             rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Tram, bus and school routes follow whole streets: drawn per street, given to its segments."""
     main = np.array([street.road_class == "main" for street in streets])
