@@ -108,7 +108,8 @@ def run_simulation(
 ) -> RunReport:
     """Check, run and report. Raises SimulationInputError before running on bad inputs.
 
-    With a scene, a run that ended well is stored in it with its result layers.
+    With a scene, a run that ended well is stored in it with its result layers. Without one the
+    caller stores it with `store_run` (the GUI does so on its own thread: new layers reach VTK).
     """
     check_inputs(simulation, inputs.layers)
     resolved = resolve_parameters(simulation, parameters)
@@ -134,7 +135,7 @@ def run_simulation(
     if report.ok:
         report.result_layers = _result_layers(simulation, report)
         if scene is not None:
-            _store(scene, report)
+            store_run(scene, report)
     return report
 
 
@@ -144,8 +145,10 @@ def _result_layers(simulation: Simulation, report: RunReport) -> list[Layer]:
             for result in report.output.results]
 
 
-def _store(scene: Scene, report: RunReport) -> None:
-    assert report.output is not None
+def store_run(scene: Scene, report: RunReport) -> None:
+    """Keep a run that ended well in the scene: its figures as a RunRecord and its result layers."""
+    if not report.ok or report.output is None:
+        raise ValueError(f"only a run that ended well can be stored; this one is {report.status.value}")
     record = RunRecord(run_id=report.run_id, simulation=report.simulation,
                        scenario=report.scenario, seed=report.seed,
                        parameters=report.parameters, summary=report.output.summary,
