@@ -24,12 +24,14 @@ import numpy as np
 from lxml import etree
 
 from twin.core.data import BuildingData, SurfaceKind
+from twin.core.feedback import Feedback
 from twin.io import model_cache
 from twin.io.building_mesh import PolygonCollector, attribute_columns, model_crs
 from twin.io.errors import TwinIOError
 from twin.io.safe_xml import iterparse, local_name, root_tag
 
 READER_VERSION = 1
+PROGRESS_EVERY = 25  # city objects between progress reports
 
 _VERSIONS = {"http://www.opengis.net/citygml/1.0": "1.0", "http://www.opengis.net/citygml/2.0": "2.0",
              "http://www.opengis.net/citygml/3.0": "3.0"}
@@ -66,9 +68,10 @@ _GENERIC_TEXTS = {"stringAttribute", "uriAttribute", "dateAttribute",
                   "StringAttribute", "UriAttribute", "DateAttribute"}
 
 
-def read_citygml(path: Path, crs: str | None = None, lod: int | None = None) -> BuildingData:
+def read_citygml(path: Path, crs: str | None = None, lod: int | None = None,
+                 feedback: Feedback | None = None) -> BuildingData:
     """The buildings of a CityGML file; `lod` picks a level of detail where a building has it."""
-    data, summary = _load(Path(path), lod)
+    data, summary = _load(Path(path), lod, feedback)
     data.crs = model_crs(path, summary["srs_name"], crs)
     return data
 
@@ -90,19 +93,20 @@ def is_citygml(head: bytes) -> bool:
     return b"http://www.opengis.net/citygml/" in head
 
 
-def _load(path: Path, lod: int | None) -> tuple[BuildingData, dict[str, Any]]:
+def _load(path: Path, lod: int | None,
+          feedback: Feedback | None = None) -> tuple[BuildingData, dict[str, Any]]:
     key = f"citygml-{READER_VERSION}-lod{lod}"
-    return model_cache.cached(path, key, lambda: _parse(path, lod))
+    return model_cache.cached(path, key, lambda: _parse(path, lod, feedback or Feedback()))
 
 
-def _parse(path: Path, lod: int | None) -> tuple[BuildingData, dict[str, Any]]:
+def _parse(path: Path, lod: int | None, feedback: Feedback) -> tuple[BuildingData, dict[str, Any]]:
     version = _version(path)
     reader = _ModelReader(lod)
     try:
         with warnings.catch_warnings():
             # numpy warns (rather than fails) on text that is not a number; make it fail.
             warnings.simplefilter("error", DeprecationWarning)
-            for member in _members(path, reader):
+            for member in _members(path, reader, feedback):
                 reader.read_member(member)
     except etree.XMLSyntaxError as error:
         raise TwinIOError(path, _syntax_problem(error)) from None
@@ -139,19 +143,26 @@ def _syntax_problem(error: etree.XMLSyntaxError) -> str:
     return f"the XML is broken near line {error.lineno} ({message.split(',')[0].strip()})"
 
 
-def _members(path: Path, reader: _ModelReader) -> Iterator[etree._Element]:
+def _members(path: Path, reader: _ModelReader, feedback: Feedback) -> Iterator[etree._Element]:
     """Each top-level city object once parsed; everything before it is freed."""
-    for _event, element in iterparse(path, ("{*}cityObjectMember", "{*}featureMember", "{*}Envelope")):
-        if local_name(element.tag) == "Envelope":
-            if reader.srs_name is None and element.get("srsName"):
-                reader.srs_name = element.get("srsName")
-            continue
-        if len(element):
-            yield element[0]
-        element.clear()
-        parent = element.getparent()
-        while parent is not None and element.getprevious() is not None:
-            del parent[0]
+    size = max(path.stat().st_size, 1)
+    with path.open("rb") as stream:
+        tags = ("{*}cityObjectMember", "{*}featureMember", "{*}Envelope")
+        members = 0
+        for _event, element in iterparse(stream, tags):
+            if local_name(element.tag) == "Envelope":
+                if reader.srs_name is None and element.get("srsName"):
+                    reader.srs_name = element.get("srsName")
+                continue
+            if len(element):
+                yield element[0]
+            element.clear()
+            parent = element.getparent()
+            while parent is not None and element.getprevious() is not None:
+                del parent[0]
+            members += 1
+            if members % PROGRESS_EVERY == 0:
+                feedback.progress(stream.tell() / size, "Reading city objects")
 
 
 @dataclass

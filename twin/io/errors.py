@@ -14,3 +14,7 @@ class TwinIOError(TwinError):
         self.path = Path(path)
         self.problem = problem
         super().__init__(f"{self.path}: {problem}")
+
+
+class MissingCRSError(TwinIOError):
+    """A file names no coordinate reference system and none was given: the user must pick one."""

@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from twin.core.errors import CRSError
+from twin.core.feedback import Feedback
 from twin.core.layers import BuildingsLayer, Layer, PointCloudLayer, RasterLayer, SensorsLayer, StreetsLayer
 from twin.io.archive import is_zip, readable_member, unpacked
 from twin.io.citygml import citygml_info, read_citygml
 from twin.io.cityjson import cityjson_info, is_cityjson, read_cityjson
-from twin.io.errors import TwinIOError
+from twin.io.errors import MissingCRSError, TwinIOError
 from twin.io.lidar import point_cloud_info, read_point_cloud
 from twin.io.raster import raster_info, read_raster
 from twin.io.reproject import to_crs
@@ -47,6 +48,8 @@ class FileFormat:
     layer_type: type[Layer]
     # Where formats share a suffix (.json: CityJSON, GeoJSON, SensorThings), the first bytes decide.
     sniff: Callable[[bytes], bool] | None = None
+    # Readers of files that can be large take a `feedback` keyword: progress, and Cancel mid-read.
+    reports_progress: bool = False
 
     def takes(self, name: str, head: Callable[[], bytes]) -> bool:
         return name.endswith(self.suffixes) and (self.sniff is None or self.sniff(head()))
@@ -55,8 +58,10 @@ class FileFormat:
 # One line per reader; a .zip holding one file of these kinds is read through the same line.
 FORMATS: tuple[FileFormat, ...] = (
     FileFormat("raster", (".tif", ".tiff", ".asc"), read_raster, raster_info, RasterLayer),
-    FileFormat("pointcloud", (".las", ".laz"), read_point_cloud, point_cloud_info, PointCloudLayer),
-    FileFormat("buildings", (".gml", ".xml", ".citygml"), read_citygml, citygml_info, BuildingsLayer),
+    FileFormat("pointcloud", (".las", ".laz"), read_point_cloud, point_cloud_info, PointCloudLayer,
+               reports_progress=True),
+    FileFormat("buildings", (".gml", ".xml", ".citygml"), read_citygml, citygml_info, BuildingsLayer,
+               reports_progress=True),
     FileFormat("buildings", (".city.json", ".cityjson", ".json"), read_cityjson, cityjson_info,
                BuildingsLayer, sniff=is_cityjson),
     FileFormat("streets", (".geojson", ".gpkg"), read_streets, streets_info, StreetsLayer),
@@ -89,15 +94,21 @@ def file_info(path: Path | str, crs: str | None = None) -> dict[str, Any]:
 
 
 def read_layer(path: Path | str, crs: str | None = None, name: str | None = None,
-               to: str | None = None) -> Layer:
+               to: str | None = None, feedback: Feedback | None = None) -> Layer:
     """Read a file into a layer of its kind, named after the file unless a name is given.
 
     `crs` is assumed where the file names none; `to` is the scene CRS the data is brought into.
+    `feedback` hears the reading progress and may cancel it (raising Canceled).
     """
     path = _existing(path)
+    feedback = feedback or Feedback()
     with _readable_file(path) as (readable, _member):
         file_format = format_for(readable)
-        data = file_format.read(readable, crs)
+        if file_format.reports_progress:
+            data = file_format.read(readable, crs, feedback=feedback)
+        else:
+            data = file_format.read(readable, crs)
+    feedback.check()
     if to is not None:
         data = _in_scene_crs(path, data, to)
     return file_format.layer_type(data, name or path.stem, source=path)
@@ -105,8 +116,8 @@ def read_layer(path: Path | str, crs: str | None = None, name: str | None = None
 
 def _in_scene_crs(path: Path, data: Any, scene_crs: str) -> Any:
     if data.crs is None:
-        raise TwinIOError(path, f"the file names no coordinate reference system; give one "
-                                f"(the scene uses {scene_crs})")
+        raise MissingCRSError(path, f"the file names no coordinate reference system; give one "
+                                    f"(the scene uses {scene_crs})")
     try:
         return to_crs(data, scene_crs)
     except CRSError as error:

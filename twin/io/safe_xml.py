@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 from lxml import etree
 
@@ -22,9 +23,11 @@ HARDENED = {
 }
 
 
-def iterparse(path: Path, tags: Iterable[str], events: tuple[str, ...] = ("end",)) -> etree.iterparse:
-    """A hardened streaming parse that reports only the elements named in `tags`."""
-    return etree.iterparse(str(path), events=events, tag=list(tags), **HARDENED)
+def iterparse(source: Path | BinaryIO, tags: Iterable[str],
+              events: tuple[str, ...] = ("end",)) -> etree.iterparse:
+    """A hardened streaming parse of a file or an open binary stream, reporting only `tags` elements."""
+    source = str(source) if isinstance(source, Path) else source
+    return etree.iterparse(source, events=events, tag=list(tags), **HARDENED)
 
 
 def root_tag(path: Path, chunk_bytes: int = 64 * 1024) -> str:
