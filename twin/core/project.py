@@ -5,6 +5,7 @@
     crs = "EPSG:25833"
     quarters_file = "quarters.geojson"          # relative to this file
     scenarios = ["../scenarios/flood_johannstadt.toml"]
+    runs = ["demo_runs/3f2a9c81d0e4"]           # saved simulation runs (twin.io.runs)
 
     [[layers]]                                   # in drawing order
     path = "johannstadt_dtm1.tif"
@@ -41,7 +42,7 @@ from twin.core.crs import normalize_crs
 from twin.core.errors import CRSError, TwinError, did_you_mean
 
 _TABLES = ("project", "layers", "camera")
-_PROJECT_KEYS = ("name", "crs", "quarters_file", "scenarios")
+_PROJECT_KEYS = ("name", "crs", "quarters_file", "scenarios", "runs")
 _LAYER_KEYS = ("path", "name", "visible", "opacity", "color_by", "colormap", "color_range", "crs")
 _CAMERA_KEYS = ("position", "focal_point", "view_up")
 
@@ -82,6 +83,7 @@ class Project:
     quarters_file: Path | None = None
     layers: list[LayerEntry] = field(default_factory=list)
     scenarios: list[Path] = field(default_factory=list)
+    runs: list[Path] = field(default_factory=list)
     camera: Camera | None = None
     path: Path | None = None
 
@@ -105,6 +107,8 @@ class Project:
             header["quarters_file"] = _relative(self.quarters_file, folder)
         if self.scenarios:
             header["scenarios"] = [_relative(file, folder) for file in self.scenarios]
+        if self.runs:
+            header["runs"] = [_relative(run, folder) for run in self.runs]
         document: dict[str, Any] = {"project": header,
                                     "layers": [_layer_table(entry, folder) for entry in self.layers]}
         if self.camera is not None:
@@ -143,6 +147,8 @@ class _Reader:
             layers=[self._layer(table, number) for number, table in enumerate(layers, start=1)],
             scenarios=[self._file(text, "[project] scenarios") for text in
                        self._list(header.get("scenarios", []), "[project] scenarios")],
+            runs=[self._file(text, "[project] runs") for text in
+                  self._list(header.get("runs", []), "[project] runs")],
             camera=self._camera(document["camera"]) if "camera" in document else None,
             path=self.path,
         )

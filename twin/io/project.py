@@ -16,6 +16,7 @@ from twin.core.project import Camera, LayerEntry, Project
 from twin.core.scene import Scene
 from twin.io.formats import read_layer
 from twin.io.quarters import read_quarters
+from twin.io.runs import load_run
 
 
 @dataclass
@@ -40,6 +41,11 @@ def open_project(project: Project, feedback: Feedback | None = None) -> OpenedPr
             opened.scene.add_layer(_layer(entry, project.crs))
         except (TwinError, ValueError) as error:
             opened.problems.append(f"layer '{entry.name}' not opened: {error}")
+    for folder in project.runs:
+        try:
+            opened.scene.add_run(*load_run(folder))
+        except (TwinError, ValueError) as error:
+            opened.problems.append(f"simulation run not opened: {error}")
     feedback.progress(1.0, "project open")
     return opened
 

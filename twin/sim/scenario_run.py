@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
-from typing import Any
-
-import numpy as np
 
 from twin import __version__
 from twin.core.atomic import write_atomic
 from twin.core.data import ResultRaster, ResultTable
 from twin.core.errors import CRSError, ScenarioError, did_you_mean
 from twin.core.feedback import Feedback
+from twin.core.plain import plain
 from twin.core.quarter import Quarter
 from twin.core.scenario import Scenario
 from twin.core.scene import Scene
@@ -70,7 +67,7 @@ def write_run(report: RunReport, directory: Path) -> list[Path]:
         "files": [path.name for path in written],
     }
     summary_path = directory / "summary.json"
-    write_atomic(summary_path, json.dumps(_plain(summary), indent=2, ensure_ascii=False) + "\n")
+    write_atomic(summary_path, json.dumps(plain(summary), indent=2, ensure_ascii=False) + "\n")
     return [summary_path, *written]
 
 
@@ -101,17 +98,3 @@ def _write_result(result: ResultRaster | ResultTable, directory: Path) -> Path:
         write_table_csv(path, result)
     return path
 
-
-def _plain(value: Any) -> Any:
-    """JSON-ready copy: numpy scalars and arrays to Python, NaN and infinity to null."""
-    if isinstance(value, dict):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple | np.ndarray):
-        return [_plain(item) for item in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, Path):
-        return str(value)
-    return value
