@@ -1,0 +1,751 @@
+"""The layers panel: a tree of the scene's layers with visibility, order, removal and style.
+
+The tree groups layers by kind (terrain, point clouds, buildings, ...) and puts the result
+layers of a simulation run under that run. Within a group the top row is drawn last, as in
+GIS; groups are ordered by their topmost layer, so new data and new results appear on top.
+The panel follows the scene's events and changes the scene only through its public API
+(`layer.visible`, `layer.opacity`, `layer.set_style`, `scene.layers.move`, `scene.remove_layer`).
+
+The functions before the widget compute what the panel shows without Qt.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import matplotlib
+import numpy as np
+from PySide6.QtCore import QPointF, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QIcon, QImage, QKeySequence, QPainter, QPen, QPixmap, QPolygonF
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QMessageBox,
+    QSlider,
+    QStyle,
+    QToolButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from twin.core.data import ResultRaster, ResultTable
+from twin.core.layers import Layer, ResultLayer
+from twin.core.scene import RunRecord, Scene
+
+KIND_TITLES = {"raster": "Terrain and rasters", "pointcloud": "Point clouds", "buildings": "Buildings",
+               "streets": "Streets", "sensors": "Sensors", "result": "Results"}
+
+# Colour maps offered for colour-by, with what each is good for (shown as tooltips).
+COLOUR_MAPS = {
+    "viridis": "even steps, colour-blind safe; any quantity",
+    "cividis": "even steps, safe for every colour vision",
+    "magma": "dark to bright; intensities, densities",
+    "Blues": "light to dark blue; water depth, rain",
+    "YlOrRd": "yellow to red; heat, load, damage",
+    "RdYlGn_r": "green (good) to red (poor); condition, risk",
+    "RdBu_r": "blue below, red above the middle; changes, balances",
+    "terrain": "sea, lowland, hills; heights",
+    "gist_earth": "earth tones; heights",
+}
+DEFAULT_COLOURS = "Default colours"
+_UNIT_SUFFIXES = {"_mm": "mm", "_m": "m", "_m2": "m²", "_m3": "m³", "_kwh": "kWh", "_kw": "kW",
+                  "_pct": "%", "_percent": "%"}
+
+
+# --- What the panel shows, without Qt ------------------------------------------------------------
+
+@dataclass
+class LayerGroup:
+    """One branch of the tree: its key, its title and its layers, top (drawn last) first."""
+
+    key: str
+    title: str
+    kind: str
+    layers: list[Layer]
+
+
+def group_key(layer: Layer, runs: Sequence[RunRecord]) -> tuple[str, str]:
+    """(key, title) of the branch a layer belongs to: its run for results, else its kind."""
+    if isinstance(layer, ResultLayer):
+        for record in runs:
+            if record.run_id and record.run_id == layer.run_id:
+                return f"run:{record.run_id}", f"{record.scenario} ({record.simulation} run)"
+    return layer.kind, KIND_TITLES.get(layer.kind, layer.kind.capitalize())
+
+
+def layer_groups(layers: Sequence[Layer], runs: Sequence[RunRecord]) -> list[LayerGroup]:
+    """The tree's branches: groups ordered by their topmost layer, each listed top first."""
+    groups: dict[str, LayerGroup] = {}
+    for layer in reversed(layers):
+        key, title = group_key(layer, runs)
+        groups.setdefault(key, LayerGroup(key, title, layer.kind, [])).layers.append(layer)
+    return list(groups.values())  # dicts keep insertion order: the first layer seen is the topmost
+
+
+def group_move(layers: Sequence[Layer], runs: Sequence[RunRecord], layer: Layer,
+               step: int) -> tuple[int, int] | None:
+    """The `EventedList.move(src, dest)` that swaps a layer with its group neighbour.
+
+    step +1 moves it up the tree (drawn later), -1 down; None where it is already at that end
+    of its group. The lower of the pair is moved to just above the upper one, so the upper
+    position stays the group's and no group changes its place in the tree.
+    """
+    key = group_key(layer, runs)[0]
+    members = [index for index, other in enumerate(layers) if group_key(other, runs)[0] == key]
+    position = next(number for number, index in enumerate(members) if layers[index] is layer)
+    neighbour = position + step
+    if not 0 <= neighbour < len(members):
+        return None
+    lower, upper = sorted((members[position], members[neighbour]))
+    return lower, upper + 1
+
+
+def attribute_values(layer: Layer, attribute: str) -> np.ndarray:
+    """The values a layer is coloured by for `attribute` (all time steps of a result grid)."""
+    data = layer.data
+    if isinstance(data, ResultRaster):
+        return data.values
+    if isinstance(data, ResultTable):
+        return data.columns[attribute]
+    if layer.kind == "raster":
+        return data.values
+    if layer.kind == "pointcloud" and attribute == "elevation":
+        return data.xyz[:, 2]
+    return data.attributes[attribute]
+
+
+def value_range(layer: Layer, attribute: str) -> tuple[float, float] | None:
+    """Lowest and highest finite value of an attribute; None where it has none."""
+    values = np.asarray(attribute_values(layer, attribute))
+    if values.dtype.kind == "f":
+        values = values[np.isfinite(values)]
+    if values.size == 0:
+        return None
+    return float(values.min()), float(values.max())
+
+
+def attribute_unit(layer: Layer, attribute: str) -> str:
+    """The unit of an attribute where the data or the attribute's name says it; else ''."""
+    data = layer.data
+    if isinstance(data, ResultRaster):
+        return data.units
+    if isinstance(data, ResultTable):
+        return data.units.get(attribute, "")
+    if layer.kind == "raster":
+        return data.units
+    if attribute == "elevation":
+        return "m"
+    for suffix, unit in _UNIT_SUFFIXES.items():
+        if attribute.lower().endswith(suffix):
+            return unit
+    return ""
+
+
+def attribute_label(layer: Layer, attribute: str) -> str:
+    """An attribute's name as a planner reads it: 'width_m' -> 'width (m)'."""
+    unit = attribute_unit(layer, attribute)
+    words = attribute
+    for suffix in _UNIT_SUFFIXES:
+        if unit and words.lower().endswith(suffix):
+            words = words[: -len(suffix)]
+            break
+    words = words.replace("_", " ")
+    return f"{words} ({unit})" if unit else words
+
+
+def layer_facts(layer: Layer) -> list[str]:
+    """Lines describing a layer: what and how much it holds, its CRS and where it comes from."""
+    data = layer.data
+    lines = [_counts(layer)]
+    if isinstance(data, ResultTable):
+        lines.append(f"CRS: that of layer '{data.target_layer}'")
+    else:
+        lines.append(f"CRS: {layer.crs or 'none'}")
+    if layer.source is not None:
+        lines.append(f"File: {layer.source}")
+    elif isinstance(layer, ResultLayer):
+        lines.append("Computed by a simulation run (not saved as a file)")
+    description = getattr(data, "description", "")
+    if description:
+        lines.append(description)
+    return lines
+
+
+def _counts(layer: Layer) -> str:
+    data = layer.data
+    if isinstance(data, ResultTable):
+        return f"{len(data):,} values per feature of '{data.target_layer}'"
+    if isinstance(data, ResultRaster):
+        rows, cols = data.values.shape[-2:]
+        steps = "" if data.times is None else f", {len(data.times):,} time steps"
+        return f"{rows:,} x {cols:,} cells of {data.units or 'values'}{steps}"
+    if layer.kind == "raster":
+        rows, cols = data.shape
+        return f"{rows:,} x {cols:,} cells at {data.resolution[0]:g} m"
+    if layer.kind == "pointcloud":
+        shown = len(data.xyz)
+        if data.total_points and data.total_points > shown:
+            return f"{shown:,} points shown of {data.total_points:,} in the file"
+        return f"{shown:,} points"
+    if layer.kind == "buildings":
+        return f"{len(data):,} buildings, {len(data.triangles):,} triangles"
+    if layer.kind == "streets":
+        ratings = f", {len(data.inspections):,} condition ratings" if data.inspections else ""
+        return f"{len(data):,} street segments{ratings}"
+    if layer.kind == "sensors":
+        return f"{len(data):,} stations, {len(data.datastreams):,} data streams"
+    return layer.kind
+
+
+def has_place(layer: Layer) -> bool:
+    """Whether the layer has an extent of its own to zoom to."""
+    return not any(math.isnan(value) for value in layer.bounds)
+
+
+# --- Pictures ------------------------------------------------------------------------------------
+
+def kind_icon(kind: str) -> QIcon:
+    """A small drawing of a layer kind: hills, dots, a house, a road, a station, a result grid."""
+    pixmap = QPixmap(32, 32)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    _KIND_DRAWINGS.get(kind, _draw_unknown)(painter)
+    painter.end()
+    return QIcon(pixmap)
+
+
+def _polygon(*points: tuple[float, float]) -> QPolygonF:
+    return QPolygonF([QPointF(x, y) for x, y in points])
+
+
+def _draw_terrain(painter: QPainter) -> None:
+    painter.setPen(QPen(QColor("#5b4a2e"), 1.5))
+    painter.setBrush(QColor("#a67c52"))
+    painter.drawPolygon(_polygon((2, 28), (12, 10), (18, 19), (23, 13), (30, 28)))
+    painter.setBrush(QColor("#7fbf5f"))
+    painter.drawPolygon(_polygon((2, 28), (8, 21), (14, 25), (22, 20), (30, 28)))
+
+
+def _draw_points(painter: QPainter) -> None:
+    painter.setPen(Qt.PenStyle.NoPen)
+    for number, (x, y) in enumerate([(6, 24), (11, 17), (16, 25), (19, 9), (24, 18), (27, 26), (9, 8),
+                                     (14, 12), (25, 6), (21, 23)]):
+        painter.setBrush(QColor("#2e7d32" if number % 3 else "#a67c52"))
+        painter.drawEllipse(QPointF(x, y), 2.6, 2.6)
+
+
+def _draw_house(painter: QPainter) -> None:
+    painter.setPen(QPen(QColor("#5a4a3a"), 1.5))
+    painter.setBrush(QColor("#ece4d4"))
+    painter.drawRect(7, 15, 18, 14)
+    painter.setBrush(QColor("#b4553c"))
+    painter.drawPolygon(_polygon((3, 16), (16, 4), (29, 16)))
+
+
+def _draw_road(painter: QPainter) -> None:
+    road = QPen(QColor("#404040"), 9)
+    road.setCapStyle(Qt.PenCapStyle.FlatCap)
+    painter.setPen(road)
+    painter.drawLine(QPointF(4, 28), QPointF(28, 4))
+    dashes = QPen(QColor("#ffffff"), 1.5, Qt.PenStyle.DashLine)
+    painter.setPen(dashes)
+    painter.drawLine(QPointF(5, 27), QPointF(27, 5))
+
+
+def _draw_station(painter: QPainter) -> None:
+    painter.setPen(QPen(QColor("#5a5a5a"), 2))
+    painter.drawLine(QPointF(16, 16), QPointF(16, 30))
+    painter.setPen(QPen(QColor("#ffffff"), 2))
+    painter.setBrush(QColor("#d62728"))
+    painter.drawEllipse(QPointF(16, 11), 8, 8)
+
+
+def _draw_result(painter: QPainter) -> None:
+    painter.setPen(QPen(QColor("#ffffff"), 1))
+    shades = ["#deebf7", "#9ecae1", "#4292c6", "#9ecae1", "#4292c6", "#08519c", "#4292c6", "#08519c",
+              "#08306b"]
+    for number, shade in enumerate(shades):
+        painter.setBrush(QColor(shade))
+        painter.drawRect(3 + 9 * (number % 3), 3 + 9 * (number // 3), 9, 9)
+
+
+def _draw_unknown(painter: QPainter) -> None:
+    painter.setPen(QPen(QColor("#888888"), 2))
+    painter.drawRect(5, 5, 22, 22)
+
+
+_KIND_DRAWINGS = {"raster": _draw_terrain, "pointcloud": _draw_points, "buildings": _draw_house,
+                  "streets": _draw_road, "sensors": _draw_station, "result": _draw_result}
+
+
+def colour_ramp_icon(name: str, width: int = 64, height: int = 12) -> QIcon:
+    """The colour map as a horizontal ramp; an empty icon for a map matplotlib does not know."""
+    try:
+        colour_map = matplotlib.colormaps[name]
+    except KeyError:
+        return QIcon()
+    ramp = (colour_map(np.linspace(0.0, 1.0, width))[:, :3] * 255).astype(np.uint8)
+    rows = np.ascontiguousarray(np.repeat(ramp[np.newaxis], height, axis=0))
+    image = QImage(rows.data, width, height, 3 * width, QImage.Format.Format_RGB888)
+    return QIcon(QPixmap.fromImage(image.copy()))
+
+
+# --- The widget ----------------------------------------------------------------------------------
+
+LAYER_ROLE = Qt.ItemDataRole.UserRole
+GROUP_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class LayersPanel(QWidget):
+    """The scene's layers as a tree, with visibility, order, removal and the style of the selection.
+
+    `LayersPanel(scene, parent=None)`. Signals: `selection_changed(object)` with the selected
+    layer (None for a group or nothing), `zoom_requested(object)` with the layer to look at.
+    Keys in the tree: Delete removes (after asking), Ctrl+Up / Ctrl+Down reorder, Space shows or
+    hides, Enter (or a double click) zooms to the layer.
+    """
+
+    selection_changed = Signal(object)
+    zoom_requested = Signal(object)
+
+    def __init__(self, scene: Scene, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.scene = scene
+        self._watched: list[Layer] = []
+        self._collapsed: set[str] = set()
+        self._syncing = False
+        self._reported: Layer | None = None  # the selection last announced by selection_changed
+        self._icons = {kind: kind_icon(kind) for kind in _KIND_DRAWINGS}
+        self.tree = self._make_tree()
+        self._make_actions()
+        self.style_box = self._make_style_box()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(self._make_buttons())
+        layout.addWidget(self.tree, stretch=1)
+        layout.addWidget(self.style_box)
+        self._connect_scene()
+        self._rebuild()
+
+    # Public actions, also driven by the buttons, the keys and the context menu.
+
+    def selected_layer(self) -> Layer | None:
+        item = self.tree.currentItem()
+        return item.data(0, LAYER_ROLE) if item is not None else None
+
+    def select_layer(self, layer: Layer | None) -> None:
+        item = self._item_of(layer) if layer is not None else None
+        self.tree.setCurrentItem(item)
+        if item is None:
+            self.tree.clearSelection()
+
+    def move_selected(self, step: int) -> None:
+        """Move the selected layer up (+1, drawn later) or down (-1) within its group."""
+        layer = self.selected_layer()
+        if layer is None:
+            return
+        move = group_move(list(self.scene.layers), self.scene.runs, layer, step)
+        if move is not None:
+            self.scene.layers.move(*move)
+
+    def remove_selected(self) -> None:
+        """Remove the selected layer, or all layers of the selected group, after asking."""
+        layers = self._selected_layers()
+        if not layers or not self.confirm_removal(layers):
+            return
+        following = self._neighbour_after_removal(layers)
+        for layer in layers:
+            self.scene.remove_layer(layer.name)
+        self.select_layer(following)
+
+    def zoom_to_selected(self) -> None:
+        layer = self.selected_layer()
+        if layer is not None and has_place(layer):
+            self.zoom_requested.emit(layer)
+
+    def confirm_removal(self, layers: list[Layer]) -> bool:
+        """Ask before removing; the files stay where they are."""
+        if len(layers) == 1:
+            question = f"Remove the layer '{layers[0].name}' from the scene?"
+        else:
+            question = f"Remove these {len(layers)} layers from the scene?"
+        box = QMessageBox(QMessageBox.Icon.Question, "Remove layer", question, parent=self)
+        box.setInformativeText("Files on disk are not touched; you can open them again.")
+        if len(layers) > 1:
+            box.setDetailedText("\n".join(layer.name for layer in layers))
+        remove = box.addButton("&Remove", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(box.addButton(QMessageBox.StandardButton.Cancel))
+        box.exec()
+        return box.clickedButton() is remove
+
+    # Building the widgets.
+
+    def _make_tree(self) -> QTreeWidget:
+        tree = QTreeWidget()
+        tree.setHeaderHidden(True)
+        tree.setIconSize(QSize(18, 18))
+        tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        tree.setAccessibleName("Layers")
+        tree.customContextMenuRequested.connect(self._show_context_menu)
+        tree.currentItemChanged.connect(self._current_changed)
+        tree.itemChanged.connect(self._item_changed)
+        tree.itemDoubleClicked.connect(lambda item, _column: self.zoom_to_selected())
+        tree.itemExpanded.connect(lambda item: self._collapsed.discard(item.data(0, GROUP_ROLE)))
+        tree.itemCollapsed.connect(lambda item: self._collapsed.add(item.data(0, GROUP_ROLE)))
+        return tree
+
+    def _make_actions(self) -> None:
+        style = self.style()
+        self.move_up_action = self._tree_action(
+            "Move up", QKeySequence("Ctrl+Up"), style.standardIcon(QStyle.StandardPixmap.SP_ArrowUp),
+            lambda: self.move_selected(+1))
+        self.move_down_action = self._tree_action(
+            "Move down", QKeySequence("Ctrl+Down"), style.standardIcon(QStyle.StandardPixmap.SP_ArrowDown),
+            lambda: self.move_selected(-1))
+        self.zoom_action = self._tree_action(
+            "Zoom to layer", QKeySequence(Qt.Key.Key_Return),
+            style.standardIcon(QStyle.StandardPixmap.SP_FileDialogContentsView), self.zoom_to_selected)
+        self.remove_action = self._tree_action(
+            "Remove...", QKeySequence(QKeySequence.StandardKey.Delete),
+            style.standardIcon(QStyle.StandardPixmap.SP_TrashIcon), self.remove_selected)
+
+    def _tree_action(self, text: str, keys: QKeySequence, icon: QIcon, slot) -> QAction:
+        action = QAction(icon, text, self.tree)
+        action.setShortcut(keys)
+        action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # Delete in a spin box stays text
+        action.setToolTip(f"{text.rstrip('.')} ({keys.toString(QKeySequence.SequenceFormat.NativeText)})")
+        action.triggered.connect(slot)
+        self.tree.addAction(action)
+        return action
+
+    def _make_buttons(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        for action in (self.move_up_action, self.move_down_action, self.zoom_action, self.remove_action):
+            button = QToolButton()
+            button.setDefaultAction(action)
+            button.setAutoRaise(True)
+            row.addWidget(button)
+        row.addStretch()
+        return row
+
+    def _make_style_box(self) -> QGroupBox:
+        box = QGroupBox("Style")
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.opacity_slider = QSlider(Qt.Orientation.Horizontal)
+        self.opacity_slider.setRange(0, 100)
+        self.opacity_slider.setAccessibleName("Opacity")
+        self.opacity_value = QLabel("100 %")
+        self.opacity_value.setMinimumWidth(self.opacity_value.fontMetrics().horizontalAdvance("100 %") + 4)
+        self.opacity_slider.valueChanged.connect(self._opacity_edited)
+        opacity_row = QHBoxLayout()
+        opacity_row.addWidget(self.opacity_slider, stretch=1)
+        opacity_row.addWidget(self.opacity_value)
+        form.addRow("Opacity", opacity_row)
+
+        self.color_by_combo = QComboBox()
+        self.color_by_combo.currentIndexChanged.connect(self._color_by_edited)
+        form.addRow("Colour by", self.color_by_combo)
+
+        self.colormap_combo = QComboBox()
+        self.colormap_combo.setIconSize(QSize(64, 12))
+        for name, use in COLOUR_MAPS.items():
+            self._add_colormap(name, use)
+        self.colormap_combo.currentIndexChanged.connect(self._colormap_edited)
+        form.addRow("Colour map", self.colormap_combo)
+
+        self.auto_range_check = QCheckBox("Auto (the data's range)")
+        self.auto_range_check.toggled.connect(self._range_edited)
+        form.addRow("Range", self.auto_range_check)
+        self.low_spin, self.high_spin = self._range_spin("Low"), self._range_spin("High")
+        range_row = QHBoxLayout()
+        range_row.addWidget(QLabel("from"))
+        range_row.addWidget(self.low_spin, stretch=1)
+        range_row.addWidget(QLabel("to"))
+        range_row.addWidget(self.high_spin, stretch=1)
+        form.addRow("", range_row)
+        self.range_message = QLabel()
+        self.range_message.setWordWrap(True)
+        self.range_message.setStyleSheet("color: #b00020;")
+        self.range_message.hide()
+        form.addRow(self.range_message)
+        return box
+
+    def _range_spin(self, name: str) -> QDoubleSpinBox:
+        spin = QDoubleSpinBox()
+        spin.setRange(-1e12, 1e12)
+        spin.setKeyboardTracking(False)  # apply a typed value on Enter or leaving the box, not per key
+        spin.setAccessibleName(f"{name} end of the colour range")
+        spin.valueChanged.connect(self._range_edited)
+        return spin
+
+    def _add_colormap(self, name: str, use: str) -> None:
+        self.colormap_combo.addItem(colour_ramp_icon(name), name, name)
+        self.colormap_combo.setItemData(self.colormap_combo.count() - 1, use, Qt.ItemDataRole.ToolTipRole)
+
+    # Following the scene.
+
+    def _connect_scene(self) -> None:
+        events = self.scene.layers.events
+        for signal in (events.inserted, events.removed, events.reordered):
+            signal.connect(self._rebuild)
+        self.scene.events.runs.connect(self._rebuild)
+        # The scene may outlive the panel; a deleted widget must not be called back.
+        self.destroyed.connect(lambda: _disconnect(self))
+
+    def _watch_layers(self) -> None:
+        current = list(self.scene.layers)
+        for layer in [layer for layer in self._watched if all(layer is not other for other in current)]:
+            _unwatch(self, layer)
+        for layer in [layer for layer in current if all(layer is not other for other in self._watched)]:
+            for signal in (layer.events.name, layer.events.visible, layer.events.data):
+                signal.connect(self._sync_items)
+            for signal in (layer.events.opacity, layer.events.style, layer.events.data):
+                signal.connect(self._sync_style_area)
+        self._watched = current
+
+    def _rebuild(self, *_event: object) -> None:
+        """Refill the tree from the scene, keeping the selection and the folded groups."""
+        selected = self.selected_layer()
+        self._watch_layers()
+        self._syncing = True
+        self.tree.clear()
+        for group in layer_groups(list(self.scene.layers), self.scene.runs):
+            branch = QTreeWidgetItem([f"{group.title}  ({len(group.layers)})"])
+            branch.setData(0, GROUP_ROLE, group.key)
+            branch.setIcon(0, self._icons.get(group.kind, QIcon()))
+            branch.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+                            | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsAutoTristate)
+            branch.setToolTip(0, f"{group.title}: show or hide all {len(group.layers)} at once")
+            self.tree.addTopLevelItem(branch)
+            for layer in group.layers:
+                branch.addChild(self._layer_item(layer))
+            branch.setExpanded(group.key not in self._collapsed)
+        self._syncing = False
+        still_there = selected is not None and any(layer is selected for layer in self.scene.layers)
+        self.select_layer(selected if still_there else None)
+        self._update_actions()
+        self._sync_style_area()
+
+    def _layer_item(self, layer: Layer) -> QTreeWidgetItem:
+        item = QTreeWidgetItem()
+        item.setData(0, LAYER_ROLE, layer)
+        item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+                      | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemNeverHasChildren)
+        item.setIcon(0, self._icons.get(layer.kind, QIcon()))
+        self._show_layer(item, layer)
+        return item
+
+    def _show_layer(self, item: QTreeWidgetItem, layer: Layer) -> None:
+        item.setText(0, layer.name)
+        item.setCheckState(0, Qt.CheckState.Checked if layer.visible else Qt.CheckState.Unchecked)
+        lines = "<br>".join(html.escape(line) for line in layer_facts(layer))
+        item.setToolTip(0, f"<b>{html.escape(layer.name)}</b><br>{lines}")
+
+    def _sync_items(self, *_event: object) -> None:
+        """Names, visibility and tooltips of all rows, after a layer changed one of them."""
+        self._syncing = True
+        for item in self._layer_items():
+            self._show_layer(item, item.data(0, LAYER_ROLE))
+        self._syncing = False
+
+    # Reacting to the user.
+
+    def _item_changed(self, item: QTreeWidgetItem, _column: int) -> None:
+        layer = item.data(0, LAYER_ROLE)
+        if self._syncing or layer is None:  # a group's box sets its rows, each reported on its own
+            return
+        layer.visible = item.checkState(0) == Qt.CheckState.Checked
+
+    def _current_changed(self, *_items: object) -> None:
+        self._update_actions()
+        self._sync_style_area()
+        layer = self.selected_layer()
+        if not self._syncing and layer is not self._reported:
+            self._reported = layer
+            self.selection_changed.emit(layer)
+
+    def _show_context_menu(self, position) -> None:
+        item = self.tree.itemAt(position)
+        if item is None:
+            return
+        self.tree.setCurrentItem(item)
+        menu = QMenu(self)
+        for action in (self.zoom_action, self.move_up_action, self.move_down_action):
+            if action.isEnabled():
+                menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction(self.remove_action)
+        menu.exec(self.tree.viewport().mapToGlobal(position))
+
+    def _update_actions(self) -> None:
+        layer = self.selected_layer()
+        layers, runs = list(self.scene.layers), self.scene.runs
+        for action, step in ((self.move_up_action, +1), (self.move_down_action, -1)):
+            action.setEnabled(layer is not None and group_move(layers, runs, layer, step) is not None)
+        self.zoom_action.setEnabled(layer is not None and has_place(layer))
+        self.remove_action.setEnabled(bool(self._selected_layers()))
+        self.remove_action.setText("Remove group..." if layer is None and self._selected_layers()
+                                   else "Remove...")
+
+    # The style area.
+
+    def _sync_style_area(self, *_event: object) -> None:
+        """Show the selected layer's style; everything disabled while no layer is selected."""
+        layer = self.selected_layer()
+        self.style_box.setEnabled(layer is not None)
+        self.style_box.setTitle(f"Style of '{layer.name}'" if layer else "Style (select a layer)")
+        self.range_message.hide()
+        widgets = (self.opacity_slider, self.color_by_combo, self.colormap_combo, self.auto_range_check,
+                   self.low_spin, self.high_spin)
+        for widget in widgets:
+            widget.blockSignals(True)
+        try:
+            self._show_style(layer)
+        finally:
+            for widget in widgets:
+                widget.blockSignals(False)
+
+    def _show_style(self, layer: Layer | None) -> None:
+        opacity = round(100 * layer.opacity) if layer else 100
+        self.opacity_slider.setValue(opacity)
+        self.opacity_value.setText(f"{opacity} %")
+        self.color_by_combo.clear()
+        self.color_by_combo.addItem(DEFAULT_COLOURS, None)
+        self.color_by_combo.setItemData(0, "The layer's own colours: building surfaces, LiDAR classes, "
+                                           "street condition, terrain height", Qt.ItemDataRole.ToolTipRole)
+        attributes = layer.color_attributes() if layer else []
+        for attribute in attributes:
+            self.color_by_combo.addItem(attribute_label(layer, attribute), attribute)
+        color_by = layer.color_by if layer else None
+        self.color_by_combo.setCurrentIndex(max(self.color_by_combo.findData(color_by), 0))
+        if layer is not None and self.colormap_combo.findData(layer.colormap) < 0:
+            self._add_colormap(layer.colormap, "from the project")
+        self.colormap_combo.setCurrentIndex(max(self.colormap_combo.findData(layer.colormap if layer
+                                                                             else "viridis"), 0))
+        self._show_range(layer)
+
+    def _show_range(self, layer: Layer | None) -> None:
+        coloured = layer is not None and layer.color_by is not None
+        self.colormap_combo.setEnabled(coloured)
+        self.auto_range_check.setEnabled(coloured)
+        self.auto_range_check.setChecked(not coloured or layer.color_range is None)
+        data_range = value_range(layer, layer.color_by) if coloured else None
+        shown = (layer.color_range if coloured and layer.color_range else data_range) or (0.0, 1.0)
+        unit = attribute_unit(layer, layer.color_by) if coloured else ""
+        decimals, step = _spin_precision(shown)
+        for spin, value in ((self.low_spin, shown[0]), (self.high_spin, shown[1])):
+            spin.setDecimals(decimals)
+            spin.setSingleStep(step)
+            spin.setSuffix(f" {unit}" if unit else "")
+            spin.setValue(value)
+            spin.setEnabled(coloured and layer.color_range is not None)
+
+    def _opacity_edited(self, value: int) -> None:
+        self.opacity_value.setText(f"{value} %")
+        layer = self.selected_layer()
+        if layer is not None:
+            layer.opacity = value / 100
+
+    def _color_by_edited(self) -> None:
+        layer = self.selected_layer()
+        if layer is not None:  # a new attribute starts on its own data range
+            self._apply_style(layer, self.color_by_combo.currentData(), layer.colormap, None)
+
+    def _colormap_edited(self) -> None:
+        layer = self.selected_layer()
+        if layer is not None:
+            self._apply_style(layer, layer.color_by, self.colormap_combo.currentData(), layer.color_range)
+
+    def _range_edited(self, *_value: object) -> None:
+        layer = self.selected_layer()
+        if layer is None or layer.color_by is None:
+            return
+        automatic = self.auto_range_check.isChecked()
+        self.low_spin.setEnabled(not automatic)
+        self.high_spin.setEnabled(not automatic)
+        if automatic:
+            self._apply_style(layer, layer.color_by, layer.colormap, None)
+            return
+        low, high = self.low_spin.value(), self.high_spin.value()
+        if not low < high:
+            kept = layer.color_range or value_range(layer, layer.color_by)
+            keeps = f"{kept[0]:g} to {kept[1]:g}" if kept else "its range"
+            self._refuse(f"Not applied: the low end ({low:g}) must be below the high end ({high:g}). "
+                         f"The layer keeps {keeps}.")
+            return
+        self._apply_style(layer, layer.color_by, layer.colormap, (low, high))
+
+    def _apply_style(self, layer: Layer, color_by: str | None, colormap: str,
+                     color_range: tuple[float, float] | None) -> None:
+        try:
+            layer.set_style(color_by, colormap, color_range)  # the style event redraws this area
+        except ValueError as error:
+            self._refuse(f"Not applied: {error}.")
+
+    def _refuse(self, message: str) -> None:
+        self.range_message.setText(message)
+        self.range_message.show()
+
+    # Helpers.
+
+    def _layer_items(self) -> list[QTreeWidgetItem]:
+        return [self.tree.topLevelItem(group).child(row) for group in range(self.tree.topLevelItemCount())
+                for row in range(self.tree.topLevelItem(group).childCount())]
+
+    def _item_of(self, layer: Layer) -> QTreeWidgetItem | None:
+        return next((item for item in self._layer_items() if item.data(0, LAYER_ROLE) is layer), None)
+
+    def _selected_layers(self) -> list[Layer]:
+        item = self.tree.currentItem()
+        if item is None:
+            return []
+        if item.data(0, LAYER_ROLE) is not None:
+            return [item.data(0, LAYER_ROLE)]
+        return [item.child(row).data(0, LAYER_ROLE) for row in range(item.childCount())]
+
+    def _neighbour_after_removal(self, removed: list[Layer]) -> Layer | None:
+        """The row to select once `removed` are gone: the next one down the tree, else the one above."""
+        order = [item.data(0, LAYER_ROLE) for item in self._layer_items()]
+        positions = [number for number, layer in enumerate(order) if any(layer is gone for gone in removed)]
+        remaining = [layer for layer in order if all(layer is not gone for gone in removed)]
+        if not remaining:
+            return None
+        return remaining[min(positions[0], len(remaining) - 1)]
+
+
+def _spin_precision(shown: tuple[float, float]) -> tuple[int, float]:
+    """Decimals and arrow step for range boxes: about three significant digits of the span."""
+    span = abs(shown[1] - shown[0]) or 1.0
+    magnitude = math.floor(math.log10(span))
+    return min(max(2 - magnitude, 0), 6), 10.0 ** (magnitude - 1)
+
+
+def _unwatch(panel: LayersPanel, layer: Layer) -> None:
+    for signal in (layer.events.name, layer.events.visible, layer.events.data):
+        signal.disconnect(panel._sync_items)
+    for signal in (layer.events.opacity, layer.events.style, layer.events.data):
+        signal.disconnect(panel._sync_style_area)
+
+
+def _disconnect(panel: LayersPanel) -> None:
+    events = panel.scene.layers.events
+    for signal in (events.inserted, events.removed, events.reordered):
+        signal.disconnect(panel._rebuild)
+    panel.scene.events.runs.disconnect(panel._rebuild)
+    for layer in panel._watched:
+        _unwatch(panel, layer)
