@@ -1,5 +1,7 @@
 """Hourly electricity balance with a battery, compiled with numba.
 
+Every kernel releases the GIL (nogil): the desktop shell runs simulations in a worker thread.
+
 The battery follows one rule: it holds the grid import at a target (kW). With target 0 that is
 plain self-consumption (charge from PV surplus, discharge to cover the load); with a target above
 zero it shaves peaks: it discharges only the load above the target and recharges, from PV or the
@@ -28,7 +30,7 @@ class Battery:
     target_import_kw: np.ndarray | float = 0.0
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _dispatch(demand, pv, capacity, power, efficiency, target, out):
     """One unit's year; out is (7, hours) in the order of FLOWS."""
     step_efficiency = np.sqrt(efficiency)
@@ -58,7 +60,7 @@ def _dispatch(demand, pv, capacity, power, efficiency, target, out):
         out[6, hour] = soc
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, cache=True, nogil=True)
 def _dispatch_units(demand, pv, capacity, power, efficiency, target, out):
     for unit in numba.prange(demand.shape[0]):
         _dispatch(demand[unit], pv[unit], capacity[unit], power[unit], efficiency, target[unit], out[unit])
@@ -77,7 +79,7 @@ def dispatch(demand: np.ndarray, pv: np.ndarray, battery: Battery) -> np.ndarray
     return out
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, cache=True, nogil=True)
 def _building_balances(profiles, profile_of, annual_kwh, pv_yields, pv_start, pv_class, pv_kwp,
                        capacity, power, efficiency, group_of, groups, chunks):
     """Per building: demand from its profile, PV from its orientation classes, the battery year.

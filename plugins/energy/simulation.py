@@ -9,7 +9,7 @@ import numpy as np
 
 from plugins.energy import heat, stock
 from plugins.energy.balance import Battery, building_balances, dispatch, self_consumption, self_sufficiency
-from plugins.energy.loads import load_profiles
+from plugins.energy.loads import COMMERCIAL_PROFILES, HOUSEHOLD_PROFILES, load_profiles
 from plugins.energy.pv import ac_output_per_kwp, sun_and_sky
 from plugins.energy.roofs import roof_triangles
 from plugins.energy.tabula import Typology
@@ -28,7 +28,6 @@ from twin.sim import (
 
 FLAT_MOUNTINGS = {"south": ((15.0, 180.0, 1.0),), "east-west": ((10.0, 90.0, 0.5), (10.0, 270.0, 0.5)),
                   "horizontal": ((0.0, 180.0, 1.0),)}
-PROFILE_NAMES = ("H25", "G25", "hospital")
 WEEK_SERIES = ("demand", "pv", "import_after_pv", "export", "import_after_batteries", "quarter_battery_soc")
 
 
@@ -79,10 +78,14 @@ class EnergySimulation(Simulation):
                       units="kWh/kWp", minimum=0.0, maximum=1200.0),
         ParameterSpec("pv_share", float, 1.0, "share of the roof potential that is built",
                       minimum=0.0, maximum=1.0),
-        ParameterSpec("kwh_per_dwelling", float, 2500.0, "household electricity per flat (H25)",
+        ParameterSpec("kwh_per_dwelling", float, 2500.0, "household electricity per flat",
                       units="kWh/a", minimum=0.0, maximum=20000.0),
+        ParameterSpec("household_profile", str, "H25", "BDEW load profile of households (2025 or 1999)",
+                      choices=HOUSEHOLD_PROFILES),
         ParameterSpec("nonresidential_kwh_per_m2", float, 60.0, "electricity of other heated buildings "
-                      "per m2 (G25)", units="kWh/(m2 a)", minimum=0.0, maximum=1000.0),
+                      "per m2", units="kWh/(m2 a)", minimum=0.0, maximum=1000.0),
+        ParameterSpec("commercial_profile", str, "G25", "BDEW load profile of other heated buildings "
+                      "(2025 or 1999)", choices=COMMERCIAL_PROFILES),
         ParameterSpec("large_consumer_function", str, stock.HOSPITAL, "AdV function code of a large "
                       "consumer with its own profile (default: hospital)"),
         ParameterSpec("large_consumer_mwh", float, 0.0, "its yearly electricity, spread over its "
@@ -115,7 +118,7 @@ class EnergySimulation(Simulation):
         feedback.progress(0.05, "building stock and heat demand")
         houses = stock.classify(buildings, params["default_year"], params["storey_height_m"],
                                 params["area_factor"], params["flat_size_m2"])
-        heat_columns = _heat_columns(houses, params)
+        heat_columns, heat_source = _heat_columns(houses, params)
         feedback.progress(0.15, "weather, sun and load profiles")
         weather = read_reference_year(params["try_region"], params["calendar_year"])
         profiles = load_profiles(params["calendar_year"], weather)
@@ -127,7 +130,8 @@ class EnergySimulation(Simulation):
         profile_of, annual_kwh = _electricity(buildings, houses, params)
         group_of, names = _groups(buildings, inputs)
         capacity = roofs.kwp_per_building * params["battery_kwh_per_kwp"]
-        balances = building_balances(np.stack([profiles[name] for name in PROFILE_NAMES]), profile_of,
+        profile_names = (params["household_profile"], params["commercial_profile"], "hospital")
+        balances = building_balances(np.stack([profiles[name] for name in profile_names]), profile_of,
                                      annual_kwh, roofs.yields, roofs.start, roofs.classes, roofs.kwp,
                                      Battery(capacity, capacity * params["battery_c_rate"],
                                              params["battery_efficiency"]), group_of, len(names))
@@ -143,7 +147,7 @@ class EnergySimulation(Simulation):
             summary[key] = float(values.sum())
             for index, name in enumerate(names):
                 per_quarter[name][key] = float(values[group_of == index].sum())
-        results = [_building_table(layer.name, buildings, houses, heat_columns, roofs, balances),
+        results = [_building_table(layer.name, buildings, houses, heat_columns, heat_source, roofs, balances),
                    _quarter_table(per_quarter), _week_table(names, quarter_rows, weather, params["week"])]
         return SimulationOutput(summary=summary, per_quarter=per_quarter, results=results)
 
@@ -187,19 +191,22 @@ def _roof_pv(buildings: BuildingData, sky, params: Mapping[str, Any]) -> _RoofPV
     return _RoofPV(start, entry % len(classes), entry_kwp, yields, kwp_per_building)
 
 
-def _heat_columns(houses: stock.Stock, params: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    space, hot_water = heat.heat_intensities(houses.kind, houses.year, Typology())
+def _heat_columns(houses: stock.Stock, params: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Heat now and per scenario year (MWh/a), and where each building's figures come from."""
+    space, hot_water, source = heat.heat_intensities(houses.kind, houses.year, houses.function,
+                                                     houses.floor_area, Typology())
     depth = 1 if params["refurbishment_depth"] == "usual" else 2
     columns = {"heat_now": heat.heat_demand_mwh(houses.floor_area, space, hot_water, 0.0, depth)}
     for year in params["scenario_years"]:
         share = heat.refurbished_share(params["base_year"], year, params["refurbishment_rate"])
         columns[f"heat_{int(year)}"] = heat.heat_demand_mwh(houses.floor_area, space, hot_water, share, depth)
-    return columns
+    return columns, source
 
 
 def _electricity(buildings: BuildingData, houses: stock.Stock,
                  params: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-    """Profile index (into PROFILE_NAMES) and yearly kWh of every building."""
+    """Profile index (0 households, 1 other heated buildings, 2 the large consumer) and yearly kWh
+    of every building."""
     residential = np.isin(houses.kind, ("SFH", "TH", "MFH", "AB"))
     profile_of = np.where(residential, 0, 1)
     annual = np.where(residential, houses.dwellings * params["kwh_per_dwelling"],
@@ -253,14 +260,16 @@ def _quarter_figures(hourly: np.ndarray, yearly: np.ndarray,
 
 
 def _building_table(layer_name: str, buildings: BuildingData, houses: stock.Stock,
-                    heat_columns: dict[str, np.ndarray], roofs: _RoofPV, balances) -> ResultTable:
+                    heat_columns: dict[str, np.ndarray], heat_source: np.ndarray, roofs: _RoofPV,
+                    balances) -> ResultTable:
     yearly = balances.yearly
     demand = yearly[:, 6]
     sufficiency = np.divide(yearly[:, 0] + yearly[:, 3], demand, out=np.full(len(demand), np.nan),
                             where=demand > 0)
     columns = {"building_id": np.asarray(buildings.ids).astype(str), "type": houses.kind,
                "year": houses.year, "floor_area": houses.floor_area, "dwellings": houses.dwellings,
-               **heat_columns, "pv_kwp": roofs.kwp_per_building, "pv_yield": yearly[:, 7] / 1000.0,
+               "heat_source": heat_source, **heat_columns, "pv_kwp": roofs.kwp_per_building,
+               "pv_yield": yearly[:, 7] / 1000.0,
                "electricity": demand / 1000.0, "self_sufficiency": sufficiency}
     units = {"year": "a", "floor_area": "m2", "pv_kwp": "kWp", "pv_yield": "MWh/a", "electricity": "MWh/a",
              **{column: "MWh/a" for column in heat_columns}}

@@ -20,6 +20,7 @@ KINDS = ("SFH", "TH", "MFH", "AB", "non-residential", "unheated")
 @dataclass(frozen=True)
 class Stock:
     kind: np.ndarray  # one of KINDS
+    function: np.ndarray  # the AdV function code as given ("" where none)
     year: np.ndarray
     storeys: np.ndarray
     floor_area: np.ndarray  # conditioned floor area, m2
@@ -37,7 +38,7 @@ def classify(buildings: BuildingData, default_year: float, storey_height: float,
     footprint = np.array([0.0 if shape is None else shape.area for shape in buildings.footprints])
     storeys = _storeys(attributes, rows, storey_height)
     floor_area = footprint * storeys * area_factor
-    code = np.array([_code_number(text) for text in function])
+    code = np.array([function_code(text) for text in function])
     residential = (code >= RESIDENTIAL_CODES[0]) & (code < RESIDENTIAL_CODES[1])
     attached = _touches_a_neighbour(buildings.footprints)
     kind = np.where(storeys >= 3, "MFH", np.where(attached, "TH", "SFH")).astype(object)
@@ -47,7 +48,7 @@ def classify(buildings: BuildingData, default_year: float, storey_height: float,
     floor_area = np.where(kind == "unheated", 0.0, floor_area)
     dwellings = np.where(np.isin(kind, ("SFH", "TH")), 1.0,
                          np.where(residential, np.maximum(1.0, np.round(floor_area / flat_size)), 0.0))
-    return Stock(kind.astype(str), year, storeys, floor_area, dwellings)
+    return Stock(kind.astype(str), function, year, storeys, floor_area, dwellings)
 
 
 def _column(attributes: dict[str, np.ndarray], name: str, rows: int, missing: object) -> np.ndarray:
@@ -64,8 +65,12 @@ def _storeys(attributes: dict[str, np.ndarray], rows: int, storey_height: float)
     return np.where(np.isfinite(storeys), np.maximum(storeys, 1.0), 1.0)
 
 
-def _code_number(function: str) -> int:
+def function_code(function: str) -> int:
+    """The number of an AdV function code ("31001_2054") or of a plain one ("1000", as in CityGML's
+    own code list, which the AdV list extends); -1 where there is none."""
     head, _, number = function.partition("_")
+    if not number:
+        head, number = "31001", head
     return int(number) if head == "31001" and number.isdigit() else -1
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 import pytest
 
+from plugins.energy import balance, nonresidential
 from plugins.energy.balance import Battery, dispatch, self_consumption, self_sufficiency
-from plugins.energy.loads import load_profiles, saxony_holidays
+from plugins.energy.heat import heat_intensities
+from plugins.energy.loads import bdew_1999_hourly, load_profiles, read_selp_table, saxony_holidays
 from plugins.energy.pv import ac_output_per_kwp, sun_and_sky
 from plugins.energy.tabula import TABLE_PATH, Typology, read_table
 from plugins.energy.weather import read_reference_year
@@ -109,3 +112,116 @@ def test_peak_shaving_holds_the_target_while_the_battery_lasts(h25):
     imported = flows[4] + flows[2]
     assert imported.max() <= target + 1e-6
     np.testing.assert_allclose(demand[0] + flows[2], flows[0] + flows[3] + imported, atol=1e-9)
+
+
+# --- BDEW 1999 profiles H0 and G0 from demandlib's table ------------------------------------------
+
+@pytest.fixture(scope="module")
+def profiles(weather):
+    return load_profiles(2023, weather)
+
+
+def _hour(day: str, hour: int) -> int:
+    return int((np.datetime64(day) - np.datetime64("2023-01-01")).astype(int)) * 24 + hour
+
+
+def _dynamisation(day_of_year: int) -> float:
+    """BDEW's H0 factor, written out as the standard gives it."""
+    t = float(day_of_year)
+    return -3.92e-10 * t ** 4 + 3.2e-7 * t ** 3 - 7.02e-5 * t ** 2 + 2.1e-3 * t + 1.24
+
+
+@pytest.mark.parametrize("name", ["H0", "G0", "H25", "G25"])
+def test_profiles_scale_to_the_requested_energy(profiles, name):
+    assert len(profiles[name]) == 8760 and (profiles[name] > 0).all()
+    assert (profiles[name] * 3456.0).sum() == pytest.approx(3456.0, rel=1e-12)
+
+
+def test_h0_and_g0_reproduce_the_source_table():
+    # Winter working day, kW per 1,000 kWh/a (selp_series.csv, h0 column, 19:00-20:00 on a Wednesday).
+    table = read_selp_table()
+    static = bdew_1999_hourly(table["h0"], 2023, saxony_holidays(2023), dynamic=False)
+    assert static[_hour("2023-01-11", 19)] == pytest.approx(np.mean([0.18476, 0.18820, 0.18892, 0.18644]))
+    dynamic = bdew_1999_hourly(table["h0"], 2023, saxony_holidays(2023), dynamic=True)
+    assert dynamic[_hour("2023-01-11", 19)] == pytest.approx(static[_hour("2023-01-11", 19)] * _dynamisation(11))
+
+
+def test_normalised_profiles_keep_the_table_shape(profiles):
+    # G0 on a winter Wednesday: noon against midnight, from the table's g0 quarter hours.
+    noon, midnight = [0.23296, 0.22512, 0.21568, 0.20556], [0.06552, 0.06256, 0.05964, 0.05700]
+    g0 = profiles["G0"]
+    assert g0[_hour("2023-01-11", 12)] / g0[_hour("2023-01-11", 0)] == pytest.approx(sum(noon) / sum(midnight))
+    # H0 on two winter Wednesdays differs only by the dynamisation factor of the day.
+    h0 = profiles["H0"]
+    assert h0[_hour("2023-01-11", 19)] / h0[_hour("2023-02-08", 19)] == pytest.approx(
+        _dynamisation(11) / _dynamisation(39))
+
+
+def test_h0_winter_evening_peak_above_summer(profiles):
+    h0 = profiles["H0"]
+    winter = h0[_hour("2023-01-11", 17):_hour("2023-01-11", 22)].max()
+    summer = h0[_hour("2023-07-12", 17):_hour("2023-07-12", 22)].max()
+    assert winter > 1.3 * summer
+
+
+def test_seasons_and_holidays_of_the_1999_profiles(profiles):
+    g0 = profiles["G0"]
+
+    def day(date: str) -> np.ndarray:
+        return g0[_hour(date, 0):_hour(date, 0) + 24]
+
+    np.testing.assert_array_equal(day("2023-12-25"), day("2023-12-24"))  # a holiday is a Sunday
+    assert not np.array_equal(day("2023-12-25"), day("2023-12-18"))
+    np.testing.assert_array_equal(day("2023-03-20"), day("2023-03-13"))  # winter until 20 March
+    assert not np.array_equal(day("2023-03-21"), day("2023-03-14"))  # then the transition
+    np.testing.assert_array_equal(day("2023-05-16"), day("2023-07-11"))  # summer from 15 May
+
+
+@pytest.mark.parametrize(("name", "watts"), [("H0", 268.0), ("H25", 228.0), ("G0", 236.0)])
+def test_peak_per_1000_kwh_matches_the_reference_notes(profiles, name, watts):
+    # NOTES.md: peak load per 1,000 kWh/a; hourly means here, so within 3 %.
+    assert profiles[name].max() * 1e6 == pytest.approx(watts, rel=0.03)
+
+
+# --- heat of non-residential buildings ------------------------------------------------------------
+
+def test_benchmark_categories_of_adv_function_codes():
+    assert nonresidential.category("31001_3051") == 16  # Krankenhaus
+    assert nonresidential.category("31001_3021") == 21  # allgemeinbildende Schule
+    assert nonresidential.category("31001_3065") == 22  # Kindertagesstätte
+    assert nonresidential.category("31001_2054") == 50  # Laden
+    assert nonresidential.category("31001_2143") == 44  # Lagerhalle: by its group 2140
+    assert nonresidential.category("31001_3211") == 30  # Sport-, Turnhalle
+    assert nonresidential.category("") == nonresidential.DEFAULT_CATEGORY
+
+
+def test_benchmark_size_factor_and_values():
+    np.testing.assert_allclose(nonresidential.size_factor(np.array([100.0, 500.0, 50_000.0, 90_000.0])),
+                               [1.46, 1.46, 0.71, 0.71], atol=0.005)
+    assert nonresidential.size_factor(np.array([5000.0]))[0] == pytest.approx(4.53 * 5000 ** -0.215 + 0.27)
+    names, heating, hot_water = nonresidential.benchmarks(np.array(["31001_3051", "31001_3021"]),
+                                                          np.array([20_000.0, 400.0]))
+    assert list(names) == ["Krankenhäuser (ohne Forschung und Lehre)", "Schulen"]
+    np.testing.assert_allclose(heating, [64.1 * (4.53 * 20_000 ** -0.215 + 0.27), 49.3 * 1.46])
+    np.testing.assert_array_equal(hot_water, [40.8, 22.4])
+
+
+def test_heat_intensities_by_use():
+    kinds = np.array(["AB", "non-residential", "unheated"])
+    functions = np.array(["31001_1000", "31001_3021", "31001_2463"])
+    space, hot_water, source = heat_intensities(kinds, np.array([1975, 1975, 1975]), functions,
+                                                np.array([5000.0, 400.0, 0.0]), Typology())
+    np.testing.assert_array_equal(space[0], [106.1, 55.2, 34.7])  # TABULA East German slab
+    assert space[1, 0] == pytest.approx(49.3 * 1.46)
+    # Refurbished like a multi-family house of the same age class.
+    mfh = Typology().q_h_nd(np.array(["MFH"]), np.array([1975]))[0]
+    np.testing.assert_allclose(space[1], 49.3 * 1.46 * mfh / mfh[0])
+    np.testing.assert_array_equal(hot_water, [15.0, 22.4, 0.0])
+    assert list(source) == ["TABULA AB", "Schulen", "unheated"] and (space[2] == 0).all()
+
+
+def test_every_numba_kernel_releases_the_gil():
+    kernels = [value for module in (balance,) for value in vars(module).values()
+               if isinstance(value, numba.core.registry.CPUDispatcher)]
+    assert len(kernels) == 3
+    assert all(kernel.targetoptions.get("nogil") for kernel in kernels)
