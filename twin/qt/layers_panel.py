@@ -411,20 +411,21 @@ class LayersPanel(QWidget):
     def _make_actions(self) -> None:
         style = self.style()
         self.move_up_action = self._tree_action(
-            "Move up", QKeySequence("Ctrl+Up"), style.standardIcon(QStyle.StandardPixmap.SP_ArrowUp),
+            "Move up", "Up", QKeySequence("Ctrl+Up"), style.standardIcon(QStyle.StandardPixmap.SP_ArrowUp),
             lambda: self.move_selected(+1))
         self.move_down_action = self._tree_action(
-            "Move down", QKeySequence("Ctrl+Down"), style.standardIcon(QStyle.StandardPixmap.SP_ArrowDown),
-            lambda: self.move_selected(-1))
+            "Move down", "Down", QKeySequence("Ctrl+Down"),
+            style.standardIcon(QStyle.StandardPixmap.SP_ArrowDown), lambda: self.move_selected(-1))
         self.zoom_action = self._tree_action(
-            "Zoom to layer", QKeySequence(Qt.Key.Key_Return),
+            "Zoom to layer", "Zoom to", QKeySequence(Qt.Key.Key_Return),
             style.standardIcon(QStyle.StandardPixmap.SP_FileDialogContentsView), self.zoom_to_selected)
         self.remove_action = self._tree_action(
-            "Remove...", QKeySequence(QKeySequence.StandardKey.Delete),
+            "Remove...", "Remove", QKeySequence(QKeySequence.StandardKey.Delete),
             style.standardIcon(QStyle.StandardPixmap.SP_TrashIcon), self.remove_selected)
 
-    def _tree_action(self, text: str, keys: QKeySequence, icon: QIcon, slot) -> QAction:
+    def _tree_action(self, text: str, button_text: str, keys: QKeySequence, icon: QIcon, slot) -> QAction:
         action = QAction(icon, text, self.tree)
+        action.setIconText(button_text)
         action.setShortcut(keys)
         action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # Delete in a spin box stays text
         action.setToolTip(f"{text.rstrip('.')} ({keys.toString(QKeySequence.SequenceFormat.NativeText)})")
@@ -438,6 +439,7 @@ class LayersPanel(QWidget):
             button = QToolButton()
             button.setDefaultAction(action)
             button.setAutoRaise(True)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             row.addWidget(button)
         row.addStretch()
         return row
@@ -481,8 +483,9 @@ class LayersPanel(QWidget):
         self.range_message = QLabel()
         self.range_message.setWordWrap(True)
         self.range_message.setStyleSheet("color: #b00020;")
-        self.range_message.hide()
         form.addRow(self.range_message)
+        form.setRowVisible(self.range_message, False)
+        self._style_form = form
         return box
 
     def _range_spin(self, name: str) -> QDoubleSpinBox:
@@ -512,10 +515,8 @@ class LayersPanel(QWidget):
         for layer in [layer for layer in self._watched if all(layer is not other for other in current)]:
             _unwatch(self, layer)
         for layer in [layer for layer in current if all(layer is not other for other in self._watched)]:
-            for signal in (layer.events.name, layer.events.visible, layer.events.data):
-                signal.connect(self._sync_items)
-            for signal in (layer.events.opacity, layer.events.style, layer.events.data):
-                signal.connect(self._sync_style_area)
+            for signal, slot in _layer_listeners(self, layer):
+                signal.connect(slot)
         self._watched = current
 
     def _rebuild(self, *_event: object) -> None:
@@ -609,7 +610,7 @@ class LayersPanel(QWidget):
         layer = self.selected_layer()
         self.style_box.setEnabled(layer is not None)
         self.style_box.setTitle(f"Style of '{layer.name}'" if layer else "Style (select a layer)")
-        self.range_message.hide()
+        self._show_refusal(None)
         widgets = (self.opacity_slider, self.color_by_combo, self.colormap_combo, self.auto_range_check,
                    self.low_spin, self.high_spin)
         for widget in widgets:
@@ -655,6 +656,14 @@ class LayersPanel(QWidget):
             spin.setValue(value)
             spin.setEnabled(coloured and layer.color_range is not None)
 
+    def _sync_opacity(self, *_event: object) -> None:
+        layer = self.selected_layer()
+        if layer is not None:
+            self.opacity_slider.blockSignals(True)
+            self.opacity_slider.setValue(round(100 * layer.opacity))
+            self.opacity_slider.blockSignals(False)
+            self.opacity_value.setText(f"{self.opacity_slider.value()} %")
+
     def _opacity_edited(self, value: int) -> None:
         self.opacity_value.setText(f"{value} %")
         layer = self.selected_layer()
@@ -685,7 +694,7 @@ class LayersPanel(QWidget):
         if not low < high:
             kept = layer.color_range or value_range(layer, layer.color_by)
             keeps = f"{kept[0]:g} to {kept[1]:g}" if kept else "its range"
-            self._refuse(f"Not applied: the low end ({low:g}) must be below the high end ({high:g}). "
+            self._show_refusal(f"Not applied: the low end ({low:g}) must be below the high end ({high:g}). "
                          f"The layer keeps {keeps}.")
             return
         self._apply_style(layer, layer.color_by, layer.colormap, (low, high))
@@ -695,11 +704,12 @@ class LayersPanel(QWidget):
         try:
             layer.set_style(color_by, colormap, color_range)  # the style event redraws this area
         except ValueError as error:
-            self._refuse(f"Not applied: {error}.")
+            self._show_refusal(f"Not applied: {error}.")
 
-    def _refuse(self, message: str) -> None:
-        self.range_message.setText(message)
-        self.range_message.show()
+    def _show_refusal(self, message: str | None) -> None:
+        """Say under the style why an edit was not applied; None clears the message."""
+        self.range_message.setText(message or "")
+        self._style_form.setRowVisible(self.range_message, message is not None)
 
     # Helpers.
 
@@ -735,11 +745,18 @@ def _spin_precision(shown: tuple[float, float]) -> tuple[int, float]:
     return min(max(2 - magnitude, 0), 6), 10.0 ** (magnitude - 1)
 
 
+def _layer_listeners(panel: LayersPanel, layer: Layer) -> list[tuple[object, object]]:
+    """Which of a layer's events update which part of the panel."""
+    events = layer.events
+    return [(events.name, panel._sync_items), (events.visible, panel._sync_items),
+            (events.data, panel._sync_items), (events.name, panel._sync_style_area),
+            (events.style, panel._sync_style_area), (events.data, panel._sync_style_area),
+            (events.opacity, panel._sync_opacity)]
+
+
 def _unwatch(panel: LayersPanel, layer: Layer) -> None:
-    for signal in (layer.events.name, layer.events.visible, layer.events.data):
-        signal.disconnect(panel._sync_items)
-    for signal in (layer.events.opacity, layer.events.style, layer.events.data):
-        signal.disconnect(panel._sync_style_area)
+    for signal, slot in _layer_listeners(panel, layer):
+        signal.disconnect(slot)
 
 
 def _disconnect(panel: LayersPanel) -> None:
