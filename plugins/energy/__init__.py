@@ -1,7 +1,12 @@
 """Energy scenarios per quarter: heat demand now and after refurbishment, rooftop PV, hourly
 electricity balance with batteries, self-sufficiency and grid peaks.
 
-`tabula_DE_qhnd.txt` is a verbatim copy of ../shared/reference/energy/tabula_DE_qhnd.txt, an
-extract of the German TABULA/EPISCOPE residential typology (IWU) as shipped in
-FZJ-IEK3-VSA/HiSim (hisim/inputs/housing/data_raw/tabula_DE_complete.csv, MIT licensed repository).
+Data and where it comes from:
+- `tabula_DE_qhnd.txt` is a verbatim copy of ../shared/reference/energy/tabula_DE_qhnd.txt, an
+  extract of the German TABULA/EPISCOPE residential typology (IWU) as shipped in FZJ-IEK3-VSA/HiSim
+  (hisim/inputs/housing/data_raw/tabula_DE_complete.csv, MIT licensed repository);
+- non-residential heat benchmarks per use: `nonresidential.py` (the German rules for energy
+  certificates of non-residential buildings, 2021);
+- weather (DWD TRY 2010) and the BDEW load profiles (H25/G25, and the 1999 H0/G0 table) are read from
+  the installed demandlib package, offline.
 """
