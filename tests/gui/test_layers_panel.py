@@ -24,6 +24,7 @@ from twin.qt.layers_panel import (
     layer_groups,
     value_range,
 )
+from twin.render import SceneView
 
 pytestmark = pytest.mark.gui
 
@@ -311,3 +312,22 @@ def test_a_deleted_panel_no_longer_listens_to_the_scene(qtbot, scene, dtm_file):
     scene.add_layer(read_layer(dtm_file, name="later"))
     scene.layer("later").visible = False
     scene.layer("buildings").set_style("measured_height")
+
+
+def test_panel_edits_reach_the_3d_view(panel, scene, qtbot):
+    plotter = pv.Plotter(off_screen=True, window_size=(160, 120))
+    view = SceneView(scene, plotter)
+    terrain = scene.layer("terrain A")
+    select(panel, qtbot, "terrain A")
+    panel.color_by_combo.setCurrentIndex(panel.color_by_combo.findData("elevation"))
+    panel.colormap_combo.setCurrentIndex(panel.colormap_combo.findData("terrain"))
+    panel.auto_range_check.click()
+    type_number(qtbot, panel.high_spin, "115")
+    panel.opacity_slider.setValue(30)
+    actor = view.actor_of(terrain)
+    assert actor.mapper.scalar_range == pytest.approx((terrain.color_range[0], 115.0))
+    assert actor.GetProperty().GetOpacity() == pytest.approx(0.3)
+    select(panel, qtbot, "buildings")
+    qtbot.keyClick(panel.tree, Qt.Key.Key_Space)
+    assert not view.actor_of(scene.layer("buildings")).GetVisibility()
+    plotter.close()
