@@ -229,6 +229,18 @@ def test_the_confirmation_dialog_removes_only_on_remove(panel, scene, qtbot):
     assert "buildings" not in names(scene)
 
 
+def test_the_context_menu_offers_what_applies_to_the_row(panel, scene, qtbot, monkeypatch):
+    rect = panel.tree.visualItemRect(panel._item_of(scene.layer("terrain B")))
+    menu = panel.context_menu(rect.center())
+    assert panel.selected_layer() is scene.layer("terrain B")
+    assert [action.text() for action in menu.actions() if action.text()] == [
+        "Zoom to layer", "Move down", "Remove..."]  # the top terrain cannot move further up
+    monkeypatch.setattr(panel, "confirm_removal", lambda layers: True)
+    next(action for action in menu.actions() if action.text() == "Remove...").trigger()
+    assert names(scene) == ["terrain A", "buildings"]
+    assert panel.context_menu(panel.tree.viewport().rect().bottomLeft()) is None  # below the rows
+
+
 def test_zoom_and_selection_are_announced(panel, scene, qtbot):
     with qtbot.waitSignal(panel.selection_changed) as selected:
         select(panel, qtbot, "buildings")

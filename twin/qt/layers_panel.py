@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import matplotlib
 import numpy as np
-from PySide6.QtCore import QPointF, QSize, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QIcon, QImage, QKeySequence, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -580,10 +580,11 @@ class LayersPanel(QWidget):
             self._reported = layer
             self.selection_changed.emit(layer)
 
-    def _show_context_menu(self, position) -> None:
+    def context_menu(self, position: QPoint) -> QMenu | None:
+        """The menu for the row at `position` in the tree's viewport (which it selects); None off rows."""
         item = self.tree.itemAt(position)
         if item is None:
-            return
+            return None
         self.tree.setCurrentItem(item)
         menu = QMenu(self)
         for action in (self.zoom_action, self.move_up_action, self.move_down_action):
@@ -591,7 +592,13 @@ class LayersPanel(QWidget):
                 menu.addAction(action)
         menu.addSeparator()
         menu.addAction(self.remove_action)
-        menu.exec(self.tree.viewport().mapToGlobal(position))
+        return menu
+
+    def _show_context_menu(self, position: QPoint) -> None:
+        menu = self.context_menu(position)
+        if menu is not None:
+            menu.exec(self.tree.viewport().mapToGlobal(position))
+            menu.deleteLater()
 
     def _update_actions(self) -> None:
         layer = self.selected_layer()
