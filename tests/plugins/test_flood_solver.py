@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from plugins.flood import kernels
 from plugins.flood.rain import RainSeries, block_rain, no_rain
 from plugins.flood.solver import (
     OUTSIDE,
@@ -32,7 +33,7 @@ def test_wave_front_over_a_frictional_plane_follows_the_analytic_profile():
     The inflow carries q = u h(0, t). Threshold: RMSE below 0.01 m, 2.4 % of the 0.42 m inflow
     depth. The analytic profile assumes the diffusive balance; the inertial scheme adds a small
     local-acceleration term (Froude^2 about 0.04 here) and smears the front, whose analytic
-    slope is infinite, over a cell or two: the measured RMSE is 0.0063 m.
+    slope is infinite, over a cell or two: the measured RMSE is 0.0046 m.
     """
     n, u, duration, cell, cols = 0.01, 0.4, 9000.0, 25.0, 240
     times = np.linspace(0.0, duration, 901)
@@ -50,10 +51,10 @@ def test_wave_front_over_a_frictional_plane_follows_the_analytic_profile():
 
 
 @pytest.mark.parametrize(("case", "inflow_per_width", "rain", "duration", "threshold"), [
+    # Without the convective term d(qu)/dx the steady surface lies 0.020 m (no rain) and 0.033 m
+    # (rain: the discharge grows downstream) too low on average; with it, 0.007 and 0.005 m.
     ("mcdo_norain", 2.0, 0.0, 1200.0, 0.03),
-    # The local inertial scheme has no convective acceleration; in this near-critical channel
-    # with rain it settles 0.033 m off on average (itzi, same scheme, tests this case at 0.035).
-    ("mcdo_rain", 1.0, 0.001, 2400.0, 0.035),
+    ("mcdo_rain", 1.0, 0.001, 2400.0, 0.03),
 ])
 def test_macdonald_channel_reaches_the_analytic_water_surface(reference, case, inflow_per_width, rain,
                                                                duration, threshold):
@@ -143,3 +144,9 @@ def test_outputs_land_on_their_times_and_the_first_wetting_is_recorded():
     assert result.probe_depths[-1, 0] == result.depth[2, 19]
     assert np.isnan(result.arrival[0, 0]) or result.arrival[0, 0] > 0
     assert 0 < result.arrival[2, 19] <= 1200.0
+
+
+def test_every_kernel_of_the_time_loop_releases_the_gil():
+    """The Qt shell runs simulations in a worker thread: a kernel holding the GIL freezes the GUI."""
+    compiled = [kernels.update_fluxes, kernels.outflow_limits, kernels.limit_fluxes, kernels.update_depths]
+    assert all(kernel.targetoptions.get("nogil") for kernel in compiled)
