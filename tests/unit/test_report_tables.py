@@ -1,0 +1,211 @@
+"""Report figures and inspector rows from real runs on the demo city (no Qt)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+import pytest
+import shapely
+from affine import Affine
+
+from data.demo import QUARTERS_FILE, demo_project
+from plugins.flood.analysis import quarter_figures
+from twin.core import Scene
+from twin.core.data import RasterData
+from twin.core.layers import RasterLayer
+from twin.core.report_tables import (
+    RATING_THRESHOLD,
+    RATING_WARNING,
+    WHOLE_RUN,
+    BarChartData,
+    LineChartData,
+    describe,
+    feature_rows,
+    figure_table,
+    format_value,
+    joined_results,
+    rating_history_chart,
+    run_charts,
+    sensor_charts,
+)
+from twin.core.scene import RunRecord
+from twin.io import read_layer, read_quarters
+from twin.sim.contract import SimulationInputs
+from twin.sim.registry import SimulationRegistry
+from twin.sim.runner import run_simulation
+from twin.sim.scenario_run import run_scenario
+
+
+@pytest.fixture(scope="module")
+def city() -> Scene:
+    """Johannstadt's streets, buildings and terrain and the sensors, with a street-decay and an energy run."""
+    cache = demo_project().parent
+    scene = Scene()
+    scene.set_quarters(read_quarters(QUARTERS_FILE)[0])
+    for name in ("johannstadt_streets.gpkg", "johannstadt_lod2.gml", "johannstadt_dtm1.tif",
+                 "sensors_stations.csv"):
+        scene.add_layer(read_layer(cache / name))
+    registry = SimulationRegistry.discover()
+    johannstadt = [scene.quarter("Johannstadt")]
+    for simulation, slot, kind, parameters in (
+            ("street_decay", "streets", "streets", {"monte_carlo_runs": 20, "horizon_years": 10}),
+            ("energy", "buildings", "buildings", {})):
+        inputs = SimulationInputs({slot: scene.layers_of_kind(kind)[0]}, johannstadt, scene.crs)
+        report = run_simulation(registry.get(simulation)(), inputs, parameters, seed=3, scene=scene)
+        assert report.ok, report.error
+    return scene
+
+
+def run_of(scene: Scene, simulation: str) -> RunRecord:
+    return next(run for run in scene.runs if run.simulation == simulation)
+
+
+def test_a_selftest_run_tables_every_quarter_and_the_whole_area(selftest_scenario):
+    from twin.core.scenario import Scenario
+
+    scene, report = run_scenario(Scenario.load(selftest_scenario), SimulationRegistry.discover())
+    run = scene.runs[0]
+    table = figure_table(run)
+    assert table.columns == ["West", "East", WHOLE_RUN]
+    mean = next(row for row in table.rows if row.key == "mean_height_m")
+    assert (mean.label, mean.unit) == ("mean height", "m")
+    assert mean.values == [run.per_quarter["West"]["mean_height_m"], run.per_quarter["East"]["mean_height_m"],
+                           run.summary["mean_height_m"]]
+    west = figure_table(run, "West")
+    assert west.columns == ["West"] and len(west.rows) == len(table.rows)
+    rows = list(csv.reader(io.StringIO(table.to_csv())))
+    assert rows[0] == ["figure", "unit", "West", "East", WHOLE_RUN]
+    written = next(row for row in rows if row[0] == "mean height")
+    assert [float(value) for value in written[2:]] == pytest.approx(mean.values, rel=1e-9)
+    assert run_charts(run, scene) == []  # the self-test has no charts of its own
+
+
+def test_street_decay_table_shows_first_and_last_year_in_readable_units(city):
+    run = run_of(city, "street_decay")
+    figures = run.per_quarter["Johannstadt"]
+    first, last = figures["years"][0], figures["years"][-1]
+    table = figure_table(run, "Johannstadt")
+    rows = {row.label: row for row in table.rows}
+    assert rows[f"money spent, {last}"].unit == "EUR"
+    assert rows[f"money spent, {last}"].values == [figures["spent_eur"][-1]]
+    red = rows[f"share of length red: very poor (> 4.5), {first}"]
+    assert red.unit == "%" and red.values[0] == pytest.approx(100 * figures["share_by_class"]["red"][0])
+    shares = [row.values[0] for label, row in rows.items() if label.startswith("share of length")
+              and label.endswith(f", {first}")]
+    assert len(shares) == 5 and sum(shares) == pytest.approx(100.0, abs=0.05)
+
+
+def test_street_decay_charts_show_class_shares_per_year_and_mean_condition(city):
+    run = run_of(city, "street_decay")
+    classes, condition, money = run_charts(run, city, "Johannstadt")
+    figures = run.per_quarter["Johannstadt"]
+    assert isinstance(classes, BarChartData) and classes.stacked
+    assert classes.categories == [str(year) for year in figures["years"]]
+    stacked = np.sum([series.values for series in classes.series], axis=0)
+    assert stacked == pytest.approx(np.full(len(figures["years"]), 100.0), abs=0.05)
+    assert isinstance(condition, LineChartData)
+    assert [reference.value for reference in condition.references] == [RATING_WARNING, RATING_THRESHOLD]
+    line = condition.series[0]
+    assert line.name == "Johannstadt" and list(line.y) == figures["mean_condition"]
+    assert np.all(line.low <= line.high)  # the Monte-Carlo band
+    assert [series.name for series in money.series] == ["spent", "backlog"]
+
+
+def test_energy_balance_adds_up_and_the_week_follows_the_table(city):
+    run = run_of(city, "energy")
+    balance, sufficiency, heat, week = run_charts(run, city)
+    values = {series.name: series.values[0] for series in balance.series}
+    # What the quarter did not import it covered with its own PV; the rest of the PV was exported.
+    assert values["PV used in the quarter"] + values["grid import"] == pytest.approx(values["demand"], rel=1e-6)
+    assert values["PV used in the quarter"] + values["grid export"] == pytest.approx(values["PV yield"], rel=0.02)
+    assert sufficiency.series[1].values[0] == pytest.approx(
+        100 * run.per_quarter["Johannstadt"]["self_sufficiency_quarter"])
+    assert len(heat.series) == 1 + len(run.parameters["scenario_years"])
+    table = next(city.layer(name).data for name in run.layer_names if name.endswith("energy_week"))
+    demand = next(series for series in week.series if series.name == "demand")
+    assert week.time_axis and len(demand.x) == 168
+    assert demand.y.sum() == pytest.approx(table.columns["demand"].sum())
+
+
+def test_flood_chart_splits_the_area_into_depth_classes(city):
+    """Figures as the flood plugin computes them, on the Johannstadt terrain with known depths."""
+    terrain = city.layers_of_kind("raster")[0].data
+    depth = np.zeros(terrain.shape)
+    depth[600:610, 700:720] = 0.07  # 200 cells of 1 m2 in the 5-10 cm class
+    depth[620:625, 700:720] = 0.3  # 100 in 10-50 cm
+    depth[640:642, 700:720] = 0.8  # 40 over 50 cm
+    figures = quarter_figures(city.quarter("Johannstadt"), terrain, depth, depth, None, None, None, None)
+    run = RunRecord("f1", "flood", "known depths", 1, {}, dict(figures), {"Johannstadt": figures})
+    areas = run_charts(run, city)[0]
+    assert areas.stacked and areas.categories == ["Johannstadt"]
+    assert {series.name: series.values[0] for series in areas.series} == {
+        "0.05-0.1 m": 200.0, "0.1-0.5 m": 100.0, "over 0.5 m": 40.0}
+
+
+def test_names_units_and_numbers_read_well():
+    assert (describe("flooded_area_m2_over_0.10m").label, describe("flooded_area_m2_over_0.10m").unit) == \
+        ("flooded area deeper than 0.10 m", "m²")
+    assert describe("rut_depth_mm").unit == "mm" and describe("max_velocity_m_s").unit == "m/s"
+    assert describe("cost", "EUR").unit == "EUR" and describe("area", "m2").unit == "m²"
+    assert describe("self_sufficiency").scale == 100.0
+    assert [format_value(value) for value in (2026, 29810.904, 2.5987, float("nan"), True, None)] == \
+        ["2026", "29,811", "2.6", "no data", "yes", ""]
+
+
+def test_a_street_segment_shows_its_attributes_results_and_history(city):
+    layer = city.layers_of_kind("streets")[0]
+    streets = layer.data
+    rows = {row.label: row for row in feature_rows(layer, 3)}
+    assert rows["id"].value == str(streets.ids[3])
+    assert rows["rut depth"].unit == "mm"
+    assert float(rows["geometry length"].value) == pytest.approx(shapely.length(streets.geometries[3]), abs=0.06)
+    joined = joined_results(city.layers, layer, 3)
+    condition = next(section for section in joined if section.title.endswith("condition"))
+    run = run_of(city, "street_decay")
+    year = run.per_quarter["Johannstadt"]["years"][0]
+    table = next(city.layer(name).data for name in run.layer_names if name.endswith("condition"))
+    assert next(row.value for row in condition.rows if row.label == f"condition {year}") == \
+        format_value(table.columns[f"condition_{year}"][3])
+    chart = rating_history_chart(streets, 3)
+    dates, ratings = streets.inspections.of_segment(3)
+    assert list(chart.series[0].y) == list(ratings) and len(chart.series[0].x) == len(dates)
+    assert chart.y_range == (1.0, 5.0)
+
+
+def test_a_building_joins_its_energy_row_and_a_cell_shows_its_value(city):
+    buildings = city.layers_of_kind("buildings")[0]
+    rows = {row.label: row for row in feature_rows(buildings, 0)}
+    assert float(rows["footprint area"].value) == pytest.approx(buildings.data.footprints[0].area, abs=0.06)
+    joined = joined_results(city.layers, buildings, 0)
+    assert [section.title for section in joined] == ["Energy scenarios: energy_buildings"]
+    assert any(row.label == "floor area" and row.unit == "m²" for row in joined[0].rows)
+    assert joined_results(city.layers, city.layers_of_kind("sensors")[0], 0) == []
+    terrain = city.layers_of_kind("raster")[0]
+    cell = {row.label: row for row in feature_rows(terrain, (100, 200))}
+    assert cell["value"].value == format_value(terrain.data.values[100, 200])
+    x, y = terrain.data.transform @ (200.5, 100.5)
+    assert float(cell["x (cell centre)"].value) == pytest.approx(x)
+    with pytest.raises(IndexError):
+        feature_rows(terrain, (terrain.data.shape[0], 0))
+
+
+def test_a_station_charts_each_unit_of_its_datastreams(city):
+    sensors = city.layers_of_kind("sensors")[0].data
+    station = next(str(name) for name in sensors.ids if str(name).startswith("AQ-"))
+    charts = sensor_charts(sensors, station)
+    streams = sensors.datastreams_of(station)
+    assert sorted(len(chart.series) for chart in charts) == sorted(
+        [sum(stream.unit == unit for stream in streams) for unit in {stream.unit for stream in streams}])
+    assert all(chart.time_axis for chart in charts)
+    rows = feature_rows(city.layers_of_kind("sensors")[0], list(sensors.ids).index(station))
+    latest = [row for row in rows if "(latest" in row.label]
+    assert len(latest) == len(streams)
+    assert latest[0].value == format_value(streams[0].series.values[-1])
+
+
+def test_a_cell_reads_row_and_column_the_way_the_grid_stores_them():
+    grid = RasterData(np.arange(12.0).reshape(3, 4), Affine(2, 0, 100, 0, -2, 6), "EPSG:25833")
+    cell = {row.label: row.value for row in feature_rows(RasterLayer(grid, "small"), (2, 1))}
+    assert (cell["value"], cell["x (cell centre)"], cell["y (cell centre)"]) == ("9", "103.00", "1.00")
