@@ -1,0 +1,283 @@
+"""The reports dock: a run's figures per quarter as a table and charts, exported as CSV and PNG.
+
+The numbers come from twin.core.report_tables (headless); this panel only shows and exports
+them. It follows the scene: a new run appears in the run chooser and is shown at once.
+
+    panel = ReportsPanel(scene)
+    dock.setWidget(panel)
+    quarter_picker.quarter_chosen.connect(panel.set_quarter)   # str, or None for every quarter
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QImage, QPainter
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from twin.core.atomic import write_atomic
+from twin.core.report_tables import FigureTable, figure_table, format_value, run_charts
+from twin.core.scene import RunRecord, Scene
+from twin.qt.charts import PNG_SIZE, chart_widget, image_png_bytes
+
+NO_RUN = "No simulation has run yet. Run one from the simulations panel; its figures appear here."
+
+
+class ReportsPanel(QWidget):
+    """Per-quarter figures of a run in `scene.runs` (the latest, or one chosen) as a table and charts.
+
+    Slots: `set_quarter(name | None)`, `show_run(run_id)`. Signal: `run_shown(str)` with the run id.
+    """
+
+    run_shown = Signal(str)
+    _run_added = Signal(object)  # carries scene.events.runs to the GUI thread, whichever thread emits it
+
+    def __init__(self, scene: Scene, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.scene = scene
+        self._quarter: str | None = None
+        self.run_combo = QComboBox()
+        self.run_combo.setAccessibleName("simulation run")
+        self.run_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.run_combo.setMinimumContentsLength(24)
+        self.run_combo.currentIndexChanged.connect(self._show_chosen)
+        self.csv_button = QPushButton("Export CSV…")
+        self.csv_button.setToolTip("Save the table of figures as a CSV file")
+        self.csv_button.clicked.connect(self.choose_csv_file)
+        self.png_button = QPushButton("Export PNG…")
+        self.png_button.setToolTip("Save the charts, one under the other, as a PNG image")
+        self.png_button.clicked.connect(self.choose_png_file)
+        self.info = QLabel(NO_RUN)
+        self.info.setWordWrap(True)
+        self.table = _figure_table_widget()
+        self.charts = QTabWidget()
+        self.charts.setDocumentMode(True)
+        self._build_layout()
+        self._run_added.connect(self._add_run)
+        scene.events.runs.connect(self._on_scene_run)
+        scene.layers.events.removed.connect(self._on_layer_removed)
+        self.destroyed.connect(lambda: _disconnect(scene, self._on_scene_run, self._on_layer_removed))
+        self._fill_runs()
+
+    def _build_layout(self) -> None:
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Run:"))
+        top.addWidget(self.run_combo, 1)
+        top.addWidget(self.csv_button)
+        top.addWidget(self.png_button)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.charts)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.info)
+        layout.addWidget(splitter, 1)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return QSize(620, 720)
+
+    # The run and quarter shown.
+
+    @property
+    def current_run(self) -> RunRecord | None:
+        run_id = self.run_combo.currentData()
+        return next((run for run in self.scene.runs if run.run_id == run_id), None)
+
+    @property
+    def quarter(self) -> str | None:
+        return self._quarter
+
+    def set_quarter(self, name: str | None) -> None:
+        """Follow one quarter (its column and charts), or every quarter with None."""
+        self._quarter = name or None
+        self._refresh()
+
+    def show_run(self, run_id: str) -> None:
+        index = self.run_combo.findData(run_id)
+        if index < 0:
+            raise KeyError(f"the scene has no run '{run_id}'")
+        self.run_combo.setCurrentIndex(index)
+
+    def figures(self) -> FigureTable | None:
+        """The table shown: the run's figures for the quarter followed (all where the run lacks it)."""
+        run = self.current_run
+        if run is None:
+            return None
+        return figure_table(run, self._shown_quarter(run))
+
+    def _shown_quarter(self, run: RunRecord) -> str | None:
+        return self._quarter if self._quarter in run.per_quarter else None
+
+    # Following the scene.
+
+    def _on_scene_run(self, record: RunRecord) -> None:
+        self._run_added.emit(record)
+
+    def _on_layer_removed(self, *_event: object) -> None:
+        self._refresh()  # a chart drawn from a removed result layer goes with it
+
+    def _add_run(self, record: RunRecord) -> None:
+        self._fill_runs()
+        self.show_run(record.run_id)
+
+    def _fill_runs(self) -> None:
+        self.run_combo.blockSignals(True)
+        self.run_combo.clear()
+        for run in reversed(self.scene.runs):  # newest first
+            self.run_combo.addItem(_run_title(run), run.run_id)
+        self.run_combo.blockSignals(False)
+        self._show_chosen()
+
+    def _show_chosen(self, *_index: object) -> None:
+        self._refresh()
+        run = self.current_run
+        if run is not None:
+            self.run_shown.emit(run.run_id)
+
+    def _refresh(self) -> None:
+        run = self.current_run
+        for button in (self.csv_button, self.png_button):
+            button.setEnabled(run is not None)
+        if run is None:
+            self.info.setText(NO_RUN)
+            _fill_table(self.table, None)
+            self._set_charts(None)
+            return
+        self.info.setText(_run_description(run, self._quarter))
+        _fill_table(self.table, self.figures())
+        self._set_charts(run)
+
+    def _set_charts(self, run: RunRecord | None) -> None:
+        shown = self.charts.currentIndex()
+        while self.charts.count():
+            widget = self.charts.widget(0)
+            self.charts.removeTab(0)
+            widget.deleteLater()
+        for data in run_charts(run, self.scene, self._shown_quarter(run)) if run is not None else []:
+            self.charts.addTab(chart_widget(data), _short_title(data.title))
+        self.charts.setCurrentIndex(min(max(shown, 0), self.charts.count() - 1))
+
+    # Export.
+
+    def chart_widgets(self) -> list[QWidget]:
+        return [self.charts.widget(index) for index in range(self.charts.count())]
+
+    def export_csv(self, path: Path | str) -> None:
+        """Write the table of figures shown (figure, unit, one column per quarter) as UTF-8 CSV."""
+        table = self.figures()
+        if table is None:
+            raise ValueError("there is no run to export")
+        write_atomic(path, table.to_csv())
+
+    def export_png(self, path: Path | str, size: QSize = PNG_SIZE) -> None:
+        """Write the charts shown, one under the other, each drawn at `size`, as one PNG."""
+        charts = self.chart_widgets()
+        if not charts:
+            raise ValueError("this run has no charts to export")
+        image = QImage(size.width(), size.height() * len(charts), QImage.Format.Format_ARGB32)
+        image.fill(Qt.GlobalColor.white)
+        painter = QPainter(image)
+        for index, chart in enumerate(charts):
+            painter.drawImage(0, index * size.height(), chart.render_image(size))
+        painter.end()
+        write_atomic(path, image_png_bytes(image))
+
+    def choose_csv_file(self) -> None:
+        self._export_with_dialog("Export the figures as CSV", "CSV files (*.csv)", ".csv", self.export_csv)
+
+    def choose_png_file(self) -> None:
+        self._export_with_dialog("Export the charts as PNG", "PNG images (*.png)", ".png", self.export_png)
+
+    def _export_with_dialog(self, title: str, pattern: str, suffix: str, export) -> None:
+        run = self.current_run
+        if run is None:
+            return
+        suggestion = f"{run.simulation}_{self._quarter or 'all_quarters'}_{run.run_id}{suffix}"
+        name, _ = QFileDialog.getSaveFileName(self, title, str(Path.home() / suggestion), pattern)
+        if not name:
+            return
+        path = Path(name) if name.lower().endswith(suffix) else Path(name + suffix)
+        try:
+            export(path)
+        except (OSError, ValueError) as error:
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+            QMessageBox.warning(self, title, f"Could not write {path.name}: {reason}.")
+
+
+def _figure_table_widget() -> QTableWidget:
+    table = QTableWidget()
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(False)
+    table.verticalHeader().setVisible(False)
+    table.verticalHeader().setDefaultSectionSize(int(table.fontMetrics().height() * 1.6))
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    return table
+
+
+def _fill_table(widget: QTableWidget, table: FigureTable | None) -> None:
+    widget.clear()
+    if table is None:
+        widget.setRowCount(0)
+        widget.setColumnCount(0)
+        return
+    widget.setColumnCount(2 + len(table.columns))
+    widget.setHorizontalHeaderLabels(["figure", "unit", *table.columns])
+    widget.setRowCount(len(table.rows))
+    right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+    for row, figure in enumerate(table.rows):
+        widget.setItem(row, 0, QTableWidgetItem(figure.label))
+        widget.setItem(row, 1, QTableWidgetItem(figure.unit))
+        for column, value in enumerate(figure.values, start=2):
+            item = QTableWidgetItem(format_value(value))
+            item.setTextAlignment(right)
+            if value is not None:
+                item.setToolTip(f"{value:.10g} {figure.unit}".strip())
+            widget.setItem(row, column, item)
+    header = widget.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+
+
+def _run_title(run: RunRecord) -> str:
+    name = run.scenario or run.simulation
+    return f"{name}  ({run.simulation}, run {run.run_id[:6]})"
+
+
+def _run_description(run: RunRecord, quarter: str | None) -> str:
+    places = ", ".join(run.per_quarter) or "no quarters"
+    following = ""
+    if quarter is not None:
+        following = (f"  Showing {quarter}." if quarter in run.per_quarter
+                     else f"  This run has no figures for {quarter}; showing every quarter.")
+    return f"{run.simulation} run {run.run_id}, seed {run.seed}; quarters: {places}.{following}"
+
+
+def _short_title(title: str) -> str:
+    """A tab name: the chart title up to its first comma or bracket."""
+    for mark in (",", " ("):
+        title = title.split(mark)[0]
+    return title.strip()
+
+
+def _disconnect(scene: Scene, on_run, on_layer_removed) -> None:
+    scene.events.runs.disconnect(on_run)
+    scene.layers.events.removed.disconnect(on_layer_removed)
