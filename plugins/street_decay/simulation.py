@@ -100,7 +100,7 @@ class StreetDecaySimulation(Simulation):
         layer = inputs.layers["streets"].name
         results = [_condition_table(streets, layer, places, network, expected, years),
                    _treatment_table(streets, layer, expected, years),
-                   _work_list(streets, layer, network, start, expected, params),
+                   _work_list(streets, layer, places, network, start, params),
                    _quarter_table([*places, "network"], network, expected, spread, years)]
         per_quarter = {name: _figures(network, expected, spread, years, index)
                        for index, name in enumerate(places)}
@@ -124,19 +124,21 @@ def _condition_table(streets: StreetData, layer: str, places: list[str], network
 
 
 def _treatment_table(streets: StreetData, layer: str, expected: Expected, years: np.ndarray) -> ResultTable:
-    row, segment = np.nonzero(expected.treatment >= 0)
-    names = np.array(treatments.TREATMENTS)
-    return ResultTable("treatments", layer, {
-        "segment_id": np.asarray(streets.ids).astype(str)[segment], "year": years[row],
-        "treatment": names[expected.treatment[row, segment]],
-        "cost": np.round(expected.cost[row, segment], 2)},
-        {"cost": "EUR"}, "treatments of the expected forecast, by year")
+    """Per segment and year with an expected cost of at least a cent: the chance of each treatment."""
+    row, segment = np.nonzero(np.round(expected.cost, 2) > 0)
+    columns = {"segment_id": np.asarray(streets.ids).astype(str)[segment], "year": years[row],
+               "expected_cost": np.round(expected.cost[row, segment], 2)}
+    for number, name in enumerate(treatments.TREATMENTS):
+        columns[f"chance_{name}"] = np.round(expected.treated[row, segment, number].astype(np.float64), 4)
+    return ResultTable("treatments", layer, columns, {"expected_cost": "EUR"},
+                       "treatments of the expected forecast: per segment and year the chance of each "
+                       "treatment (0-1) and the expected cost")
 
 
-def _work_list(streets: StreetData, layer: str, network: Network, start: np.ndarray, expected: Expected,
+def _work_list(streets: StreetData, layer: str, places: list[str], network: Network, start: np.ndarray,
                params: Mapping[str, Any]) -> ResultTable:
     """Segments that need a treatment now, in the order the strategy takes them (worst first for
-    'do nothing'); `funded` marks those next year's budget pays for."""
+    'do nothing'); `funded` marks those next year's budget pays for, taken in that order."""
     state = state_of(start)
     ranking = network if params["strategy"] != "do_nothing" else _worst_first(streets, network, params)
     bucket = ranking.ranks[ranking.group, state]
@@ -146,13 +148,16 @@ def _work_list(streets: StreetData, layer: str, network: Network, start: np.ndar
     rows = rows[np.lexsort((position[rows], bucket[rows]))]
     treatment = treatments.NEEDED[state[rows]]
     cost = network.cost[rows, treatment]
+    budget = params["budget_eur"] if params["strategy"] != "do_nothing" else 0.0
     return ResultTable("work_list", layer, {
         "rank": np.arange(1, len(rows) + 1), "segment_id": np.asarray(streets.ids).astype(str)[rows],
-        "name": text_column(streets, "name", "", lower=False)[rows], "condition": np.round(start[rows], 2),
+        "name": text_column(streets, "name", "", lower=False)[rows],
+        "quarter": np.array([*places, ""])[network.quarter[rows]],
+        "road_class": text_column(streets, "road_class", "side")[rows], "condition": np.round(start[rows], 2),
         "class": condition_class(start[rows]), "importance": importance(streets, params)[rows],
         "treatment": np.array(treatments.TREATMENTS)[treatment], "area": np.round(network.area[rows], 1),
         "cost": np.round(cost, 2), "cumulative_cost": np.round(np.cumsum(cost), 2),
-        "funded": expected.treatment[1, rows] >= 0},
+        "funded": treatments.select_within_budget(cost, float(budget))},
         {"area": "m2", "cost": "EUR", "cumulative_cost": "EUR"},
         f"segments to treat in {params['start_year'] + 1}, in priority order ({params['strategy']})")
 

@@ -1,6 +1,8 @@
 """The street-decay model: chains from curves and histories, strategies under budget, the plugin end to end."""
 
+import math
 
+import numba
 import numpy as np
 import pytest
 import shapely
@@ -157,6 +159,75 @@ def test_monte_carlo_spread_brackets_the_expected_forecast_and_repeats_with_its_
     low, high = np.percentile(first.mean_value[:, :, -1], [1, 99], axis=0)
     assert ((low <= expected.mean_value[:, -1]) & (expected.mean_value[:, -1] <= high)).all()
     assert (high - low)[-1] > 0  # the runs spread
+
+
+def within_monte_carlo_error(runs: np.ndarray, expected: np.ndarray, standard_errors: float = 4.0) -> bool:
+    """Whether the mean over runs (axis 0) matches `expected` within a few standard errors, year by year."""
+    error = runs.std(axis=0) / np.sqrt(len(runs))
+    return bool((np.abs(runs.mean(axis=0) - expected) <= standard_errors * error + 1e-9).all())
+
+
+@pytest.mark.parametrize(("strategy", "budget"), [("do_nothing", 0.0), ("worst_first", 1e12),
+                                                  ("benefit_per_cost", 1e12)])
+def test_where_the_budget_never_runs_short_the_expected_forecast_is_the_mean_of_the_runs(demo_streets, strategy,
+                                                                                        budget):
+    network, start = network_of(demo_streets, strategy=strategy)
+    expected = expected_forecast(network, start, 25, budget)
+    spread = monte_carlo(network, start, 25, budget, runs=1000, seed=17)
+    for place in range(3):  # both quarters and the network
+        assert within_monte_carlo_error(spread.mean_value[:, :, place], expected.mean_value[:, place])
+        assert within_monte_carlo_error(spread.backlog[:, :, place], expected.backlog[:, place])
+        assert within_monte_carlo_error(spread.spent[:, :, place], expected.spent[:, place])
+    if budget > 0:
+        assert expected.spent[1, -1] > 0  # the strategy did treat
+
+
+def test_where_the_need_is_close_to_the_budget_the_expected_forecast_pools_it_over_the_runs():
+    """200 equal segments rated 1.4 are each in state 0 or 1 (crack sealing) with even odds. A budget
+    for 101 sealings pays for all the expected need (100) but not for what a run may draw (K ~ B(200, 1/2)):
+    runs seal min(K, 101) segments, the expected forecast the whole need."""
+    count, budget_segments = 200, 101
+    lines = [shapely.LineString([(X0 + 10, Y0 + 2 * i), (X0 + 110, Y0 + 2 * i)]) for i in range(count)]
+    streets = StreetData(ids=np.arange(count).astype(str), geometries=np.array(lines, dtype=object),
+                         crs="EPSG:25833", attributes={"road_class": np.full(count, "side"),
+                                                       "width_m": np.full(count, 6.0)})
+    chosen = params(strategy="worst_first")
+    network = build_network(streets, halves(), {("side", "asphalt"): chain.default_stay("side", "asphalt")},
+                            chosen)
+    start = np.full(count, 1.4)
+    price = network.cost[0, 0]
+    budget = budget_segments * price
+    expected = expected_forecast(network, start, 1, budget)
+    spread = monte_carlo(network, start, 1, budget, runs=4000, seed=5)
+
+    odds = [math.comb(count, k) / 2.0**count for k in range(count + 1)]
+    sealed = sum(p * min(k, budget_segments) for k, p in enumerate(odds))  # about 97.2
+    left_in_state_1 = sum(p * max(k - budget_segments, 0) for k, p in enumerate(odds)) / count
+    stay = chain.default_stay("side", "asphalt")
+    def mean_after_a_year(share_in_1: float) -> float:
+        return 1.2 + 0.4 * ((1 - share_in_1) * (1 - stay[0]) + share_in_1 * (1 + 1 - stay[1]))
+
+    assert expected.spent[1, -1] == pytest.approx(count / 2 * price)  # all the expected need
+    assert within_monte_carlo_error(spread.spent[:, 1, -1], sealed * price)
+    assert spread.spent[:, 1, -1].mean() < 0.98 * expected.spent[1, -1]
+    assert expected.mean_value[1, -1] == pytest.approx(mean_after_a_year(0.0))
+    assert within_monte_carlo_error(spread.mean_value[:, 1, -1], mean_after_a_year(left_in_state_1))
+    assert spread.mean_value[:, 1, -1].mean() > expected.mean_value[1, -1] + 0.003  # the runs are worse off
+
+
+@pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs two threads")
+def test_monte_carlo_runs_do_not_depend_on_the_thread_count(demo_streets):
+    network, start = network_of(demo_streets)
+    threads = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        alone = monte_carlo(network, start, 10, 150_000.0, runs=9, seed=21)
+        numba.set_num_threads(2)
+        shared = monte_carlo(network, start, 10, 150_000.0, runs=9, seed=21)
+    finally:
+        numba.set_num_threads(threads)
+    np.testing.assert_array_equal(alone.mean_value, shared.mean_value)
+    np.testing.assert_array_equal(alone.spent, shared.spent)
 
 
 def test_the_start_condition_falls_back_from_measurements_to_history_to_age():
