@@ -106,7 +106,8 @@ def run_simulation(
     scenario: str = "",
     scene: Scene | None = None,
 ) -> RunReport:
-    """Check, run and report. Raises SimulationInputError before running on bad inputs.
+    """Check, run and report. Raises SimulationInputError on bad inputs: before running, or when the
+    plugin finds them unusable (it raises SimulationInputError itself).
 
     With a scene, a run that ended well is stored in it with its result layers. Without one the
     caller stores it with `store_run` (the GUI does so on its own thread: new layers reach VTK).
@@ -124,6 +125,8 @@ def run_simulation(
                                        feedback=feedback)
         feedback.check()
         feedback.progress(1.0, "done")
+    except SimulationInputError:
+        raise  # inputs the plugin finds unusable (a field missing): bad input, not a failure
     except Canceled:
         report.status, report.output = RunStatus.CANCELED, None
         report.error = "the run was cancelled; nothing was kept"
