@@ -20,6 +20,8 @@ from plugins.street_decay.rating import QUANTITIES, rate
 from plugins.street_decay.treatments import bucket_ranks
 from twin.core.data import StreetData
 from twin.core.quarter import Quarter
+from twin.io.streets import HISTORY_FIELD
+from twin.sim import SimulationInputError
 
 ROUTES = ("tram_route", "bus_route", "school_route")
 
@@ -35,7 +37,8 @@ def text_column(streets: StreetData, name: str, fallback: str, lower: bool = Tru
 
 
 def start_condition(streets: StreetData, start_year: int) -> np.ndarray:
-    """Condition value (1.0-5.0) of every segment at the start; raises ValueError where none is known."""
+    """Condition value (1.0-5.0) of every segment at the start; raises SimulationInputError where none
+    is known, naming the fields the condition comes from."""
     road_class = text_column(streets, "road_class", "side")
     measured = {name: np.asarray(streets.attributes[name], dtype=np.float64)
                 for name in QUANTITIES if name in streets.attributes}
@@ -52,10 +55,19 @@ def start_condition(streets: StreetData, start_year: int) -> np.ndarray:
             from_curve = chains.curve_value(age[mine], *chains.FAMILY_CURVES[road])
             value[mine] = np.where(np.isnan(value[mine]) & (age[mine] >= 0), from_curve, value[mine])
     if np.isnan(value).any():
-        unknown = streets.ids[np.isnan(value)]
-        raise ValueError(f"{len(unknown)} segments (first '{unknown[0]}') have no condition: no measured "
-                         "quantities, no rating history and no last_treatment_year")
+        raise SimulationInputError(_no_condition(streets, np.flatnonzero(np.isnan(value)), bool(measured)))
     return value
+
+
+def _no_condition(streets: StreetData, unknown: np.ndarray, measured: bool) -> str:
+    """One sentence on what a street layer lacks for a start condition."""
+    sources = (f"the measured quantities ({', '.join(QUANTITIES)}), a rating history ('{HISTORY_FIELD}') "
+               f"or 'last_treatment_year'")
+    has_source = measured or streets.inspections is not None or "last_treatment_year" in streets.attributes
+    if not has_source:
+        return f"the street layer has none of the fields a condition comes from: it needs {sources}"
+    return (f"{len(unknown)} of {len(streets)} segments (first '{streets.ids[unknown[0]]}') have no value "
+            f"in any of the fields a condition comes from: {sources}")
 
 
 def _latest_ratings(streets: StreetData) -> np.ndarray:

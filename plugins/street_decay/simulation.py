@@ -113,6 +113,8 @@ def _condition_table(streets: StreetData, layer: str, places: list[str], network
                      expected: Expected, years: np.ndarray) -> ResultTable:
     names = np.array([*places, ""])
     columns: dict[str, np.ndarray] = {"segment_id": np.asarray(streets.ids).astype(str),
+                                      "name": text_column(streets, "name", "", lower=False),
+                                      "road_class": text_column(streets, "road_class", "side"),
                                       "quarter": names[network.quarter], "length": network.length,
                                       "area": network.area}
     for row, year in enumerate(years):
