@@ -3,6 +3,7 @@
 Baseline, measured in the same run: the same Monte-Carlo forecast (same chains, strategy and
 budget) as a plain per-segment Python loop, timed on a subset and scaled linearly to the full
 size (linear scaling ignores the loop's per-year sort, which only flatters the baseline).
+CPU time is printed beside wall time: on a shared machine the wall time is inflated by others' load.
 Usage: python benchmarks/bench_street_decay.py [--segments N] [--runs R]
 """
 
@@ -16,6 +17,7 @@ import numba
 import numpy as np
 import shapely
 
+from plugins.street_decay.chain import nearest_states
 from plugins.street_decay.forecast import AFTER, expected_forecast, monte_carlo
 from plugins.street_decay.network import build_network, chain_stays, start_condition
 from plugins.street_decay.simulation import StreetDecaySimulation
@@ -50,10 +52,10 @@ def python_loop(network, start_value: np.ndarray, budget: float, runs: int, seed
     chain, group, length = network.chain.tolist(), network.group.tolist(), network.length.tolist()
     position = {segment: place for place, segment in enumerate(network.tie_order.tolist())}
     needed, after = NEEDED.tolist(), AFTER.tolist()
-    lower = np.clip(np.floor((start_value - 1.2) / 0.4), 0, 8).astype(int).tolist()
+    lower, upper_share = (values.tolist() for values in nearest_states(start_value))
     mean = 0.0
     for _ in range(runs):
-        state = [low + (generator.random() < 0.5) for low in lower]
+        state = [low + (generator.random() < up) for low, up in zip(lower, upper_share, strict=True)]
         for _year in range(YEARS):
             candidates = sorted((ranks[group[i]][state[i]], position[i], i) for i in range(len(state))
                                 if ranks[group[i]][state[i]] >= 0)
@@ -82,19 +84,24 @@ def main() -> None:
     quarters = [Quarter(f"Q{i}", shapely.box(i * 2500, 0, (i + 1) * 2500, 10_000)) for i in range(4)]
     params = StreetDecaySimulation.defaults()
     budget = 0.02 * args.segments * 100 * 8 * 20  # money for about 2 % of the area a year at 20 EUR/m2
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     stays, _ = chain_stays(streets, calibrate=False, min_moves=30)
     network = build_network(streets, quarters, stays, params)
     start = start_condition(streets, 2026)
     prepared = time.perf_counter() - started
-    small = city(200, rng)  # compile the kernels first (cached after the first run)
-    monte_carlo(build_network(small, quarters, stays, params), start_condition(small, 2026), 2, 1e4, 2, 0)
-    started = time.perf_counter()
+    small = city(200, rng)  # compile the kernels first (cached after the first run); not timed
+    compile_cpu = time.process_time()
+    small_network, small_start = build_network(small, quarters, stays, params), start_condition(small, 2026)
+    monte_carlo(small_network, small_start, 2, 1e4, 2, 0)
+    expected_forecast(small_network, small_start, 2, 1e4)
+    cpu_started += time.process_time() - compile_cpu
+    started, cpu_mark = time.perf_counter(), time.process_time()
     expected = expected_forecast(network, start, YEARS, budget)
     expected_seconds = time.perf_counter() - started
-    started = time.perf_counter()
+    started, cpu_expected = time.perf_counter(), time.process_time() - cpu_mark
     spread = monte_carlo(network, start, YEARS, budget, args.runs, seed=7)
-    mc_seconds = time.perf_counter() - started
+    mc_seconds, cpu_mc = time.perf_counter() - started, time.process_time() - cpu_mark - cpu_expected
+    cpu_total = time.process_time() - cpu_started
 
     subset, subset_runs = 2_000, 2
     sub_streets = city(subset, np.random.default_rng(1))
@@ -108,10 +115,12 @@ def main() -> None:
     print(f"network: {args.segments} segments, {YEARS} years, strategy {params['strategy']}, "
           f"budget {budget:,.0f} EUR/year, {numba.get_num_threads()} threads")
     print(f"preparation (rating, chains, network): {prepared:.2f} s")
-    print(f"expected forecast:                     {expected_seconds:.2f} s")
-    print(f"Monte-Carlo, {args.runs} runs:               {mc_seconds:.2f} s "
-          f"({args.runs * args.segments * YEARS / mc_seconds / 1e6:.0f} M segment-years/s)")
-    print(f"total:                                 {prepared + expected_seconds + mc_seconds:.2f} s")
+    print(f"expected forecast:                     {expected_seconds:.2f} s (CPU {cpu_expected:.2f} s)")
+    print(f"Monte-Carlo, {args.runs} runs:               {mc_seconds:.2f} s (CPU {cpu_mc:.2f} s; "
+          f"{args.runs * args.segments * YEARS / mc_seconds / 1e6:.0f} M segment-years/s)")
+    print(f"total:                                 {prepared + expected_seconds + mc_seconds:.2f} s "
+          f"(CPU {cpu_total:.2f} s, i.e. {cpu_total / numba.get_num_threads():.2f} s on "
+          f"{numba.get_num_threads()} idle cores)")
     print(f"plain Python loop: {loop_seconds:.2f} s for {subset} segments x {subset_runs} runs, "
           f"scaled to the full size: {scaled:,.0f} s")
     print(f"speed-up of the Monte-Carlo kernel over the loop: {scaled / mc_seconds:,.0f}x")

@@ -57,7 +57,7 @@ def bucket_ranks(strategy: str, cost_m2: np.ndarray, weight: np.ndarray) -> np.n
     return np.where(treated, ranks.reshape(groups.shape), -1)
 
 
-@numba.njit(cache=True)
+@numba.njit(nogil=True, cache=True)
 def select_within_budget(costs: np.ndarray, budget: float) -> np.ndarray:
     """Take candidates in the given order while the budget allows; skip those it cannot pay."""
     chosen = np.zeros(len(costs), dtype=np.bool_)
