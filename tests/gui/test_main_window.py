@@ -1,41 +1,111 @@
 """The main window on the offscreen Qt platform, with the off-screen 3D view injected."""
 
+import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QMessageBox
 
+from tests.conftest import write_dtm
 from twin.core import Scene
+from twin.core.project import Project
 from twin.io import read_layer, read_quarters
 from twin.qt.main_window import MainWindow
+from twin.qt.session import ProjectSession
 from twin.qt.views import offscreen_view
 
 pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def window(qtbot, dtm_file, quarters_file):
+def settings(tmp_path):
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, dtm_file, quarters_file, settings):
     scene = Scene()
     scene.set_quarters(read_quarters(quarters_file)[0])
     scene.add_layer(read_layer(dtm_file))
-    window = MainWindow(scene, offscreen_view)
-    qtbot.addWidget(window)
+    window = MainWindow(scene, offscreen_view, session=ProjectSession(scene, name="test"), settings=settings)
+    # Closing at teardown must not stop to ask about saving.
+    qtbot.addWidget(window, before_close_func=lambda widget: widget.session.mark_clean())
     window.show()
     return window
 
 
-def test_layers_dock_lists_layers_and_follows_the_scene(window, dtm_file):
-    assert window.layers_list.count() == 1
-    window.scene.add_layer(read_layer(dtm_file, name="second"))
-    names = [window.layers_list.item(row).text() for row in range(window.layers_list.count())]
-    assert names == ["second  (raster)", "dtm  (raster)"]
-    assert "layers: 2" in window.statusBar().currentMessage()
-    assert "West, East" in window.statusBar().currentMessage()
+def _open_and_wait(qtbot, window, paths):
+    window.open_files(paths)
+    qtbot.waitUntil(lambda: not window.loader.busy, timeout=20_000)
 
 
-def test_unchecking_a_layer_hides_it_in_the_view(window):
-    layer = window.scene.layers[0]
-    window.layers_list.item(0).setCheckState(Qt.CheckState.Unchecked)
-    assert layer.visible is False
-    assert not window.scene_view.actor_of(layer).GetVisibility()
+def test_an_opened_file_joins_the_scene_and_the_recent_list(qtbot, window, tmp_path):
+    second = write_dtm(tmp_path / "second.tif")
+    _open_and_wait(qtbot, window, [second])
+    assert [layer.name for layer in window.scene.layers] == ["dtm", "second"]
+    assert window.session.dirty and window.isWindowModified()
+    assert window.recent.paths() == [second.resolve()]
+    assert [action.text() for action in window.recent_menu.actions()] == [str(second.resolve())]
+
+
+def test_a_broken_file_is_one_sentence_and_the_scene_stays(qtbot, window, tmp_path):
+    broken = tmp_path / "broken.tif"
+    broken.write_bytes(b"II*\x00 not really a tiff")
+    _open_and_wait(qtbot, window, [broken])
+    assert window.last_error.startswith(f"{broken}: ") and "\n" not in window.last_error
+    assert [layer.name for layer in window.scene.layers] == ["dtm"]
+
+
+def test_a_file_without_crs_asks_for_one(qtbot, window, tmp_path, monkeypatch):
+    no_crs = write_dtm(tmp_path / "no_crs.tif", crs=None)
+    asked = []
+    monkeypatch.setattr(window, "ask_crs", lambda path, crs: asked.append(path) or "EPSG:25833")
+    window.loader._ask_crs = window.ask_crs
+    _open_and_wait(qtbot, window, [no_crs])
+    assert asked == [no_crs] and window.scene.layers[-1].name == "no_crs"
+
+
+def test_giving_no_crs_leaves_the_file_out_with_a_reason(qtbot, window, tmp_path):
+    window.loader._ask_crs = lambda path, crs: None
+    _open_and_wait(qtbot, window, [write_dtm(tmp_path / "no_crs.tif", crs=None)])
+    assert "names no coordinate reference system and none was given" in window.last_error
+    assert len(window.scene.layers) == 1
+
+
+def test_dropped_files_are_opened(qtbot, window, tmp_path):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(write_dtm(tmp_path / "dropped.tif")))])
+    event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+    qtbot.waitUntil(lambda: not window.loader.busy, timeout=20_000)
+    assert window.scene.layers[-1].name == "dropped"
+
+
+def test_a_saved_project_reopens_and_the_window_is_clean(window, tmp_path):
+    window.scene.layers[0].opacity = 0.5
+    assert window.session.dirty
+    assert window.save_project(tmp_path / "mine.toml")
+    assert not window.session.dirty and not window.isWindowModified()
+    assert "mine.toml" in window.windowTitle()
+    project = Project.load(tmp_path / "mine.toml")
+    assert [entry.opacity for entry in project.layers] == [0.5] and project.camera is not None
+
+
+@pytest.mark.parametrize(("answer", "closes"), [(QMessageBox.StandardButton.Cancel, False),
+                                                 (QMessageBox.StandardButton.Discard, True)])
+def test_closing_with_unsaved_changes_asks_first(window, monkeypatch, answer, closes):
+    window.scene.layers[0].visible = False
+    monkeypatch.setattr(window, "ask_unsaved_changes", lambda: answer)
+    assert window.close() is closes
+
+
+def test_choosing_a_quarter_brings_it_into_view(window):
+    quarter = window.scene.quarters[1]
+    window.quarter_box.setCurrentText(quarter.name)
+    focal = np.asarray(window.scene_view.camera().focal_point)
+    minx, miny, maxx, maxy = quarter.bounds
+    assert minx <= focal[0] <= maxx and miny <= focal[1] <= maxy
 
 
 def test_the_window_renders_the_scene(window):

@@ -19,14 +19,19 @@ def run_app(project: Path | None = None, screenshot: Path | None = None,
     from PySide6.QtWidgets import QApplication
 
     from twin.qt.main_window import MainWindow
+    from twin.qt.session import ProjectSession
     from twin.qt.views import interactive_view, offscreen_view
 
-    opened = open_project(Project.load(project or _demo_project(progress)), Feedback(progress))
+    loaded = Project.load(project or _demo_project(progress))
+    opened = open_project(loaded, Feedback(progress))
     for problem in opened.problems:
         print(f"warning: {problem}", file=sys.stderr)
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Dresden urban twin")
     make_view = offscreen_view if screenshot is not None else interactive_view
-    window = MainWindow(opened.scene, make_view, camera=opened.camera, problems=opened.problems)
+    session = ProjectSession(opened.scene, loaded.path, loaded.name, loaded.quarters_file, loaded.scenarios)
+    window = MainWindow(opened.scene, make_view, camera=opened.camera, problems=opened.problems,
+                        session=session)
     window.show()
     if screenshot is not None:
         app.processEvents()

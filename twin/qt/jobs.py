@@ -36,6 +36,7 @@ class Job(QObject):
         super().__init__(parent)
         self.title = title
         self.feedback = Feedback(self._report)
+        self.error: Exception | None = None  # what failed, for callers that act on its kind
         self._work = work
         self._thread: QThread | None = None
         self._last_report = 0.0
@@ -65,8 +66,10 @@ class Job(QObject):
         except Canceled:
             self.canceled.emit()
         except TwinError as error:
+            self.error = error
             self.failed.emit(str(error))
         except Exception as error:  # any failure of the work is reported; the app stays up
+            self.error = error
             traceback.print_exc(file=sys.stderr)
             self.failed.emit(f"{self.title} failed: {type(error).__name__}: {error}")
         else:

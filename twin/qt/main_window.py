@@ -1,47 +1,175 @@
-"""The main window: the 3D view in the centre, the layers dock on the left, a status bar."""
+"""The main window: the 3D view in the centre, docks around it, menus, and the job strip.
+
+The window only wires user actions to the headless core: files are read by twin.io in background
+jobs, simulations run through twin.sim, the picture is twin.render's SceneView. Every failure
+shows one sentence and leaves the scene as it was.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
+from typing import ClassVar
 
 import pyvista as pv
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDockWidget, QListWidget, QListWidgetItem, QMainWindow, QWidget
+from PySide6.QtCore import QEvent, QObject, QPoint, QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QToolBar,
+    QWidget,
+)
 
+from twin.core.crs import normalize_crs
+from twin.core.errors import TwinError
 from twin.core.layers import Layer
-from twin.core.project import Camera
+from twin.core.project import Camera, Project
 from twin.core.scene import Scene
+from twin.io.formats import FORMATS
+from twin.io.project import OpenedProject, open_project
+from twin.qt.data_loader import DataLoader, RecentFiles
+from twin.qt.jobs import Job, JobBar
+from twin.qt.layers_panel import LayersPanel
+from twin.qt.session import ProjectSession
+from twin.qt.time_bar import TimeBar
 from twin.render import SceneView
 
 ViewFactory = Callable[[QWidget | None], tuple[QWidget, pv.BasePlotter]]
+CLICK_TOLERANCE_PX = 4  # a press and release closer than this is a click (pick), not a drag
+ALL_QUARTERS = "Whole scene"
 
 
 class MainWindow(QMainWindow):
+    open_windows: ClassVar[list[MainWindow]] = []  # Qt does not own top-level windows: keep them alive
+
     def __init__(self, scene: Scene, make_view: ViewFactory, camera: Camera | None = None,
-                 problems: list[str] | None = None) -> None:
+                 problems: list[str] | None = None, session: ProjectSession | None = None,
+                 settings: QSettings | None = None) -> None:
         super().__init__()
-        self.scene = scene
-        self.setWindowTitle("Dresden urban twin")
-        self.resize(1280, 800)
+        self.scene, self._make_view = scene, make_view
+        self.settings = settings or QSettings("Dresden urban twin", "twin")
+        self.session = session or ProjectSession(scene, parent=self)
+        self.session.setParent(self)
+        self.resize(1400, 860)
+        self.setAcceptDrops(True)
         self.view_widget, plotter = make_view(self)
         self.setCentralWidget(self.view_widget)
         self.scene_view = SceneView(scene, plotter)
-        self.layers_list = QListWidget()
-        self.layers_list.itemChanged.connect(self._item_changed)
-        dock = QDockWidget("Layers", self)
-        dock.setObjectName("layers")
-        dock.setWidget(self.layers_list)
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
-        for signal in (scene.layers.events.inserted, scene.layers.events.removed,
-                       scene.layers.events.moved, scene.layers.events.reordered):
-            signal.connect(self._fill_layers)
-        scene.events.quarters.connect(self._update_status)
-        self._fill_layers()
+        self.jobs_bar = JobBar()
+        self.statusBar().addPermanentWidget(self.jobs_bar)
+        self.loader = DataLoader(scene, self.ask_crs, self)
+        self.loader.job_started.connect(self.jobs_bar.track)
+        self.loader.loaded.connect(self._loaded)
+        self.loader.failed.connect(self.show_error)
+        self.recent = RecentFiles(self.settings)
+        self.last_error = ""
+        self._press: QPoint | None = None
+        self._build_docks()
+        self._build_toolbar()
+        self._build_menus()
+        self.view_widget.installEventFilter(self)
+        self.session.dirty_changed.connect(self.setWindowModified)
+        self._update_title()
         self.scene_view.set_camera(camera)
         self.refresh_view()
-        if problems:
-            self.statusBar().showMessage(f"{len(problems)} part(s) of the project did not open: "
-                                         f"{problems[0]}", 30_000)
+        self._show_problems(problems or [])
+        MainWindow.open_windows.append(self)
+
+    # What a user does -------------------------------------------------------------------------
+
+    def open_files(self, paths: list[Path]) -> None:
+        """Read each file into a layer in the background (projects open in a new window)."""
+        for path in map(Path, paths):
+            if path.suffix.lower() == ".toml":
+                self.open_project_file(path)
+            else:
+                self.recent.add(path)
+                self.loader.open(path)
+        self._fill_recent_menu()
+
+    def open_project_file(self, path: Path) -> Job | None:
+        """Open a project in a new window, in the background; this window closes once it is there."""
+        if not self._may_discard_changes():
+            return None
+        try:
+            project = Project.load(path)
+        except TwinError as error:
+            self.show_error(str(error))
+            return None
+        job = Job(f"Opening {path.name}", lambda feedback: open_project(project, feedback), self)
+        job.succeeded.connect(lambda opened: self._replace_with(opened, project))
+        job.failed.connect(self.show_error)
+        self.jobs_bar.track(job)
+        job.start()
+        self.recent.add(path)
+        return job
+
+    def save_project(self, path: Path | None = None) -> bool:
+        """Save to `path`, or where the project was saved before; False if it was not saved."""
+        path = path or self.session.path
+        if path is None:
+            return self.save_project_as()
+        try:
+            self.session.save(Path(path), self.scene_view.camera())
+        except (TwinError, OSError) as error:
+            self.show_error(f"{path}: the project was not saved ({error})")
+            return False
+        self._update_title()
+        self.statusBar().showMessage(f"Saved {path}", 5000)
+        return True
+
+    def save_project_as(self) -> bool:
+        start = str(self.session.path or Path.home() / "project.toml")
+        path, _ = QFileDialog.getSaveFileName(self, "Save project", start, "Twin project (*.toml)")
+        return bool(path) and self.save_project(Path(path).with_suffix(".toml"))
+
+    def select_quarter(self, name: str | None) -> None:
+        """Look at one quarter (None: the whole scene); reports and simulations follow."""
+        if name is None:
+            self.scene_view.reset_camera()
+        else:
+            minx, miny, maxx, maxy = self.scene.quarter(name).bounds
+            self.scene_view.zoom_to((minx, miny, maxx, maxy))
+        self.quarter_box.blockSignals(True)
+        self.quarter_box.setCurrentText(name or ALL_QUARTERS)
+        self.quarter_box.blockSignals(False)
+        self.refresh_view()
+
+    def zoom_to_layer(self, layer: Layer) -> None:
+        bounds = layer.bounds
+        half = len(bounds) // 2
+        self.scene_view.zoom_to((bounds[0], bounds[1], bounds[half], bounds[half + 1]))
+        self.refresh_view()
+
+    def show_error(self, message: str) -> None:
+        """One sentence, in a box that does not block the window, and in the status bar."""
+        self.last_error = message
+        self.statusBar().showMessage(message, 15_000)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Dresden urban twin", message,
+                          QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def ask_crs(self, path: Path, scene_crs: str) -> str | None:
+        """Ask which CRS a file is in; None when the user gives up."""
+        text = scene_crs
+        while True:
+            text, ok = QInputDialog.getText(
+                self, "Coordinate reference system",
+                f"{path.name} names no coordinate reference system.\n"
+                f"Which one is it in? (for example {scene_crs} or EPSG:4326)", text=text)
+            if not ok:
+                return None
+            try:
+                return normalize_crs(text)
+            except TwinError as error:
+                QMessageBox.warning(self, "Coordinate reference system", str(error))
 
     def refresh_view(self) -> None:
         refresh = getattr(self.view_widget, "refresh", None)
@@ -50,24 +178,178 @@ class MainWindow(QMainWindow):
         else:
             self.scene_view.plotter.render()
 
-    def _fill_layers(self, *args: object) -> None:
-        self.layers_list.blockSignals(True)
-        self.layers_list.clear()
-        for layer in reversed(self.scene.layers):  # top of the list is drawn last, as in GIS
-            item = QListWidgetItem(f"{layer.name}  ({layer.kind})")
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked if layer.visible else Qt.CheckState.Unchecked)
-            item.setData(Qt.ItemDataRole.UserRole, layer.name)
-            self.layers_list.addItem(item)
-        self.layers_list.blockSignals(False)
-        self._update_status()
+    # Building the window ----------------------------------------------------------------------
 
-    def _item_changed(self, item: QListWidgetItem) -> None:
-        layer: Layer = self.scene.layer(item.data(Qt.ItemDataRole.UserRole))
-        layer.visible = item.checkState() == Qt.CheckState.Checked
+    def _build_docks(self) -> None:
+        self.layers_panel = LayersPanel(self.scene)
+        self.layers_panel.zoom_requested.connect(self.zoom_to_layer)
+        self.layers_panel.selection_changed.connect(self._layer_selected)
+        self._dock("Layers", self.layers_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(title.lower())
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_toolbar(self) -> None:
+        toolbar = QToolBar("View", self)
+        toolbar.setObjectName("view")
+        self.addToolBar(toolbar)
+        toolbar.addWidget(QLabel(" Quarter: "))
+        self.quarter_box = QComboBox()
+        self.quarter_box.setMinimumWidth(160)
+        self.quarter_box.currentTextChanged.connect(
+            lambda text: self.select_quarter(None if text == ALL_QUARTERS else text))
+        toolbar.addWidget(self.quarter_box)
+        self._fill_quarters()
+        self.scene.events.quarters.connect(self._fill_quarters)
+        reset = toolbar.addAction("Reset view")
+        reset.triggered.connect(lambda: self.select_quarter(None))
+        self.time_bar = TimeBar()
+        toolbar.addWidget(self.time_bar)
+        self.scene.layers.events.inserted.connect(lambda index, layer: self._offer_time_steps(layer))
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self._action(file_menu, "&Open data...", self._choose_files, QKeySequence.StandardKey.Open)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self._fill_recent_menu()
+        file_menu.addSeparator()
+        self._action(file_menu, "Open &project...", self._choose_project, "Ctrl+Shift+O")
+        self._action(file_menu, "&Save project", self.save_project, QKeySequence.StandardKey.Save)
+        self._action(file_menu, "Save project &as...", self.save_project_as, QKeySequence.StandardKey.SaveAs)
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        view_menu = self.menuBar().addMenu("&View")
+        self._action(view_menu, "&Reset view", lambda: self.select_quarter(None), "Home")
+        view_menu.addSeparator()
+        for dock in self.findChildren(QDockWidget):
+            view_menu.addAction(dock.toggleViewAction())
+
+    def _action(self, menu, text: str, slot: Callable, shortcut=None) -> QAction:
+        action = menu.addAction(text)
+        action.triggered.connect(lambda checked=False: slot(checked) if action.isCheckable() else slot())
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        return action
+
+    # Reacting ---------------------------------------------------------------------------------
+
+    def _choose_files(self) -> None:
+        suffixes = sorted({f"*{suffix}" for file_format in FORMATS for suffix in file_format.suffixes})
+        pattern = f"Twin data ({' '.join([*suffixes, '*.zip'])});;All files (*)"
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open data", str(self._last_folder()), pattern)
+        self.open_files([Path(path) for path in paths])
+
+    def _choose_project(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", str(self._last_folder()),
+                                              "Twin project (*.toml)")
+        if path:
+            self.open_project_file(Path(path))
+
+    def _last_folder(self) -> Path:
+        recent = self.recent.paths()
+        return recent[0].parent if recent else Path.home()
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for path in self.recent.paths():
+            action = self.recent_menu.addAction(str(path))
+            action.triggered.connect(lambda checked=False, path=path: self.open_files([path]))
+        self.recent_menu.setEnabled(bool(self.recent.paths()))
+
+    def _fill_quarters(self) -> None:
+        self.quarter_box.blockSignals(True)
+        self.quarter_box.clear()
+        self.quarter_box.addItems([ALL_QUARTERS, *(quarter.name for quarter in self.scene.quarters)])
+        self.quarter_box.blockSignals(False)
+
+    def _loaded(self, layer: Layer) -> None:
+        self.statusBar().showMessage(f"Opened {layer.name} ({layer.kind})", 5000)
+        if len(self.scene.layers) == 1:
+            self.scene_view.reset_camera()
         self.refresh_view()
 
-    def _update_status(self) -> None:
-        quarters = ", ".join(quarter.name for quarter in self.scene.quarters) or "none"
-        self.statusBar().showMessage(f"{self.scene.crs}   layers: {len(self.scene.layers)}   "
-                                     f"quarters: {quarters}")
+    def _layer_selected(self, layer: Layer | None) -> None:
+        if layer is not None and getattr(layer, "time_steps", 1) > 1:
+            self.time_bar.set_layer(layer)
+
+    def _offer_time_steps(self, layer: Layer) -> None:
+        if getattr(layer, "time_steps", 1) > 1:
+            self.time_bar.set_layer(layer)
+
+    def _set_eye_dome_lighting(self, on: bool) -> None:
+        self.scene_view.set_eye_dome_lighting(on)
+        self.refresh_view()
+
+    def _replace_with(self, opened: OpenedProject, project: Project) -> None:
+        session = ProjectSession(opened.scene, project.path, project.name, project.quarters_file,
+                                 project.scenarios)
+        window = MainWindow(opened.scene, self._make_view, opened.camera, opened.problems, session,
+                            self.settings)
+        window.show()
+        self.session.mark_clean()  # the user already chose to leave these changes
+        self.close()
+
+    def _show_problems(self, problems: list[str]) -> None:
+        if problems:
+            self.show_error(f"{len(problems)} part(s) of the project did not open. {problems[0]}")
+
+    def _update_title(self) -> None:
+        name = self.session.path.name if self.session.path else self.session.name
+        self.setWindowTitle(f"{name}[*] - Dresden urban twin")
+
+    def _may_discard_changes(self) -> bool:
+        """True when there is nothing unsaved, or the user saved it or chose to drop it."""
+        if not self.session.dirty:
+            return True
+        answer = self.ask_unsaved_changes()
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save_project()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def ask_unsaved_changes(self) -> QMessageBox.StandardButton:
+        buttons = (QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                   | QMessageBox.StandardButton.Cancel)
+        return QMessageBox.question(self, "Unsaved changes",
+                                    "The project has changes that are not saved. Save them first?",
+                                    buttons, QMessageBox.StandardButton.Save)
+
+    # Qt events --------------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        if not self._may_discard_changes():
+            event.ignore()
+            return
+        self.loader.cancel_all()
+        for job in list(self.jobs_bar.jobs):
+            job.cancel()
+            job.wait()
+        event.accept()
+        if self in MainWindow.open_windows:
+            MainWindow.open_windows.remove(self)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        self.open_files([Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()])
+        event.acceptProposedAction()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        """Clicks on the 3D view pick what lies under the mouse; drags still turn the camera."""
+        if watched is self.view_widget:
+            if event.type() == QEvent.Type.MouseButtonPress and event.button() == Qt.MouseButton.LeftButton:
+                self._press = event.position().toPoint()
+            elif event.type() == QEvent.Type.MouseButtonRelease and self._press is not None:
+                moved = (event.position().toPoint() - self._press).manhattanLength()
+                self._press = None
+                if moved <= CLICK_TOLERANCE_PX:
+                    self.pick_at(event.position().toPoint())
+        return super().eventFilter(watched, event)
+
+    def pick_at(self, point: QPoint) -> None:
+        """Show what lies under a point of the view in the inspector (placeholder until wired)."""

@@ -1,0 +1,71 @@
+"""The project behind a window: where it is saved, and whether the scene changed since.
+
+Every change a user makes to the scene (layers added, removed, reordered, restyled, shown or
+hidden; quarters; simulation runs) marks the session unsaved, so the window can warn before
+closing. Saving writes the project file atomically (twin.core.atomic).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from twin.core.layers import Layer
+from twin.core.project import Camera
+from twin.core.scene import Scene
+from twin.io.project import project_of
+from twin.io.runs import save_runs
+
+
+class ProjectSession(QObject):
+    dirty_changed = Signal(bool)
+
+    def __init__(self, scene: Scene, path: Path | None = None, name: str = "Untitled",
+                 quarters_file: Path | None = None, scenarios: list[Path] | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.scene, self.path, self.name = scene, path, name
+        self.quarters_file = quarters_file
+        self.scenarios = list(scenarios or [])
+        self._dirty = False
+        for layer in scene.layers:
+            self._watch(layer)
+        scene.layers.events.inserted.connect(lambda index, layer: self._layer_added(layer))
+        scene.layers.events.removed.connect(self.mark_dirty)
+        scene.layers.events.moved.connect(self.mark_dirty)
+        scene.layers.events.reordered.connect(self.mark_dirty)
+        scene.events.quarters.connect(self.mark_dirty)
+        scene.events.runs.connect(self.mark_dirty)
+
+    @property
+    def dirty(self) -> bool:
+        return self._dirty
+
+    def mark_dirty(self, *_: object) -> None:
+        if not self._dirty:
+            self._dirty = True
+            self.dirty_changed.emit(True)
+
+    def save(self, path: Path, camera: Camera | None) -> None:
+        """Write the project (layers, styles, quarters, scenarios, runs, camera) to `path`."""
+        path = Path(path).resolve()
+        project = project_of(self.scene, self.name, camera=camera, quarters_file=self.quarters_file,
+                             scenarios=self.scenarios)
+        project.runs = save_runs(self.scene, path.parent / f"{path.stem}_runs")
+        project.save(path)
+        self.path = path
+        self.mark_clean()
+
+    def mark_clean(self) -> None:
+        if self._dirty:
+            self._dirty = False
+            self.dirty_changed.emit(False)
+
+    def _layer_added(self, layer: Layer) -> None:
+        self._watch(layer)
+        self.mark_dirty()
+
+    def _watch(self, layer: Layer) -> None:
+        for signal in (layer.events.name, layer.events.visible, layer.events.opacity, layer.events.style):
+            signal.connect(self.mark_dirty)

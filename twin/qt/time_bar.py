@@ -1,0 +1,79 @@
+"""The time slider and play button for results with time steps (depth snapshots, condition by year)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
+
+from twin.core.layers import Layer
+
+PLAY_INTERVAL_MS = 250
+
+
+class TimeBar(QWidget):
+    """Steps one result layer through its time steps; hidden while no layer has more than one."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.layer: Layer | None = None
+        self.title = QLabel()
+        self.play_button = QToolButton()
+        self.play_button.setText("▶")
+        self.play_button.setToolTip("Play the time steps")
+        self.play_button.setCheckable(True)
+        self.play_button.toggled.connect(self._play)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setMinimumWidth(240)
+        self.slider.valueChanged.connect(self._step_to)
+        self.step_label = QLabel()
+        self.step_label.setMinimumWidth(70)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 0, 6, 0)
+        for widget in (self.title, self.play_button, self.slider, self.step_label):
+            layout.addWidget(widget)
+        self._timer = QTimer(self)
+        self._timer.setInterval(PLAY_INTERVAL_MS)
+        self._timer.timeout.connect(self._advance)
+        self.setVisible(False)
+
+    def set_layer(self, layer: Layer | None) -> None:
+        """Follow this layer's time steps (None, or a layer without steps, hides the bar)."""
+        self.play_button.setChecked(False)
+        if self.layer is not None:
+            self.layer.events.time_index.disconnect(self._show_step)
+        steps = getattr(layer, "time_steps", 1)
+        self.layer = layer if steps > 1 else None
+        self.setVisible(self.layer is not None)
+        if self.layer is None:
+            return
+        self.layer.events.time_index.connect(self._show_step)
+        self.title.setText(f"{self.layer.name}:")
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, steps - 1)
+        self.slider.blockSignals(False)
+        self._show_step(self.layer.time_index)
+
+    def _step_to(self, index: int) -> None:
+        if self.layer is not None:
+            self.layer.time_index = index
+
+    def _show_step(self, index: int) -> None:
+        self.slider.blockSignals(True)
+        self.slider.setValue(index)
+        self.slider.blockSignals(False)
+        self.step_label.setText(self.layer.time_labels[index] if self.layer is not None else "")
+
+    def _play(self, playing: bool) -> None:
+        self.play_button.setText("⏸" if playing else "▶")
+        if playing:
+            if self.slider.value() == self.slider.maximum():
+                self.slider.setValue(0)
+            self._timer.start()
+        else:
+            self._timer.stop()
+
+    def _advance(self) -> None:
+        if self.slider.value() >= self.slider.maximum():
+            self.play_button.setChecked(False)
+        else:
+            self.slider.setValue(self.slider.value() + 1)
