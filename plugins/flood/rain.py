@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from twin.core.data import Datastream, SensorData
+from twin.sim import SimulationInputError
 
 MM_PER_HOUR = 1.0 / 3_600_000.0  # m/s
 
@@ -22,8 +23,8 @@ DRESDEN_100_YEAR_TABLE = ((5.0, 16.5), (10.0, 25.0), (15.0, 30.5), (20.0, 34.5),
                           (45.0, 47.0), (60.0, 52.5))
 
 
-class RainError(ValueError):
-    """A rain definition that cannot make an event; the message is one plain sentence."""
+class RainError(SimulationInputError, ValueError):
+    """A rain definition that cannot make an event (the user's input); one plain sentence."""
 
 
 @dataclass(frozen=True)
@@ -36,11 +37,11 @@ class RainSeries:
 
     def __post_init__(self) -> None:
         if len(self.starts) != len(self.intensities):
-            raise ValueError("a rain series needs one intensity per start time")
+            raise RainError("a rain series needs one intensity per start time")
         if len(self.starts) and (np.any(np.diff(self.starts) <= 0) or self.end <= self.starts[-1]):
-            raise ValueError("rain start times must rise and end after the last start")
+            raise RainError("rain start times must rise and end after the last start")
         if np.any(self.intensities < 0):
-            raise ValueError("rain intensities cannot be negative")
+            raise RainError("rain intensities cannot be negative")
 
     def rate_at(self, t: float) -> float:
         """Intensity (m/s) during the interval that starts at or before t."""
@@ -110,12 +111,14 @@ def _table(durations_min: tuple[float, ...], depths_mm: tuple[float, ...]) -> tu
     return durations, depths
 
 
-def gauge_rain(sensors: SensorData, station_id: str) -> tuple[RainSeries, np.datetime64]:
+def gauge_rain(sensors: SensorData, station_id: str, start: np.datetime64 | None = None,
+               seconds: float | None = None) -> tuple[RainSeries, np.datetime64]:
     """A recorded event from a rain gauge: its precipitation datastream, and the event's start.
 
     Values are sums per interval stamped at the interval's end (unit mm), or intensities (a
     unit with "/h", e.g. mm/h) held over the interval that ends at the stamp. The first
-    interval is taken as long as the second.
+    interval is taken as long as the second. The event is the intervals that end in
+    (start, start + seconds]; without a start, the wet spell around the wettest hour.
     """
     stream = precipitation_stream(sensors, station_id)
     times, values = stream.series.times.astype("datetime64[s]"), stream.series.values.astype(float)
@@ -123,16 +126,35 @@ def gauge_rain(sensors: SensorData, station_id: str) -> tuple[RainSeries, np.dat
         raise RainError(f"the rain gauge '{station_id}' has fewer than two observations")
     ends = (times - times[0]).astype(float)
     starts = np.concatenate([[ends[0] - (ends[1] - ends[0])], ends[:-1]])
-    seconds = ends - starts
+    if start is None:
+        first = wettest_spell(values, ends)
+    else:
+        first = int(np.searchsorted(ends, (np.datetime64(start, "s") - times[0]).astype(float), side="right"))
+    last = len(ends)
+    if seconds is not None and first < len(ends):
+        last = int(np.searchsorted(ends, starts[first] + seconds, side="right"))
+    if last <= first:
+        raise RainError(f"the rain gauge '{station_id}' has no observations in the chosen event")
+    starts, ends, values = starts[first:last], ends[first:last], values[first:last]
     if stream.unit.replace(" ", "").lower().endswith("/h"):
         intensities = values * _mm_factor(stream.unit) * MM_PER_HOUR
     else:
-        intensities = values * _mm_factor(stream.unit) / 1000.0 / seconds
+        intensities = values * _mm_factor(stream.unit) / 1000.0 / (ends - starts)
     if np.any(intensities < 0) or not np.all(np.isfinite(intensities)):
         raise RainError(f"the rain gauge '{station_id}' has negative or missing values")
     origin = starts[0]
-    return (RainSeries(starts - origin, intensities, float(ends[-1] - origin)),
-            times[0] - np.timedelta64(int(ends[1] - ends[0]), "s"))
+    return RainSeries(starts - origin, intensities, float(ends[-1] - origin)), \
+        times[0] + np.timedelta64(int(origin), "s")
+
+
+def wettest_spell(values: np.ndarray, ends: np.ndarray, hour: float = 3600.0) -> int:
+    """Index of the first interval of the wet spell that holds the wettest hour's start."""
+    cumulative = np.concatenate([[0.0], np.cumsum(values)])
+    hour_ends = np.searchsorted(ends, ends + hour - 1e-6, side="right")
+    first = int(np.argmax(cumulative[hour_ends] - cumulative[:-1]))
+    while first > 0 and values[first - 1] > 0:
+        first -= 1
+    return first
 
 
 def precipitation_stream(sensors: SensorData, station_id: str) -> Datastream:

@@ -11,7 +11,7 @@ import pytest
 import shapely
 from affine import Affine
 
-from plugins.flood import rain
+from plugins.flood import grid, rain
 from plugins.flood.simulation import FloodSimulation
 from tests.conftest import PROJECT_ROOT, write_dtm, write_quarters
 from twin.core import RasterLayer, StreetsLayer
@@ -25,9 +25,10 @@ from twin.core.data import (
     StreetData,
     TimeSeries,
 )
+from twin.core.errors import TwinError
 from twin.core.layers import BuildingsLayer, SensorsLayer
 from twin.core.quarter import Quarter
-from twin.sim import Feedback, RunStatus, SimulationInputs, run_simulation
+from twin.sim import Feedback, RunStatus, SimulationInputError, SimulationInputs, run_simulation
 
 X0, Y1, CELL, ROWS, COLS = 411_000.0, 5_654_100.0, 2.0, 50, 100
 
@@ -172,10 +173,9 @@ def test_a_gauge_replay_puts_the_measured_level_next_to_the_simulated_one():
     assert measured[30] == pytest.approx(0.2)  # 30 min after the event start: the 15:30 reading
 
 
-def test_a_wrong_gauge_fails_with_a_sentence():
-    report = run_simulation(FloodSimulation(), scene_inputs(), {**FAST, "rain": "gauge", "rain_gauge": "X9"},
-                            seed=1)
-    assert report.status is RunStatus.FAILED and "no station 'X9'" in report.error
+def test_a_wrong_gauge_reaches_the_caller_as_bad_input():
+    with pytest.raises(SimulationInputError, match="no station 'X9'"):
+        run_simulation(FloodSimulation(), scene_inputs(), {**FAST, "rain": "gauge", "rain_gauge": "X9"}, seed=1)
 
 
 def test_euler_type2_from_the_illustrative_dresden_table():
@@ -207,3 +207,45 @@ def test_the_cli_runs_a_flood_scenario_on_a_dtm_file(tmp_path):
     assert summary["summary"]["mass_balance_relative_error"] < 1e-6
     assert set(summary["per_quarter"]) == {"West", "East"}
     assert {"max_depth.tif", "max_velocity.tif", "arrival_time.tif", "depth.tif"} <= set(summary["files"])
+
+
+@pytest.mark.parametrize(("params", "words"), [
+    ({"rain": "gauge", "rain_gauge": "X9"}, "no station 'X9'"),
+    ({"rain": "euler2", "table_durations_min": [5, 15, 60], "table_depths_mm": [16.5, 30.5]},
+     "as many depths as durations"),
+    ({"rain": "euler2", "table_durations_min": [5, 15, 60], "table_depths_mm": [16.5, 3.05, 52.5]},
+     "must not fall"),
+    ({"rain": "gauge", "rain_gauge": "RG1", "gauge_start_utc": "10.07.2026 15:00"}, "not an ISO 8601 time"),
+    ({"hydrograph_points": [X0 - 500, Y1]}, "lies outside the terrain"),
+    ({"cell_size_m": 3.0}, "whole multiple"),
+])
+def test_errors_a_user_causes_are_input_errors_of_one_sentence(params, words):
+    """The CLI maps a TwinError to exit status 2 (bad input), anything else to 1 (failed)."""
+    with pytest.raises(SimulationInputError, match=words) as caught:
+        FloodSimulation().run(scene_inputs(), {**FloodSimulation.defaults(), **FAST, **params},
+                              rng=np.random.default_rng(1), feedback=Feedback())
+    assert "\n" not in str(caught.value) and isinstance(caught.value, TwinError)
+
+
+def test_a_gauge_event_starts_where_the_user_says():
+    params = {**FAST, "rain": "gauge", "rain_gauge": "RG1", "gauge_start_utc": "2026-07-10T15:20:00Z",
+              "duration_min": 20.0}
+    report = run_simulation(FloodSimulation(), scene_inputs(), params, seed=1)
+    assert report.ok, report.traceback
+    assert report.output.summary["rain_start_utc"] == "2026-07-10T15:20:00"
+    assert report.output.summary["rain_depth_mm"] == pytest.approx(20.0 + 8.0)  # 15:30 and 15:40
+
+
+def test_the_grid_is_coarsened_by_block_means_and_cropped_to_the_quarters():
+    terrain = hollow_terrain()
+    values = terrain.values.copy()
+    values[0, 0] = np.nan
+    coarse = grid.coarsen(RasterData(values, terrain.transform, terrain.crs), 4.0)
+    assert coarse.shape == (ROWS // 2, COLS // 2) and coarse.resolution == (4.0, 4.0)
+    assert np.isnan(coarse.values[0, 0])  # a block with a no-data cell is no-data
+    assert coarse.values[3, 7] == pytest.approx(values[6:8, 14:16].mean(), abs=1e-5)
+    assert coarse.transform.c == terrain.transform.c and coarse.transform.f == terrain.transform.f
+    east = Quarter("East", shapely.box(X0 + 120, Y1 - 60, X0 + 160, Y1 - 20))
+    cropped = grid.crop_to(terrain, [east], 10.0)
+    assert cropped.bounds == (X0 + 110, Y1 - 70, X0 + 170, Y1 - 10)
+    assert cropped.values[0, 0] == terrain.values[5, 55]
