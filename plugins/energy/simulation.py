@@ -29,6 +29,11 @@ from twin.sim import (
 FLAT_MOUNTINGS = {"south": ((15.0, 180.0, 1.0),), "east-west": ((10.0, 90.0, 0.5), (10.0, 270.0, 0.5)),
                   "horizontal": ((0.0, 180.0, 1.0),)}
 WEEK_SERIES = ("demand", "pv", "import_after_pv", "export", "import_after_batteries", "quarter_battery_soc")
+# A quarter's flows, its buildings' own PV and batteries and then the quarter (neighbours sharing,
+# its battery) taken together. Per hour: pv = pv_direct + battery_charge + grid_export and
+# demand = pv_direct + battery_discharge + grid_import - battery_grid_charge.
+BALANCE_FLOWS = ("demand", "pv", "pv_direct", "battery_charge", "battery_discharge", "battery_grid_charge",
+                 "grid_import", "grid_export")
 
 
 class EnergySimulation(Simulation):
@@ -47,6 +52,7 @@ class EnergySimulation(Simulation):
         FieldSpec("self_sufficiency", Location.QUARTER, "", "(PV direct + battery) / consumption"),
         FieldSpec("peak_import", Location.QUARTER, "kW", "highest grid import after PV and batteries"),
         FieldSpec("week", Location.QUARTER, "kW", "hourly demand, PV and grid flows of a chosen week"),
+        FieldSpec("months", Location.QUARTER, "MWh", "monthly electricity balance"),
     )
     parameters = (
         ParameterSpec("default_year", float, 1970.0, "construction year where a building has none",
@@ -138,7 +144,7 @@ class EnergySimulation(Simulation):
         feedback.progress(0.85, "quarter batteries and figures")
         quarter_rows = [_quarter_figures(balances.hourly[index], balances.yearly[group_of == index], params)
                         for index in range(len(names))]
-        per_quarter = {name: figures for name, (figures, _) in zip(names, quarter_rows, strict=True)}
+        per_quarter = {name: figures for name, (figures, *_) in zip(names, quarter_rows, strict=True)}
         summary = _quarter_figures(balances.hourly.sum(axis=0), balances.yearly, params)[0]
         summary["buildings"] = len(buildings)
         heat_columns_and_pv = {**heat_columns, "pv_kwp": roofs.kwp_per_building}
@@ -148,7 +154,8 @@ class EnergySimulation(Simulation):
             for index, name in enumerate(names):
                 per_quarter[name][key] = float(values[group_of == index].sum())
         results = [_building_table(layer.name, buildings, houses, heat_columns, heat_source, roofs, balances),
-                   _quarter_table(per_quarter), _week_table(names, quarter_rows, weather, params["week"])]
+                   _quarter_table(per_quarter), _week_table(names, quarter_rows, weather, params["week"]),
+                   _month_table(names, quarter_rows, weather)]
         return SimulationOutput(summary=summary, per_quarter=per_quarter, results=results)
 
 
@@ -233,13 +240,16 @@ def _groups(buildings: BuildingData, inputs: SimulationInputs) -> tuple[np.ndarr
 
 
 def _quarter_figures(hourly: np.ndarray, yearly: np.ndarray,
-                     params: Mapping[str, Any]) -> tuple[dict[str, Any], np.ndarray]:
-    """Figures of a group from its hourly sums, with its quarter battery shaving the grid import."""
+                     params: Mapping[str, Any]) -> tuple[dict[str, Any], np.ndarray, np.ndarray]:
+    """Figures of a group from its hourly sums, with its quarter battery shaving the grid import;
+    also the week's series (WEEK_SERIES) and the hourly balance (BALANCE_FLOWS), in kW."""
     direct, charge_pv, _, discharge, imported, exported, demand, pv = hourly
+    # The quarter sees its buildings' net flows: one building's surplus covers another's load first.
     quarter = dispatch(imported, exported, Battery(np.array(params["quarter_battery_kwh"]),
                                                    np.array(params["quarter_battery_kw"]),
                                                    params["battery_efficiency"], params["peak_target_kw"]))[0]
-    final_import = quarter[4] + quarter[2]
+    shared, charge_pv_quarter, grid_charge, discharge_quarter, load_import, final_export, soc = quarter
+    final_import = load_import + grid_charge
     figures = {
         "buildings": len(yearly),
         "electricity_mwh": demand.sum() / 1000.0,
@@ -247,16 +257,19 @@ def _quarter_figures(hourly: np.ndarray, yearly: np.ndarray,
         "self_sufficiency": self_sufficiency(direct.sum(), discharge.sum(), demand.sum()),
         "self_consumption": self_consumption(direct.sum(), charge_pv.sum(), pv.sum()),
         # Within the quarter one building's surplus covers another's load, and the quarter battery helps.
-        "self_sufficiency_quarter": 1.0 - quarter[4].sum() / demand.sum() if demand.sum() > 0 else np.nan,
+        "self_sufficiency_quarter": 1.0 - load_import.sum() / demand.sum() if demand.sum() > 0 else np.nan,
+        "self_consumption_quarter": 1.0 - final_export.sum() / pv.sum() if pv.sum() > 0 else np.nan,
         "grid_import_mwh": final_import.sum() / 1000.0,
-        "grid_export_mwh": quarter[5].sum() / 1000.0,
+        "grid_export_mwh": final_export.sum() / 1000.0,
         "peak_demand_kw": demand.max(),
         "peak_import_after_pv_kw": imported.max(),
         "peak_import_after_batteries_kw": final_import.max(),
-        "peak_export_kw": quarter[5].max(),
+        "peak_export_kw": final_export.max(),
     }
-    series = np.stack([demand, pv, imported, exported, final_import, quarter[6]])
-    return figures, series
+    series = np.stack([demand, pv, imported, exported, final_import, soc])
+    balance = np.stack([demand, pv, direct + shared, charge_pv + charge_pv_quarter,
+                        discharge + discharge_quarter, grid_charge, final_import, final_export])
+    return figures, series, balance
 
 
 def _building_table(layer_name: str, buildings: BuildingData, houses: stock.Stock,
@@ -267,11 +280,12 @@ def _building_table(layer_name: str, buildings: BuildingData, houses: stock.Stoc
     sufficiency = np.divide(yearly[:, 0] + yearly[:, 3], demand, out=np.full(len(demand), np.nan),
                             where=demand > 0)
     columns = {"building_id": np.asarray(buildings.ids).astype(str), "type": houses.kind,
-               "year": houses.year, "floor_area": houses.floor_area, "dwellings": houses.dwellings,
+               "year_of_construction": houses.year, "floor_area": houses.floor_area,
+               "dwellings": houses.dwellings,
                "heat_source": heat_source, **heat_columns, "pv_kwp": roofs.kwp_per_building,
                "pv_yield": yearly[:, 7] / 1000.0,
                "electricity": demand / 1000.0, "self_sufficiency": sufficiency}
-    units = {"year": "a", "floor_area": "m2", "pv_kwp": "kWp", "pv_yield": "MWh/a", "electricity": "MWh/a",
+    units = {"floor_area": "m2", "pv_kwp": "kWp", "pv_yield": "MWh/a", "electricity": "MWh/a",
              **{column: "MWh/a" for column in heat_columns}}
     return ResultTable("energy_buildings", layer_name, columns, units,
                        "heated area, heat demand now and per scenario year, rooftop PV, electricity")
@@ -282,7 +296,16 @@ def _quarter_table(per_quarter: dict[str, dict[str, Any]]) -> ResultTable:
     keys = list(next(iter(per_quarter.values()))) if names else []
     columns = {"quarter": np.array(names, dtype=str),
                **{key: np.array([per_quarter[name][key] for name in names], dtype=float) for key in keys}}
-    return ResultTable("energy_quarters", "quarters", columns, {}, "yearly figures per quarter")
+    units = {key: unit for key in keys if (unit := _figure_unit(key))}
+    return ResultTable("energy_quarters", "quarters", columns, units, "yearly figures per quarter")
+
+
+def _figure_unit(key: str) -> str:
+    """The unit a quarter figure's name ends in; shares and counts have none."""
+    for suffix, unit in (("_mwh", "MWh/a"), ("_kwp", "kWp"), ("_kw", "kW")):
+        if key.endswith(suffix):
+            return unit
+    return ""
 
 
 def _week_table(names: list[str], quarter_rows: list, weather, week: int) -> ResultTable:
@@ -295,3 +318,23 @@ def _week_table(names: list[str], quarter_rows: list, weather, week: int) -> Res
     units = {name: "kW" for name in columns if name not in ("quarter", "hour_ending_utc")}
     units["quarter_battery_soc"] = "kWh"
     return ResultTable("energy_week", "quarters", columns, units, f"hourly flows in calendar week {week}")
+
+
+def _month_table(names: list[str], quarter_rows: list, weather) -> ResultTable:
+    """The balance of every quarter summed per calendar month (MEZ, the reference year's clock), MWh."""
+    month = (weather.times_utc + np.timedelta64(3600, "s")).astype("datetime64[M]").astype(np.int64) % 12
+    starts = np.flatnonzero(np.r_[True, np.diff(month) != 0])
+    if len(starts) != 12:
+        raise ValueError("the reference year must run from January to December")
+    # (quarters, flows, 12): kW over an hour is kWh.
+    sums = np.add.reduceat(np.stack([rows[2] for rows in quarter_rows]), starts, axis=2) / 1000.0
+    flows = {flow: sums[:, row].ravel() for row, flow in enumerate(BALANCE_FLOWS)}
+    columns = {"quarter": np.repeat(np.array(names, dtype=str), 12),
+               "month": np.tile(np.arange(1, 13), len(names)),
+               "demand": flows["demand"], "pv": flows["pv"],
+               "self_consumed": flows["pv_direct"] + flows["battery_charge"],
+               **{flow: flows[flow] for flow in BALANCE_FLOWS[2:]}}
+    units = {name: "MWh" for name in columns if name not in ("quarter", "month")}
+    return ResultTable("energy_months", "quarters", columns, units,
+                       "monthly electricity balance: PV self-consumed (at once or stored) and exported, "
+                       "demand covered by PV, batteries and the grid")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from plugins.energy.loads import load_profiles
 from plugins.energy.roofs import roof_triangles
 from plugins.energy.simulation import EnergySimulation
+from plugins.energy.weather import read_reference_year
 from twin.io import read_layer
 from twin.io.citygml import read_citygml
 from twin.sim import SimulationInputs, SimulationRegistry, run_simulation
@@ -46,7 +48,52 @@ def test_energy_run_on_the_fzk_haus(fzk_file, household_profile):
     buildings = tables["energy_buildings"]
     assert buildings.columns["pv_kwp"][0] == pytest.approx(summary["pv_kwp"])
     assert buildings.columns["heat_source"][0] == "TABULA SFH"
+    # A construction year is a date, not an amount: it carries no unit.
+    assert "year_of_construction" not in buildings.units and buildings.units["floor_area"] == "m2"
+    assert tables["energy_quarters"].units == {"electricity_mwh": "MWh/a", "pv_mwh": "MWh/a",
+                                               "grid_import_mwh": "MWh/a", "grid_export_mwh": "MWh/a",
+                                               "peak_demand_kw": "kW", "peak_import_after_pv_kw": "kW",
+                                               "peak_import_after_batteries_kw": "kW", "peak_export_kw": "kW",
+                                               "heat_now_mwh": "MWh/a", "heat_2030_mwh": "MWh/a",
+                                               "heat_2035_mwh": "MWh/a", "heat_2045_mwh": "MWh/a",
+                                               "pv_kwp": "kWp"}
     assert len(tables["energy_week"]) == 168
+
+
+def test_months_add_up_to_the_year_and_close_the_balance_with_both_batteries(fzk_file):
+    layer = read_layer(fzk_file, name="buildings")
+    # A home battery, and a quarter battery holding the import to 0.3 kW: it also charges from the grid.
+    report = run_simulation(EnergySimulation(), SimulationInputs({"buildings": layer}, [], "EPSG:25832"),
+                            {"battery_kwh_per_kwp": 1.0, "kwh_per_dwelling": 4000.0, "quarter_battery_kwh": 5.0,
+                             "quarter_battery_kw": 2.0, "peak_target_kw": 0.3}, seed=1)
+    assert report.ok, report.traceback
+    figures = report.output.per_quarter["all buildings"]
+    months = next(table for table in report.output.results if table.name == "energy_months")
+    assert months.target_layer == "quarters" and set(months.units.values()) == {"MWh"}
+    assert list(months.columns["quarter"]) == ["all buildings"] * 12
+    assert list(months.columns["month"]) == list(range(1, 13))
+    flows = months.columns
+    for column, figure in (("demand", "electricity_mwh"), ("pv", "pv_mwh"), ("grid_import", "grid_import_mwh"),
+                           ("grid_export", "grid_export_mwh")):
+        assert flows[column].sum() == pytest.approx(figures[figure], rel=1e-12), column
+    assert flows["self_consumed"].sum() == pytest.approx(figures["self_consumption_quarter"] * figures["pv_mwh"],
+                                                         rel=1e-9)
+    covered = flows["pv_direct"] + flows["battery_discharge"]
+    assert covered.sum() == pytest.approx(figures["self_sufficiency_quarter"] * figures["electricity_mwh"],
+                                          rel=1e-9)
+    # The balance closes in every month.
+    np.testing.assert_allclose(flows["pv"], flows["self_consumed"] + flows["grid_export"], rtol=1e-9)
+    np.testing.assert_allclose(flows["self_consumed"], flows["pv_direct"] + flows["battery_charge"], rtol=1e-9)
+    np.testing.assert_allclose(flows["demand"], covered + flows["grid_import"] - flows["battery_grid_charge"],
+                               rtol=1e-9)
+    assert np.all(flows["battery_discharge"] > 0) and flows["battery_grid_charge"].sum() > 0
+    assert flows["pv"][5] > 3 * flows["pv"][11]  # June against December
+    # Months are calendar months of the reference year's clock (MEZ): the H25 profile summed over them.
+    weather = read_reference_year(4, 2023)
+    profile = load_profiles(2023, weather)["H25"]
+    month_ends = np.cumsum([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]) * 24
+    np.testing.assert_allclose(flows["demand"], np.add.reduceat(profile, np.r_[0, month_ends[:-1]]) * 4.0,
+                               rtol=1e-9)
 
 
 def test_energy_is_registered():
