@@ -460,11 +460,13 @@ class LayersPanel(QWidget):
         form.addRow("Opacity", opacity_row)
 
         self.color_by_combo = QComboBox()
+        _narrow(self.color_by_combo)
         self.color_by_combo.currentIndexChanged.connect(self._color_by_edited)
         form.addRow("Colour by", self.color_by_combo)
 
         self.colormap_combo = QComboBox()
         self.colormap_combo.setIconSize(QSize(64, 12))
+        _narrow(self.colormap_combo)
         for name, use in COLOUR_MAPS.items():
             self._add_colormap(name, use)
         self.colormap_combo.currentIndexChanged.connect(self._colormap_edited)
@@ -491,6 +493,7 @@ class LayersPanel(QWidget):
     def _range_spin(self, name: str) -> QDoubleSpinBox:
         spin = QDoubleSpinBox()
         spin.setRange(-1e12, 1e12)
+        spin.setMinimumWidth(80)  # the range's widest number would otherwise set the dock's width
         spin.setKeyboardTracking(False)  # apply a typed value on Enter or leaving the box, not per key
         spin.setAccessibleName(f"{name} end of the colour range")
         spin.valueChanged.connect(self._range_edited)
@@ -773,3 +776,9 @@ def _disconnect(panel: LayersPanel) -> None:
     panel.scene.events.runs.disconnect(panel._rebuild)
     for layer in panel._watched:
         _unwatch(panel, layer)
+
+
+def _narrow(combo: QComboBox) -> None:
+    """Let a combo box shrink with the dock instead of widening it to its longest entry."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(12)

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import ClassVar
 
 import pyvista as pv
-from PySide6.QtCore import QEvent, QObject, QPoint, QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtCore import QEvent, QObject, QPoint, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -34,11 +34,15 @@ from twin.core.scene import Scene
 from twin.io.formats import FORMATS
 from twin.io.project import OpenedProject, open_project
 from twin.qt.data_loader import DataLoader, RecentFiles
+from twin.qt.inspector import InspectorPanel
 from twin.qt.jobs import Job, JobBar
 from twin.qt.layers_panel import LayersPanel
+from twin.qt.reports import ReportsPanel
 from twin.qt.session import ProjectSession
+from twin.qt.simulation_panel import SimulationPanel
 from twin.qt.time_bar import TimeBar
 from twin.render import SceneView
+from twin.sim.runner import RunReport
 
 ViewFactory = Callable[[QWidget | None], tuple[QWidget, pv.BasePlotter]]
 CLICK_TOLERANCE_PX = 4  # a press and release closer than this is a click (pick), not a drag
@@ -56,7 +60,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings("Dresden urban twin", "twin")
         self.session = session or ProjectSession(scene, parent=self)
         self.session.setParent(self)
-        self.resize(1400, 860)
+        self.resize(1600, 1000)
         self.setAcceptDrops(True)
         self.view_widget, plotter = make_view(self)
         self.setCentralWidget(self.view_widget)
@@ -76,8 +80,8 @@ class MainWindow(QMainWindow):
         self.view_widget.installEventFilter(self)
         self.session.dirty_changed.connect(self.setWindowModified)
         self._update_title()
-        self.scene_view.set_camera(camera)
-        self.refresh_view()
+        self._camera = camera
+        self._camera_placed = False
         self._show_problems(problems or [])
         MainWindow.open_windows.append(self)
 
@@ -139,6 +143,9 @@ class MainWindow(QMainWindow):
         self.quarter_box.blockSignals(True)
         self.quarter_box.setCurrentText(name or ALL_QUARTERS)
         self.quarter_box.blockSignals(False)
+        self.reports.set_quarter(name)
+        if name is not None:
+            self.simulation_panel.set_quarter(name)
         self.refresh_view()
 
     def zoom_to_layer(self, layer: Layer) -> None:
@@ -184,7 +191,19 @@ class MainWindow(QMainWindow):
         self.layers_panel = LayersPanel(self.scene)
         self.layers_panel.zoom_requested.connect(self.zoom_to_layer)
         self.layers_panel.selection_changed.connect(self._layer_selected)
-        self._dock("Layers", self.layers_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.layers_dock = self._dock("Layers", self.layers_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.simulation_panel = SimulationPanel(self.scene, quarters_file=self.session.quarters_file)
+        self.simulation_panel.job_started.connect(self.jobs_bar.track)
+        self.simulation_panel.run_finished.connect(self._run_finished)
+        simulations = self.simulations_dock = self._dock("Simulations", self.simulation_panel,
+                                                         Qt.DockWidgetArea.RightDockWidgetArea)
+        self.inspector = InspectorPanel(self.scene)
+        self.inspector_dock = self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(simulations, self.inspector_dock)
+        simulations.raise_()
+        self.reports = ReportsPanel(self.scene)
+        self.reports_dock = self._dock("Reports", self.reports, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.reports_dock.setVisible(bool(self.scene.runs))  # the view gets the room until a run reports
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -224,6 +243,9 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         view_menu = self.menuBar().addMenu("&View")
         self._action(view_menu, "&Reset view", lambda: self.select_quarter(None), "Home")
+        edl = self._action(view_menu, "&Eye-dome lighting for point clouds", self._set_eye_dome_lighting)
+        edl.setCheckable(True)
+        edl.setChecked(self.scene_view.eye_dome_lighting)
         view_menu.addSeparator()
         for dock in self.findChildren(QDockWidget):
             view_menu.addAction(dock.toggleViewAction())
@@ -280,6 +302,12 @@ class MainWindow(QMainWindow):
         if getattr(layer, "time_steps", 1) > 1:
             self.time_bar.set_layer(layer)
 
+    def _run_finished(self, report: RunReport) -> None:
+        self.statusBar().showMessage(f"{report.simulation} finished in {report.seconds:.1f} s; "
+                                     f"{len(report.result_layers)} result layer(s) added", 10_000)
+        self.reports_dock.show()
+        self.refresh_view()
+
     def _set_eye_dome_lighting(self, on: bool) -> None:
         self.scene_view.set_eye_dome_lighting(on)
         self.refresh_view()
@@ -319,6 +347,18 @@ class MainWindow(QMainWindow):
 
     # Qt events --------------------------------------------------------------------------------
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if not self._camera_placed:  # the camera fits the view's real size, known once laid out
+            self._camera_placed = True
+            QTimer.singleShot(0, self._place_camera)
+
+    def _place_camera(self) -> None:
+        self.resizeDocks([self.layers_dock, self.simulations_dock], [300, 420], Qt.Orientation.Horizontal)
+        self.refresh_view()  # sizes the render window to the widget
+        self.scene_view.set_camera(self._camera)
+        self.refresh_view()
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         if not self._may_discard_changes():
             event.ignore()
@@ -352,4 +392,16 @@ class MainWindow(QMainWindow):
         return super().eventFilter(watched, event)
 
     def pick_at(self, point: QPoint) -> None:
-        """Show what lies under a point of the view in the inspector (placeholder until wired)."""
+        """Outline what lies under a point of the view and show it in the inspector."""
+        ratio = self.view_widget.devicePixelRatioF()
+        pick = self.scene_view.pick(round(point.x() * ratio), round(point.y() * ratio))
+        self.scene_view.highlight(pick)
+        if pick is not None:
+            self.inspector_dock.raise_()
+        if pick is None:
+            self.inspector.clear()
+        elif pick.feature is not None:  # a result drawn on buildings or streets: show that feature
+            self.inspector.show_feature(pick.layer.data.target_layer, pick.feature)
+        else:
+            self.inspector.show_feature(pick.layer, pick.index)
+        self.refresh_view()
