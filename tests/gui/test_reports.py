@@ -91,7 +91,8 @@ def test_choosing_a_run_and_a_quarter_changes_table_and_charts(qtbot, panel, cit
     energy = next(run for run in city.runs if run.simulation == "energy")
     with qtbot.waitSignal(panel.run_shown):
         panel.run_combo.setCurrentIndex(panel.run_combo.findData(energy.run_id))
-    assert "Yearly electricity balance" in [panel.charts.tabText(i) for i in range(panel.charts.count())]
+    tabs = [panel.charts.tabText(i) for i in range(panel.charts.count())]
+    assert tabs[:3] == ["Yearly electricity balance", "Monthly electricity balance", "Self-sufficiency"]
     panel.set_quarter("Johannstadt")
     assert panel.table.columnCount() == 3 and "Showing Johannstadt" in panel.info.text()
     panel.set_quarter("Prohlis")  # the run has no figures there: every quarter, and the panel says so

@@ -15,6 +15,7 @@ from plugins.flood.analysis import quarter_figures
 from twin.core import Scene
 from twin.core.data import RasterData
 from twin.core.layers import RasterLayer
+from twin.core.quarter import Quarter
 from twin.core.report_tables import (
     RATING_THRESHOLD,
     RATING_WARNING,
@@ -115,11 +116,12 @@ def test_street_decay_charts_show_class_shares_per_year_and_mean_condition(city)
 
 def test_energy_balance_adds_up_and_the_week_follows_the_table(city):
     run = run_of(city, "energy")
-    balance, sufficiency, heat, week = run_charts(run, city)
+    balance, months, sufficiency, heat, week = run_charts(run, city)
     values = {series.name: series.values[0] for series in balance.series}
-    # What the quarter did not import it covered with its own PV; the rest of the PV was exported.
-    assert values["PV used in the quarter"] + values["grid import"] == pytest.approx(values["demand"], rel=1e-6)
-    assert values["PV used in the quarter"] + values["grid export"] == pytest.approx(values["PV yield"], rel=0.02)
+    # The PV the quarter did not export it used, at once or stored; with no battery that is the demand it
+    # did not import.
+    assert values["PV self-consumed"] + values["grid export"] == pytest.approx(values["PV yield"], rel=1e-9)
+    assert values["PV self-consumed"] + values["grid import"] == pytest.approx(values["demand"], rel=1e-9)
     assert sufficiency.series[1].values[0] == pytest.approx(
         100 * run.per_quarter["Johannstadt"]["self_sufficiency_quarter"])
     assert len(heat.series) == 1 + len(run.parameters["scenario_years"])
@@ -127,6 +129,51 @@ def test_energy_balance_adds_up_and_the_week_follows_the_table(city):
     demand = next(series for series in week.series if series.name == "demand")
     assert week.time_axis and len(demand.x) == 168
     assert demand.y.sum() == pytest.approx(table.columns["demand"].sum())
+
+
+@pytest.fixture(scope="module")
+def split_energy_run() -> tuple[Scene, RunRecord]:
+    """Johannstadt's buildings in a west and an east half, with home batteries, in an energy run."""
+    johannstadt = next(quarter for quarter in read_quarters(QUARTERS_FILE)[0] if quarter.name == "Johannstadt")
+    west, south, east, north = johannstadt.bounds
+    middle = (west + east) / 2
+    scene = Scene()
+    scene.set_quarters([Quarter("West", johannstadt.polygon.intersection(shapely.box(west, south, middle, north))),
+                        Quarter("East", johannstadt.polygon.intersection(shapely.box(middle, south, east, north)))])
+    buildings = scene.add_layer(read_layer(demo_project().parent / "johannstadt_lod2.gml"))
+    inputs = SimulationInputs({"buildings": buildings}, scene.quarters, scene.crs)
+    report = run_simulation(SimulationRegistry.discover().get("energy")(), inputs, {"battery_kwh_per_kwp": 1.0},
+                            seed=3, scene=scene)
+    assert report.ok, report.error
+    return scene, scene.runs[0]
+
+
+def test_the_monthly_energy_balance_adds_up_to_the_year_per_quarter_and_for_all(split_energy_run):
+    scene, run = split_energy_run
+    assert list(run.per_quarter) == ["West", "East"]
+    table = next(scene.layer(name).data for name in run.layer_names if name.endswith("energy_months"))
+    for quarter in ("West", "East", None):
+        balance, months = run_charts(run, scene, quarter)[:2]
+        assert isinstance(months, BarChartData) and not months.stacked and months.y_label.endswith("per month)")
+        assert months.title.endswith(quarter or "all quarters")
+        assert months.categories == ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
+                                     "Nov", "Dec"]
+        monthly = {series.name: series.values for series in months.series}
+        assert list(monthly) == ["demand", "PV yield", "PV self-consumed", "grid import", "grid export"]
+        yearly = {series.name: series.values.sum() for series in balance.series}  # the quarters' bars
+        for name, values in monthly.items():
+            assert values.sum() == pytest.approx(yearly[name], rel=1e-9), (quarter, name)
+        np.testing.assert_allclose(monthly["PV self-consumed"] + monthly["grid export"], monthly["PV yield"],
+                                   rtol=1e-9)
+        # The batteries lose some of what they store: over the year self-consumed PV covers less demand.
+        assert (monthly["PV self-consumed"] + monthly["grid import"]).sum() > monthly["demand"].sum()
+        assert monthly["PV yield"][5] > 3 * monthly["PV yield"][11]  # June against December
+        rows = table.columns["quarter"] == quarter if quarter else np.ones(len(table), dtype=bool)
+        assert monthly["demand"].sum() == pytest.approx(table.columns["demand"][rows].sum(), rel=1e-12)
+    west = run_charts(run, scene, "West")[1].series[0].values
+    east = run_charts(run, scene, "East")[1].series[0].values
+    np.testing.assert_allclose(run_charts(run, scene)[1].series[0].values, west + east, rtol=1e-12)
+    assert 0 < west.sum() < (west + east).sum()
 
 
 def test_flood_chart_splits_the_area_into_depth_classes(city):

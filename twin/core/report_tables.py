@@ -64,7 +64,8 @@ _KNOWN: dict[str, Quantity] = {
     "pv_kwp": Quantity("PV potential", "kWp"),
     "self_sufficiency": Quantity("self-sufficiency (each building)", "%", 100.0),
     "self_sufficiency_quarter": Quantity("self-sufficiency (quarter)", "%", 100.0),
-    "self_consumption": Quantity("PV self-consumption", "%", 100.0),
+    "self_consumption": Quantity("PV self-consumption (each building)", "%", 100.0),
+    "self_consumption_quarter": Quantity("PV self-consumption (quarter)", "%", 100.0),
     "grid_import_mwh": Quantity("grid import", "MWh/a"),
     "grid_export_mwh": Quantity("grid export", "MWh/a"),
     "peak_demand_kw": Quantity("peak demand", "kW"),
@@ -364,10 +365,12 @@ def _band(figures: Mapping[str, Any], key: str) -> tuple[np.ndarray | None, np.n
     return np.asarray(spread[f"{key}_p05"], dtype=float), np.asarray(spread[f"{key}_p95"], dtype=float)
 
 
-ENERGY_BALANCE = (("electricity_mwh", "demand", "#000000"), ("pv_mwh", "PV yield", "#E69F00"),
-                  ("self_consumed", "PV used in the quarter", "#009E73"),
-                  ("grid_import_mwh", "grid import", "#0072B2"),
-                  ("grid_export_mwh", "grid export", "#CC79A7"))
+# The electricity balance as figures (yearly) and as columns of energy_months, with its bars' names.
+ENERGY_BALANCE = (("electricity_mwh", "demand", "demand", "#000000"), ("pv_mwh", "pv", "PV yield", "#E69F00"),
+                  ("self_consumed", "self_consumed", "PV self-consumed", "#009E73"),
+                  ("grid_import_mwh", "grid_import", "grid import", "#0072B2"),
+                  ("grid_export_mwh", "grid_export", "grid export", "#CC79A7"))
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 WEEK_LINES = (("demand", "demand", "#000000"), ("pv", "PV", "#E69F00"),
               ("import_after_pv", "import after PV", "#56B4E9"),
               ("import_after_batteries", "import after batteries", "#0072B2"),
@@ -376,13 +379,15 @@ WEEK_LINES = (("demand", "demand", "#000000"), ("pv", "PV", "#E69F00"),
 
 def _energy_charts(run: RunRecord, scene: Scene, quarter: str | None) -> list[ChartData]:
     places = _places(run, quarter)
-    demand = _values(run, places, "electricity_mwh")
-    # PV used within the quarter: what the quarter did not have to import (after its battery).
-    used = demand * _values(run, places, "self_sufficiency_quarter")
-    balance = [BarSeries(name, used if key == "self_consumed" else _values(run, places, key), colour)
-               for key, name, colour in ENERGY_BALANCE]
-    charts: list[ChartData] = [
-        BarChartData("Yearly electricity balance", "energy (MWh/a)", places, balance),
+    # PV kept within the quarter, used at once or stored: what it did not export.
+    self_consumed = _values(run, places, "pv_mwh") * _values(run, places, "self_consumption_quarter")
+    balance = [BarSeries(name, self_consumed if key == "self_consumed" else _values(run, places, key), colour)
+               for key, _, name, colour in ENERGY_BALANCE]
+    charts: list[ChartData] = [BarChartData("Yearly electricity balance", "energy (MWh/a)", places, balance)]
+    months = result_table(run, scene, "energy_months")
+    if months is not None:
+        charts.append(_month_chart(months, quarter))
+    charts += [
         BarChartData("Self-sufficiency", "share of demand (%)", places, [
             BarSeries("each building on its own", _values(run, places, "self_sufficiency", 100.0), "#56B4E9"),
             BarSeries("the quarter together", _values(run, places, "self_sufficiency_quarter", 100.0),
@@ -390,13 +395,23 @@ def _energy_charts(run: RunRecord, scene: Scene, quarter: str | None) -> list[Ch
     ]
     heat_keys = sorted(key for key in run.per_quarter[places[0]] if re.fullmatch(r"heat_\d{4}_mwh", key))
     if "heat_now_mwh" in run.per_quarter[places[0]]:
-        charts.append(BarChartData("Heat demand today and after refurbishment", "heat (MWh/a)", places, [
+        charts.append(BarChartData("Heat demand, today and after refurbishment", "heat (MWh/a)", places, [
             BarSeries(describe(key).label, _values(run, places, key))
             for key in ("heat_now_mwh", *heat_keys)]))
     week = result_table(run, scene, "energy_week")
     if week is not None:
         charts.append(_week_chart(week, quarter))
     return charts
+
+
+def _month_chart(months: ResultTable, quarter: str | None) -> BarChartData:
+    """The balance per calendar month of a quarter; all quarters summed when none is chosen."""
+    rows = np.ones(len(months), dtype=bool) if quarter is None else months.columns["quarter"] == quarter
+    month = np.asarray(months.columns["month"])[rows] - 1
+    series = [BarSeries(name, np.bincount(month, weights=months.columns[column][rows], minlength=12), colour)
+              for _, column, name, colour in ENERGY_BALANCE]
+    return BarChartData(f"Monthly electricity balance, {quarter or 'all quarters'}", "energy (MWh per month)",
+                        list(MONTHS), series)
 
 
 def _week_chart(week: ResultTable, quarter: str | None) -> LineChartData:
