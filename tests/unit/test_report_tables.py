@@ -227,7 +227,10 @@ def test_a_building_joins_its_energy_row_and_a_cell_shows_its_value(city):
     assert float(rows["footprint area"].value) == pytest.approx(buildings.data.footprints[0].area, abs=0.06)
     joined = joined_results(city.layers, buildings, 0)
     assert [section.title for section in joined] == ["Energy scenarios: energy_buildings"]
-    assert any(row.label == "floor area" and row.unit == "m²" for row in joined[0].rows)
+    energy = {row.label: row for row in joined[0].rows}
+    assert energy["floor area"].unit == "m²"
+    year = energy["year of construction"]  # a date: no unit, no thousands separator
+    assert year.unit == "" and 1700 <= int(year.value) <= 2100
     assert joined_results(city.layers, city.layers_of_kind("sensors")[0], 0) == []
     terrain = city.layers_of_kind("raster")[0]
     cell = {row.label: row for row in feature_rows(terrain, (100, 200))}
