@@ -10,7 +10,7 @@ from affine import Affine
 
 from plugins.selftest.simulation import TerrainNoiseSelfTest
 from twin.core import RasterLayer, Scene, StreetsLayer
-from twin.core.data import RasterData, ResultRaster, StreetData
+from twin.core.data import RasterData, ResultRaster, ResultTable, StreetData
 from twin.sim import (
     Feedback,
     InputSpec,
@@ -183,3 +183,25 @@ def test_every_simulation_describes_its_contract(simulation):
     for spec in described["parameters"]:
         assert spec["help"] and spec["type"] in ("int", "float", "bool", "str", "list")
     assert simulation.defaults() == {spec.name: spec.default for spec in simulation.parameters}
+
+
+class ManyResults(Simulation):
+    """Two grids and tables on two layers, to see which results start visible."""
+
+    name = "many"
+    title = "Many"
+    description = "test simulation"
+    inputs = (InputSpec("terrain", "raster", "any grid"),)
+
+    def run(self, inputs, params, *, rng, feedback):
+        grid = inputs.layers["terrain"].data
+        rasters = [ResultRaster(name, grid.values, grid.transform, grid.crs, "m") for name in ("a", "b")]
+        tables = [ResultTable(name, target, {"id": np.arange(3)}) for name, target in
+                  (("c", "streets"), ("d", "streets"), ("e", "buildings"))]
+        return SimulationOutput({}, {}, [*rasters, *tables])
+
+
+def test_only_the_first_result_of_each_place_starts_visible():
+    report = run_simulation(ManyResults(), terrain_inputs(), {})
+    shown = {layer.data.name: layer.visible for layer in report.result_layers}
+    assert shown == {"a": True, "b": False, "c": True, "d": False, "e": True}

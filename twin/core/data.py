@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from functools import cached_property
 
 import numpy as np
 import shapely
@@ -86,7 +87,7 @@ class PointCloudData:
             raise ValueError(f"point coordinates need shape (n, 3), got {self.xyz.shape}")
         _check_columns(self.attributes, len(self.xyz), "point cloud")
 
-    @property
+    @cached_property  # the coordinates never change after reading; scanning millions costs
     def bounds(self) -> Bounds:
         if len(self.xyz) == 0:
             return (np.nan,) * 6
@@ -136,7 +137,7 @@ class BuildingData:
     def __len__(self) -> int:
         return len(self.ids)
 
-    @property
+    @cached_property  # the coordinates never change after reading; scanning millions costs
     def bounds(self) -> Bounds:
         if len(self.vertices) == 0:
             return (np.nan,) * 6
@@ -197,7 +198,7 @@ class StreetData:
     def __len__(self) -> int:
         return len(self.ids)
 
-    @property
+    @cached_property
     def bounds(self) -> Bounds:
         return tuple(shapely.total_bounds(self.geometries))
 
@@ -243,7 +244,7 @@ class SensorData:
     def __len__(self) -> int:
         return len(self.ids)
 
-    @property
+    @cached_property  # the coordinates never change after reading; scanning millions costs
     def bounds(self) -> Bounds:
         if len(self.xyz) == 0:
             return (np.nan,) * 6

@@ -81,7 +81,9 @@ def group_key(layer: Layer, runs: Sequence[RunRecord]) -> tuple[str, str]:
     if isinstance(layer, ResultLayer):
         for record in runs:
             if record.run_id and record.run_id == layer.run_id:
-                return f"run:{record.run_id}", f"{record.scenario} ({record.simulation} run)"
+                title = f"{record.scenario} ({record.simulation} run)" if record.scenario else \
+                    f"{record.simulation} run {record.run_id[:6]}"
+                return f"run:{record.run_id}", title
     return layer.kind, KIND_TITLES.get(layer.kind, layer.kind.capitalize())
 
 

@@ -203,6 +203,8 @@ class MainWindow(QMainWindow):
         simulations.raise_()
         self.reports = ReportsPanel(self.scene)
         self.reports_dock = self._dock("Reports", self.reports, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.reports_dock.setVisible(bool(self.scene.runs))  # the view gets the room until a run reports
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:

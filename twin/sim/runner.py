@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from twin.core.data import ResultTable
 from twin.core.errors import TwinError, did_you_mean
 from twin.core.feedback import Canceled, Feedback
 from twin.core.layers import Layer, ResultLayer
@@ -143,9 +144,17 @@ def run_simulation(
 
 
 def _result_layers(simulation: Simulation, report: RunReport) -> list[Layer]:
+    """One layer per result. Results drawn in the same place (the grid, or one layer's features)
+    would hide each other, so only the first of each place, the one a plugin lists first as its
+    main result, starts visible; the user shows the others from the layers panel."""
     assert report.output is not None
-    return [ResultLayer(result, f"{simulation.title}: {result.name}", run_id=report.run_id)
-            for result in report.output.results]
+    layers, places = [], set()
+    for result in report.output.results:
+        place = result.target_layer if isinstance(result, ResultTable) else "grid"
+        layers.append(ResultLayer(result, f"{simulation.title}: {result.name}", run_id=report.run_id,
+                                  visible=place not in places))
+        places.add(place)
+    return layers
 
 
 def store_run(scene: Scene, report: RunReport) -> None:
