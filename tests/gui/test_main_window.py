@@ -8,7 +8,10 @@ from PySide6.QtWidgets import QMessageBox
 
 from tests.conftest import write_dtm
 from twin.core import Scene
+from twin.core.data import ResultRaster
+from twin.core.layers import ResultLayer
 from twin.core.project import Project
+from twin.core.scene import RunRecord
 from twin.io import read_layer, read_quarters
 from twin.qt.main_window import MainWindow
 from twin.qt.session import ProjectSession
@@ -111,3 +114,24 @@ def test_choosing_a_quarter_brings_it_into_view(window):
 def test_the_window_renders_the_scene(window):
     image = window.grab().toImage()
     assert image.width() > 600 and not window.view_widget.pixmap().isNull()
+
+
+def test_a_result_over_time_gets_the_time_slider(window):
+    terrain = window.scene.layers[0].data
+    stack = np.stack([terrain.values * 0, terrain.values * 0 + 0.5, terrain.values * 0 + 1.0])
+    depth = ResultRaster("depth", stack, terrain.transform, terrain.crs, "m", times=np.array([0., 300., 600.]))
+    window.scene.add_run(RunRecord("r1", "flood", "test", 1, {}, {}, {}),
+                         [ResultLayer(depth, "Flood: depth", run_id="r1")])
+    bar = window.time_bar
+    assert bar.isVisible() and bar.layer.name == "Flood: depth" and bar.slider.maximum() == 2
+    bar.slider.setValue(2)
+    assert bar.layer.time_index == 2 and bar.step_label.text() == "10 min"
+
+
+def test_a_click_on_the_view_shows_what_lies_there_in_the_inspector(window, qtbot):
+    view = window.view_widget
+    qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=view.rect().center())
+    layer, (row, col) = window.inspector.shown
+    assert layer is window.scene.layers[0]
+    assert 0 <= row < layer.data.shape[0] and 0 <= col < layer.data.shape[1]
+    assert window.scene_view.highlighted is not None

@@ -301,7 +301,7 @@ class MainWindow(QMainWindow):
             self.time_bar.set_layer(layer)
 
     def _offer_time_steps(self, layer: Layer) -> None:
-        if getattr(layer, "time_steps", 1) > 1:
+        if layer.visible and getattr(layer, "time_steps", 1) > 1:
             self.time_bar.set_layer(layer)
 
     def _run_finished(self, report: RunReport) -> None:
