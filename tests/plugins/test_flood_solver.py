@@ -148,5 +148,5 @@ def test_outputs_land_on_their_times_and_the_first_wetting_is_recorded():
 
 def test_every_kernel_of_the_time_loop_releases_the_gil():
     """The Qt shell runs simulations in a worker thread: a kernel holding the GIL freezes the GUI."""
-    compiled = [kernels.update_fluxes, kernels.outflow_limits, kernels.limit_fluxes, kernels.update_depths]
+    compiled = [kernels.face_velocities, kernels.update_fluxes, kernels.outflow_limits, kernels.update_depths]
     assert all(kernel.targetoptions.get("nogil") for kernel in compiled)
