@@ -102,6 +102,29 @@ def test_a_symmetric_basin_gives_a_symmetric_result():
     assert np.abs(result.max_velocity - result.max_velocity[::-1]).max() < 1e-12
 
 
+def test_an_underpass_filling_over_its_walls_rises_smoothly():
+    """A 4 m deep trench with vertical walls in a gently sloping, smooth, paved plateau, filled
+    by heavy rain that pours over its walls (the demo quarters' underpasses).
+
+    The pond's friction is small, so only the time step keeps the explicit scheme stable; at
+    alpha 0.7 (at the 2-D limit 1/sqrt(2)) this pond rang with waves of 55-70 m/s, its surface
+    2 to 6 cm rough at the end and its peak depth twice the final one. At 0.5 it rises calmly:
+    measured surface spread 1e-5 m, fastest flow 0.8 m/s.
+    """
+    rng = np.random.default_rng(2)
+    rows, cols = 40, 60
+    terrain = (100.0 + 0.03 * np.abs(np.arange(rows) - 19.5)[:, None] + 0.01 * np.arange(cols)[None, :]
+               + rng.normal(0.0, 0.02, (rows, cols)))
+    terrain[17:23, 10:50] -= 4.0
+    domain = Domain(terrain, 2.0, np.full(terrain.shape, 0.015), np.full(terrain.shape, SEALED, np.uint8))
+    result = simulate(domain, block_rain(100.0, 30.0), 3600.0)
+    surface = result.depth[17:23, 10:50] + terrain[17:23, 10:50]
+    assert surface.std() < 0.005
+    assert result.max_velocity.max() < 2.0
+    assert result.max_depth.max() < result.depth.max() + 0.05
+    assert result.balance.relative_error < MASS_TOLERANCE
+
+
 def test_volume_balance_holds_with_walls_losses_open_edges_and_noisy_terrain():
     rng = np.random.default_rng(3)
     rows, cols = 60, 80
