@@ -111,6 +111,7 @@ class Settings:
     wet_depth: float = 0.01  # m: first wetting counts from this depth
     velocity_depth: float = 0.01  # m: velocities only where the water is at least this deep
     advection_depth: float = 0.01  # m: convective term only on faces this deep; 0 leaves it out
+    froude_limit: float = 1.0  # face discharge at most this times critical flow; 0: no limit
 
 
 @dataclass
@@ -266,7 +267,8 @@ class _State:
                                     self.vy, settings.advection_depth)
         kernels.update_fluxes(domain.terrain, self.h, domain.cell_class, self.qx, self.qy, self.ux, self.vy,
                               self.qx_new, self.qy_new, self.n2x, self.n2y, dt, dx, settings.theta,
-                              settings.dry_depth, advection, domain.open_edges)
+                              settings.dry_depth, advection, settings.froude_limit,
+                              domain.open_edges)
         kernels.outflow_limits(self.h, self.qx_new, self.qy_new, dt, dx, self.factor)
         kernels.update_depths(self.h, domain.cell_class, self.qx_new, self.qy_new, self.factor, self.qx,
                               self.qy, dt, dx, rain, losses.infiltration(t), losses.sewer, t + dt,
