@@ -18,8 +18,10 @@ def plotter():
 
 
 def changed_pixels(plotter, before: np.ndarray) -> int:
+    """Pixels that changed in the middle of the view (the corners hold legends, north arrow, scale)."""
     image = plotter.screenshot(return_img=True).astype(int)
-    return int((np.abs(image - before).sum(axis=2) > 30).sum())
+    middle = (slice(40, -40), slice(60, -60))
+    return int((np.abs(image[middle] - before[middle]).sum(axis=2) > 30).sum())
 
 
 def test_terrain_and_quarters_are_drawn_and_follow_visibility(plotter, dtm_file, quarters_file):
@@ -31,10 +33,10 @@ def test_terrain_and_quarters_are_drawn_and_follow_visibility(plotter, dtm_file,
     scene.add_layer(read_layer(dtm_file))
     scene.set_quarters(read_quarters(quarters_file)[0])
     view.reset_camera()
-    assert changed_pixels(plotter, background) > 320 * 240 * 0.15
+    assert changed_pixels(plotter, background) > 200 * 160 * 0.15
     scene.layers[0].visible = False
     scene.set_quarters([])
-    assert changed_pixels(plotter, background) < 320 * 240 * 0.01
+    assert changed_pixels(plotter, background) < 200 * 160 * 0.01
 
 
 def test_layers_added_later_get_an_actor_and_removed_ones_lose_it(plotter, dtm_file):

@@ -7,9 +7,11 @@ calls a view (the napari pattern, with psygnal so the core stays free of Qt).
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
 from psygnal import Signal, SignalGroup
 
 from twin.core.data import (
@@ -215,7 +217,11 @@ class SensorsLayer(Layer):
 
 
 class ResultLayer(Layer):
-    """A simulation result: a grid (optionally over time) or values per feature of a layer."""
+    """A simulation result: a grid (optionally over time) or values per feature of a layer.
+
+    Results over time are grids with `times` (depth snapshots) or tables with one column per
+    year of a series (`condition_2026`, `condition_2027`...); `time_index` picks the step shown.
+    """
 
     kind = "result"
     data_types = (ResultRaster, ResultTable)
@@ -242,8 +248,16 @@ class ResultLayer(Layer):
 
     @property
     def time_steps(self) -> int:
-        times = getattr(self.data, "times", None)
-        return 1 if times is None else len(times)
+        return len(self.time_labels) or 1
+
+    @property
+    def time_labels(self) -> list[str]:
+        """One label per time step ("15 min", "2031"); empty for a result without time steps."""
+        if isinstance(self.data, ResultTable):
+            return [str(year) for year in year_series(self.data.columns)[0]]
+        if self.data.times is None:
+            return []
+        return [f"{seconds / 60:g} min" for seconds in np.round(np.asarray(self.data.times, dtype=float))]
 
     @property
     def time_index(self) -> int:
@@ -258,6 +272,66 @@ class ResultLayer(Layer):
             self.events.time_index.emit(index)
 
     def color_attributes(self) -> list[str]:
-        if isinstance(self.data, ResultTable):
-            return _numeric_columns(self.data.columns)
-        return [self.data.name]
+        """Grid: its quantity. Table: its year series (shown at the current step), then its other numbers."""
+        if isinstance(self.data, ResultRaster):
+            return [self.data.name]
+        _years, series = year_series(self.data.columns)
+        in_series = {column for columns in series.values() for column in columns}
+        return [*series, *(name for name in _numeric_columns(self.data.columns) if name not in in_series)]
+
+    def default_color_by(self) -> str | None:
+        """The attribute that shows what the result is about, drawn while the user has chosen none."""
+        attributes = self.color_attributes()
+        preferred = next((name for name in PREFERRED_RESULT_ATTRIBUTES if name in attributes), None)
+        if preferred is not None:
+            return preferred
+        columns = self.data_columns()
+        floats = [name for name in attributes if name in columns and columns[name].dtype.kind == "f"]
+        return floats[-1] if floats else (attributes[0] if attributes else None)
+
+    def data_columns(self) -> dict[str, np.ndarray]:
+        return self.data.columns if isinstance(self.data, ResultTable) else {}
+
+    def values_of(self, attribute: str, step: int | None = None) -> np.ndarray:
+        """A table's column, or a year series' column at a time step (default: the current one)."""
+        if not isinstance(self.data, ResultTable):
+            raise TypeError(f"layer '{self.name}' is a grid, not a table")
+        _years, series = year_series(self.data.columns)
+        if attribute in series:
+            return self.data.columns[series[attribute][self._time_index if step is None else step]]
+        return self.data.columns[attribute]
+
+    def units_of(self, attribute: str) -> str:
+        """The unit of an attribute (of a year series: of its columns); "" where none is known."""
+        if isinstance(self.data, ResultRaster):
+            return self.data.units
+        units = self.data.units
+        if attribute in units:
+            return units[attribute]
+        _years, series = year_series(self.data.columns)
+        return units.get(series[attribute][0], "") if attribute in series else ""
+
+
+# The result's headline, where a table has it: condition class by year (street decay), flood depth
+# at buildings, flooded street length. Other tables fall back to their last float column.
+PREFERRED_RESULT_ATTRIBUTES = ("class", "max_depth", "flooded_length")
+_YEAR_COLUMN = re.compile(r"^(?P<series>.+)_(?P<year>\d{4})$")
+
+
+def year_series(columns: dict[str, np.ndarray]) -> tuple[list[int], dict[str, list[str]]]:
+    """Columns holding one value per year: (the years, {series name: its columns in year order}).
+
+    A series counts when it has a column for every year of the longest one (`class_2026` ...).
+    """
+    by_series: dict[str, dict[int, str]] = {}
+    for name in columns:
+        match = _YEAR_COLUMN.match(name)
+        if match and columns[name].dtype.kind in "biuf":
+            by_series.setdefault(match["series"], {})[int(match["year"])] = name
+    longest = max(by_series.values(), key=len, default={})
+    if len(longest) < 2:
+        return [], {}
+    years = sorted(longest)
+    series = {name: [columns_by_year[year] for year in years] for name, columns_by_year in by_series.items()
+              if set(years) <= set(columns_by_year)}
+    return years, series

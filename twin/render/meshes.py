@@ -28,6 +28,8 @@ MAX_GRID_POINTS = 1_500_000  # beyond this a grid is shown at a coarser stride
 DRAPE_STEP = 5.0  # metres between the points of a line laid on the terrain
 STREET_LIFT = 0.4  # streets float this far above the terrain so it does not hide them
 SENSOR_LIFT = 3.0
+RESULT_LIFT = 0.3  # result grids float above the terrain, below streets
+DRY_DEPTH = 0.01  # metres of water below which a depth grid shows the ground
 
 
 class Ground:
@@ -137,12 +139,35 @@ def sensor_points(sensors: SensorData, origin: Origin, ground: Ground = FLAT_GRO
     return points
 
 
-def result_sheet(result: ResultRaster, origin: Origin) -> pv.PolyData:
-    grid = result.values if result.times is None else result.values[0]
-    raster = RasterData(np.zeros_like(grid, dtype=np.float32), result.transform, result.crs)
-    sheet = raster_surface(raster, (origin[0], origin[1], 0.0))
-    sheet.point_data[result.name] = grid.ravel(order="F")
+def result_sheet(result: ResultRaster, origin: Origin, ground: Ground = FLAT_GROUND) -> pv.PolyData:
+    """A result grid as a sheet of cell centres laid just above the terrain.
+
+    'cell' holds each point's flat index (row * width + col) into the full grid, so a time step
+    is shown by refilling the 'values' array in place, and a picked point finds its cell.
+    """
+    height, width = result.values.shape[-2:]
+    stride = max(1, int(np.ceil(np.sqrt(height * width / MAX_GRID_POINTS))))
+    rows, cols = np.arange(0, height, stride), np.arange(0, width, stride)
+    xs, ys = RasterData(np.zeros((height, width), np.float32), result.transform,
+                        result.crs).cell_centres(slice(None, None, stride), slice(None, None, stride))
+    z = ground.heights_or(xs.ravel(), ys.ravel(), default=origin[2]).reshape(xs.shape) + RESULT_LIFT
+    grid = pv.StructuredGrid(xs - origin[0], ys - origin[1], z - origin[2])
+    grid.point_data["cell"] = (rows[:, None] * width + cols[None, :]).ravel(order="F")
+    sheet = grid.extract_surface(algorithm="dataset_surface")
+    sheet.point_data["values"] = result_values(result, sheet.point_data["cell"], step=0)
     return sheet
+
+
+def result_values(result: ResultRaster, cells: np.ndarray, step: int) -> np.ndarray:
+    """The grid's values at flat cell indices (of one time step); dry cells of a depth are NaN.
+
+    Cells without water drawn as NaN (transparent) keep the terrain visible under a flood.
+    """
+    grid = result.values if result.times is None else result.values[step]
+    values = grid.ravel()[cells].astype(np.float32)
+    if "depth" in result.name:
+        values[values < DRY_DEPTH] = np.nan
+    return values
 
 
 def quarter_outlines(quarters: list[Quarter], origin: Origin, ground: Ground = FLAT_GROUND,
@@ -161,12 +186,12 @@ _BUILDERS: dict[type, Callable[[object, Origin], pv.PolyData]] = {
     RasterData: raster_surface,
     PointCloudData: point_cloud,
     BuildingData: building_mesh,
-    ResultRaster: result_sheet,
 }
 # Data without heights of their own, laid on the terrain.
 _DRAPED_BUILDERS: dict[type, Callable[[object, Origin, Ground], pv.PolyData]] = {
     StreetData: street_lines,
     SensorData: sensor_points,
+    ResultRaster: result_sheet,
 }
 
 

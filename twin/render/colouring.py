@@ -1,0 +1,154 @@
+"""How each layer is coloured, and what its legend says.
+
+One `Colouring` per drawn layer feeds both the mesh's colour mapping and its legend, so the
+legend cannot disagree with the picture.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyvista as pv
+
+from twin.core.data import ResultRaster, ResultTable
+from twin.core.layers import Layer, ResultLayer
+from twin.render.palettes import (
+    NO_VALUE_COLOUR,
+    condition_class_colours,
+    condition_colours,
+    condition_entries,
+    point_class_colours,
+    point_class_entries,
+    surface_colours,
+    surface_entries,
+)
+
+_DEFAULT_MAPS = {"raster": "gist_earth", "pointcloud": "viridis", "grid": "Blues", "table": "YlOrRd"}
+
+
+@dataclass(frozen=True)
+class Colouring:
+    """A scalar array drawn through a colour map; `entries` makes the legend categorical."""
+
+    scalars: str
+    cmap: Any  # a matplotlib colour map or its name
+    clim: tuple[float, float]
+    title: str
+    entries: tuple[tuple[str, str], ...] = ()  # (label, colour) per category
+    nan_opacity: float = 1.0  # 0: elements without a value are not drawn (dry cells of a flood)
+
+    def mesh_style(self) -> dict[str, Any]:
+        """Keyword arguments of `Plotter.add_mesh` for this colouring."""
+        return {"scalars": self.scalars, "cmap": self.cmap, "clim": self.clim,
+                "nan_color": NO_VALUE_COLOUR, "nan_opacity": self.nan_opacity}
+
+    def legend_key(self) -> tuple:
+        """Equal for legends that would look the same (three quarters' buildings share one)."""
+        cmap = self.cmap if isinstance(self.cmap, str) else getattr(self.cmap, "name", id(self.cmap))
+        return self.title, self.entries, None if self.entries else (cmap, self.clim)
+
+
+def colouring_for(layer: Layer, mesh: pv.PolyData, terrain_range: tuple[float, float]) -> Colouring | None:
+    """The layer's colouring: the user's choice, else one that means something; None for a plain colour.
+
+    `terrain_range` spans every terrain layer, so the same height has the same colour in every quarter.
+    """
+    if isinstance(layer, ResultLayer):
+        return _result_colouring(layer, mesh)
+    if layer.color_by and layer.color_by in mesh.array_names:
+        return Colouring(layer.color_by, layer.colormap,
+                         layer.color_range or _data_range(mesh[layer.color_by]), _label(layer.color_by))
+    return _default_colouring(layer, mesh, terrain_range)
+
+
+def _default_colouring(layer: Layer, mesh: pv.PolyData,
+                       terrain_range: tuple[float, float]) -> Colouring | None:
+    names = mesh.array_names
+    if layer.kind == "buildings" and "surface" in names:
+        cmap, clim = surface_colours()
+        kinds = np.unique(mesh["surface"]).tolist()
+        return Colouring("surface", cmap, clim, "Building surfaces", tuple(surface_entries(kinds)))
+    if layer.kind == "pointcloud" and "classification" in names:
+        cmap, clim = point_class_colours()
+        codes = np.unique(mesh["classification"]).tolist()
+        return Colouring("classification", cmap, clim, "LiDAR classes (ASPRS)",
+                         tuple(point_class_entries(codes)))
+    if layer.kind == "streets" and "condition" in names:
+        cmap, clim = condition_colours()
+        return Colouring("condition", cmap, clim, "Street condition (latest rating)",
+                         _with_missing(condition_entries(), mesh["condition"]))
+    if layer.kind == "raster":
+        clim = terrain_range if terrain_range[0] < terrain_range[1] else _data_range(mesh["elevation"])
+        return Colouring("elevation", _DEFAULT_MAPS["raster"], clim, "Terrain height (m)")
+    if layer.kind == "pointcloud":
+        return Colouring("elevation", _DEFAULT_MAPS["pointcloud"], _data_range(mesh["elevation"]),
+                         "Point height (m)")
+    return None
+
+
+def result_attribute(layer: ResultLayer) -> str | None:
+    """The attribute a result layer shows: the user's choice, else the result's headline."""
+    return layer.color_by or layer.default_color_by()
+
+
+def _result_colouring(layer: ResultLayer, mesh: pv.PolyData) -> Colouring | None:
+    attribute = result_attribute(layer)
+    if isinstance(layer.data, ResultRaster):
+        return _grid_colouring(layer, mesh)
+    if attribute is None or attribute not in mesh.array_names:
+        return None
+    when = f", {layer.time_labels[layer.time_index]}" if layer.time_steps > 1 else ""
+    if attribute == "class":
+        cmap, clim = condition_class_colours()
+        return Colouring(attribute, cmap, clim, f"Condition class{when}",
+                         _with_missing(condition_entries(), mesh[attribute], "no result"))
+    if attribute == "condition" and not layer.color_by:
+        cmap, clim = condition_colours()
+        return Colouring(attribute, cmap, clim, f"Condition{when}",
+                         _with_missing(condition_entries(), mesh[attribute], "no result"))
+    units = layer.units_of(attribute)
+    cmap = layer.colormap if layer.color_by else _DEFAULT_MAPS["table"]
+    clim = layer.color_range or _data_range(_all_steps(layer, attribute))
+    return Colouring(attribute, cmap, clim, f"{_label(attribute, units)}{when}")
+
+
+def _grid_colouring(layer: ResultLayer, mesh: pv.PolyData) -> Colouring:
+    grid: ResultRaster = layer.data
+    when = f", {layer.time_labels[layer.time_index]}" if layer.time_steps > 1 else ""
+    cmap = layer.colormap if layer.color_by else _DEFAULT_MAPS["grid"]
+    clim = layer.color_range or _data_range(grid.values)  # over every step: colours comparable in time
+    if "depth" in grid.name and not layer.color_range:
+        clim = (0.0, max(clim[1], 0.05))
+    return Colouring("values", cmap, clim, f"{_label(grid.name, grid.units)}{when}", nan_opacity=0.0)
+
+
+def _all_steps(layer: ResultLayer, attribute: str) -> np.ndarray:
+    table: ResultTable = layer.data
+    if attribute in table.columns:
+        return np.asarray(table.columns[attribute], dtype=np.float64)
+    return np.concatenate([np.asarray(layer.values_of(attribute, step), dtype=np.float64)
+                           for step in range(layer.time_steps)])
+
+
+def _with_missing(entries: list[tuple[str, str]], values: np.ndarray,
+                  label: str = "not rated") -> tuple[tuple[str, str], ...]:
+    """The entries, plus the grey of missing values where some are missing."""
+    missing = bool(np.isnan(np.asarray(values, dtype=np.float64)).any())
+    return tuple(entries + [(label, NO_VALUE_COLOUR)] if missing else entries)
+
+
+def _label(attribute: str, units: str = "") -> str:
+    name = attribute.replace("_", " ")
+    name = name[:1].upper() + name[1:]
+    return f"{name} ({units})" if units else name
+
+
+def _data_range(values: np.ndarray) -> tuple[float, float]:
+    values = np.asarray(values, dtype=np.float64)
+    finite = values[np.isfinite(values)]
+    if not len(finite):
+        return 0.0, 1.0
+    low, high = float(finite.min()), float(finite.max())
+    return (low, high) if low < high else (low - 0.5, high + 0.5)
