@@ -113,7 +113,7 @@ def test_a_building_table_colours_its_houses_and_leaves_those_without_a_row_grey
     deep = colour_at(view, roof_pixel(view, "B2"))
     assert deep[0] > deep[2] + 60 and not np.array_equal(deep, roof_before)  # the top of YlOrRd: red
     assert is_grey(colour_at(view, roof_pixel(view, "B1")))
-    assert view.colouring_of(result).title == "Max depth (m)"
+    assert view.colouring_of(result).title == "Max depth (m) of buildings"
     result.visible = False
     np.testing.assert_allclose(colour_at(view, roof_pixel(view, "B2")), roof_before, atol=3)
 
@@ -223,7 +223,7 @@ def test_legends_for_visible_coloured_layers_stack_without_overlap(town):
                         {"max_depth": "m"})
     scene.add_layer(ResultLayer(table, "flood"))
     titles = [colouring.title for colouring in view.legends.colourings]
-    assert titles == ["Max depth (m)", "Building surfaces", "Terrain height (m)"]
+    assert titles == ["Max depth (m) of buildings", "Building surfaces", "Terrain height (m)"]
     boxes = view.legends.boxes()
     for upper, lower in zip(boxes, boxes[1:], strict=False):
         assert lower[3] < upper[1]  # each legend ends above the next one's top

@@ -25,6 +25,7 @@ from twin.render.palettes import (
     surface_entries,
 )
 
+_DRAWN_ON = {"building": "buildings", "feature": "streets", "station": "stations"}
 _DEFAULT_MAPS = {"raster": "gist_earth", "pointcloud": "viridis", "grid": "Blues", "table": "YlOrRd"}
 
 
@@ -111,7 +112,9 @@ def _result_colouring(layer: ResultLayer, mesh: pv.PolyData) -> Colouring | None
     units = layer.units_of(attribute)
     cmap = layer.colormap if layer.color_by else _DEFAULT_MAPS["table"]
     clim = layer.color_range or _data_range(_all_steps(layer, attribute))
-    return Colouring(attribute, cmap, clim, f"{_label(attribute, units)}{when}")
+    # Named after what it is drawn on: the buildings' max depth is not the grid's max depth.
+    drawn_on = next(name for ids, name in _DRAWN_ON.items() if ids in mesh.array_names)
+    return Colouring(attribute, cmap, clim, f"{_label(attribute, units)} of {drawn_on}{when}")
 
 
 def _grid_colouring(layer: ResultLayer, mesh: pv.PolyData) -> Colouring:

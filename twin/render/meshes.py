@@ -24,12 +24,12 @@ from twin.core.layers import Layer
 from twin.core.quarter import Quarter
 
 Origin = tuple[float, float, float]
-MAX_GRID_POINTS = 1_500_000  # beyond this a grid is shown at a coarser stride
+MAX_GRID_POINTS = 500_000  # beyond this a grid is shown at a coarser stride (2 m for a 1 m DTM tile)
 DRAPE_STEP = 5.0  # metres between the points of a line laid on the terrain
 STREET_LIFT = 0.4  # streets float this far above the terrain so it does not hide them
 SENSOR_LIFT = 3.0
 RESULT_LIFT = 0.3  # result grids float above the terrain, below streets
-DRY_DEPTH = 0.01  # metres of water below which a depth grid shows the ground
+DRY_DEPTH = 0.05  # metres of water below which a depth grid shows the ground (rain's own film)
 
 
 class Ground:
