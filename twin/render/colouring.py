@@ -23,6 +23,7 @@ from twin.render.palettes import (
     point_class_entries,
     surface_colours,
     surface_entries,
+    water_colours,
 )
 
 _DRAWN_ON = {"building": "buildings", "feature": "streets", "station": "stations"}
@@ -122,8 +123,9 @@ def _grid_colouring(layer: ResultLayer, mesh: pv.PolyData) -> Colouring:
     when = f", {layer.time_labels[layer.time_index]}" if layer.time_steps > 1 else ""
     cmap = layer.colormap if layer.color_by else _DEFAULT_MAPS["grid"]
     clim = layer.color_range or _data_range(grid.values)  # over every step: colours comparable in time
-    if "depth" in grid.name and not layer.color_range:
-        clim = (0.0, max(clim[1], 0.05))
+    if "depth" in grid.name and not layer.color_by:
+        # Depths that matter for people and buildings lie below a metre; deeper is all dark.
+        cmap, clim = water_colours(), layer.color_range or (0.0, min(max(clim[1], 0.1), 1.0))
     return Colouring("values", cmap, clim, f"{_label(grid.name, grid.units)}{when}", nan_opacity=0.0)
 
 

@@ -151,7 +151,7 @@ def _scalar_bar(colouring: Colouring) -> tuple[vtk.vtkScalarBarActor, int]:
     bar.SetLookupTable(table)
     bar.SetOrientationToHorizontal()
     bar.SetNumberOfLabels(3)  # low, middle, high: room for every label at a fixed font size
-    bar.SetLabelFormat("%-#.3g")
+    bar.SetLabelFormat("%-.3g")
     bar.UnconstrainedFontSizeOn()  # fixed pixel font sizes instead of ones scaled to the bar
     bar.SetBarRatio(0.4)
     bar.SetTextPositionToSucceedScalarBar()

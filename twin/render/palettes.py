@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from matplotlib.colors import ListedColormap
+from matplotlib.colors import LinearSegmentedColormap, ListedColormap
 
 from twin.core.data import SurfaceKind
 
@@ -38,6 +38,11 @@ def condition_colours() -> tuple[ListedColormap, tuple[float, float]]:
     blue, dark_green, light_green, yellow, red = CONDITION_COLOURS
     halves = [blue, dark_green, dark_green, light_green, light_green, yellow, yellow, red]
     return ListedColormap(halves), (1.0, 5.0)
+
+
+def water_colours() -> LinearSegmentedColormap:
+    """Water depth from a clear light blue (shallow, still visible on the terrain) to deep navy."""
+    return LinearSegmentedColormap.from_list("water", ["#8fd3ff", "#2b83d6", "#08306b"])
 
 
 def condition_class_colours() -> tuple[ListedColormap, tuple[float, float]]:
