@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -121,20 +122,26 @@ def stream_chunks(path: Path, reader: laspy.LasReader, feedback: Feedback | None
     """(index of the first point, points) for each chunk of the file, reporting progress."""
     total = reader.header.point_count
     start = 0
-    while start < total:
-        try:
-            chunk = reader.read_points(CHUNK_POINTS)
-        except _LAS_FAILURES:
-            last = min(start + CHUNK_POINTS, total)
-            raise TwinIOError(path, f"points {start + 1:,} to {last:,} cannot be decoded: "
-                                    "the file is truncated or damaged") from None
-        if len(chunk) == 0:
-            raise TwinIOError(path, f"the file ends after {start:,} of the {total:,} points "
-                                    "its header announces")
-        yield start, chunk
-        start += len(chunk)
-        if feedback is not None:
-            feedback.progress(start / total, message)
+    # The next chunk decodes in a second thread while the caller works on this one: the
+    # caller's kernels release the GIL, so decoding and converting overlap.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="laz-decode") as decoder:
+        upcoming = decoder.submit(reader.read_points, CHUNK_POINTS)
+        while start < total:
+            try:
+                chunk = upcoming.result()
+            except _LAS_FAILURES:
+                last = min(start + CHUNK_POINTS, total)
+                raise TwinIOError(path, f"points {start + 1:,} to {last:,} cannot be decoded: "
+                                        "the file is truncated or damaged") from None
+            if len(chunk) == 0:
+                raise TwinIOError(path, f"the file ends after {start:,} of the {total:,} points "
+                                        "its header announces")
+            if start + len(chunk) < total:
+                upcoming = decoder.submit(reader.read_points, CHUNK_POINTS)
+            yield start, chunk
+            start += len(chunk)
+            if feedback is not None:
+                feedback.progress(start / total, message)
 
 
 def crs_of(path: Path, header: laspy.LasHeader, given: str | None) -> str | None:
