@@ -2,10 +2,12 @@
 
 A 10 ms QTimer ticks on the GUI thread; how late each tick fires is the latency a user feels
 (a click, a repaint). It is measured first with nothing running (the baseline), then while the
-simulation panel runs flood and street_decay on a demo quarter through a twin.qt.jobs.Job,
-exactly as the app does. Printed: median, 95th percentile and maximum lateness, and each as a
-ratio to the baseline.
+simulation panel runs flood, street_decay and energy (defaults) on a demo quarter through a
+twin.qt.jobs.Job, exactly as the app does. Printed: median, 95th percentile and maximum
+lateness, and each as a ratio to the baseline.
 
+A worker thread that makes thousands of tiny numpy calls starves the GUI thread too: each call
+drops and retakes the GIL, and a thread waiting for it that sees it change hands keeps waiting.
 A numba kernel compiled without `nogil=True` holds the GIL for its whole call, so the GUI thread
 waits for it. When a tick is later than the target, the worker thread's Python frame at that
 moment (the caller of the kernel that has just returned) is recorded; the slowest ones are
@@ -45,6 +47,7 @@ RUNS = {
     "flood": {"duration_min": 3.0, "rain": "block", "block_depth_mm": 40.0, "rain_duration_min": 5.0,
               "snapshot_interval_min": 1.0},
     "street_decay": {"horizon_years": 30, "monte_carlo_runs": 10_000},
+    "energy": {},
 }
 
 

@@ -10,6 +10,7 @@ inspection history holds enough transitions.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 STATES = 10
@@ -82,14 +83,7 @@ def fit_stay_to_curve(rho: float, alpha: float, beta: float, pace: float = 1.0, 
 
 def expected_forecast(stay: np.ndarray, years: int) -> np.ndarray:
     """Expected condition value in years 0..years of a segment starting in the best state."""
-    matrix = transition_matrix(stay)
-    distribution = np.zeros(STATES)
-    distribution[0] = 1.0
-    values = np.empty(years + 1)
-    for year in range(years + 1):
-        values[year] = distribution @ MIDPOINTS
-        distribution = distribution @ matrix
-    return values
+    return _expected_values(np.asarray(stay, dtype=np.float64), MIDPOINTS, years)
 
 
 def default_stay(road_class: str, surface: str) -> np.ndarray:
@@ -139,15 +133,7 @@ def transition_counts(state_from: np.ndarray, state_to: np.ndarray, years: np.nd
 
 def log_likelihood(stay: np.ndarray, counts: np.ndarray) -> float:
     """Log-likelihood of the observed moves under the chain (moves the chain cannot make count as rare)."""
-    matrix = transition_matrix(stay)
-    power = np.eye(STATES)
-    total = 0.0
-    for years in range(1, counts.shape[2]):
-        power = power @ matrix
-        observed = counts[:, :, years]
-        if observed.any():
-            total += float((observed * np.log(np.maximum(power, 1e-12))).sum())
-    return total
+    return _log_likelihood(np.asarray(stay, dtype=np.float64), counts)
 
 
 def calibrate(default: np.ndarray, counts: np.ndarray, min_moves: int = 30,
@@ -166,6 +152,44 @@ def calibrate(default: np.ndarray, counts: np.ndarray, min_moves: int = 30,
         for state in np.flatnonzero(fitted):
             stay[state] = _golden_max(lambda p, s=state: log_likelihood(_with(stay, s, p), counts))
     return stay, fitted
+
+
+# The fits call these thousands of times. Compiled and free of the GIL, they cost microseconds;
+# in numpy, a worker thread's stream of tiny matrix products kept the GUI thread from the GIL for
+# hundreds of milliseconds (each product drops and retakes it, and a waiting thread that sees the
+# GIL change hands keeps waiting).
+@numba.njit(nogil=True, cache=True)
+def _step(distribution, stay):  # pragma: no cover - compiled
+    """One year of the chain, in place: each state keeps its stay share and passes the rest on."""
+    dropped = 0.0
+    for state in range(distribution.size):
+        held = distribution[state]
+        distribution[state] = held * stay[state] + dropped
+        dropped = held * (1.0 - stay[state])
+
+
+@numba.njit(nogil=True, cache=True)
+def _expected_values(stay, midpoints, years):  # pragma: no cover - compiled
+    distribution = np.zeros(stay.size)
+    distribution[0] = 1.0
+    values = np.empty(years + 1)
+    for year in range(years + 1):
+        values[year] = np.sum(distribution * midpoints)
+        _step(distribution, stay)
+    return values
+
+
+@numba.njit(nogil=True, cache=True)
+def _log_likelihood(stay, counts):  # pragma: no cover - compiled
+    power = np.eye(stay.size)  # row i: where a segment in state i is after `years` years
+    total = 0.0
+    for years in range(1, counts.shape[2]):
+        for start in range(stay.size):
+            _step(power[start], stay)
+            for end in range(stay.size):
+                if counts[start, end, years] > 0:
+                    total += counts[start, end, years] * np.log(max(power[start, end], 1e-12))
+    return total
 
 
 def _with(stay: np.ndarray, state: int, value: float) -> np.ndarray:
