@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QRect, QSettings, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMessageBox
 
@@ -124,6 +124,9 @@ def test_a_result_over_time_gets_the_time_slider(window):
                          [ResultLayer(depth, "Flood: depth", run_id="r1")])
     bar = window.time_bar
     assert bar.isVisible() and bar.layer.name == "Flood: depth" and bar.slider.maximum() == 2
+    window.toolbar.layout().activate()
+    placed = QRect(bar.mapTo(window.toolbar, QPoint(0, 0)), bar.size())
+    assert bar.width() > 200 and window.toolbar.rect().contains(placed)  # laid out, not just flagged
     bar.slider.setValue(2)
     assert bar.layer.time_index == 2 and bar.step_label.text() == "10 min"
 

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QFileDialog,
+    QHBoxLayout,
     QInputDialog,
     QLabel,
     QMainWindow,
@@ -215,7 +216,7 @@ class MainWindow(QMainWindow):
         return dock
 
     def _build_toolbar(self) -> None:
-        toolbar = QToolBar("View", self)
+        toolbar = self.toolbar = QToolBar("View", self)
         toolbar.setObjectName("view")
         self.addToolBar(toolbar)
         toolbar.addWidget(QLabel(" Quarter: "))
@@ -229,7 +230,13 @@ class MainWindow(QMainWindow):
         reset = toolbar.addAction("Reset view")
         reset.triggered.connect(lambda: self.select_quarter(None))
         self.time_bar = TimeBar()
-        toolbar.addWidget(self.time_bar)
+        # A toolbar shows or hides its own widgets only through their actions; in a holder the
+        # bar shows and hides itself as results with time steps come and go.
+        holder = QWidget()
+        holder_layout = QHBoxLayout(holder)
+        holder_layout.setContentsMargins(12, 0, 0, 0)
+        holder_layout.addWidget(self.time_bar)
+        toolbar.addWidget(holder)
         self.scene.layers.events.inserted.connect(lambda index, layer: self._offer_time_steps(layer))
 
     def _build_menus(self) -> None:
@@ -307,7 +314,9 @@ class MainWindow(QMainWindow):
     def _run_finished(self, report: RunReport) -> None:
         self.statusBar().showMessage(f"{report.simulation} finished in {report.seconds:.1f} s; "
                                      f"{len(report.result_layers)} result layer(s) added", 10_000)
-        self.reports_dock.show()
+        if not self.reports_dock.isVisible():
+            self.reports_dock.show()  # the first report takes two fifths of the height, not most of it
+            self.resizeDocks([self.reports_dock], [self.height() * 2 // 5], Qt.Orientation.Vertical)
         self.refresh_view()
 
     def _set_eye_dome_lighting(self, on: bool) -> None:
@@ -356,7 +365,8 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self._place_camera)
 
     def _place_camera(self) -> None:
-        self.resizeDocks([self.layers_dock, self.simulations_dock], [300, 420], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.layers_dock, self.simulations_dock], [300, 470], Qt.Orientation.Horizontal)
+        self.layout().activate()  # apply the dock sizes now, so the camera fits the final view
         self.refresh_view()  # sizes the render window to the widget
         self.scene_view.set_camera(self._camera)
         self.refresh_view()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSlider, QToolButton, QWidget
 
 from twin.core.layers import Layer
 
@@ -17,6 +17,7 @@ class TimeBar(QWidget):
         super().__init__(parent)
         self.layer: Layer | None = None
         self.title = QLabel()
+        self.title.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
         self.play_button = QToolButton()
         self.play_button.setText("▶")
         self.play_button.setToolTip("Play the time steps")
@@ -24,6 +25,7 @@ class TimeBar(QWidget):
         self.play_button.toggled.connect(self._play)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setMinimumWidth(240)
+        self.slider.setMaximumWidth(480)
         self.slider.valueChanged.connect(self._step_to)
         self.step_label = QLabel()
         self.step_label.setMinimumWidth(70)

@@ -80,15 +80,32 @@ class SceneView:
                                   bounds[2] - self.origin[0], bounds[3] - self.origin[1])
         low, high = (height - self.origin[2] for height in self._terrain_range())
         centre = np.array([(minx + maxx) / 2, (miny + maxy) / 2, low])
-        span = max(maxx - minx, maxy - miny, 100.0)
+        corners = np.array([(x, y, z) for x in (minx, maxx) for y in (miny, maxy)
+                            for z in (low, max(high, low + 1.0))])
+        direction = VIEW_DIRECTION / np.linalg.norm(VIEW_DIRECTION)
+        distance = max(self._fitting_distance(corners - centre, direction), 50.0)
         camera = self.plotter.camera
         camera.focal_point = centre
-        camera.position = centre + VIEW_DIRECTION * span
+        camera.position = centre + direction * distance
         camera.up = (0.0, 0.0, 1.0)
-        # Keeps the direction and fits the distance to the extent's bounding sphere...
-        self.plotter.renderer.ResetCamera(minx, maxx, miny, maxy, low, max(high, low + 1.0))
-        camera.zoom(1.25)  # ...whose empty corners would otherwise leave a wide margin
+        self.plotter.reset_camera_clipping_range()
         self.plotter.render()
+
+    def _fitting_distance(self, offsets: np.ndarray, direction: np.ndarray, margin: float = 1.06) -> float:
+        """The camera distance along `direction` at which every offset (from the focal point) is in view.
+
+        A point at offset r is seen at depth d - r.direction; it fits when its sideways and upward
+        parts are within tan(half the field of view) of that depth, for the view's aspect ratio.
+        """
+        right = np.cross(-direction, (0.0, 0.0, 1.0))
+        right /= np.linalg.norm(right)
+        up = np.cross(right, -direction)
+        width, height = self.plotter.window_size
+        tan_up = np.tan(np.radians(self.plotter.camera.view_angle) / 2.0)
+        tan_across = tan_up * width / max(height, 1)
+        depth = offsets @ direction
+        needed = np.maximum(np.abs(offsets @ right) / tan_across, np.abs(offsets @ up) / tan_up)
+        return float((depth + margin * needed).max())
 
     def set_camera(self, camera: Camera | None) -> None:
         """Look from a saved camera (map coordinates); None gives the default oblique view."""
