@@ -1,7 +1,10 @@
 """The main window on the offscreen Qt platform, with the off-screen 3D view injected."""
 
+import json
+
 import numpy as np
 import pytest
+from pyproj import Transformer
 from PySide6.QtCore import QMimeData, QPoint, QPointF, QRect, QSettings, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMessageBox
@@ -138,3 +141,27 @@ def test_a_click_on_the_view_shows_what_lies_there_in_the_inspector(window, qtbo
     assert layer is window.scene.layers[0]
     assert 0 <= row < layer.data.shape[0] and 0 <= col < layer.data.shape[1]
     assert window.scene_view.highlighted is not None
+
+
+def test_a_users_quarters_in_wgs84_are_moved_into_the_scene_and_drive_the_picker(window, tmp_path):
+    lon_lat = Transformer.from_crs("EPSG:25833", "EPSG:4326", always_xy=True)
+    minx, miny, maxx, maxy = window.scene.layers[0].data.bounds
+    ring = [lon_lat.transform(x, y) for x, y in ((minx, miny), (maxx, miny), (maxx, maxy), (minx, maxy), (minx, miny))]
+    path = tmp_path / "mine.geojson"  # RFC 7946: no crs member, longitudes and latitudes
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "Schoolyard"},
+         "geometry": {"type": "Polygon", "coordinates": [ring]}}]}), encoding="utf-8")
+    assert window.open_quarters(path)
+    (quarter,) = window.scene.quarters
+    assert quarter.name == "Schoolyard" and quarter.polygon.bounds == pytest.approx((minx, miny, maxx, maxy))
+    assert [window.quarter_box.itemText(i) for i in range(window.quarter_box.count())][1:] == ["Schoolyard"]
+    assert window.session.dirty and window.session.quarters_file == path.resolve()
+
+
+def test_a_quarters_file_without_names_is_one_message_and_keeps_the_quarters(window, tmp_path):
+    before = list(window.scene.quarters)
+    path = tmp_path / "nameless.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, '
+                    '"geometry": {"type": "Point", "coordinates": [0, 0]}}]}', encoding="utf-8")
+    assert not window.open_quarters(path)
+    assert window.scene.quarters == before and "has no 'name'" in window.last_error

@@ -68,3 +68,19 @@ def test_read_layer_asks_for_a_crs_where_the_file_has_none(tmp_path):
     with pytest.raises(TwinIOError, match="names no coordinate reference system"):
         read_layer(plain, to="EPSG:25833")
     assert read_layer(plain, crs="EPSG:25833", to="EPSG:25833").crs == "EPSG:25833"
+
+
+def test_quarters_without_a_crs_are_lon_lat_when_they_look_it_and_scene_coordinates_otherwise():
+    from shapely.geometry import box
+
+    from twin.core.quarter import Quarter
+    from twin.io.reproject import quarters_to_crs
+
+    in_degrees = [Quarter("A", box(13.76, 51.05, 13.77, 51.06))]
+    (moved,) = quarters_to_crs(in_degrees, None, "EPSG:25833")
+    minx, miny, _, _ = moved.polygon.bounds
+    assert 412_000 < minx < 414_000 and 5_655_000 < miny < 5_658_000
+    in_metres = [Quarter("B", box(411_000, 5_655_000, 411_500, 5_655_500))]
+    assert quarters_to_crs(in_metres, None, "EPSG:25833") == in_metres
+    (from_utm32,) = quarters_to_crs(in_metres, "EPSG:25832", "EPSG:25833")
+    assert from_utm32.polygon.bounds[0] < 100_000  # 411 km east in zone 32 lies far west in zone 33

@@ -20,6 +20,7 @@ from rasterio.warp import reproject as warp
 from twin.core.crs import normalize_crs
 from twin.core.data import BuildingData, PointCloudData, RasterData, SensorData, StreetData
 from twin.core.errors import CRSError
+from twin.core.quarter import Quarter
 
 Data = TypeVar("Data", RasterData, PointCloudData, BuildingData, StreetData, SensorData)
 
@@ -47,6 +48,21 @@ def to_crs(data: Data, target: str) -> Data:
     if isinstance(data, SensorData):
         return replace(data, xyz=move(data.xyz), crs=target)
     raise TypeError(f"cannot reproject {type(data).__name__}")
+
+
+def quarters_to_crs(quarters: list[Quarter], source: str | None, target: str) -> list[Quarter]:
+    """Quarters read in `source` moved into `target`. A file without a CRS is in WGS84 when its
+    coordinates are longitudes and latitudes (GeoJSON, RFC 7946), else taken to be in `target`."""
+    polygons = np.array([quarter.polygon for quarter in quarters], dtype=object)
+    if source is None:
+        minx, miny, maxx, maxy = shapely.total_bounds(polygons)
+        lon_lat = -180.0 <= minx <= maxx <= 180.0 and -90.0 <= miny <= maxy <= 90.0
+        source = "EPSG:4326" if lon_lat else target
+    source, target = normalize_crs(source), normalize_crs(target)
+    if source == target:
+        return quarters
+    moved = _move_geometries(polygons, _mover(source, target))
+    return [replace(quarter, polygon=polygon) for quarter, polygon in zip(quarters, moved, strict=True)]
 
 
 def _mover(source: str, target: str) -> Callable[[np.ndarray], np.ndarray]:

@@ -34,6 +34,8 @@ from twin.core.project import Camera, Project
 from twin.core.scene import Scene
 from twin.io.formats import FORMATS
 from twin.io.project import OpenedProject, open_project
+from twin.io.quarters import read_quarters
+from twin.io.reproject import quarters_to_crs
 from twin.qt.data_loader import DataLoader, RecentFiles
 from twin.qt.inspector import InspectorPanel
 from twin.qt.jobs import Job, JobBar
@@ -246,6 +248,7 @@ class MainWindow(QMainWindow):
         self._fill_recent_menu()
         file_menu.addSeparator()
         self._action(file_menu, "Open &project...", self._choose_project, "Ctrl+Shift+O")
+        self._action(file_menu, "Open &quarters...", self._choose_quarters)
         self._action(file_menu, "&Save project", self.save_project, QKeySequence.StandardKey.Save)
         self._action(file_menu, "Save project &as...", self.save_project_as, QKeySequence.StandardKey.SaveAs)
         file_menu.addSeparator()
@@ -279,6 +282,26 @@ class MainWindow(QMainWindow):
                                               "Twin project (*.toml)")
         if path:
             self.open_project_file(Path(path))
+
+    def _choose_quarters(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open quarters", str(self._last_folder()),
+                                              "Quarter polygons with a 'name' (*.geojson *.json)")
+        if path:
+            self.open_quarters(Path(path))
+
+    def open_quarters(self, path: Path) -> bool:
+        """Report on the named polygons of a GeoJSON file instead of the current quarters."""
+        try:
+            quarters, crs = read_quarters(path)
+            quarters = quarters_to_crs(quarters, crs, self.scene.crs)
+        except TwinError as error:
+            self.show_error(str(error))
+            return False
+        self.session.quarters_file = path.resolve()
+        self.scene.set_quarters(quarters)
+        self.statusBar().showMessage(f"Quarters from {path.name}: "
+                                     f"{', '.join(quarter.name for quarter in quarters)}", 10_000)
+        return True
 
     def _last_folder(self) -> Path:
         recent = self.recent.paths()
