@@ -132,6 +132,13 @@ def test_a_result_over_time_gets_the_time_slider(window):
     assert bar.width() > 200 and window.toolbar.rect().contains(placed)  # laid out, not just flagged
     bar.slider.setValue(2)
     assert bar.layer.time_index == 2 and bar.step_label.text() == "10 min"
+    layer = bar.layer
+    layer.visible = False
+    assert bar.layer is None and not bar.isVisible()
+    layer.visible = True  # ticking a result with time steps brings the slider back
+    assert bar.layer is layer and bar.isVisible()
+    window.scene.layers.remove(layer)
+    assert bar.layer is None and not bar.isVisible()
 
 
 def test_a_click_on_the_view_shows_what_lies_there_in_the_inspector(window, qtbot):

@@ -239,7 +239,8 @@ class MainWindow(QMainWindow):
         holder_layout.setContentsMargins(12, 0, 0, 0)
         holder_layout.addWidget(self.time_bar)
         toolbar.addWidget(holder)
-        self.scene.layers.events.inserted.connect(lambda index, layer: self._offer_time_steps(layer))
+        self.scene.layers.events.inserted.connect(lambda index, layer: self._watch_time_steps(layer))
+        self.scene.layers.events.removed.connect(self._keep_time_bar_on_a_shown_layer)
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -330,9 +331,22 @@ class MainWindow(QMainWindow):
         if layer is not None and getattr(layer, "time_steps", 1) > 1:
             self.time_bar.set_layer(layer)
 
-    def _offer_time_steps(self, layer: Layer) -> None:
-        if layer.visible and getattr(layer, "time_steps", 1) > 1:
+    def _watch_time_steps(self, layer: Layer) -> None:
+        """The slider follows the newest shown result with time steps, and leaves it when it goes."""
+        if getattr(layer, "time_steps", 1) < 2:
+            return
+        layer.events.visible.connect(lambda visible: self.time_bar.set_layer(layer) if visible
+                                     else self._keep_time_bar_on_a_shown_layer())
+        if layer.visible:
             self.time_bar.set_layer(layer)
+
+    def _keep_time_bar_on_a_shown_layer(self, *_: object) -> None:
+        current = self.time_bar.layer
+        if current is not None and current.visible and any(layer is current for layer in self.scene.layers):
+            return
+        shown = [layer for layer in self.scene.layers
+                 if layer.visible and getattr(layer, "time_steps", 1) > 1]
+        self.time_bar.set_layer(shown[-1] if shown else None)
 
     def _run_finished(self, report: RunReport) -> None:
         self.statusBar().showMessage(f"{report.simulation} finished in {report.seconds:.1f} s; "
