@@ -58,6 +58,9 @@ def test_energy_run_on_the_fzk_haus(fzk_file, household_profile):
                                                "heat_2035_mwh": "MWh/a", "heat_2045_mwh": "MWh/a",
                                                "pv_kwp": "kWp"}
     assert len(tables["energy_week"]) == 168
+    # Drawn on the buildings, the result shows heat demand by scenario year (the time slider's steps).
+    shown = next(layer for layer in report.result_layers if layer.name.endswith("energy_buildings"))
+    assert shown.default_color_by() == "heat" and shown.time_labels == ["2030", "2035", "2045"]
 
 
 def test_months_add_up_to_the_year_and_close_the_balance_with_both_batteries(fzk_file):

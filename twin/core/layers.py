@@ -313,8 +313,9 @@ class ResultLayer(Layer):
 
 
 # The result's headline, where a table has it: condition class by year (street decay), flood depth
-# at buildings, flooded street length. Other tables fall back to their last float column.
-PREFERRED_RESULT_ATTRIBUTES = ("class", "max_depth", "flooded_length")
+# at buildings, flooded street length, heat demand by scenario year (energy). Other tables fall
+# back to their last float column.
+PREFERRED_RESULT_ATTRIBUTES = ("class", "max_depth", "flooded_length", "heat")
 _YEAR_COLUMN = re.compile(r"^(?P<series>.+)_(?P<year>\d{4})$")
 
 
