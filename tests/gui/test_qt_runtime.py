@@ -5,6 +5,7 @@ thread runs, until the interpreter aborts. The app's jobs and pytest-qt's waits 
 so the check runs in a child process (an abort there fails this test, not the whole session).
 """
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -30,6 +31,6 @@ CHURN_WITH_A_WORKER = textwrap.dedent("""
 
 def test_process_events_beside_a_worker_thread_keeps_none_alive():
     done = subprocess.run([sys.executable, "-c", CHURN_WITH_A_WORKER], capture_output=True, text=True,
-                          timeout=120, env={"QT_QPA_PLATFORM": "offscreen", "PATH": ""})
+                          timeout=120, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert done.returncode == 0, done.stderr[-500:]
     assert abs(int(done.stdout.strip())) < 100
