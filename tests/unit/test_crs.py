@@ -1,6 +1,7 @@
+import laspy
 import pytest
 
-from twin.core.crs import crs_is_metric, normalize_crs
+from twin.core.crs import crs_is_metric, normalize_crs, normalize_crs_at
 from twin.core.errors import CRSError
 
 
@@ -32,3 +33,13 @@ def test_unknown_crs_is_a_clear_error(given):
 def test_metric_check():
     assert crs_is_metric("EPSG:25833")
     assert not crs_is_metric("EPSG:4326")
+
+
+def test_a_crs_without_an_epsg_code_is_matched_by_its_definition_where_the_data_lies(reference):
+    # The autzen LiDAR's WKT: Oregon Lambert in feet under an ESRI name, with no EPSG code.
+    crs = laspy.open(reference / "lidar" / "autzen_trim.laz").header.parse_crs()
+    with pytest.raises(CRSError):
+        normalize_crs(crs)
+    assert normalize_crs_at(crs, 636_600.0, 849_200.0) == "EPSG:2994"
+    with pytest.raises(CRSError):
+        normalize_crs_at(crs, 636_600.0, 1e12)  # a point no EPSG area of use holds

@@ -70,3 +70,17 @@ def test_missing_file_and_folder_are_clear_errors(tmp_path):
         file_info(tmp_path / "nothing.tif")
     with pytest.raises(TwinIOError, match="folder"):
         file_info(tmp_path)
+
+
+def test_an_ascii_grid_with_an_esri_prj_reads_with_its_epsg_code(tmp_path, reference):
+    # An ASCII grid DEM beside the autzen LiDAR, its .prj in the same ESRI WKT (Oregon Lambert,
+    # feet) that names no EPSG code; GDAL's reading of .prj files identifies it.
+    import laspy
+    from pyproj.enums import WktVersion
+
+    crs = laspy.open(reference / "lidar" / "autzen_trim.laz").header.parse_crs()
+    path = tmp_path / "autzen_dem.asc"
+    path.write_text("ncols 4\nnrows 3\nxllcorner 636000\nyllcorner 849470\ncellsize 10\n"
+                    "NODATA_value -9999\n" + "120 121 122 123\n" * 3, encoding="ascii")
+    path.with_suffix(".prj").write_text(crs.to_wkt(WktVersion.WKT1_ESRI), encoding="ascii")
+    assert read_raster(path).crs == "EPSG:2994"

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import re
 
-from pyproj import CRS
+import numpy as np
+from pyproj import CRS, Transformer
+from pyproj.aoi import AreaOfInterest
+from pyproj.database import query_crs_info
+from pyproj.enums import PJType
 from pyproj.exceptions import CRSError as PyprojCRSError
 
 from twin.core.errors import CRSError
@@ -56,6 +60,37 @@ def normalize_crs(value: str | int | CRS | None) -> str | None:
     except PyprojCRSError as error:
         raise CRSError(f"'{text[:80]}' is not a coordinate reference system") from error
     return _epsg_of(crs, text)
+
+
+def normalize_crs_at(crs: CRS, x: float, y: float) -> str:
+    """normalize_crs, and for a projected CRS without an EPSG code (the ESRI-style WKT many LiDAR
+    files carry) the EPSG CRS of the same definition whose area of use holds the map point
+    (x, y) of the data. Raises CRSError where none matches."""
+    try:
+        return normalize_crs(crs)
+    except CRSError:
+        code = _epsg_matching(crs, x, y)
+        if code is None:
+            raise
+        return code
+
+
+def _epsg_matching(crs: CRS, x: float, y: float) -> str | None:
+    # Only the CRSs whose area of use holds the point are compared, so this is quick.
+    horizontal = crs.sub_crs_list[0] if crs.is_compound else crs
+    if not horizontal.is_projected:
+        return None
+    to_degrees = Transformer.from_crs(horizontal, horizontal.geodetic_crs, always_xy=True)
+    lon, lat = to_degrees.transform(x, y)
+    if not (np.isfinite(lon) and np.isfinite(lat)):
+        return None
+    candidates = query_crs_info(auth_name="EPSG", pj_types=PJType.PROJECTED_CRS, contains=True,
+                                area_of_interest=AreaOfInterest(lon, lat, lon, lat))
+    for candidate in candidates:
+        if not candidate.deprecated and CRS.from_epsg(candidate.code).equals(
+                horizontal, ignore_axis_order=True):
+            return f"EPSG:{candidate.code}"
+    return None
 
 
 def _epsg_of(crs: CRS, original: str) -> str:

@@ -38,13 +38,9 @@ import lazrs
 import numba
 import numpy as np
 from laspy.copc import CopcReader, load_octree_for_query
-from pyproj import CRS, Transformer
-from pyproj.aoi import AreaOfInterest
-from pyproj.database import query_crs_info
-from pyproj.enums import PJType
 from pyproj.exceptions import CRSError as PyprojCRSError
 
-from twin.core.crs import normalize_crs
+from twin.core.crs import normalize_crs, normalize_crs_at
 from twin.core.data import PointCloudData
 from twin.core.errors import CRSError
 from twin.core.feedback import Feedback
@@ -153,38 +149,16 @@ def crs_of(path: Path, header: laspy.LasHeader, given: str | None) -> str | None
     try:
         if found is None:
             return normalize_crs(given)
+        centre_x, centre_y = (header.mins[:2] + header.maxs[:2]) / 2
         try:
-            return normalize_crs(found)
+            return normalize_crs_at(found, centre_x, centre_y)
         except CRSError:
-            code = _epsg_matching(found, header)
-            if code is None and given is None:
+            if given is None:
                 raise TwinIOError(path, f"the coordinate system in the header ('{found.name}') has "
                                         "no EPSG code; give the file's EPSG code as its CRS") from None
-            return code or normalize_crs(given)
+            return normalize_crs(given)
     except CRSError as error:
         raise TwinIOError(path, str(error)) from None
-
-
-def _epsg_matching(crs: CRS, header: laspy.LasHeader) -> str | None:
-    """The EPSG projected CRS with the same definition, for WKT that names none (ESRI style).
-
-    Only the CRSs whose area of use holds the cloud's centre are compared, so this is quick.
-    """
-    horizontal = crs.sub_crs_list[0] if crs.is_compound else crs
-    if not horizontal.is_projected:
-        return None
-    centre_x, centre_y = (header.mins[:2] + header.maxs[:2]) / 2
-    to_degrees = Transformer.from_crs(horizontal, horizontal.geodetic_crs, always_xy=True)
-    lon, lat = to_degrees.transform(centre_x, centre_y)
-    if not (np.isfinite(lon) and np.isfinite(lat)):
-        return None
-    candidates = query_crs_info(auth_name="EPSG", pj_types=PJType.PROJECTED_CRS, contains=True,
-                                area_of_interest=AreaOfInterest(lon, lat, lon, lat))
-    for candidate in candidates:
-        if not candidate.deprecated and CRS.from_epsg(candidate.code).equals(
-                horizontal, ignore_axis_order=True):
-            return f"EPSG:{candidate.code}"
-    return None
 
 
 def _check_point_count(path: Path, header: laspy.LasHeader) -> None:
