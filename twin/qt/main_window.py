@@ -43,7 +43,7 @@ from twin.qt.layers_panel import LayersPanel
 from twin.qt.reports import ReportsPanel
 from twin.qt.session import ProjectSession
 from twin.qt.simulation_panel import SimulationPanel
-from twin.qt.time_bar import TimeBar
+from twin.qt.time_bar import TimeBar, has_time_steps
 from twin.render import SceneView
 from twin.sim.runner import RunReport
 
@@ -328,12 +328,12 @@ class MainWindow(QMainWindow):
         self.refresh_view()
 
     def _layer_selected(self, layer: Layer | None) -> None:
-        if layer is not None and getattr(layer, "time_steps", 1) > 1:
+        if has_time_steps(layer):
             self.time_bar.set_layer(layer)
 
     def _watch_time_steps(self, layer: Layer) -> None:
         """The slider follows the newest shown result with time steps, and leaves it when it goes."""
-        if getattr(layer, "time_steps", 1) < 2:
+        if not has_time_steps(layer):
             return
         layer.events.visible.connect(lambda visible: self.time_bar.set_layer(layer) if visible
                                      else self._keep_time_bar_on_a_shown_layer())
@@ -344,8 +344,7 @@ class MainWindow(QMainWindow):
         current = self.time_bar.layer
         if current is not None and current.visible and any(layer is current for layer in self.scene.layers):
             return
-        shown = [layer for layer in self.scene.layers
-                 if layer.visible and getattr(layer, "time_steps", 1) > 1]
+        shown = [layer for layer in self.scene.layers if layer.visible and has_time_steps(layer)]
         self.time_bar.set_layer(shown[-1] if shown else None)
 
     def _run_finished(self, report: RunReport) -> None:

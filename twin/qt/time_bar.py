@@ -10,6 +10,11 @@ from twin.core.layers import Layer
 PLAY_INTERVAL_MS = 250
 
 
+def has_time_steps(layer: Layer | None) -> bool:
+    """True for a result over time (depth snapshots, condition by year)."""
+    return getattr(layer, "time_steps", 1) > 1
+
+
 class TimeBar(QWidget):
     """Steps one result layer through its time steps; hidden while no layer has more than one."""
 
@@ -43,15 +48,14 @@ class TimeBar(QWidget):
         self.play_button.setChecked(False)
         if self.layer is not None:
             self.layer.events.time_index.disconnect(self._show_step)
-        steps = getattr(layer, "time_steps", 1)
-        self.layer = layer if steps > 1 else None
+        self.layer = layer if has_time_steps(layer) else None
         self.setVisible(self.layer is not None)
         if self.layer is None:
             return
         self.layer.events.time_index.connect(self._show_step)
         self.title.setText(f"{self.layer.name}:")
         self.slider.blockSignals(True)
-        self.slider.setRange(0, steps - 1)
+        self.slider.setRange(0, self.layer.time_steps - 1)
         self.slider.blockSignals(False)
         self._show_step(self.layer.time_index)
 

@@ -101,7 +101,7 @@ def _result_colouring(layer: ResultLayer, mesh: pv.PolyData) -> Colouring | None
         return _grid_colouring(layer, mesh)
     if attribute is None or attribute not in mesh.array_names:
         return None
-    when = f", {layer.time_labels[layer.time_index]}" if layer.time_steps > 1 else ""
+    when = _when(layer)
     if attribute == "class":
         cmap, clim = condition_class_colours()
         return Colouring(attribute, cmap, clim, f"Condition class{when}",
@@ -120,13 +120,18 @@ def _result_colouring(layer: ResultLayer, mesh: pv.PolyData) -> Colouring | None
 
 def _grid_colouring(layer: ResultLayer, mesh: pv.PolyData) -> Colouring:
     grid: ResultRaster = layer.data
-    when = f", {layer.time_labels[layer.time_index]}" if layer.time_steps > 1 else ""
+    when = _when(layer)
     cmap = layer.colormap if layer.color_by else _DEFAULT_MAPS["grid"]
     clim = layer.color_range or _data_range(grid.values)  # over every step: colours comparable in time
     if "depth" in grid.name and not layer.color_by:
         # Depths that matter for people and buildings lie below a metre; deeper is all dark.
         cmap, clim = water_colours(), layer.color_range or (0.0, min(max(clim[1], 0.1), 1.0))
     return Colouring("values", cmap, clim, f"{_label(grid.name, grid.units)}{when}", nan_opacity=0.0)
+
+
+def _when(layer: ResultLayer) -> str:
+    """The time step shown, for the legend title (", 2031"); empty without time steps."""
+    return f", {layer.time_labels[layer.time_index]}" if layer.time_steps > 1 else ""
 
 
 def _all_steps(layer: ResultLayer, attribute: str) -> np.ndarray:

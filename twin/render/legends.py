@@ -15,6 +15,7 @@ import pyvista as pv
 import vtk
 
 from twin.render.colouring import Colouring
+from twin.render.hud import TEXT_COLOUR, polygon_actor, set_polygon, style_text, text_actor
 
 WIDTH_PX = 210
 MARGIN_PX = 10
@@ -25,12 +26,11 @@ BAR_PX = 40  # the bar and its tick labels
 PAD_PX = 6
 BAR_INSET_PX = 24
 FONT_SIZE = 13
-TEXT_COLOUR = (0.1, 0.1, 0.1)
 
 
 @dataclass
 class _Legend:
-    panel: vtk.vtkActor2D  # a pale background, so the legend reads over any part of the scene
+    panel: vtk.vtkActor2D
     title: vtk.vtkTextActor
     body: Any  # vtkScalarBarActor or vtkLegendBoxActor
     body_height: int
@@ -58,7 +58,9 @@ class Legends:
         self.colourings = unique
         for colouring in unique:
             body, height = _category_box(colouring) if colouring.entries else _scalar_bar(colouring)
-            legend = _Legend(_panel(), _text(colouring.title, bold=True), body, height)
+            # a pale background, so the legend reads over any part of the scene
+            panel = polygon_actor((1.0, 1.0, 1.0), opacity=0.8)
+            legend = _Legend(panel, text_actor(colouring.title, FONT_SIZE, bold=True), body, height)
             for actor in legend.actors():
                 actor.SetPickable(False)
                 self.plotter.renderer.AddViewProp(actor)
@@ -89,7 +91,8 @@ class Legends:
                        WIDTH_PX - 2 * BAR_INSET_PX, legend.body_height)
             else:
                 _place(legend.body, left + PAD_PX, bottom + PAD_PX, WIDTH_PX - 2 * PAD_PX, legend.body_height)
-            _set_rectangle(legend.panel, left, bottom, WIDTH_PX, top - bottom)
+            set_polygon(legend.panel, [(left, bottom), (left + WIDTH_PX, bottom), (left + WIDTH_PX, top),
+                                       (left, top)])
             visible = bottom >= 0  # a legend that no longer fits is left out rather than drawn over
             for actor in legend.actors():
                 actor.SetVisibility(visible)
@@ -111,39 +114,6 @@ def _place(actor: Any, left: int, bottom: int, width: int, height: int) -> None:
     size.SetValue(width, height)
 
 
-def _panel() -> vtk.vtkActor2D:
-    mapper = vtk.vtkPolyDataMapper2D()
-    mapper.SetInputData(vtk.vtkPolyData())
-    panel = vtk.vtkActor2D()
-    panel.SetMapper(mapper)
-    panel.GetProperty().SetColor(1.0, 1.0, 1.0)
-    panel.GetProperty().SetOpacity(0.8)
-    return panel
-
-
-def _set_rectangle(panel: vtk.vtkActor2D, left: int, bottom: int, width: int, height: int) -> None:
-    corners = np.array([[left, bottom, 0], [left + width, bottom, 0], [left + width, bottom + height, 0],
-                        [left, bottom + height, 0]], dtype=float)
-    panel.GetMapper().SetInputData(pv.PolyData(corners, faces=[4, 0, 1, 2, 3]))
-
-
-def _text(text: str, bold: bool = False) -> vtk.vtkTextActor:
-    actor = vtk.vtkTextActor()
-    actor.SetInput(text)
-    _font(actor.GetTextProperty(), bold)
-    actor.GetTextProperty().SetVerticalJustificationToBottom()
-    return actor
-
-
-def _font(prop: vtk.vtkTextProperty, bold: bool = False) -> None:
-    prop.SetFontSize(FONT_SIZE)
-    prop.SetColor(TEXT_COLOUR)
-    prop.SetBold(bold)
-    prop.SetItalic(False)
-    prop.SetShadow(False)
-    prop.SetFontFamilyToArial()
-
-
 def _scalar_bar(colouring: Colouring) -> tuple[vtk.vtkScalarBarActor, int]:
     table = pv.LookupTable(cmap=colouring.cmap)
     table.scalar_range = colouring.clim
@@ -155,7 +125,7 @@ def _scalar_bar(colouring: Colouring) -> tuple[vtk.vtkScalarBarActor, int]:
     bar.UnconstrainedFontSizeOn()  # fixed pixel font sizes instead of ones scaled to the bar
     bar.SetBarRatio(0.4)
     bar.SetTextPositionToSucceedScalarBar()
-    _font(bar.GetLabelTextProperty())
+    style_text(bar.GetLabelTextProperty(), FONT_SIZE)
     bar.SetTitle("")
     return bar, BAR_PX
 
@@ -173,5 +143,5 @@ def _category_box(colouring: Colouring) -> tuple[vtk.vtkLegendBoxActor, int]:
     box.UseBackgroundOff()
     box.BorderOff()
     box.SetPadding(3)
-    _font(box.GetEntryTextProperty())
+    style_text(box.GetEntryTextProperty(), FONT_SIZE)
     return box, ENTRY_PX * len(colouring.entries) + 6

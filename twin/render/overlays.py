@@ -11,13 +11,14 @@ import math
 
 import numpy as np
 import pyvista as pv
-import vtk
+
+from twin.render.hud import polygon_actor, set_polygon, text_actor
 
 ARROW_PX = 26  # half length of the north arrow
 ARROW_CENTRE_PX = (46, 52)  # from the bottom-left corner, above the scale bar
 BAR_LEFT_PX, BAR_BOTTOM_PX = 16, 14
 BAR_TARGET_PX = 130  # the bar shows the round length closest below this many pixels
-TEXT_COLOUR = (0.1, 0.1, 0.1)
+SHAPE_COLOUR = (0.15, 0.15, 0.15)
 
 
 def round_length(metres: float) -> float:
@@ -32,10 +33,10 @@ class Orientation:
     def __init__(self, plotter: pv.BasePlotter, ground_height: float = 0.0) -> None:
         self.plotter = plotter
         self.ground_height = ground_height
-        self._arrow = _polygon_actor()
-        self._north = _label("N", size=16, bold=True, centred=True)
-        self._bar = _polygon_actor()
-        self._bar_label = _label("", size=13)
+        self._arrow = polygon_actor(SHAPE_COLOUR)
+        self._north = text_actor("N", size=16, bold=True, centred=True)
+        self._bar = polygon_actor(SHAPE_COLOUR)
+        self._bar_label = text_actor("", size=13)
         for actor in (self._arrow, self._north, self._bar, self._bar_label):
             actor.SetPickable(False)
             plotter.renderer.AddViewProp(actor)
@@ -60,7 +61,7 @@ class Orientation:
         tip, tail = centre + up * ARROW_PX, centre - up * ARROW_PX
         outline = [tip, tail + side * ARROW_PX * 0.55, centre - up * ARROW_PX * 0.45,
                    tail - side * ARROW_PX * 0.55]
-        _set_polygon(self._arrow, outline, (0.15, 0.15, 0.15))
+        set_polygon(self._arrow, outline)
         label = tip + up * 11
         self._north.SetDisplayPosition(int(label[0]), int(label[1]))
 
@@ -79,8 +80,7 @@ class Orientation:
         self.scale_metres = round_length(BAR_TARGET_PX * metres_per_pixel)
         length = self.scale_metres / metres_per_pixel
         x0, y0 = BAR_LEFT_PX, BAR_BOTTOM_PX
-        _set_polygon(self._bar, [(x0, y0), (x0 + length, y0), (x0 + length, y0 + 5), (x0, y0 + 5)],
-                     (0.15, 0.15, 0.15))
+        set_polygon(self._bar, [(x0, y0), (x0 + length, y0), (x0 + length, y0 + 5), (x0, y0 + 5)])
         self._bar_label.SetInput(_format_metres(self.scale_metres))
         self._bar_label.SetDisplayPosition(int(x0 + length + 6), int(y0 - 2))
 
@@ -108,31 +108,3 @@ class Orientation:
 
 def _format_metres(metres: float) -> str:
     return f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
-
-
-def _polygon_actor() -> vtk.vtkActor2D:
-    mapper = vtk.vtkPolyDataMapper2D()
-    mapper.SetInputData(vtk.vtkPolyData())
-    actor = vtk.vtkActor2D()
-    actor.SetMapper(mapper)
-    return actor
-
-
-def _set_polygon(actor: vtk.vtkActor2D, outline: list, colour: tuple[float, float, float]) -> None:
-    points = np.asarray(outline, dtype=float)
-    polygon = pv.PolyData(np.column_stack([points, np.zeros(len(points))]),
-                          faces=np.r_[len(points), np.arange(len(points))]).triangulate()
-    actor.GetMapper().SetInputData(polygon)
-    actor.GetProperty().SetColor(colour)
-
-
-def _label(text: str, size: int, bold: bool = False, centred: bool = False) -> vtk.vtkTextActor:
-    actor = vtk.vtkTextActor()
-    actor.SetInput(text)
-    prop = actor.GetTextProperty()
-    prop.SetFontSize(size)
-    prop.SetBold(bold)
-    prop.SetColor(TEXT_COLOUR)
-    prop.SetJustification(vtk.VTK_TEXT_CENTERED if centred else vtk.VTK_TEXT_LEFT)
-    prop.SetVerticalJustificationToBottom()
-    return actor

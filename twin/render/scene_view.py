@@ -47,7 +47,8 @@ class SceneView:
         self._joins: dict[int, tuple[Layer, np.ndarray]] = {}
         self._listeners: dict[int, list[tuple[Any, Any]]] = {}
         self._locators: dict[int, Any] = {}
-        self._terrain_ranges: dict[tuple[int, ...], tuple[float, float]] = {}
+        # the terrain grids the range was computed from (held, so their ids stay theirs), and the range
+        self._terrain_range_of: tuple[list[np.ndarray], tuple[float, float]] = ([], (0.0, 0.0))
         self._quarters_actor: Any = None
         self._highlight_actor: Any = None
         self.highlighted: Pick | None = None
@@ -383,13 +384,15 @@ class SceneView:
     def _terrain_range(self) -> tuple[float, float]:
         """Lowest and highest terrain height in the scene; (0, 0) without terrain."""
         rasters = [layer.data.values for layer in self.scene.layers_of_kind("raster")]
-        key = tuple(id(values) for values in rasters)
-        if key not in self._terrain_ranges:  # asked before every frame: computed once per set of grids
+        computed_from, terrain_range = self._terrain_range_of
+        if [id(values) for values in rasters] != [id(values) for values in computed_from]:
+            # asked before every frame: computed again only when the set of grids changes
             ranges = [(float(np.nanmin(values)), float(np.nanmax(values)))
                       for values in rasters if np.isfinite(values).any()]
-            self._terrain_ranges = {key: (min(low for low, _ in ranges), max(high for _, high in ranges))
-                                    if ranges else (0.0, 0.0)}
-        return self._terrain_ranges[key]
+            terrain_range = ((min(low for low, _ in ranges), max(high for _, high in ranges))
+                             if ranges else (0.0, 0.0))
+            self._terrain_range_of = (rasters, terrain_range)
+        return terrain_range
 
     def _place_origin(self) -> None:
         """While nothing is drawn, move the local origin to the scene's south-west kilometre."""
