@@ -16,12 +16,20 @@ the arrays the next step starts from and applies continuity, rain and losses.
 Every reduction is accumulated per row and summed afterwards in row order, so a run gives the
 same numbers whatever the thread count. All kernels release the GIL (nogil), so a run in a
 worker thread leaves the GUI thread free.
+
+Speed comes from letting the compiler vectorise the inner loops (AVX2/AVX-512: four or eight
+faces at once). That needs loops without branches around loads: a face computes its flux
+whether or not it is open and wet and picks 0 by a select at the end, and the faces of the
+domain's outer rows and columns, whose stencils reach beyond the arrays, go through the same
+routines with bounds checks (`checked` True) in a separate function, _border_fluxes.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from llvmlite import ir
+from numba import njit, prange, types
+from numba.extending import intrinsic
 
 GRAVITY = 9.81
 
@@ -31,28 +39,52 @@ UNSEALED = 1  # infiltration
 SEALED = 2  # sewer inlets
 ROOF = 3  # a building modelled as a wall: no flow; its rain drains into the sewer
 
+# "numpy" error model: a float division by zero gives inf/NaN instead of a Python exception,
+# whose check in every division would keep the loops from vectorising. No kernel divides by
+# a value that can be zero where the result is used.
+_INLINE = {"cache": True, "inline": "always", "nogil": True, "error_model": "numpy"}
+_PARALLEL = {"cache": True, "parallel": True, "nogil": True, "error_model": "numpy"}
 
-@njit(cache=True, inline="always", nogil=True)
+
+@njit(**_INLINE)
 def _flows(kind: np.uint8) -> bool:
     return kind == UNSEALED or kind == SEALED  # noqa: SIM109  (numba: no tuple membership on uint8)
 
 
-@njit(cache=True, inline="always", nogil=True)
+@intrinsic
+def _float_bits(typingctx, x):  # noqa: ANN001, ANN202  (numba intrinsic signature)
+    """The bit pattern of a float64 as an int64 (a register bitcast, which vectorises)."""
+    def codegen(context, builder, signature, args):  # noqa: ANN001, ANN202
+        return builder.bitcast(args[0], ir.IntType(64))
+    return types.int64(types.float64), codegen
+
+
+@intrinsic
+def _bits_float(typingctx, x):  # noqa: ANN001, ANN202  (numba intrinsic signature)
+    """The float64 with an int64's bit pattern."""
+    def codegen(context, builder, signature, args):  # noqa: ANN001, ANN202
+        return builder.bitcast(args[0], ir.DoubleType())
+    return types.float64(types.int64), codegen
+
+
+@njit(**_INLINE)
 def _cube_root(x: float) -> float:
-    """x ** (1/3) for x > 0, to a relative 1e-14: two Halley steps from the exponent divided by 3.
+    """x ** (1/3) for x > 0, to a relative 1e-15, without a division.
 
     The friction term needs it on every wet face each step, where a pow call costs about
-    twice as much as the rest of the face's update. The start is the float's bit pattern over
-    three plus Kahan's bias (within 4 %); Halley's iteration triples the correct digits.
+    twice as much as the rest of the face's update and keeps the loop from vectorising. It is
+    x r^2, where r = x^(-1/3) starts from the bit pattern (the exponent negated and divided by
+    3, within 3.5 %) and takes four Newton steps r (4 - x r^3) / 3, each squaring the error;
+    unlike Newton's steps for the cube root itself, they need no division.
     """
-    y = np.int64(np.float64(x).view(np.int64) // 3 + 0x2A9F7893782DA1CE).view(np.float64)
-    for _ in range(2):
-        y_cubed = y * y * y
-        y = y * (y_cubed + 2.0 * x) / (2.0 * y_cubed + x)
-    return y
+    x_third = x * (1.0 / 3.0)
+    r = _bits_float(0x553EF0FF289DD796 - np.int64(np.float64(_float_bits(x)) * (1.0 / 3.0)))
+    for _ in range(4):
+        r = r * (4.0 / 3.0 - x_third * (r * r * r))
+    return x * r * r
 
 
-@njit(cache=True, inline="always", nogil=True)
+@njit(**_INLINE)
 def _face_flux(q_old: float, q_side_a: float, q_side_b: float, eta_from: float, eta_to: float,
                flow_depth: float, n_squared: float, dt: float, dx: float, theta: float,
                advection: float, froude_limit: float) -> float:
@@ -82,7 +114,7 @@ def _face_flux(q_old: float, q_side_a: float, q_side_b: float, eta_from: float, 
     return q
 
 
-@njit(cache=True, inline="always", nogil=True)
+@njit(**_INLINE)
 def _edge_outflow(q_inner: float, eta_inner: float, z_inner: float, eta_edge: float, z_edge: float,
                   dry_depth: float) -> float:
     """Outward discharge through an open domain edge: the velocity of the nearest inner face
@@ -97,62 +129,64 @@ def _edge_outflow(q_inner: float, eta_inner: float, z_inner: float, eta_edge: fl
     return q_inner / inner_flow_depth * (eta_edge - z_edge)
 
 
-@njit(cache=True, inline="always", nogil=True)
-def _at(values: np.ndarray, fi: int, fj: int) -> float:
-    """The value at face (fi, fj); 0 beyond the array (nothing comes from outside the domain)."""
-    if fi < 0 or fj < 0 or fi >= values.shape[0] or fj >= values.shape[1]:
+@njit(**_INLINE)
+def _at(values: np.ndarray, fi: int, fj: int, checked: bool) -> float:
+    """The value at face (fi, fj); if `checked`, 0 beyond the array (nothing comes from outside
+    the domain). Unchecked reads are for faces whose stencil lies inside the arrays."""
+    if checked and (fi < 0 or fj < 0 or fi >= values.shape[0] or fj >= values.shape[1]):
         return 0.0
     return values[fi, fj]
 
 
-@njit(cache=True, inline="always", nogil=True)
+@njit(**_INLINE)
 def _face_velocity(q: np.ndarray, fi: int, fj: int, di: int, dj: int, z: np.ndarray, h: np.ndarray,
-                   cell_class: np.ndarray, advection_depth: float) -> float:
+                   cell_class: np.ndarray, advection_depth: float, checked: bool) -> float:
     """Velocity through face (fi, fj) of a direction (di, dj): q over the face's flow depth.
 
     0 on a wall (a true zero velocity); NaN where the flow is no deeper than advection_depth,
     a thin film or a wet/dry front, where q / depth is no velocity one can carry momentum with.
-    On a domain edge the face has one cell, whose depth is the flow depth.
+    On a domain edge (only where `checked`) the face has one cell, whose depth is the flow depth.
     """
     rows, cols = h.shape
     ai, aj = fi - di, fj - dj
-    a_inside = ai >= 0 and aj >= 0
-    b_inside = fi < rows and fj < cols
-    if a_inside and b_inside:
-        if not (_flows(cell_class[ai, aj]) and _flows(cell_class[fi, fj])):
-            return 0.0
-        flow_depth = max(z[ai, aj] + h[ai, aj], z[fi, fj] + h[fi, fj]) - max(z[ai, aj], z[fi, fj])
-    elif a_inside:
-        flow_depth = h[ai, aj]
+    if checked and not (ai >= 0 and aj >= 0 and fi < rows and fj < cols):
+        open_face = True
+        flow_depth = h[ai, aj] if ai >= 0 and aj >= 0 else h[fi, fj]
     else:
-        flow_depth = h[fi, fj]
-    if flow_depth <= advection_depth:
-        return np.nan
-    return q[fi, fj] / flow_depth
+        open_face = _flows(cell_class[ai, aj]) & _flows(cell_class[fi, fj])
+        flow_depth = max(z[ai, aj] + h[ai, aj], z[fi, fj] + h[fi, fj]) - max(z[ai, aj], z[fi, fj])
+    velocity = q[fi, fj] / flow_depth if flow_depth > advection_depth else np.nan
+    return velocity if open_face else 0.0
 
 
-@njit(cache=True, parallel=True, nogil=True)
+@njit(**_PARALLEL)
 def face_velocities(z: np.ndarray, h: np.ndarray, cell_class: np.ndarray, qx: np.ndarray, qy: np.ndarray,
                     ux: np.ndarray, vy: np.ndarray, advection_depth: float) -> None:
     """The velocity on every face (ux like qx, vy like qy), once per step for the convective term."""
     rows, cols = h.shape
     for i in prange(rows + 1):
         if i < rows:
-            for j in range(cols + 1):
-                ux[i, j] = _face_velocity(qx, i, j, 0, 1, z, h, cell_class, advection_depth)
-        for j in range(cols):
-            vy[i, j] = _face_velocity(qy, i, j, 1, 0, z, h, cell_class, advection_depth)
+            for j in range(1, cols):
+                ux[i, j] = _face_velocity(qx, i, j, 0, 1, z, h, cell_class, advection_depth, False)
+            for j in (0, cols):
+                ux[i, j] = _face_velocity(qx, i, j, 0, 1, z, h, cell_class, advection_depth, True)
+        if 0 < i < rows:
+            for j in range(cols):
+                vy[i, j] = _face_velocity(qy, i, j, 1, 0, z, h, cell_class, advection_depth, False)
+        else:
+            for j in range(cols):
+                vy[i, j] = _face_velocity(qy, i, j, 1, 0, z, h, cell_class, advection_depth, True)
 
 
-@njit(cache=True, inline="always", nogil=True)
+@njit(**_INLINE)
 def _upwind_flux(velocity: float, q_behind: float, q_ahead: float) -> float:
     """Momentum flux velocity * q with q taken from the upwind side (first-order donor cell)."""
     return velocity * (q_behind if velocity >= 0.0 else q_ahead)
 
 
-@njit(cache=True, inline="always", nogil=True)
+@njit(**_INLINE)
 def _advection(q: np.ndarray, u: np.ndarray, u_across: np.ndarray, fi: int, fj: int, di: int, dj: int,
-               dx: float) -> float:
+               dx: float, checked: bool) -> float:
     """Convective acceleration of face (fi, fj) in conservative upwind form.
 
     The face's momentum cell reaches from the centre of the cell behind it to the centre of
@@ -161,61 +195,95 @@ def _advection(q: np.ndarray, u: np.ndarray, u_across: np.ndarray, fi: int, fj: 
     velocity of the two crossing faces there. `u` holds the face velocities of q's direction,
     `u_across` those of the other (see face_velocities).
     """
-    u_here = u[fi, fj]
-    if np.isnan(u_here):  # the face itself too shallow: no convective term (see below)
-        return 0.0
     pi, pj = dj, di  # the perpendicular step
-    u_behind, u_ahead = _at(u, fi - di, fj - dj), _at(u, fi + di, fj + dj)
-    q_behind, q_here, q_ahead = _at(q, fi - di, fj - dj), q[fi, fj], _at(q, fi + di, fj + dj)
+    u_here, q_here = u[fi, fj], q[fi, fj]
+    u_behind, u_ahead = _at(u, fi - di, fj - dj, checked), _at(u, fi + di, fj + dj, checked)
+    q_behind, q_ahead = _at(q, fi - di, fj - dj, checked), _at(q, fi + di, fj + dj, checked)
     along = (_upwind_flux(0.5 * (u_here + u_ahead), q_here, q_ahead)
              - _upwind_flux(0.5 * (u_behind + u_here), q_behind, q_here))
     # the corners on the low and the high side across: crossing faces (fi - di, fj - dj), (fi, fj)
     # border the low corner; one perpendicular step on, the high corner
-    v_low = 0.5 * (_at(u_across, fi - di, fj - dj) + _at(u_across, fi, fj))
-    v_high = 0.5 * (_at(u_across, fi - di + pi, fj - dj + pj) + _at(u_across, fi + pi, fj + pj))
-    across = (_upwind_flux(v_high, q_here, _at(q, fi + pi, fj + pj))
-              - _upwind_flux(v_low, _at(q, fi - pi, fj - pj), q_here))
+    v_low = 0.5 * (_at(u_across, fi - di, fj - dj, checked) + _at(u_across, fi, fj, checked))
+    v_high = 0.5 * (_at(u_across, fi - di + pi, fj - dj + pj, checked)
+                    + _at(u_across, fi + pi, fj + pj, checked))
+    across = (_upwind_flux(v_high, q_here, _at(q, fi + pi, fj + pj, checked))
+              - _upwind_flux(v_low, _at(q, fi - pi, fj - pj, checked), q_here))
     acceleration = (along + across) / dx
-    # A shallow face in the stencil (NaN) has no velocity: counting it as still water would put
-    # a false velocity jump at every film edge and wet/dry front, a momentum source there that
-    # drives thin films on steep ground far past their friction speed. Such faces go without
-    # the convective term, as in the plain local inertial scheme.
+    # A shallow face in the stencil (NaN; the face itself included) has no velocity: counting it
+    # as still water would put a false velocity jump at every film edge and wet/dry front, a
+    # momentum source there that drives thin films on steep ground far past their friction
+    # speed. Such faces go without the convective term, as in the plain local inertial scheme.
     return 0.0 if np.isnan(acceleration) else acceleration
 
 
-@njit(cache=True, inline="always", nogil=True)
+@njit(**_INLINE)
+def _edge_discharge(q: np.ndarray, fi: int, fj: int, di: int, dj: int, z: np.ndarray, h: np.ndarray,
+                    cell_class: np.ndarray, dry_depth: float, open_edges: bool) -> float:
+    """The discharge through a face on the domain's edge: none if closed, outflow only if open."""
+    rows, cols = h.shape
+    along, count = (fj, cols) if dj else (fi, rows)
+    if not open_edges or count < 2:
+        return 0.0
+    inward = 1 if along == 0 else -1
+    ei, ej = fi - (1 - inward) // 2 * di, fj - (1 - inward) // 2 * dj  # the edge cell
+    ii, ij = ei + inward * di, ej + inward * dj  # the inner cell beside it
+    if not (_flows(cell_class[ei, ej]) and _flows(cell_class[ii, ij])):
+        return 0.0
+    towards = -1.0 * inward
+    inner_q = towards * q[fi + inward * di, fj + inward * dj]  # the face the two cells share
+    return towards * _edge_outflow(inner_q, z[ii, ij] + h[ii, ij], z[ii, ij], z[ei, ej] + h[ei, ej],
+                                   z[ei, ej], dry_depth)
+
+
+@njit(**_INLINE)
 def _new_discharge(q: np.ndarray, u: np.ndarray, u_across: np.ndarray, fi: int, fj: int, di: int, dj: int,
                    z: np.ndarray, h: np.ndarray, cell_class: np.ndarray, n2: np.ndarray, dt: float,
                    dx: float, theta: float, dry_depth: float, advection: bool, froude_limit: float,
-                   open_edges: bool) -> float:
-    """The discharge of face (fi, fj) after the step, for either direction."""
+                   open_edges: bool, checked: bool) -> float:
+    """The discharge of face (fi, fj) after the step, for either direction.
+
+    Computed on every face and zeroed by a select on walls and dry faces, so that the loop
+    has no branch; the depth is kept at least dry_depth there so the unused arithmetic stays
+    clear of subnormal numbers, which cost a hundred cycles each.
+    """
     rows, cols = h.shape
     along, count = (fj, cols) if dj else (fi, rows)
-    if along == 0 or along == count:  # a domain edge: closed, or open for outflow only
-        if not open_edges or count < 2:
-            return 0.0
-        inward = 1 if along == 0 else -1
-        ei, ej = fi - (1 - inward) // 2 * di, fj - (1 - inward) // 2 * dj  # the edge cell
-        ii, ij = ei + inward * di, ej + inward * dj  # the inner cell beside it
-        if not (_flows(cell_class[ei, ej]) and _flows(cell_class[ii, ij])):
-            return 0.0
-        towards = -1.0 * inward
-        inner_q = towards * q[fi + inward * di, fj + inward * dj]  # the face the two cells share
-        return towards * _edge_outflow(inner_q, z[ii, ij] + h[ii, ij], z[ii, ij], z[ei, ej] + h[ei, ej],
-                                       z[ei, ej], dry_depth)
+    if checked and (along == 0 or along == count):
+        return _edge_discharge(q, fi, fj, di, dj, z, h, cell_class, dry_depth, open_edges)
     ai, aj = fi - di, fj - dj
-    if not (_flows(cell_class[ai, aj]) and _flows(cell_class[fi, fj])):
-        return 0.0  # a wall: a closed face
+    open_face = _flows(cell_class[ai, aj]) & _flows(cell_class[fi, fj])
     eta_from, eta_to = z[ai, aj] + h[ai, aj], z[fi, fj] + h[fi, fj]
     flow_depth = max(eta_from, eta_to) - max(z[ai, aj], z[fi, fj])
-    if flow_depth <= dry_depth:
-        return 0.0
-    acceleration = _advection(q, u, u_across, fi, fj, di, dj, dx) if advection else 0.0
-    return _face_flux(q[fi, fj], q[ai, aj], q[fi + di, fj + dj], eta_from, eta_to, flow_depth, n2[fi, fj],
-                      dt, dx, theta, acceleration, froude_limit)
+    acceleration = _advection(q, u, u_across, fi, fj, di, dj, dx, checked) if advection else 0.0
+    discharge = _face_flux(q[fi, fj], q[ai, aj], q[fi + di, fj + dj], eta_from, eta_to,
+                           max(flow_depth, dry_depth), n2[fi, fj], dt, dx, theta, acceleration, froude_limit)
+    return discharge if open_face & (flow_depth > dry_depth) else 0.0
 
 
-@njit(cache=True, parallel=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
+def _border_fluxes(z: np.ndarray, h: np.ndarray, cell_class: np.ndarray, qx: np.ndarray, qy: np.ndarray,
+                   ux: np.ndarray, vy: np.ndarray, qx_new: np.ndarray, qy_new: np.ndarray, n2x: np.ndarray,
+                   n2y: np.ndarray, dt: float, dx: float, theta: float, dry_depth: float, advection: bool,
+                   froude_limit: float, open_edges: bool, i: int) -> None:
+    """update_fluxes for the faces of row i whose stencil reaches beyond the arrays: all of an
+    outer row, the first and last of the others, with bounds checks.
+
+    Called, not inlined: these few faces need no speed, and a separate compiled function
+    keeps the compile time of update_fluxes down.
+    """
+    rows, cols = h.shape
+    x_step = 1 if i == 0 or i == rows - 1 else cols
+    for j in range(0, cols + 1 if i < rows else 0, x_step):
+        qx_new[i, j] = _new_discharge(qx, ux, vy, i, j, 0, 1, z, h, cell_class, n2x, dt, dx, theta,
+                                      dry_depth, advection, froude_limit, open_edges, True)
+    y_step = 1 if i == 0 or i == rows else max(cols - 1, 1)
+    for j in range(0, cols, y_step):
+        qy_new[i, j] = _new_discharge(qy, vy, ux, i, j, 1, 0, z, h, cell_class, n2y, dt, dx, theta,
+                                      dry_depth, advection, froude_limit, open_edges, True)
+
+
+# arcp: the divisions by dx become one reciprocal outside the loop and multiplications
+@njit(**_PARALLEL, fastmath={"arcp"})
 def update_fluxes(z: np.ndarray, h: np.ndarray, cell_class: np.ndarray, qx: np.ndarray, qy: np.ndarray,
                   ux: np.ndarray, vy: np.ndarray, qx_new: np.ndarray, qy_new: np.ndarray,
                   n2x: np.ndarray, n2y: np.ndarray, dt: float, dx: float, theta: float,
@@ -224,51 +292,58 @@ def update_fluxes(z: np.ndarray, h: np.ndarray, cell_class: np.ndarray, qx: np.n
 
     One pass over the rows does the vertical faces of row i and the horizontal faces north of
     it; `advection` False leaves out the convective term (the plain local inertial scheme),
-    True takes it from the face velocities ux, vy.
+    True takes it from the face velocities ux, vy. The faces of the outer rows and columns
+    go through _border_fluxes.
     """
     rows, cols = h.shape
     for i in prange(rows + 1):
-        if i < rows:
-            for j in range(cols + 1):
+        if 0 < i < rows - 1:
+            for j in range(1, cols):
                 qx_new[i, j] = _new_discharge(qx, ux, vy, i, j, 0, 1, z, h, cell_class, n2x, dt, dx, theta,
-                                              dry_depth, advection, froude_limit, open_edges)
-        for j in range(cols):
-            qy_new[i, j] = _new_discharge(qy, vy, ux, i, j, 1, 0, z, h, cell_class, n2y, dt, dx, theta,
-                                          dry_depth, advection, froude_limit, open_edges)
+                                              dry_depth, advection, froude_limit, open_edges, False)
+        if 0 < i < rows:
+            for j in range(1, cols - 1):
+                qy_new[i, j] = _new_discharge(qy, vy, ux, i, j, 1, 0, z, h, cell_class, n2y, dt, dx, theta,
+                                              dry_depth, advection, froude_limit, open_edges, False)
+        _border_fluxes(z, h, cell_class, qx, qy, ux, vy, qx_new, qy_new, n2x, n2y, dt, dx, theta, dry_depth,
+                       advection, froude_limit, open_edges, i)
 
 
-@njit(cache=True, parallel=True, nogil=True)
+@njit(**_PARALLEL)
 def outflow_limits(h: np.ndarray, qx: np.ndarray, qy: np.ndarray, dt: float, dx: float,
                    factor: np.ndarray) -> None:
     """Per cell, the share of its outflows it can supply: 1, or less where it would run dry.
 
     Scaling the outflows, rather than clipping the depth afterwards, keeps depths non-negative
-    without creating or destroying water.
+    without creating or destroying water. `factor` has a ring of 1.0 around the grid (see
+    _limited), so cell (i, j)'s share goes to factor[i + 1, j + 1].
     """
     rows, cols = h.shape
     for i in prange(rows):
         for j in range(cols):
             outflow = (max(qx[i, j + 1], 0.0) + max(-qx[i, j], 0.0)
                        + max(qy[i + 1, j], 0.0) + max(-qy[i, j], 0.0)) * dt / dx
-            factor[i, j] = 1.0 if outflow <= h[i, j] else h[i, j] / outflow
+            factor[i + 1, j + 1] = 1.0 if outflow <= h[i, j] else h[i, j] / outflow
 
 
-@njit(cache=True, inline="always", nogil=True)
+@njit(**_INLINE)
 def _limited(q: np.ndarray, factor: np.ndarray, fi: int, fj: int, di: int, dj: int) -> float:
     """Face (fi, fj)'s discharge scaled by the outflow limit of the cell it leaves.
 
     Both cells of a face compute the same product, so what one loses the other gains exactly.
-    Both limits are read and one picked by the sign, a select rather than a branch: the signs
-    are too mixed for a branch predictor.
+    The ring of 1.0 around `factor` stands for the missing cell of an edge face, so no read
+    needs a bounds check. Both limits are read and one picked by the sign, a select rather
+    than a branch: the signs are too mixed for a branch predictor.
     """
-    rows, cols = factor.shape
     value = q[fi, fj]
-    from_limit = factor[fi - di, fj - dj] if fi - di >= 0 and fj - dj >= 0 else 1.0
-    to_limit = factor[fi, fj] if fi < rows and fj < cols else 1.0
+    from_limit = factor[fi - di + 1, fj - dj + 1]
+    to_limit = factor[fi + 1, fj + 1]
     return value * (from_limit if value > 0.0 else to_limit)
 
 
-@njit(cache=True, parallel=True, nogil=True)
+# Reassociation lets the compiler split the per-row sums into vector lanes; the order within
+# a row is still fixed when the kernel is compiled, so runs stay reproducible.
+@njit(**_PARALLEL, fastmath={"reassoc"})
 def update_depths(h: np.ndarray, cell_class: np.ndarray, qx_new: np.ndarray, qy_new: np.ndarray,
                   factor: np.ndarray, qx: np.ndarray, qy: np.ndarray, dt: float, dx: float, rain: float,
                   infiltration: float, sewer: float, time_after: float, wet_depth: float,
@@ -280,57 +355,49 @@ def update_depths(h: np.ndarray, cell_class: np.ndarray, qx_new: np.ndarray, qy_
     `rain`, `infiltration` and `sewer` are rates in m/s. Per row, row_volumes holds the depth
     sums (m) of rain in, infiltration out, sewer out (roof drainage included), and the rounding
     repair (water added where round-off left a depth a hair below zero); row_max_wave the
-    fastest signal speed |u| + sqrt(g h) of a cell, for the next time step.
+    fastest signal speed |u| + sqrt(g h) of a cell, for the next time step. Every cell is
+    computed and the results of cells without flow (outside, roofs) are dropped by selects,
+    which keeps the loop free of branches.
     """
     rows, cols = h.shape
-    flux_to_depth = dt / dx
+    flux_to_depth, rain_depth = dt / dx, rain * dt
     for i in prange(rows):
-        rain_sum = 0.0
-        infiltration_sum = 0.0
-        sewer_sum = 0.0
-        repair_sum = 0.0
-        fastest = 0.0
+        rain_sum = infiltration_sum = sewer_sum = repair_sum = 0.0
+        # the maximum of non-negative floats taken on their bit patterns, which order alike: a
+        # float maximum would not vectorise (NaN rules), an integer one does
+        fastest_bits = 0
         for j in range(cols):
             west, east = _limited(qx_new, factor, i, j, 0, 1), _limited(qx_new, factor, i, j + 1, 0, 1)
             north, south = _limited(qy_new, factor, i, j, 1, 0), _limited(qy_new, factor, i + 1, j, 1, 0)
             qx[i, j], qy[i, j] = west, north
-            if j == cols - 1:
-                qx[i, cols] = east
-            if i == rows - 1:
-                qy[rows, j] = south
             kind = cell_class[i, j]
-            if kind == OUTSIDE:
-                continue
-            if kind == ROOF:
-                rain_sum += rain * dt
-                sewer_sum += rain * dt
-                continue
+            flows, unsealed = _flows(kind), kind == UNSEALED
             depth = h[i, j] + (west - east + north - south) * flux_to_depth
-            if depth < 0.0:
-                repair_sum -= depth
-                depth = 0.0
-            depth += rain * dt
-            rain_sum += rain * dt
-            loss = min(depth, (infiltration if kind == UNSEALED else sewer) * dt)
+            repair = max(-depth, 0.0)
+            depth = max(depth, 0.0) + rain_depth
+            loss = min(depth, (infiltration if unsealed else sewer) * dt)
             depth -= loss
-            if kind == UNSEALED:
-                infiltration_sum += loss
-            else:
-                sewer_sum += loss
+            rain_sum += 0.0 if kind == OUTSIDE else rain_depth
+            infiltration_sum += loss if unsealed else 0.0
+            sewer_sum += (loss if kind == SEALED else 0.0) + (rain_depth if kind == ROOF else 0.0)
+            repair_sum += repair if flows else 0.0
+            if not flows:
+                depth = h[i, j]
             h[i, j] = depth
-            if depth > max_depth[i, j]:
-                max_depth[i, j] = depth
-            if depth >= wet_depth and np.isnan(arrival[i, j]):
-                arrival[i, j] = time_after
-            wave = np.sqrt(GRAVITY * depth)
-            if depth > velocity_depth:
-                speed = 0.5 * np.sqrt((west + east) ** 2 + (north + south) ** 2) / depth
-                if speed > max_velocity[i, j]:
-                    max_velocity[i, j] = speed
-                wave += speed
-            fastest = max(fastest, wave)
+            max_depth[i, j] = max(max_depth[i, j], depth)
+            arrival[i, j] = time_after if flows & (depth >= wet_depth) & np.isnan(arrival[i, j]) \
+                else arrival[i, j]
+            speed = 0.5 * np.sqrt((west + east) ** 2 + (north + south) ** 2) / max(depth, velocity_depth)
+            if depth <= velocity_depth:
+                speed = 0.0
+            max_velocity[i, j] = max(max_velocity[i, j], speed)
+            fastest_bits = max(fastest_bits, _float_bits(np.sqrt(GRAVITY * depth) + speed))
+        qx[i, cols] = _limited(qx_new, factor, i, cols, 0, 1)
+        if i == rows - 1:
+            for j in range(cols):
+                qy[rows, j] = _limited(qy_new, factor, rows, j, 1, 0)
         row_volumes[i, 0] = rain_sum
         row_volumes[i, 1] = infiltration_sum
         row_volumes[i, 2] = sewer_sum
         row_volumes[i, 3] = repair_sum
-        row_max_wave[i] = fastest
+        row_max_wave[i] = _bits_float(fastest_bits)

@@ -240,7 +240,7 @@ class _State:
         self.qy, self.qy_new = np.zeros((rows + 1, cols)), np.zeros((rows + 1, cols))
         self.ux, self.vy = np.zeros((rows, cols + 1)), np.zeros((rows + 1, cols))
         self.n2x, self.n2y = domain.face_roughness()
-        self.factor = np.ones((rows, cols))
+        self.factor = np.ones((rows + 2, cols + 2))  # a ring of 1.0 around the grid: see kernels._limited
         self.max_depth = self.h.copy()
         self.max_velocity = np.zeros((rows, cols))
         self.arrival = np.full((rows, cols), np.nan)

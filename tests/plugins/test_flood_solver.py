@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from numba import njit
 
 from plugins.flood import kernels
 from plugins.flood.rain import RainSeries, block_rain, no_rain
@@ -173,3 +174,46 @@ def test_every_kernel_of_the_time_loop_releases_the_gil():
     """The Qt shell runs simulations in a worker thread: a kernel holding the GIL freezes the GUI."""
     compiled = [kernels.face_velocities, kernels.update_fluxes, kernels.outflow_limits, kernels.update_depths]
     assert all(kernel.targetoptions.get("nogil") for kernel in compiled)
+
+
+@njit
+def _every_face_checked(z, h, cell_class, qx, qy, ux, vy, qx_new, qy_new, n2x, n2y, dt, dx):  # noqa: ANN001, ANN202
+    rows, cols = h.shape
+    for i in range(rows + 1):
+        for j in range(cols + 1):
+            if i < rows:
+                qx_new[i, j] = kernels._new_discharge(qx, ux, vy, i, j, 0, 1, z, h, cell_class, n2x, dt, dx,
+                                                      0.8, 1e-4, True, 1.0, True, True)
+            if j < cols:
+                qy_new[i, j] = kernels._new_discharge(qy, vy, ux, i, j, 1, 0, z, h, cell_class, n2y, dt, dx,
+                                                      0.8, 1e-4, True, 1.0, True, True)
+
+
+def test_the_vectorised_inner_faces_match_the_bounds_checked_path():
+    """update_fluxes reads the inner faces' stencils without bounds checks: an index slip there
+    would show as a difference from the checked path, face by face, on a wet, rough state."""
+    rng = np.random.default_rng(11)
+    rows, cols = 9, 12
+    z, h = rng.normal(0.0, 0.3, (rows, cols)), rng.uniform(0.0, 0.4, (rows, cols))
+    h[rng.random((rows, cols)) < 0.2] = 0.0
+    cell_class = rng.choice(np.array([OUTSIDE, UNSEALED, SEALED, ROOF], np.uint8), (rows, cols),
+                            p=[0.05, 0.45, 0.4, 0.1])
+    qx, qy = rng.normal(0.0, 0.05, (rows, cols + 1)), rng.normal(0.0, 0.05, (rows + 1, cols))
+    n2x, n2y = np.full(qx.shape, 0.03 ** 2), np.full(qy.shape, 0.02 ** 2)
+    ux, vy = np.empty_like(qx), np.empty_like(qy)
+    kernels.face_velocities(z, h, cell_class, qx, qy, ux, vy, 0.01)
+    fast = np.full_like(qx, np.nan), np.full_like(qy, np.nan)
+    kernels.update_fluxes(z, h, cell_class, qx, qy, ux, vy, *fast, n2x, n2y, 0.05, 2.0, 0.8, 1e-4, True, 1.0, True)
+    checked = np.full_like(qx, np.nan), np.full_like(qy, np.nan)
+    _every_face_checked(z, h, cell_class, qx, qy, ux, vy, *checked, n2x, n2y, 0.05, 2.0)
+    assert np.count_nonzero(checked[0]) > rows * cols // 4  # enough open, wet faces to mean something
+    # the loops may differ in the last bit (the checked path divides by dx, the vectorised one
+    # multiplies by its reciprocal)
+    np.testing.assert_allclose(fast[0], checked[0], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(fast[1], checked[1], rtol=1e-12, atol=1e-15)
+
+
+def test_the_cube_root_of_the_friction_term_is_exact_to_rounding():
+    cube_root = njit(lambda values: [kernels._cube_root(value) for value in values])
+    depths = np.geomspace(1e-6, 1e3, 10_001)
+    assert np.abs(np.array(cube_root(depths)) / np.cbrt(depths) - 1.0).max() < 2e-15
