@@ -69,18 +69,20 @@ def _bits_float(typingctx, x):  # noqa: ANN001, ANN202  (numba intrinsic signatu
 
 @njit(**_INLINE)
 def _cube_root(x: float) -> float:
-    """x ** (1/3) for x > 0, to a relative 1e-15, without a division.
+    """x ** (1/3) for x > 0, exact to rounding (a relative 1e-15), without a division.
 
     The friction term needs it on every wet face each step, where a pow call costs about
     twice as much as the rest of the face's update and keeps the loop from vectorising. It is
     x r^2, where r = x^(-1/3) starts from the bit pattern (the exponent negated and divided by
-    3, within 3.5 %) and takes four Newton steps r (4 - x r^3) / 3, each squaring the error;
-    unlike Newton's steps for the cube root itself, they need no division.
+    3, within 3.5 %) and is refined with e = 1 - x r^3 by the series r (1 - e)^(-1/3) =
+    r (1 + e/3 + 2e^2/9 + 14e^3/81 + ...), which needs no division and, cut after e^3,
+    quadruples the correct digits per step. Two such steps make a shorter chain of dependent
+    operations, which sets the face's latency, than the four Newton steps of equal precision.
     """
-    x_third = x * (1.0 / 3.0)
     r = _bits_float(0x553EF0FF289DD796 - np.int64(np.float64(_float_bits(x)) * (1.0 / 3.0)))
-    for _ in range(4):
-        r = r * (4.0 / 3.0 - x_third * (r * r * r))
+    for _ in range(2):
+        e = 1.0 - x * (r * r * r)
+        r = r + r * e * (1.0 / 3.0 + e * (2.0 / 9.0 + (14.0 / 81.0) * e))
     return x * r * r
 
 
