@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import argparse
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
+import numba
 import numpy as np
 import shapely
 from affine import Affine
@@ -149,19 +151,34 @@ def bench_roofline(size: int) -> None:
     result = simulate(domain, storm, 300.0, settings=SAME)
     updates_per_s = result.cell_updates / result.seconds
     arrays = [np.random.default_rng(0).random(heights.size) for _ in range(4)]
-    copies = [np.empty_like(array) for array in arrays]
-    repeats, started = 20, time.perf_counter()
-    for _ in range(repeats):
-        for source, target in zip(arrays, copies, strict=True):
-            np.copyto(target, source)
-    seconds = time.perf_counter() - started
-    bandwidth = repeats * sum(2 * array.nbytes for array in arrays) / seconds
+    one_core = copy_bandwidth(arrays, 1)
+    bandwidth = copy_bandwidth(arrays, numba.get_num_threads())
     roofline = bandwidth / BYTES_PER_CELL_UPDATE
     print(f"grid {size} x {size} at 1 m, 5 min of {RAIN_MM:g} mm / {RAIN_MIN:g} min, {result.steps} steps")
-    print(f"numpy copy of the same arrays: {bandwidth / 1e9:.1f} GB/s (read + write)")
+    print(f"numpy copy of the same arrays: {bandwidth / 1e9:.1f} GB/s (read + write) on "
+          f"{numba.get_num_threads()} threads, as many as the solver uses ({one_core / 1e9:.1f} GB/s on one)")
     print(f"roofline at {BYTES_PER_CELL_UPDATE} B per cell-update: {roofline / 1e6:.0f} M cell-updates/s")
     print(f"solver: {updates_per_s / 1e6:.0f} M cell-updates/s = {updates_per_s / roofline:.0%} "
           f"of the roofline")
+
+
+def copy_bandwidth(arrays: list[np.ndarray], threads: int, repeats: int = 20) -> float:
+    """Bytes per second read and written by numpy copies of `arrays`, split into one slice per
+    thread (numpy releases the GIL while it copies)."""
+    copies = [np.empty_like(array) for array in arrays]
+    size = arrays[0].size
+    parts = [slice(k * size // threads, (k + 1) * size // threads) for k in range(threads)]
+
+    def copy_part(part: slice) -> None:
+        for _ in range(repeats):
+            for source, target in zip(arrays, copies, strict=True):
+                np.copyto(target[part], source[part])
+
+    with ThreadPoolExecutor(threads) as pool:
+        started = time.perf_counter()
+        list(pool.map(copy_part, parts))
+        seconds = time.perf_counter() - started
+    return repeats * sum(2 * array.nbytes for array in arrays) / seconds
 
 
 def bench_quarter(minutes: float) -> None:
