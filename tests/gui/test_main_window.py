@@ -172,3 +172,11 @@ def test_a_quarters_file_without_names_is_one_message_and_keeps_the_quarters(win
                     '"geometry": {"type": "Point", "coordinates": [0, 0]}}]}', encoding="utf-8")
     assert not window.open_quarters(path)
     assert window.scene.quarters == before and "has no 'name'" in window.last_error
+
+
+def test_the_legends_can_be_switched_off_from_the_view_menu(window):
+    assert window.legends_action.isChecked() and window.scene_view.legends.boxes()
+    window.legends_action.trigger()
+    assert not window.scene_view.legends_shown and window.scene_view.legends.boxes() == []
+    window.legends_action.trigger()
+    assert window.scene_view.legends.boxes()

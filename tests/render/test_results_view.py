@@ -233,6 +233,17 @@ def test_legends_for_visible_coloured_layers_stack_without_overlap(town):
     assert "Building surfaces" not in [colouring.title for colouring in view.legends.colourings]
 
 
+def test_legends_can_be_turned_off_for_a_presentation_and_come_back(town):
+    scene, view = town
+    view.set_legends_shown(False)
+    assert view.legends.boxes() == []
+    scene.layer("houses").visible = True  # a change to the layers keeps them off
+    assert view.legends.boxes() == []
+    view.set_legends_shown(True)
+    assert [colouring.title for colouring in view.legends.colourings] == ["Building surfaces", "Terrain height (m)"]
+    assert len(view.legends.boxes()) == 2
+
+
 def test_the_north_arrow_turns_with_the_camera_and_the_scale_bar_is_a_round_length(town):
     from twin.render.overlays import round_length
 

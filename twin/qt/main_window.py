@@ -259,6 +259,9 @@ class MainWindow(QMainWindow):
         edl = self._action(view_menu, "&Eye-dome lighting for point clouds", self._set_eye_dome_lighting)
         edl.setCheckable(True)
         edl.setChecked(self.scene_view.eye_dome_lighting)
+        self.legends_action = self._action(view_menu, "&Legends", self._set_legends_shown, "Ctrl+L")
+        self.legends_action.setCheckable(True)
+        self.legends_action.setChecked(self.scene_view.legends_shown)
         view_menu.addSeparator()
         for dock in self.findChildren(QDockWidget):
             view_menu.addAction(dock.toggleViewAction())
@@ -357,6 +360,10 @@ class MainWindow(QMainWindow):
 
     def _set_eye_dome_lighting(self, on: bool) -> None:
         self.scene_view.set_eye_dome_lighting(on)
+        self.refresh_view()
+
+    def _set_legends_shown(self, on: bool) -> None:
+        self.scene_view.set_legends_shown(on)
         self.refresh_view()
 
     def _replace_with(self, opened: OpenedProject, project: Project) -> None:

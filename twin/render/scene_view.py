@@ -54,6 +54,7 @@ class SceneView:
         self.highlighted: Pick | None = None
         plotter.set_background("#eef2f5", top="#b8c8d8")
         self.legends = Legends(plotter)
+        self.legends_shown = True
         self.orientation = Orientation(plotter)
         for layer in scene.layers:
             self._connect(layer)
@@ -139,6 +140,12 @@ class SceneView:
     @property
     def eye_dome_lighting(self) -> bool:
         return getattr(self.plotter.renderer._render_passes, "_edl_pass", None) is not None
+
+    def set_legends_shown(self, on: bool) -> None:
+        """Legends on or off: off gives the scene the whole view, for presenting it."""
+        self.legends_shown = on
+        self._update_legends()
+        self.plotter.render()
 
     # -- picking ------------------------------------------------------------------------------
 
@@ -359,7 +366,7 @@ class SceneView:
     def _update_legends(self) -> None:
         """A legend per visible coloured layer, the top of the drawing order first."""
         shown = [self._colourings.get(id(layer)) for layer in reversed(self.scene.layers)
-                 if layer.visible and id(layer) in self._actors]
+                 if layer.visible and id(layer) in self._actors] if self.legends_shown else []
         self.legends.show([colouring for colouring in shown if colouring is not None])
 
     def _before_render(self, *args: object) -> None:
