@@ -24,7 +24,7 @@ from data.demo import demo_project  # noqa: E402
 from twin.core.project import Project  # noqa: E402
 from twin.io.project import open_project  # noqa: E402
 from twin.render import SceneView  # noqa: E402
-from twin.render.meshes import building_mesh, street_lines  # noqa: E402
+from twin.render.meshes import Ground, building_mesh, street_lines  # noqa: E402
 
 
 def frame_times(plotter: pv.Plotter, frames: int) -> list[float]:
@@ -45,6 +45,7 @@ def frame_times(plotter: pv.Plotter, frames: int) -> list[float]:
 def add_naively(scene, view: SceneView, plotter: pv.Plotter) -> int:
     """The same buildings and streets as one actor each; terrain and stations as SceneView draws them."""
     actors = 0
+    ground = Ground([raster.data for raster in scene.layers_of_kind("raster")])
     for layer in scene.layers:
         if not layer.visible:
             continue
@@ -56,7 +57,7 @@ def add_naively(scene, view: SceneView, plotter: pv.Plotter) -> int:
                     plotter.add_mesh(part, color="#d9cbb8", reset_camera=False)
                     actors += 1
         elif layer.kind == "streets":
-            lines = street_lines(layer.data, view.origin, view._ground())
+            lines = street_lines(layer.data, view.origin, ground)
             for segment in range(len(layer.data)):
                 plotter.add_mesh(lines.extract_cells(np.flatnonzero(lines.cell_data["feature"] == segment)),
                                  color="#404040", line_width=3, reset_camera=False)
