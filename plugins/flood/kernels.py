@@ -17,8 +17,8 @@ Every reduction is accumulated per row and summed afterwards in row order, so a 
 same numbers whatever the thread count. All kernels release the GIL (nogil), so a run in a
 worker thread leaves the GUI thread free.
 
-Speed comes from letting the compiler vectorise the inner loops (AVX2/AVX-512: four or eight
-faces at once). That needs loops without branches around loads: a face computes its flux
+Speed comes from letting the compiler vectorise the inner loops (four faces at once in 256-bit
+registers). That needs loops without branches around loads: a face computes its flux
 whether or not it is open and wet and picks 0 by a select at the end, and the faces of the
 domain's outer rows and columns, whose stencils reach beyond the arrays, go through the same
 routines with bounds checks (`checked` True) in a separate function, _border_fluxes.
