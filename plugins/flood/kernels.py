@@ -403,3 +403,11 @@ def update_depths(h: np.ndarray, cell_class: np.ndarray, qx_new: np.ndarray, qy_
         row_volumes[i, 2] = sewer_sum
         row_volumes[i, 3] = repair_sum
         row_max_wave[i] = _bits_float(fastest_bits)
+
+
+STEP_KERNELS = (face_velocities, update_fluxes, outflow_limits, update_depths)
+
+
+def loaded() -> bool:
+    """Whether this process has the step kernels ready: compiled, or loaded from numba's cache."""
+    return all(kernel.signatures for kernel in STEP_KERNELS)

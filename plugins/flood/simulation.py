@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from plugins.flood import analysis, grid, rain, rasterise
+from plugins.flood import analysis, grid, kernels, rain, rasterise
 from plugins.flood.solver import Domain, FloodResult, Losses, PointInflow, Settings, simulate
 from twin.core.data import BuildingData, RasterData, ResultRaster, ResultTable, SensorData, StreetData
 from twin.sim import (
@@ -151,6 +151,8 @@ class FloodSimulation(Simulation):
         storm, rain_start = _rain(params, sensors, params["duration_min"] * 60.0)
         probes, probe_names = _probes(params, sensors, terrain)
         feedback.check()
+        if not kernels.loaded():  # the first run after installing compiles them: about half a minute
+            feedback.progress(0.02, "loading the solver; first use compiles")
         result = simulate(domain, storm, params["duration_min"] * 60.0, losses=_losses(params),
                           inflows=_inflows(params, terrain), settings=_settings(params),
                           snapshot_interval=params["snapshot_interval_min"] * 60.0,

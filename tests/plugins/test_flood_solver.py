@@ -172,8 +172,13 @@ def test_outputs_land_on_their_times_and_the_first_wetting_is_recorded():
 
 def test_every_kernel_of_the_time_loop_releases_the_gil():
     """The Qt shell runs simulations in a worker thread: a kernel holding the GIL freezes the GUI."""
-    compiled = [kernels.face_velocities, kernels.update_fluxes, kernels.outflow_limits, kernels.update_depths]
-    assert all(kernel.targetoptions.get("nogil") for kernel in compiled)
+    assert all(kernel.targetoptions.get("nogil") for kernel in kernels.STEP_KERNELS)
+
+
+def test_after_a_run_the_kernels_count_as_loaded():
+    """The plugin tells the user it is compiling while loaded() is False: after one run it is True."""
+    simulate(plain_domain(np.zeros((3, 4)), 1.0, 0.03), block_rain(10.0, 1.0), 30.0)
+    assert kernels.loaded()
 
 
 @njit
