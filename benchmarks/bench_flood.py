@@ -3,6 +3,7 @@
     python benchmarks/bench_flood.py itzi      [--size 300] [--minutes 20]
     python benchmarks/bench_flood.py roofline  [--size 1000]
     python benchmarks/bench_flood.py quarter   [--minutes 60]
+    python benchmarks/bench_flood.py passes    [--size 300] [--minutes 10]
 
 itzi (pip package, not a dependency of the twin: `pip install itzi==25.8` into the venv) runs
 in memory on the same 2 m grid, terrain, buildings (masked cells: walls), roughness and block
@@ -24,8 +25,8 @@ import shapely
 from affine import Affine
 
 from data.generator.terrain import Underpass, depressions, underpass_cut, undulation, valley_floor
-from plugins.flood import rain, rasterise
-from plugins.flood.solver import SEALED, UNSEALED, Domain, Settings, simulate
+from plugins.flood import kernels, rain, rasterise
+from plugins.flood.solver import SEALED, UNSEALED, Domain, FlowState, Losses, Settings, simulate
 from twin.core.data import BuildingData, RasterData
 
 X0, Y1 = 411_600.0, 5_657_400.0  # Johannstadt, EPSG:25833
@@ -181,6 +182,38 @@ def copy_bandwidth(arrays: list[np.ndarray], threads: int, repeats: int = 20) ->
     return repeats * sum(2 * array.nbytes for array in arrays) / seconds
 
 
+def bench_passes(size: int, minutes: float, repeats: int = 300) -> None:
+    """The time of each pass of a step, on the itzi case's grid after `minutes` of its storm."""
+    heights, transform, buildings = scene(size, 2.0)
+    domain, _ = twin_domain(heights, transform, buildings, open_edges=False)
+    wet = simulate(domain, rain.block_rain(RAIN_MM, RAIN_MIN), minutes * 60.0, settings=SAME)
+    state = FlowState(domain, wet.depth)
+    dt, dx, s = state.stable_step(SAME), domain.cell_size, SAME
+    z, h, cells = domain.terrain, state.h, domain.cell_class
+    qx, qy, ux, vy = state.qx, state.qy, state.ux, state.vy
+    passes = {
+        "face velocities": lambda: kernels.face_velocities(z, h, cells, qx, qy, ux, vy, s.advection_depth),
+        "fluxes": lambda: kernels.update_fluxes(z, h, cells, qx, qy, ux, vy, state.qx_new, state.qy_new,
+                                                state.n2x, state.n2y, dt, dx, s.theta, s.dry_depth, True,
+                                                s.froude_limit, False),
+        "outflow limits": lambda: kernels.outflow_limits(h, state.qx_new, state.qy_new, dt, dx, state.factor),
+        "whole step": lambda: state.step(minutes * 60.0, dt, 0.0, Losses(), (), s),
+    }
+    print(f"grid {size} x {size} at 2 m after {minutes:g} min of the itzi case's storm, "
+          f"{np.count_nonzero(h > s.dry_depth) / h.size:.0%} of the cells wet; ms per call, "
+          f"median of 5 x {repeats // 5}")
+    for name, call in passes.items():
+        call()
+        rounds = []
+        for _ in range(5):
+            started = time.perf_counter()
+            for _ in range(repeats // 5):
+                call()
+            rounds.append((time.perf_counter() - started) / (repeats // 5))
+        print(f"  {name:<16}{np.median(rounds) * 1e3:8.3f}")
+    print("  (the depth update, limits applied, is the whole step less the three passes above)")
+
+
 def bench_quarter(minutes: float) -> None:
     heights, transform, buildings = scene(1000, 1.0)
     domain, _ = twin_domain(heights, transform, buildings, open_edges=True)
@@ -208,7 +241,7 @@ def bench_quarter(minutes: float) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("case", choices=("itzi", "roofline", "quarter"))
+    parser.add_argument("case", choices=("itzi", "roofline", "quarter", "passes"))
     parser.add_argument("--size", type=int, default=None, help="grid cells per side")
     parser.add_argument("--minutes", type=float, default=None, help="simulated minutes")
     args = parser.parse_args()
@@ -216,6 +249,8 @@ def main() -> None:
         bench_itzi(args.size or 300, args.minutes or 20.0)
     elif args.case == "roofline":
         bench_roofline(args.size or 1000)
+    elif args.case == "passes":
+        bench_passes(args.size or 300, args.minutes or 10.0)
     else:
         bench_quarter(args.minutes or 60.0)
 

@@ -169,7 +169,7 @@ def simulate(domain: Domain, rain: RainSeries, duration: float, *, losses: Losse
              probes: tuple[tuple[int, int], ...] = (), probe_interval: float = 60.0,
              progress: ProgressCallback | None = None) -> FloodResult:
     """Run the flood for `duration` seconds and return maxima, snapshots, probes and the balance."""
-    state = _State(domain, initial_depth)
+    state = FlowState(domain, initial_depth)
     snapshot_times = _output_times(duration, snapshot_interval)
     probe_times = _output_times(duration, probe_interval) if probes else np.zeros(0)
     probe_rows = np.array([p[0] for p in probes], dtype=np.intp)
@@ -227,7 +227,7 @@ class _OutputCursor:
             self.next_probe += 1
 
 
-class _State:
+class FlowState:
     """The arrays of a run and one time step over them."""
 
     def __init__(self, domain: Domain, initial_depth: np.ndarray | None) -> None:
