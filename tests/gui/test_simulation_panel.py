@@ -183,6 +183,17 @@ def test_a_scenario_reads_the_input_files_the_scene_lacks_in_a_job(qtbot, regist
     assert report.ok and report.scenario == "Self-test"
 
 
+def test_a_scenarios_quarters_move_into_the_scene_crs_with_its_layers(qtbot, registry, selftest_scenario):
+    scene = Scene("EPSG:25832")  # the scenario's files are in EPSG:25833
+    panel = make_panel(qtbot, scene, registry)
+    with qtbot.waitSignal(panel.open_scenario(selftest_scenario).finished, timeout=20_000):
+        pass
+    terrain = shapely.box(*scene.layers[0].data.bounds)
+    assert [quarter.name for quarter in scene.quarters] == ["West", "East"]
+    assert all(terrain.intersection(quarter.polygon).area > 0.4 * quarter.polygon.area
+               for quarter in scene.quarters)
+
+
 def test_a_broken_scenario_is_one_sentence_and_changes_nothing(qtbot, scene, registry, tmp_path):
     panel = make_panel(qtbot, scene, registry)
     panel.select_simulation("selftest")

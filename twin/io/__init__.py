@@ -2,7 +2,7 @@
 
 from twin.io.errors import MissingCRSError, TwinIOError
 from twin.io.formats import file_info, format_for, read_layer
-from twin.io.quarters import read_quarters
+from twin.io.quarters import read_quarters, read_quarters_in
 from twin.io.raster import read_raster, write_geotiff
 from twin.io.tables import write_table_csv
 
@@ -13,6 +13,7 @@ __all__ = [
     "format_for",
     "read_layer",
     "read_quarters",
+    "read_quarters_in",
     "read_raster",
     "write_geotiff",
     "write_table_csv",

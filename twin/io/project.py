@@ -15,8 +15,7 @@ from twin.core.layers import Layer
 from twin.core.project import Camera, LayerEntry, Project
 from twin.core.scene import Scene
 from twin.io.formats import read_layer
-from twin.io.quarters import read_quarters
-from twin.io.reproject import quarters_to_crs
+from twin.io.quarters import read_quarters_in
 from twin.io.runs import load_run
 
 
@@ -33,8 +32,7 @@ def open_project(project: Project, feedback: Feedback | None = None) -> OpenedPr
     opened = OpenedProject(Scene(project.crs), project.camera)
     if project.quarters_file is not None:
         try:
-            quarters, crs = read_quarters(project.quarters_file)
-            opened.scene.set_quarters(quarters_to_crs(quarters, crs, opened.scene.crs))
+            opened.scene.set_quarters(read_quarters_in(project.quarters_file, opened.scene.crs))
         except TwinError as error:
             opened.problems.append(f"quarters not opened: {error}")
     for number, entry in enumerate(project.layers):

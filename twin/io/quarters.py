@@ -12,6 +12,7 @@ from twin.core.crs import normalize_crs
 from twin.core.errors import CRSError
 from twin.core.quarter import Quarter
 from twin.io.errors import TwinIOError
+from twin.io.reproject import quarters_to_crs
 
 
 def read_quarters(path: Path) -> tuple[list[Quarter], str | None]:
@@ -31,6 +32,12 @@ def read_quarters(path: Path) -> tuple[list[Quarter], str | None]:
     if not quarters:
         raise TwinIOError(path, "the file holds no quarters")
     return quarters, crs
+
+
+def read_quarters_in(path: Path, crs: str) -> list[Quarter]:
+    """The quarters of a file moved into `crs`, the scene's (see reproject.quarters_to_crs)."""
+    quarters, file_crs = read_quarters(path)
+    return quarters_to_crs(quarters, file_crs, crs)
 
 
 def _quarter(path: Path, number: int, feature: dict) -> Quarter:

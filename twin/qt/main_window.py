@@ -34,8 +34,7 @@ from twin.core.project import Camera, Project
 from twin.core.scene import Scene
 from twin.io.formats import FORMATS
 from twin.io.project import OpenedProject, open_project
-from twin.io.quarters import read_quarters
-from twin.io.reproject import quarters_to_crs
+from twin.io.quarters import read_quarters_in
 from twin.qt.data_loader import DataLoader, RecentFiles
 from twin.qt.inspector import InspectorPanel
 from twin.qt.jobs import Job, JobBar
@@ -296,8 +295,7 @@ class MainWindow(QMainWindow):
     def open_quarters(self, path: Path) -> bool:
         """Report on the named polygons of a GeoJSON file instead of the current quarters."""
         try:
-            quarters, crs = read_quarters(path)
-            quarters = quarters_to_crs(quarters, crs, self.scene.crs)
+            quarters = read_quarters_in(path, self.scene.crs)
         except TwinError as error:
             self.show_error(str(error))
             return False

@@ -35,7 +35,7 @@ from twin.core.layers import Layer
 from twin.core.quarter import Quarter
 from twin.core.scenario import Scenario
 from twin.core.scene import Scene
-from twin.io import read_layer, read_quarters
+from twin.io import read_layer, read_quarters_in
 from twin.qt.jobs import Job
 from twin.qt.parameter_form import ParameterForm, readable_name
 from twin.sim.contract import InputSpec, ParameterError, Simulation, SimulationInputs
@@ -473,7 +473,7 @@ class SimulationPanel(QWidget):
                 feedback.progress(done / max(len(files), 1), f"reading {file.name}")
                 layers[slot] = read_layer(file, crs=scenario.crs, to=scene_crs)
                 feedback.check()
-            quarters = read_quarters(scenario.quarters_file)[0] if needs_quarters else None
+            quarters = read_quarters_in(scenario.quarters_file, scene_crs) if needs_quarters else None
             return layers, quarters
 
         def loaded(result: tuple[dict[str, Layer], list[Quarter] | None]) -> None:
