@@ -1,7 +1,7 @@
 """CityGML reading speed against a bare lxml pass over the same file, and the re-open cache.
 
 Builds a realistically large LoD2 file (tens of MB) by repeating the buildings of the real
-Dresden tile in ../shared/reference/citygml with shifted coordinates and new gml:ids, into
+Dresden tile in tests/data/citygml with shifted coordinates and new gml:ids, into
 benchmarks/.cache/. Then, in the same run, median of repetitions:
 
     baseline   for _ in lxml.etree.iterparse(file): pass   (every element, hardened settings)
@@ -29,7 +29,7 @@ from twin.io.citygml import read_citygml
 from twin.io.safe_xml import HARDENED
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCE = ROOT.parent / "shared" / "reference" / "citygml" / "dresden_LoD2_33_416_5656_SN_14bldg_citygml1.gml"
+SOURCE = ROOT / "tests" / "data" / "citygml" / "dresden_LoD2_33_416_5656_SN_14bldg_citygml1.gml"
 CACHE = ROOT / "benchmarks" / ".cache"
 MEMBER = re.compile(r"<core:cityObjectMember>.*?</core:cityObjectMember>", re.DOTALL)
 POS_LIST = re.compile(r"(<gml:posList[^>]*>)([^<]*)(</gml:posList>)")

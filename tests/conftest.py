@@ -1,4 +1,4 @@
-"""Shared fixtures: the reference data folder and small generated grids, quarters and scenarios."""
+"""Shared fixtures: the test data folder (tests/data, real files with their provenance) and small generated grids, quarters and scenarios."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import rasterio
 from affine import Affine
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = (PROJECT_ROOT / ".." / "shared" / "reference").resolve()
+REFERENCE = PROJECT_ROOT / "tests" / "data"
 
 # A 200 m x 100 m grid at 2 m in Dresden's CRS, lower-left corner at (411000, 5654000).
 ORIGIN_X, ORIGIN_Y, CELL, ROWS, COLS = 411_000.0, 5_654_100.0, 2.0, 50, 100

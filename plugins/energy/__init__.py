@@ -2,7 +2,7 @@
 electricity balance with batteries, self-sufficiency and grid peaks.
 
 Data and where it comes from:
-- `tabula_DE_qhnd.txt` is a verbatim copy of ../shared/reference/energy/tabula_DE_qhnd.txt, an
+- `tabula_DE_qhnd.txt` is a verbatim copy of tests/data/energy/tabula_DE_qhnd.txt, an
   extract of the German TABULA/EPISCOPE residential typology (IWU) as shipped in FZJ-IEK3-VSA/HiSim
   (hisim/inputs/housing/data_raw/tabula_DE_complete.csv, MIT licensed repository);
 - non-residential heat benchmarks per use: `nonresidential.py` (the German rules for energy

@@ -3,7 +3,7 @@
 Each measured quantity maps to a condition value (Zustandswert, ZW) from 1.0 (very good) to
 5.0 (very poor) through three anchors f1, f2, f3 (the values that map to 1.5, 3.5 and 4.5).
 Usability and substance values combine them; the overall value is the worse of the two.
-Source: ../shared/reference/streets/CONDITION.md (municipal working paper AP 9 K, FGSV).
+Source: tests/data/streets/CONDITION.md (municipal working paper AP 9 K, FGSV).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Energy plugin building blocks against the reference figures of ../shared/reference/energy/NOTES.md."""
+"""Energy plugin building blocks against the reference figures of tests/data/energy/NOTES.md."""
 
 from __future__ import annotations
 

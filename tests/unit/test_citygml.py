@@ -58,7 +58,7 @@ def polygon_areas_from_xml(path: Path) -> float:
     return total
 
 
-# Counts from ../shared/reference/PROVENANCE.md.
+# Counts from tests/data/PROVENANCE.md.
 @pytest.mark.parametrize("name, version, crs, buildings, parts, surfaces", [
     ("dresden_LoD2_33_416_5656_SN_14bldg_citygml1.gml", "1.0", "EPSG:25833", 14, 7,
      {"roof": 187, "wall": 373, "ground": 26}),

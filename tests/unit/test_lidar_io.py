@@ -17,7 +17,7 @@ from twin.io import TwinIOError, file_info, lidar, read_layer, read_raster
 from twin.io.lidar import point_cloud_info, read_point_cloud
 from twin.io.pointgrid import point_cloud_rasters
 
-# From ../shared/reference/PROVENANCE.md: points, classes (ASPRS code: count), CRS, format.
+# From tests/data/PROVENANCE.md: points, classes (ASPRS code: count), CRS, format.
 REFERENCE_CLOUDS = {
     "delft_ahn3_cropped_1.laz": (640_510, {1: 196_137, 2: 195_988, 6: 246_753, 9: 267, 26: 1_365},
                                  None, "LAZ", "1.2", 1),
