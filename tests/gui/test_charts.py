@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QColor, QImage
 
-from twin.core.report_tables import BarChartData, BarSeries, LineChartData, LineSeries, ReferenceLine
+from twin.core.charts import BarChartData, BarSeries, LineChartData, LineSeries, ReferenceLine
 from twin.qt.charts import PNG_SIZE, BarChart, LineChart, nice_ticks, time_ticks
 
 pytestmark = pytest.mark.gui

@@ -265,6 +265,7 @@ class ResultRaster:
     units: str
     description: str = ""
     times: np.ndarray | None = None
+    label: str = ""  # how a reader names the quantity; the runner fills it from the declaration
 
     def __post_init__(self) -> None:
         expected = 2 if self.times is None else 3
@@ -289,6 +290,10 @@ class ResultTable:
     columns: dict[str, np.ndarray]
     units: dict[str, str] = field(default_factory=dict)
     description: str = ""
+    # Filled by the runner from the simulation's declared outputs: a label per column, and the
+    # column that shows what the result is about (drawn while the user has chosen no colouring).
+    labels: dict[str, str] = field(default_factory=dict)
+    headline: str | None = None
 
     def __post_init__(self) -> None:
         _column_length(self.columns)
