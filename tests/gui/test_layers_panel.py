@@ -12,17 +12,15 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QToolButton
 from tests.conftest import REFERENCE
 from twin.core import Scene
 from twin.core.data import ResultRaster, ResultTable
-from twin.core.layers import ResultLayer
+from twin.core.layers import result_layer
 from twin.core.scene import RunRecord
 from twin.io import read_layer
 from twin.qt.layers_panel import (
     COLOUR_MAPS,
     LayersPanel,
-    attribute_label,
     group_move,
     layer_facts,
     layer_groups,
-    value_range,
 )
 from twin.render import SceneView
 
@@ -56,10 +54,11 @@ def flood_run(scene: Scene) -> RunRecord:
     depth = np.linspace(0.0, 1.5, terrain.values.size * 2, dtype=np.float32).reshape(2, *terrain.shape)
     grid = ResultRaster("depth", depth, terrain.transform, terrain.crs, "m", "water depth",
                         times=np.array([0.0, 600.0]))
-    table = ResultTable("flooded", "buildings", {"depth_m": np.linspace(0, 1, 14)}, {"depth_m": "m"})
+    table = ResultTable("flooded", "buildings", {"depth_m": np.linspace(0, 1, 14)}, {"depth_m": "m"},
+                        labels={"depth_m": "depth at the wall"})
     record = RunRecord("r1", "flood", "Heavy rain T100", 1, {}, {}, {})
-    scene.add_run(record, [ResultLayer(grid, "Flood: depth", run_id="r1"),
-                           ResultLayer(table, "Flood: buildings", run_id="r1")])
+    scene.add_run(record, [result_layer(grid, "Flood: depth", run_id="r1"),
+                           result_layer(table, "Flood: buildings", run_id="r1")])
     return record
 
 
@@ -126,11 +125,13 @@ def test_facts_ranges_and_labels_come_from_the_data(scene, dtm_file):
     assert layer_facts(terrain) == ["50 x 100 cells at 2 m", "CRS: EPSG:25833", f"File: {dtm_file}"]
     assert layer_facts(buildings)[0] == f"14 buildings, {len(buildings.data.triangles):,} triangles"
     heights = terrain.data.values
-    assert value_range(terrain, "elevation") == (float(np.nanmin(heights)), float(np.nanmax(heights)))
-    assert attribute_label(terrain, "elevation") == "elevation (m)"
+    assert terrain.value_range("elevation") == (float(np.nanmin(heights)), float(np.nanmax(heights)))
+    assert terrain.attribute_label("elevation") == "elevation (m)"
+    # units come from the data, never from a name: a building's 'measured_height' declares none
+    assert buildings.attribute_label("measured_height") == "measured height"
     flood_run(scene)
     table = scene.layer("Flood: buildings")
-    assert attribute_label(table, "depth_m") == "depth (m)"
+    assert table.attribute_label("depth_m") == "depth at the wall (m)"
     assert layer_facts(table)[:2] == ["14 values per feature of 'buildings'", "CRS: that of layer 'buildings'"]
     assert layer_facts(scene.layer("Flood: depth"))[0] == "50 x 100 cells of m, 2 time steps"
 
@@ -278,7 +279,7 @@ def test_a_fixed_range_applies_and_auto_returns_to_the_data_range(panel, scene, 
     select(panel, qtbot, "terrain A")
     panel.color_by_combo.setCurrentIndex(panel.color_by_combo.findData("elevation"))
     assert not panel.low_spin.isEnabled()
-    low, high = value_range(terrain, "elevation")
+    low, high = terrain.value_range("elevation")
     assert (panel.low_spin.value(), panel.high_spin.value()) == pytest.approx((low, high), abs=0.01)
     assert panel.low_spin.suffix() == " m"
     panel.auto_range_check.click()

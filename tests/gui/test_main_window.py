@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QMessageBox
 from tests.conftest import write_dtm
 from twin.core import Scene
 from twin.core.data import ResultRaster
-from twin.core.layers import ResultLayer
+from twin.core.layers import result_layer
 from twin.core.project import Project
 from twin.core.scene import RunRecord
 from twin.io import read_layer, read_quarters
@@ -124,7 +124,7 @@ def test_a_result_over_time_gets_the_time_slider(window):
     stack = np.stack([terrain.values * 0, terrain.values * 0 + 0.5, terrain.values * 0 + 1.0])
     depth = ResultRaster("depth", stack, terrain.transform, terrain.crs, "m", times=np.array([0., 300., 600.]))
     window.scene.add_run(RunRecord("r1", "flood", "test", 1, {}, {}, {}),
-                         [ResultLayer(depth, "Flood: depth", run_id="r1")])
+                         [result_layer(depth, "Flood: depth", run_id="r1")])
     bar = window.time_bar
     assert bar.isVisible() and bar.layer.name == "Flood: depth" and bar.slider.maximum() == 2
     window.toolbar.layout().activate()

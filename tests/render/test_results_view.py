@@ -15,7 +15,7 @@ from affine import Affine
 from tests.conftest import CELL, ORIGIN_X, ORIGIN_Y
 from twin.core import Scene
 from twin.core.data import BuildingData, ResultRaster, ResultTable, StreetData, SurfaceKind
-from twin.core.layers import BuildingsLayer, ResultLayer, StreetsLayer
+from twin.core.layers import BuildingsLayer, StreetsLayer, result_layer
 from twin.core.project import Camera
 from twin.io import read_layer
 
@@ -108,7 +108,7 @@ def test_a_building_table_colours_its_houses_and_leaves_those_without_a_row_grey
     roof_before = colour_at(view, roof_pixel(view, "B2"))
     table = ResultTable("building_flood", "houses", {"building_id": np.array(["B2"]),
                                                      "max_depth": np.array([0.8])}, {"max_depth": "m"})
-    result = scene.add_layer(ResultLayer(table, "Flood: building_flood"))
+    result = scene.add_layer(result_layer(table, "Flood: building_flood"))
     assert view.mesh_of(result).n_cells == view.mesh_of(houses).n_cells
     deep = colour_at(view, roof_pixel(view, "B2"))
     assert deep[0] > deep[2] + 60 and not np.array_equal(deep, roof_before)  # the top of YlOrRd: red
@@ -123,8 +123,8 @@ def test_condition_classes_step_through_the_years_in_place(town):
     table = ResultTable("condition", "streets", {
         "segment_id": np.array(["S2", "S1"]),  # rows in another order than the segments
         "condition_2026": np.array([2.0, 1.2]), "class_2026": np.array([1, 0]),
-        "condition_2027": np.array([2.1, 4.8]), "class_2027": np.array([1, 4])})
-    result = scene.add_layer(ResultLayer(table, "Street decay: condition"))
+        "condition_2027": np.array([2.1, 4.8]), "class_2027": np.array([1, 4])}, headline="class")
+    result = scene.add_layer(result_layer(table, "Street decay: condition"))
     actor = view.actor_of(result)
     first = colour_at(view, street_pixel(view))
     assert first[2] > first[0] + 60  # class 0: blue
@@ -145,7 +145,7 @@ def test_a_depth_grid_over_time_shows_water_only_where_it_is_wet(town):
                         times=np.array([0.0, 720.0]))
     pond = pixel_of(view, ORIGIN_X + 30, ORIGIN_Y - 80, 112.0)
     terrain = colour_at(view, pond)
-    result = scene.add_layer(ResultLayer(grid, "Flood: depth"))
+    result = scene.add_layer(result_layer(grid, "Flood: depth"))
     assert result.time_labels == ["0 min", "12 min"]
     np.testing.assert_allclose(colour_at(view, pond), terrain, atol=3)  # dry: the ground shows
     result.time_index = 1
@@ -172,7 +172,7 @@ def test_a_pick_on_a_result_names_the_table_row_and_the_feature(town):
     scene, view = town
     table = ResultTable("street_flood", "streets", {"segment_id": np.array(["S1"]),
                                                     "flooded_length": np.array([35.0])})
-    result = scene.add_layer(ResultLayer(table, "Flood: street_flood"))
+    result = scene.add_layer(result_layer(table, "Flood: street_flood"))
     pick = view.pick(*street_pixel(view))
     assert pick.layer is result and pick.index == 0 and pick.feature == 0
     on_s2 = view.pick(*pixel_of(view, ORIGIN_X + 100, Y0 + 30, 113.0))
@@ -199,7 +199,7 @@ def test_tables_without_a_drawable_target_are_not_drawn(town):
     long_table = ResultTable("treatments", "streets", {"segment_id": np.array(["S1", "S1"]),
                                                        "cost": np.array([1.0, 2.0])})
     for table in (quarters, long_table):
-        assert view.actor_of(scene.add_layer(ResultLayer(table, table.name))) is None
+        assert view.actor_of(scene.add_layer(result_layer(table, table.name))) is None
 
 
 def test_a_result_drawn_on_a_later_layer_appears_with_it_and_goes_with_it(plotter, dtm_file):
@@ -208,7 +208,7 @@ def test_a_result_drawn_on_a_later_layer_appears_with_it_and_goes_with_it(plotte
     scene = Scene()
     scene.add_layer(read_layer(dtm_file, name="terrain"))
     view = SceneView(scene, plotter)
-    result = scene.add_layer(ResultLayer(ResultTable("flood", "houses", {
+    result = scene.add_layer(result_layer(ResultTable("flood", "houses", {
         "building_id": np.array(["B1", "B2"]), "max_depth": np.array([0.1, 0.2])}), "flood"))
     assert view.actor_of(result) is None
     houses = scene.add_layer(BuildingsLayer(box_houses(), "houses"))
@@ -221,7 +221,7 @@ def test_legends_for_visible_coloured_layers_stack_without_overlap(town):
     scene, view = town
     table = ResultTable("flood", "houses", {"building_id": np.array(["B1"]), "max_depth": np.array([0.3])},
                         {"max_depth": "m"})
-    scene.add_layer(ResultLayer(table, "flood"))
+    scene.add_layer(result_layer(table, "flood"))
     titles = [colouring.title for colouring in view.legends.colourings]
     assert titles == ["Max depth (m) of buildings", "Building surfaces", "Terrain height (m)"]
     boxes = view.legends.boxes()

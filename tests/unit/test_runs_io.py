@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from twin.core.data import ResultRaster, ResultTable
-from twin.core.layers import ResultLayer
+from twin.core.layers import result_layer
 from twin.core.project import Project
 from twin.core.scenario import Scenario
 from twin.core.scene import RunRecord, Scene
@@ -26,8 +26,8 @@ def scene_with_runs(selftest_scenario):
                                                  "condition_2026": np.array([1.25, 4.5])}, {"length": "m"})
     record = RunRecord("run2", "flood", "hand-made", 3, {"table": (1.0, 2.0)}, {"volume": np.float64(2.5)},
                        {"East": {"area": float("nan")}})
-    scene.add_run(record, [ResultLayer(depth, "Flood: depth", run_id="run2", visible=False),
-                           ResultLayer(table, "Flood: condition", run_id="run2", opacity=0.5)])
+    scene.add_run(record, [result_layer(depth, "Flood: depth", run_id="run2", visible=False),
+                           result_layer(table, "Flood: condition", run_id="run2", opacity=0.5)])
     return scene
 
 

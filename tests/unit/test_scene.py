@@ -3,7 +3,7 @@ import pytest
 import shapely
 from affine import Affine
 
-from twin.core import CRSError, Quarter, RasterLayer, ResultLayer, Scene
+from twin.core import CRSError, Quarter, RasterLayer, Scene, result_layer
 from twin.core.data import RasterData, ResultRaster, ResultTable
 
 
@@ -80,10 +80,10 @@ def test_scene_bounds_cover_layers_and_quarters():
 def test_result_tables_need_no_crs_and_result_stacks_step_through_time():
     scene = Scene()
     table = ResultTable("per_building", "buildings", {"depth": np.array([0.1, 0.3])}, {"depth": "m"})
-    scene.add_layer(ResultLayer(table, "depths"))
+    scene.add_layer(result_layer(table, "depths"))
     stack = ResultRaster("depth", np.zeros((3, 4, 6)), Affine(1, 0, 1000, 0, -1, 2000),
                          "EPSG:25833", "m", times=np.array([0.0, 60.0, 120.0]))
-    layer = scene.add_layer(ResultLayer(stack, "depth over time"))
+    layer = scene.add_layer(result_layer(stack, "depth over time"))
     assert layer.time_steps == 3
     steps = []
     layer.events.time_index.connect(steps.append)

@@ -7,8 +7,11 @@ from twin.core.layers import (
     PointCloudLayer,
     RasterLayer,
     ResultLayer,
+    ResultRasterLayer,
+    ResultTableLayer,
     SensorsLayer,
     StreetsLayer,
+    result_layer,
 )
 from twin.core.quarter import Quarter
 from twin.core.scenario import Scenario
@@ -22,10 +25,13 @@ __all__ = [
     "Quarter",
     "RasterLayer",
     "ResultLayer",
+    "ResultRasterLayer",
+    "ResultTableLayer",
     "Scenario",
     "ScenarioError",
     "Scene",
     "SensorsLayer",
     "StreetsLayer",
     "TwinError",
+    "result_layer",
 ]

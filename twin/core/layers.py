@@ -152,6 +152,34 @@ class Layer:
         """Names of the attributes this layer can be coloured by."""
         return []
 
+    # Facts about an attribute, for the panel's ranges and labels and the legends' titles.
+
+    def attribute_values(self, attribute: str) -> np.ndarray:
+        """Every value of an attribute (of a result over time: of all its time steps)."""
+        return self.data.attributes[attribute]
+
+    def attribute_unit(self, attribute: str) -> str:
+        """The unit the data gives for an attribute; "" where it gives none."""
+        return ""
+
+    def attribute_label(self, attribute: str) -> str:
+        """An attribute as a reader names it, with its unit: 'elevation (m)'."""
+        unit = self.attribute_unit(attribute)
+        words = self._attribute_words(attribute)
+        return f"{words} ({unit})" if unit else words
+
+    def value_range(self, attribute: str) -> tuple[float, float] | None:
+        """Lowest and highest finite value of an attribute; None where it has none."""
+        values = np.asarray(self.attribute_values(attribute))
+        if values.dtype.kind == "f":
+            values = values[np.isfinite(values)]
+        if values.size == 0 or values.dtype.kind not in "biuf":
+            return None
+        return float(values.min()), float(values.max())
+
+    def _attribute_words(self, attribute: str) -> str:
+        return attribute.replace("_", " ")
+
     def _check_data(self, data: Any) -> None:
         if not isinstance(data, self.data_types):
             expected = " or ".join(kind.__name__ for kind in self.data_types)
@@ -183,6 +211,13 @@ class PointCloudLayer(Layer):
     def color_attributes(self) -> list[str]:
         return ["elevation", *_numeric_columns(self.data.attributes)]
 
+    def attribute_values(self, attribute: str) -> np.ndarray:
+        return self.data.xyz[:, 2] if attribute == "elevation" else self.data.attributes[attribute]
+
+    def attribute_unit(self, attribute: str) -> str:
+        # heights are a coordinate: metres in every projected CRS the twin accepts
+        return "m" if attribute == "elevation" else ""
+
 
 class BuildingsLayer(Layer):
     kind = "buildings"
@@ -198,6 +233,12 @@ class RasterLayer(Layer):
 
     def color_attributes(self) -> list[str]:
         return ["elevation"]
+
+    def attribute_values(self, attribute: str) -> np.ndarray:
+        return self.data.values
+
+    def attribute_unit(self, attribute: str) -> str:
+        return self.data.units
 
 
 class StreetsLayer(Layer):
@@ -217,14 +258,15 @@ class SensorsLayer(Layer):
 
 
 class ResultLayer(Layer):
-    """A simulation result: a grid (optionally over time) or values per feature of a layer.
+    """Base of simulation results: the run that made them and the time step shown.
 
     Results over time are grids with `times` (depth snapshots) or tables with one column per
     year of a series (`condition_2026`, `condition_2027`...); `time_index` picks the step shown.
+    Build one with `result_layer`, which picks the class for the data.
     """
 
     kind = "result"
-    data_types = (ResultRaster, ResultTable)
+    data_types: ClassVar[tuple[type, ...]] = ()
 
     def __init__(self, data: ResultRaster | ResultTable, name: str, *, run_id: str = "",
                  **kwargs: Any) -> None:
@@ -233,31 +275,13 @@ class ResultLayer(Layer):
         self._time_index = 0
 
     @property
-    def crs(self) -> str | None:
-        return getattr(self.data, "crs", None)
-
-    @property
-    def bounds(self) -> Bounds:
-        if isinstance(self.data, ResultTable):
-            return (float("nan"),) * 4
-        return self.data.bounds
-
-    @property
-    def georeferenced(self) -> bool:
-        return isinstance(self.data, ResultRaster)
+    def time_labels(self) -> list[str]:
+        """One label per time step ("15 min", "2031"); empty for a result without time steps."""
+        return []
 
     @property
     def time_steps(self) -> int:
         return len(self.time_labels) or 1
-
-    @property
-    def time_labels(self) -> list[str]:
-        """One label per time step ("15 min", "2031"); empty for a result without time steps."""
-        if isinstance(self.data, ResultTable):
-            return [str(year) for year in year_series(self.data.columns)[0]]
-        if self.data.times is None:
-            return []
-        return [f"{seconds / 60:g} min" for seconds in np.round(np.asarray(self.data.times, dtype=float))]
 
     @property
     def time_index(self) -> int:
@@ -271,51 +295,117 @@ class ResultLayer(Layer):
             self._time_index = index
             self.events.time_index.emit(index)
 
+    def default_color_by(self) -> str | None:
+        """The attribute that shows what the result is about, drawn while the user has chosen none."""
+        attributes = self.color_attributes()
+        return attributes[0] if attributes else None
+
+    def units_of(self, attribute: str) -> str:
+        """The same as `attribute_unit` (the name twin/render/colouring.py calls)."""
+        return self.attribute_unit(attribute)
+
+
+class ResultRasterLayer(ResultLayer):
+    """A simulated grid, or a stack of grids over time (flood depth snapshots)."""
+
+    data_types = (ResultRaster,)
+
+    @property
+    def time_labels(self) -> list[str]:
+        if self.data.times is None:
+            return []
+        return [f"{seconds / 60:g} min" for seconds in np.round(np.asarray(self.data.times, dtype=float))]
+
     def color_attributes(self) -> list[str]:
-        """Grid: its quantity. Table: its year series (shown at the current step), then its other numbers."""
-        if isinstance(self.data, ResultRaster):
-            return [self.data.name]
+        return [self.data.name]
+
+    def attribute_values(self, attribute: str) -> np.ndarray:
+        return self.data.values  # every step: one colour range keeps steps comparable
+
+    def attribute_unit(self, attribute: str) -> str:
+        return self.data.units
+
+    def _attribute_words(self, attribute: str) -> str:
+        return self.data.label or super()._attribute_words(attribute)
+
+
+class ResultTableLayer(ResultLayer):
+    """Simulated values per feature of another layer (buildings, street segments, stations),
+    optionally a series of one column per year, drawn on that layer's features."""
+
+    data_types = (ResultTable,)
+
+    @property
+    def crs(self) -> str | None:
+        return None
+
+    @property
+    def bounds(self) -> Bounds:
+        return (float("nan"),) * 4
+
+    @property
+    def georeferenced(self) -> bool:
+        return False
+
+    @property
+    def time_labels(self) -> list[str]:
+        return [str(year) for year in year_series(self.data.columns)[0]]
+
+    def color_attributes(self) -> list[str]:
+        """Its year series (shown at the current step), then its other numbers."""
         _years, series = year_series(self.data.columns)
         in_series = {column for columns in series.values() for column in columns}
         return [*series, *(name for name in _numeric_columns(self.data.columns) if name not in in_series)]
 
     def default_color_by(self) -> str | None:
-        """The attribute that shows what the result is about, drawn while the user has chosen none."""
+        """The table's declared headline; without one, its last float column."""
         attributes = self.color_attributes()
-        preferred = next((name for name in PREFERRED_RESULT_ATTRIBUTES if name in attributes), None)
-        if preferred is not None:
-            return preferred
-        columns = self.data_columns()
+        if self.data.headline in attributes:
+            return self.data.headline
+        columns = self.data.columns
         floats = [name for name in attributes if name in columns and columns[name].dtype.kind == "f"]
-        return floats[-1] if floats else (attributes[0] if attributes else None)
-
-    def data_columns(self) -> dict[str, np.ndarray]:
-        return self.data.columns if isinstance(self.data, ResultTable) else {}
+        return floats[-1] if floats else super().default_color_by()
 
     def values_of(self, attribute: str, step: int | None = None) -> np.ndarray:
-        """A table's column, or a year series' column at a time step (default: the current one)."""
-        if not isinstance(self.data, ResultTable):
-            raise TypeError(f"layer '{self.name}' is a grid, not a table")
-        _years, series = year_series(self.data.columns)
-        if attribute in series:
-            return self.data.columns[series[attribute][self._time_index if step is None else step]]
+        """A column, or a year series' column at a time step (default: the current one)."""
+        series = self._series(attribute)
+        if series:
+            return self.data.columns[series[self._time_index if step is None else step]]
         return self.data.columns[attribute]
 
-    def units_of(self, attribute: str) -> str:
-        """The unit of an attribute (of a year series: of its columns); "" where none is known."""
-        if isinstance(self.data, ResultRaster):
-            return self.data.units
-        units = self.data.units
-        if attribute in units:
-            return units[attribute]
-        _years, series = year_series(self.data.columns)
-        return units.get(series[attribute][0], "") if attribute in series else ""
+    def attribute_values(self, attribute: str) -> np.ndarray:
+        series = self._series(attribute)
+        if series:
+            return np.concatenate([self.data.columns[column] for column in series])
+        return self.data.columns[attribute]
+
+    def attribute_unit(self, attribute: str) -> str:
+        """The declared unit of a column (of a year series: of its columns)."""
+        series = self._series(attribute)
+        return self.data.units.get(attribute) or (self.data.units.get(series[0], "") if series else "")
+
+    def _attribute_words(self, attribute: str) -> str:
+        return self.data.labels.get(attribute) or super()._attribute_words(attribute)
+
+    def _series(self, attribute: str) -> list[str]:
+        """The columns of a year series in year order; [] for a plain column."""
+        if attribute in self.data.columns:
+            return []
+        return year_series(self.data.columns)[1].get(attribute, [])
 
 
-# The result's headline, where a table has it: condition class by year (street decay), flood depth
-# at buildings, flooded street length, heat demand by scenario year (energy). Other tables fall
-# back to their last float column.
-PREFERRED_RESULT_ATTRIBUTES = ("class", "max_depth", "flooded_length", "heat")
+RESULT_LAYER_TYPES: dict[type, type[ResultLayer]] = {ResultRaster: ResultRasterLayer,
+                                                      ResultTable: ResultTableLayer}
+
+
+def result_layer(data: ResultRaster | ResultTable, name: str, **kwargs: Any) -> ResultLayer:
+    """The result layer class for the data: a grid layer or a table layer."""
+    layer_type = RESULT_LAYER_TYPES.get(type(data))
+    if layer_type is None:
+        raise TypeError(f"a result layer holds a ResultRaster or a ResultTable, not {type(data).__name__}")
+    return layer_type(data, name, **kwargs)
+
+
 _YEAR_COLUMN = re.compile(r"^(?P<series>.+)_(?P<year>\d{4})$")
 
 

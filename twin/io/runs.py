@@ -19,7 +19,7 @@ import numpy as np
 from affine import Affine
 
 from twin.core.data import ResultRaster, ResultTable
-from twin.core.layers import ResultLayer
+from twin.core.layers import ResultLayer, result_layer
 from twin.core.plain import plain
 from twin.core.scene import RunRecord, Scene
 from twin.io.errors import TwinIOError
@@ -85,12 +85,13 @@ def _entry(layer: ResultLayer, number: int, arrays: dict[str, np.ndarray]) -> di
         arrays[f"r{number}_values"] = data.values
         if data.times is not None:
             arrays[f"r{number}_times"] = np.asarray(data.times)
-        return entry | {"kind": "raster", "units": data.units, "crs": data.crs,
+        return entry | {"kind": "raster", "units": data.units, "label": data.label, "crs": data.crs,
                         "transform": list(data.transform)[:6]}
     names = list(data.columns)
     for column, name in enumerate(names):
         arrays[f"r{number}_c{column}"] = np.asarray(data.columns[name])
-    return entry | {"kind": "table", "target_layer": data.target_layer, "units": data.units, "columns": names}
+    return entry | {"kind": "table", "target_layer": data.target_layer, "units": data.units, "columns": names,
+                    "labels": data.labels, "headline": data.headline}
 
 
 def _layer(entry: dict[str, Any], number: int, arrays: Any, run_id: str) -> ResultLayer:
@@ -98,10 +99,11 @@ def _layer(entry: dict[str, Any], number: int, arrays: Any, run_id: str) -> Resu
         times = arrays.get(f"r{number}_times")
         data: ResultRaster | ResultTable = ResultRaster(
             entry["name"], arrays[f"r{number}_values"], Affine(*entry["transform"]), entry["crs"],
-            entry["units"], entry["description"], times)
+            entry["units"], entry["description"], times, entry.get("label", ""))
     else:
         columns = {name: arrays[f"r{number}_c{column}"] for column, name in enumerate(entry["columns"])}
+        # runs saved before labels and headlines were declared have neither
         data = ResultTable(entry["name"], entry["target_layer"], columns, entry["units"],
-                           entry["description"])
-    return ResultLayer(data, entry["layer"], run_id=run_id, visible=entry["visible"],
-                       opacity=entry["opacity"])
+                           entry["description"], entry.get("labels", {}), entry.get("headline"))
+    return result_layer(data, entry["layer"], run_id=run_id, visible=entry["visible"],
+                        opacity=entry["opacity"])

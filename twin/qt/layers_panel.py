@@ -60,8 +60,6 @@ COLOUR_MAPS = {
     "gist_earth": "earth tones; heights",
 }
 DEFAULT_COLOURS = "Default colours"
-_UNIT_SUFFIXES = {"_mm": "mm", "_m": "m", "_m2": "m²", "_m3": "m³", "_kwh": "kWh", "_kw": "kW",
-                  "_pct": "%", "_percent": "%"}
 
 
 # --- What the panel shows, without Qt ------------------------------------------------------------
@@ -112,59 +110,6 @@ def group_move(layers: Sequence[Layer], runs: Sequence[RunRecord], layer: Layer,
         return None
     lower, upper = sorted((members[position], members[neighbour]))
     return lower, upper + 1
-
-
-def attribute_values(layer: Layer, attribute: str) -> np.ndarray:
-    """The values a layer is coloured by for `attribute` (all time steps of a result grid)."""
-    data = layer.data
-    if isinstance(data, ResultRaster):
-        return data.values
-    if isinstance(data, ResultTable):
-        return data.columns[attribute]
-    if layer.kind == "raster":
-        return data.values
-    if layer.kind == "pointcloud" and attribute == "elevation":
-        return data.xyz[:, 2]
-    return data.attributes[attribute]
-
-
-def value_range(layer: Layer, attribute: str) -> tuple[float, float] | None:
-    """Lowest and highest finite value of an attribute; None where it has none."""
-    values = np.asarray(attribute_values(layer, attribute))
-    if values.dtype.kind == "f":
-        values = values[np.isfinite(values)]
-    if values.size == 0:
-        return None
-    return float(values.min()), float(values.max())
-
-
-def attribute_unit(layer: Layer, attribute: str) -> str:
-    """The unit of an attribute where the data or the attribute's name says it; else ''."""
-    data = layer.data
-    if isinstance(data, ResultRaster):
-        return data.units
-    if isinstance(data, ResultTable):
-        return data.units.get(attribute, "")
-    if layer.kind == "raster":
-        return data.units
-    if attribute == "elevation":
-        return "m"
-    for suffix, unit in _UNIT_SUFFIXES.items():
-        if attribute.lower().endswith(suffix):
-            return unit
-    return ""
-
-
-def attribute_label(layer: Layer, attribute: str) -> str:
-    """An attribute's name as a planner reads it: 'width_m' -> 'width (m)'."""
-    unit = attribute_unit(layer, attribute)
-    words = attribute
-    for suffix in _UNIT_SUFFIXES:
-        if unit and words.lower().endswith(suffix):
-            words = words[: -len(suffix)]
-            break
-    words = words.replace("_", " ")
-    return f"{words} ({unit})" if unit else words
 
 
 def layer_facts(layer: Layer) -> list[str]:
@@ -643,7 +588,7 @@ class LayersPanel(QWidget):
                                            "street condition, terrain height", Qt.ItemDataRole.ToolTipRole)
         attributes = layer.color_attributes() if layer else []
         for attribute in attributes:
-            self.color_by_combo.addItem(attribute_label(layer, attribute), attribute)
+            self.color_by_combo.addItem(layer.attribute_label(attribute), attribute)
         color_by = layer.color_by if layer else None
         self.color_by_combo.setCurrentIndex(max(self.color_by_combo.findData(color_by), 0))
         if layer is not None and self.colormap_combo.findData(layer.colormap) < 0:
@@ -657,9 +602,9 @@ class LayersPanel(QWidget):
         self.colormap_combo.setEnabled(coloured)
         self.auto_range_check.setEnabled(coloured)
         self.auto_range_check.setChecked(not coloured or layer.color_range is None)
-        data_range = value_range(layer, layer.color_by) if coloured else None
+        data_range = layer.value_range(layer.color_by) if coloured else None
         shown = (layer.color_range if coloured and layer.color_range else data_range) or (0.0, 1.0)
-        unit = attribute_unit(layer, layer.color_by) if coloured else ""
+        unit = layer.attribute_unit(layer.color_by) if coloured else ""
         decimals, step = _spin_precision(shown)
         for spin, value in ((self.low_spin, shown[0]), (self.high_spin, shown[1])):
             spin.setDecimals(decimals)
@@ -704,7 +649,7 @@ class LayersPanel(QWidget):
             return
         low, high = self.low_spin.value(), self.high_spin.value()
         if not low < high:
-            kept = layer.color_range or value_range(layer, layer.color_by)
+            kept = layer.color_range or layer.value_range(layer.color_by)
             keeps = f"{kept[0]:g} to {kept[1]:g}" if kept else "its range"
             self._show_refusal(f"Not applied: the low end ({low:g}) must be below the high end ({high:g}). "
                          f"The layer keeps {keeps}.")

@@ -20,7 +20,7 @@ import numpy as np
 from twin.core.data import ResultTable
 from twin.core.errors import TwinError, did_you_mean
 from twin.core.feedback import Canceled, Feedback
-from twin.core.layers import Layer, ResultLayer
+from twin.core.layers import Layer, result_layer
 from twin.core.scene import RunRecord, Scene
 from twin.sim.contract import ParameterError, Simulation, SimulationInputs, SimulationOutput
 
@@ -151,8 +151,8 @@ def _result_layers(simulation: Simulation, report: RunReport) -> list[Layer]:
     layers, places = [], set()
     for result in report.output.results:
         place = result.target_layer if isinstance(result, ResultTable) else "grid"
-        layers.append(ResultLayer(result, f"{simulation.title}: {result.name}", run_id=report.run_id,
-                                  visible=place not in places))
+        layers.append(result_layer(result, f"{simulation.title}: {result.name}", run_id=report.run_id,
+                                   visible=place not in places))
         places.add(place)
     return layers
 
