@@ -1,4 +1,4 @@
-"""Open a project into a scene, layer by layer, and describe a scene as a project to save.
+"""Open a project into a scene, layer by layer; describe a scene as a project and save it.
 
 A layer that cannot be opened (moved, broken, in an unknown CRS) is reported and skipped:
 the rest of the project opens, so one bad file never costs the user the others.
@@ -16,7 +16,7 @@ from twin.core.project import Camera, LayerEntry, Project
 from twin.core.scene import Scene
 from twin.io.formats import read_layer
 from twin.io.quarters import read_quarters_in
-from twin.io.runs import load_run
+from twin.io.runs import load_run, save_runs
 
 
 @dataclass
@@ -60,6 +60,21 @@ def project_of(scene: Scene, name: str, camera: Camera | None = None,
                for layer in scene.layers if layer.source is not None]
     return Project(name=name, crs=scene.crs, quarters_file=quarters_file, layers=entries,
                    scenarios=list(scenarios or []), camera=camera)
+
+
+def save_project(scene: Scene, path: Path, name: str, camera: Camera | None = None,
+                 quarters_file: Path | None = None, scenarios: list[Path] | None = None) -> Project:
+    """Save the scene as the project `path`, its runs in the folder `<stem>_runs` beside it.
+
+    The runs are written first and the project file last, each atomically, so a crash at any
+    moment leaves the last saved project opening whole. Raises SaveError naming what could not
+    be written; the scene is untouched either way.
+    """
+    path = Path(path).resolve()
+    project = project_of(scene, name, camera=camera, quarters_file=quarters_file, scenarios=scenarios)
+    project.runs = save_runs(scene, path.parent / f"{path.stem}_runs")
+    project.save(path)
+    return project
 
 
 def _layer(entry: LayerEntry, scene_crs: str) -> Layer:

@@ -2,7 +2,8 @@
 
 One folder per run: `run.json` (what was run, its figures, which results) and `results.npz`
 (the result grids and tables, exactly as computed: no rounding, no text conversion). A folder
-is written under a temporary name and renamed when complete, so a crash never leaves half a run.
+is written under a temporary name and renamed when complete (twin.core.atomic.replace_folder),
+so a crash never leaves half a run; what a killed save left is removed on the next save.
 For exchange with other tools the CLI writes GeoTIFF and CSV (twin.sim.scenario_run.write_run).
 """
 
@@ -10,14 +11,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from affine import Affine
 
+from twin.core.atomic import remove_stale_temporaries, replace_folder
 from twin.core.data import ResultRaster, ResultTable
 from twin.core.layers import ResultLayer, result_layer
 from twin.core.plain import plain
@@ -25,10 +27,16 @@ from twin.core.scene import RunRecord, Scene
 from twin.io.errors import TwinIOError
 
 RUN_FILE, RESULTS_FILE = "run.json", "results.npz"
+_EARLIER_PARTIAL_RUN = re.compile(r"^\.[0-9a-f]{12}-[a-z0-9_]{8}$")
 
 
 def save_runs(scene: Scene, folder: Path) -> list[Path]:
-    """Write every run of the scene that still has result layers; return the run folders."""
+    """Write every run of the scene that still has result layers; return the run folders.
+
+    Raises SaveError (naming the folder) when the runs cannot be written.
+    """
+    remove_stale_temporaries(folder)
+    _remove_partial_runs_of_earlier_versions(folder)
     folders = []
     for record in scene.runs:
         layers = [layer for layer in scene.layers
@@ -60,9 +68,7 @@ def load_run(folder: Path) -> tuple[RunRecord, list[ResultLayer]]:
 
 
 def _write_run(record: RunRecord, layers: list[ResultLayer], target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-    try:
+    def fill(partial: Path) -> None:
         arrays: dict[str, np.ndarray] = {}
         entries = [_entry(layer, number, arrays) for number, layer in enumerate(layers)]
         np.savez_compressed(partial / RESULTS_FILE, **arrays)
@@ -71,10 +77,19 @@ def _write_run(record: RunRecord, layers: list[ResultLayer], target: Path) -> No
                        "parameters": record.parameters, "summary": record.summary,
                        "per_quarter": record.per_quarter, "results": entries}
         (partial / RUN_FILE).write_text(json.dumps(plain(description), indent=1), encoding="utf-8")
-        os.replace(partial, target)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
+
+    replace_folder(target, fill)
+
+
+def _remove_partial_runs_of_earlier_versions(folder: Path) -> None:
+    # Earlier versions wrote a run as `.RUNID-XXXXXXXX` and left it behind when killed.
+    try:
+        entries = [entry for entry in os.scandir(folder) if _EARLIER_PARTIAL_RUN.match(entry.name)]
+    except OSError:
+        return
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
 
 
 def _entry(layer: ResultLayer, number: int, arrays: dict[str, np.ndarray]) -> dict[str, Any]:

@@ -14,8 +14,7 @@ from PySide6.QtCore import QObject, Signal
 from twin.core.layers import Layer
 from twin.core.project import Camera
 from twin.core.scene import Scene
-from twin.io.project import project_of
-from twin.io.runs import save_runs
+from twin.io.project import save_project
 
 
 class ProjectSession(QObject):
@@ -50,10 +49,8 @@ class ProjectSession(QObject):
     def save(self, path: Path, camera: Camera | None) -> None:
         """Write the project (layers, styles, quarters, scenarios, runs, camera) to `path`."""
         path = Path(path).resolve()
-        project = project_of(self.scene, self.name, camera=camera, quarters_file=self.quarters_file,
-                             scenarios=self.scenarios)
-        project.runs = save_runs(self.scene, path.parent / f"{path.stem}_runs")
-        project.save(path)
+        save_project(self.scene, path, self.name, camera=camera, quarters_file=self.quarters_file,
+                     scenarios=self.scenarios)
         self.path = path
         self.mark_clean()
 

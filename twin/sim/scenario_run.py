@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from twin import __version__
-from twin.core.atomic import write_atomic
+from twin.core.atomic import (
+    SaveError,
+    check_writable_folder,
+    is_temporary,
+    remove_stale_temporaries,
+    replace_folder,
+)
 from twin.core.data import ResultRaster, ResultTable
 from twin.core.errors import CRSError, ScenarioError, did_you_mean
 from twin.core.feedback import Feedback
@@ -15,9 +22,12 @@ from twin.core.quarter import Quarter
 from twin.core.scenario import Scenario
 from twin.core.scene import Scene
 from twin.io import read_layer, read_quarters, write_geotiff, write_table_csv
-from twin.sim.contract import SimulationInputs
+from twin.sim.contract import SimulationInputs, SimulationOutput
 from twin.sim.registry import SimulationRegistry
 from twin.sim.runner import RunReport, run_simulation
+
+SUMMARY_FILE = "summary.json"
+_MAX_SUMMARY_BYTES = 16 * 1024 * 1024
 
 
 def prepare_scene(scenario: Scenario) -> tuple[Scene, SimulationInputs]:
@@ -48,11 +58,38 @@ def run_scenario(
 
 
 def write_run(report: RunReport, directory: Path) -> list[Path]:
-    """Write summary.json and the result files of a run that ended well; return their paths."""
+    """Write summary.json and the result files of a run that ended well; return their paths.
+
+    The files are written into a new folder beside `directory` that then takes its place in one
+    step: an earlier run there is replaced whole, and a run killed or failing while writing leaves
+    the earlier one as it was. Raises SaveError naming the folder when it cannot be written.
+    """
     if not report.ok or report.output is None:
         raise ValueError("only a run that ended well has outputs to write")
-    directory.mkdir(parents=True, exist_ok=True)
-    written = [_write_result(result, directory) for result in report.output.results]
+    check_run_folder(directory)
+    remove_stale_temporaries(directory.parent)
+    output = report.output
+    names = replace_folder(directory, lambda folder: _write_outputs(report, output, folder))
+    return [directory / name for name in names]
+
+
+def check_run_folder(directory: Path) -> None:
+    """Raise SaveError unless a run's results may go to `directory`; checked before a run starts.
+
+    It may be new, empty, or hold the results of an earlier run (replaced whole), and a new
+    folder must be creatable beside it. A folder holding anything else is not replaced.
+    """
+    if directory.exists() and not directory.is_dir():
+        raise SaveError(directory, "is a file, not a folder for the results of a run")
+    strangers = _not_run_results(directory) if directory.is_dir() else []
+    if strangers:
+        raise SaveError(directory, f"holds files that are not the results of a twin run ({strangers[0]}), "
+                                   f"so the results do not replace it: choose another folder or empty it")
+    check_writable_folder(directory.absolute().parent)
+
+
+def _write_outputs(report: RunReport, output: SimulationOutput, folder: Path) -> list[str]:
+    written = [_write_result(result, folder) for result in output.results]
     summary = {
         "twin_version": __version__,
         "simulation": report.simulation,
@@ -62,13 +99,34 @@ def write_run(report: RunReport, directory: Path) -> list[Path]:
         "seed": report.seed,
         "seconds": round(report.seconds, 3),
         "parameters": report.parameters,
-        "summary": report.output.summary,
-        "per_quarter": report.output.per_quarter,
+        "summary": output.summary,
+        "per_quarter": output.per_quarter,
         "files": [path.name for path in written],
     }
-    summary_path = directory / "summary.json"
-    write_atomic(summary_path, json.dumps(plain(summary), indent=2, ensure_ascii=False) + "\n")
-    return [summary_path, *written]
+    text = json.dumps(plain(summary), indent=2, ensure_ascii=False) + "\n"
+    (folder / SUMMARY_FILE).write_text(text, encoding="utf-8")
+    return [SUMMARY_FILE, *summary["files"]]
+
+
+def _not_run_results(directory: Path) -> list[str]:
+    """The entries of `directory` that no earlier run of the twin wrote there."""
+    entries = sorted(name for name in os.listdir(directory) if not is_temporary(name))
+    listed = _files_of_earlier_run(directory / SUMMARY_FILE)
+    return [name for name in entries if name != SUMMARY_FILE and name not in listed] \
+        if listed is not None else entries
+
+
+def _files_of_earlier_run(summary: Path) -> set[str] | None:
+    if not summary.is_file() or summary.stat().st_size > _MAX_SUMMARY_BYTES:
+        return None
+    try:
+        document = json.loads(summary.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(document, dict) or "twin_version" not in document:
+        return None
+    files = document.get("files")
+    return {name for name in files if isinstance(name, str)} if isinstance(files, list) else None
 
 
 def _quarters(scenario: Scenario) -> list[Quarter]:
