@@ -281,3 +281,37 @@ def test_eye_dome_lighting_turns_on_and_off(town):
     assert view.eye_dome_lighting
     view.set_eye_dome_lighting(False)
     assert not view.eye_dome_lighting
+
+
+def test_the_upper_of_two_results_on_the_same_houses_is_the_one_seen_and_reordering_swaps_them(town):
+    scene, view = town
+    shallow = ResultTable("shallow", "houses", {"building_id": np.array(["B2"]), "depth": np.array([0.0])})
+    deep = ResultTable("deep", "houses", {"building_id": np.array(["B2"]), "depth": np.array([1.0])})
+    scene.add_layer(result_layer(shallow, "shallow"))
+    scene.add_layer(result_layer(deep, "deep"))
+    # both below their range: each draws the low end of its own colour map
+    scene.layer("shallow").set_style("depth", "YlOrRd", (5.0, 6.0))
+    scene.layer("deep").set_style("depth", "Blues", (5.0, 6.0))
+    roof = roof_pixel(view, "B2")
+    on_top = colour_at(view, roof)
+    titles = [colouring.title for colouring in view.legends.colourings][:2]
+    scene.layers.move(scene.layers.index(scene.layer("deep")), scene.layers.index(scene.layer("shallow")))
+    assert [layer.name for layer in scene.layers][-2:] == ["deep", "shallow"]
+    assert not np.allclose(colour_at(view, roof), on_top, atol=20)  # the other result now wins
+    assert [colouring.title for colouring in view.legends.colourings][:2] == titles[::-1]
+
+
+def test_each_layer_has_one_visual_of_the_class_for_its_data_closed_when_the_layer_goes(town):
+    from twin.render.visuals import LayerVisual, RasterVisual, ResultTableVisual
+
+    scene, view = town
+    table = scene.add_layer(result_layer(ResultTable("flood", "houses", {
+        "building_id": np.array(["B1"]), "max_depth": np.array([0.3])}), "flood"))
+    assert [type(visual) for visual in view.visuals()] == [RasterVisual, LayerVisual, LayerVisual,
+                                                           ResultTableVisual]
+    visual = view.visual_of(table)
+    assert visual.target is scene.layer("houses") and visual.rows.tolist() == [0, -1]
+    scene.remove_layer("flood")
+    assert view.visual_of(table) is None and visual.actor is None
+    table.set_style("max_depth")  # a closed visual no longer follows its layer
+    assert visual.actor is None
