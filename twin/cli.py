@@ -20,11 +20,12 @@ from typing import Any, TextIO
 from twin import __version__
 from twin.core.errors import TwinError
 from twin.core.feedback import Feedback
+from twin.core.paths import UnsuitablePath, read_toml_text
 from twin.core.scenario import Scenario
 from twin.io import file_info
 from twin.sim.registry import SimulationRegistry
 from twin.sim.runner import RunReport, RunStatus
-from twin.sim.scenario_run import run_scenario, write_run
+from twin.sim.scenario_run import check_run_folder, run_scenario, write_run
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELED = 0, 1, 2, 130
 
@@ -144,6 +145,8 @@ def _demo(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     _generate_demo_when_named(args.scenario, quiet=args.quiet)
     scenario = Scenario.load(args.scenario)
+    out = args.out or Path("runs") / f"{args.scenario.stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+    check_run_folder(out)  # before the run: a long run must not end in a folder it cannot write
     registry = SimulationRegistry.discover()
     bar = None if args.quiet else ProgressBar(sys.stderr)
     feedback = Feedback(bar)
@@ -156,7 +159,6 @@ def _run(args: argparse.Namespace) -> int:
     if report.status is RunStatus.FAILED:
         _say(f"error: {report.error}")
         return EXIT_FAILED
-    out = args.out or Path("runs") / f"{args.scenario.stem}-{time.strftime('%Y%m%d-%H%M%S')}"
     written = write_run(report, out)
     print(f"{scenario.name}: done in {report.seconds:.1f} s (seed {report.seed}); "
           f"wrote {len(written)} files to {out}")
@@ -168,13 +170,16 @@ def _generate_demo_when_named(scenario_file: Path, quiet: bool) -> None:
     from data.demo import default_cache, demo_project
 
     try:
-        inputs = tomllib.loads(scenario_file.read_text(encoding="utf-8")).get("inputs", {})
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        inputs = tomllib.loads(read_toml_text(scenario_file)).get("inputs", {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, UnsuitablePath):
         return  # Scenario.load names the problem
     if not isinstance(inputs, dict):
         return
     cache = default_cache()
-    named = [(scenario_file.parent / text).resolve() for text in inputs.values() if isinstance(text, str)]
+    try:
+        named = [(scenario_file.parent / text).resolve() for text in inputs.values() if isinstance(text, str)]
+    except (OSError, RuntimeError):  # RuntimeError: a symbolic link loop, which Scenario.load names
+        return
     if any(path.is_relative_to(cache) and not path.exists() for path in named):
         bar = None if quiet else ProgressBar(sys.stderr)
         demo_project(feedback=Feedback(bar))

@@ -3,6 +3,7 @@ import subprocess
 
 import pytest
 
+from tests.folders import read_only_folder
 from twin.core.atomic import (
     SaveError,
     check_writable_folder,
@@ -11,7 +12,6 @@ from twin.core.atomic import (
     replace_folder,
     write_atomic,
 )
-from tests.folders import read_only_folder
 
 
 def a_dead_pid() -> int:

@@ -50,8 +50,8 @@ def named_path(base: Path, text: str, folder_expected: bool = False) -> Path:
         raise UnsuitablePath(f"{path} cannot be examined ({error.strerror})") from None
     if folder_expected and not stat.S_ISDIR(mode):
         raise UnsuitablePath(f"{path} is not a folder")
-    if not folder_expected:
-        _require_regular_file(path, mode)
+    if not folder_expected and not stat.S_ISREG(mode):
+        raise UnsuitablePath(f"{path} {_not_a_file(mode)}")
     return path
 
 
@@ -59,28 +59,29 @@ def read_toml_text(path: Path, limit: int = MAX_TOML_BYTES) -> str:
     """The text of a scenario or project file: a regular file of at most `limit` bytes.
 
     Raises FileNotFoundError when it is missing, UnicodeDecodeError when it is not UTF-8 and
-    UnsuitablePath for a folder, device, FIFO, unreadable or oversized file.
+    UnsuitablePath for a folder, device, FIFO, unreadable or oversized file (its problem starts
+    with "it", the caller names the file).
     """
     try:
         mode = os.stat(path).st_mode
-        _require_regular_file(path, mode)
+        if not stat.S_ISREG(mode):
+            raise UnsuitablePath(f"it {_not_a_file(mode)}")
         with open(path, "rb") as file:
             data = file.read(limit + 1)
     except FileNotFoundError:
         raise
     except OSError as error:
-        raise UnsuitablePath(f"{path} cannot be read ({error.strerror})") from None
+        raise UnsuitablePath(f"it cannot be read ({error.strerror})") from None
     if len(data) > limit:
-        raise UnsuitablePath(f"{path} is larger than {limit // (1024 * 1024)} MB, far more than a "
+        raise UnsuitablePath(f"it is larger than {limit // (1024 * 1024)} MB, far more than a "
                              f"scenario or project holds")
     return data.decode("utf-8")
 
 
-def _require_regular_file(path: Path, mode: int) -> None:
+def _not_a_file(mode: int) -> str:
     if stat.S_ISDIR(mode):
-        raise UnsuitablePath(f"{path} is a folder, not a file")
-    if not stat.S_ISREG(mode):
-        raise UnsuitablePath(f"{path} is a {_kind(mode)}, not a data file")
+        return "is a folder, not a file"
+    return f"is a {_kind(mode)}, not a data file"
 
 
 def _kind(mode: int) -> str:

@@ -37,9 +37,10 @@ from typing import Any
 
 import tomli_w
 
-from twin.core.atomic import write_atomic
+from twin.core.atomic import SaveError, remove_stale_temporaries, why_not_written, write_atomic
 from twin.core.crs import normalize_crs
 from twin.core.errors import CRSError, TwinError, did_you_mean
+from twin.core.paths import UnsuitablePath, named_path, read_toml_text
 
 _TABLES = ("project", "layers", "camera")
 _PROJECT_KEYS = ("name", "crs", "quarters_file", "scenarios", "runs")
@@ -89,11 +90,16 @@ class Project:
 
     @classmethod
     def load(cls, path: Path | str) -> Project:
-        path = Path(path).resolve()
         try:
-            document = tomllib.loads(path.read_text(encoding="utf-8"))
+            path = Path(path).resolve()
+        except RuntimeError:  # Python < 3.13
+            raise ProjectError(Path(path), "the path is a loop of symbolic links") from None
+        try:
+            document = tomllib.loads(read_toml_text(path))
         except FileNotFoundError:
             raise ProjectError(path, "the project file does not exist") from None
+        except UnsuitablePath as error:
+            raise ProjectError(path, f"not a project file: {error.problem}") from None
         except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
             raise ProjectError(path, f"not a valid TOML project file ({error})") from None
         return _Reader(path).project(document)
@@ -113,7 +119,11 @@ class Project:
                                     "layers": [_layer_table(entry, folder) for entry in self.layers]}
         if self.camera is not None:
             document["camera"] = {key: list(getattr(self.camera, key)) for key in _CAMERA_KEYS}
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise SaveError(path, f"cannot be saved: {why_not_written(error)}") from None
+        remove_stale_temporaries(folder)  # what a killed earlier save left beside it
         write_atomic(path, tomli_w.dumps(document))
         self.path = path
 
@@ -147,7 +157,7 @@ class _Reader:
             layers=[self._layer(table, number) for number, table in enumerate(layers, start=1)],
             scenarios=[self._file(text, "[project] scenarios") for text in
                        self._list(header.get("scenarios", []), "[project] scenarios")],
-            runs=[self._file(text, "[project] runs") for text in
+            runs=[self._file(text, "[project] runs", folder_expected=True) for text in
                   self._list(header.get("runs", []), "[project] runs")],
             camera=self._camera(document["camera"]) if "camera" in document else None,
             path=self.path,
@@ -228,9 +238,13 @@ class _Reader:
             raise ProjectError(self.path, f"{where}: {error}") from None
         return crs  # type: ignore[return-value]
 
-    def _file(self, value: Any, where: str) -> Path:
+    def _file(self, value: Any, where: str, folder_expected: bool = False) -> Path:
         # Existence is checked on opening: one missing file must not cost the user the others.
-        return (self.folder / self._text(value, f"{where} path")).resolve()
+        # What a path may name (no devices, system files, folders for files) is checked here.
+        try:
+            return named_path(self.folder, self._text(value, f"{where} path"), folder_expected)
+        except UnsuitablePath as error:
+            raise ProjectError(self.path, f"{where}: {error.problem}") from None
 
 
 def _relative(file: Path, folder: Path) -> str:

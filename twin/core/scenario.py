@@ -27,9 +27,10 @@ from typing import Any
 
 import tomli_w
 
-from twin.core.atomic import write_atomic
+from twin.core.atomic import remove_stale_temporaries, write_atomic
 from twin.core.crs import normalize_crs
 from twin.core.errors import CRSError, ScenarioError, did_you_mean
+from twin.core.paths import UnsuitablePath, named_path, read_toml_text
 
 _TABLES = ("scenario", "inputs", "parameters")
 _SCENARIO_KEYS = ("name", "simulation", "description", "seed", "crs", "quarters", "quarters_file")
@@ -54,7 +55,7 @@ class Scenario:
         """Read and check a scenario file; every problem is a ScenarioError naming the file."""
         path = Path(path)
         try:
-            document = tomllib.loads(path.read_text(encoding="utf-8"))
+            document = tomllib.loads(_scenario_text(path))
         except FileNotFoundError:
             raise ScenarioError(path, "the scenario file does not exist") from None
         except UnicodeDecodeError:
@@ -103,6 +104,7 @@ class Scenario:
             "inputs": {slot: _relative(file, path.parent) for slot, file in self.inputs.items()},
             "parameters": self.parameters,
         }
+        remove_stale_temporaries(path.parent)  # what a killed earlier save left beside it
         write_atomic(path, tomli_w.dumps(document))
 
 
@@ -153,10 +155,21 @@ def _string_list(header: dict, key: str, path: Path | None) -> list[str]:
     return values
 
 
+def _scenario_text(path: Path) -> str:
+    try:
+        return read_toml_text(path)
+    except UnsuitablePath as error:
+        raise ScenarioError(path, f"not a scenario file: {error.problem}") from None
+
+
 def _existing_file(text: Any, label: str, base: Path, path: Path | None) -> Path:
+    """The file a scenario names, under the rule of twin.core.paths (no devices, folders, system files)."""
     if not isinstance(text, str) or not text.strip():
         raise ScenarioError(path, f"{label} must be a file path")
-    file = (base / text).resolve()
+    try:
+        file = named_path(base, text)
+    except UnsuitablePath as error:
+        raise ScenarioError(path, f"{label}: {error.problem}") from None
     if not file.exists():
         raise ScenarioError(path, f"{label} names a file that does not exist: {file}")
     return file
