@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import pyvista as pv
 import shiboken6
-from PySide6.QtCore import QEvent, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox, QToolButton
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QPoint, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QStyle, QToolButton
 
 from tests.conftest import REFERENCE
 from twin.core import Scene
@@ -63,18 +63,30 @@ def flood_run(scene: Scene) -> RunRecord:
 
 
 def tree_rows(panel: LayersPanel) -> list[tuple[str, list[str]]]:
-    tree = panel.tree
-    return [(tree.topLevelItem(g).text(0), [tree.topLevelItem(g).child(r).text(0)
-                                            for r in range(tree.topLevelItem(g).childCount())])
-            for g in range(tree.topLevelItemCount())]
+    """What the tree view shows: each group's text and its rows' texts, through the view's model."""
+    model = panel.tree.model()
+    groups = [model.index(number, 0) for number in range(model.rowCount())]
+    return [(group.data(), [model.index(row, 0, group).data() for row in range(model.rowCount(group))])
+            for group in groups]
+
+
+def group_row(panel: LayersPanel, number: int) -> QModelIndex:
+    return panel.tree.model().index(number, 0)
 
 
 def select(panel: LayersPanel, qtbot, name: str) -> None:
     """Click the layer's row."""
-    item = panel._item_of(panel.scene.layer(name))
-    rect = panel.tree.visualItemRect(item)
+    rect = panel.tree.visualRect(panel.index_of(panel.scene.layer(name)))
     qtbot.mouseClick(panel.tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert panel.selected_layer() is panel.scene.layer(name)
+
+
+def click_check_box(panel: LayersPanel, qtbot, index: QModelIndex) -> None:
+    """Click the check box at the start of a row (after the branch indicator)."""
+    rect = panel.tree.visualRect(index)
+    box = rect.topLeft() + QPoint(panel.tree.style().pixelMetric(QStyle.PixelMetric.PM_IndicatorWidth) // 2 + 2,
+                                  rect.height() // 2)
+    qtbot.mouseClick(panel.tree.viewport(), Qt.MouseButton.LeftButton, pos=box)
 
 
 def type_number(qtbot, spin, text: str) -> None:
@@ -152,7 +164,7 @@ def test_every_offered_colour_map_colours_a_mesh_in_pyvista():
 def test_the_tree_lists_groups_top_first_with_tooltips(panel, dtm_file):
     assert tree_rows(panel) == [("Terrain and rasters  (2)", ["terrain B", "terrain A"]),
                                 ("Buildings  (1)", ["buildings"])]
-    tooltip = panel._item_of(panel.scene.layer("buildings")).toolTip(0)
+    tooltip = panel.index_of(panel.scene.layer("buildings")).data(Qt.ItemDataRole.ToolTipRole)
     assert "14 buildings" in tooltip and "EPSG:25833" in tooltip and DRESDEN_LOD2.name in tooltip
 
 
@@ -163,7 +175,8 @@ def test_the_tree_follows_the_scene(panel, scene, dtm_file):
     scene.layer("terrain A").name = "DTM 2 m"
     scene.layer("buildings").visible = False
     assert tree_rows(panel)[0] == ("Terrain and rasters  (2)", ["terrain C", "DTM 2 m"])
-    assert panel._item_of(scene.layer("buildings")).checkState(0) == Qt.CheckState.Unchecked
+    check = panel.index_of(scene.layer("buildings")).data(Qt.ItemDataRole.CheckStateRole)
+    assert Qt.CheckState(check) == Qt.CheckState.Unchecked
     scene.layers.move(1, 3)  # the buildings now lie above all terrain
     assert [title for title, _ in tree_rows(panel)] == ["Buildings  (1)", "Terrain and rasters  (2)"]
     flood_run(scene)
@@ -174,10 +187,13 @@ def test_space_and_the_group_box_show_and_hide_layers(panel, scene, qtbot):
     select(panel, qtbot, "terrain A")
     qtbot.keyClick(panel.tree, Qt.Key.Key_Space)
     assert scene.layer("terrain A").visible is False
-    group = panel.tree.topLevelItem(0)
-    assert group.checkState(0) == Qt.CheckState.PartiallyChecked
-    group.setCheckState(0, Qt.CheckState.Unchecked)  # what a click on the group's box does
+    group = group_row(panel, 0)
+    assert Qt.CheckState(group.data(Qt.ItemDataRole.CheckStateRole)) == Qt.CheckState.PartiallyChecked
+    click_check_box(panel, qtbot, group)  # a half-ticked group hides all, whatever Qt would tick
     assert not scene.layer("terrain A").visible and not scene.layer("terrain B").visible
+    assert Qt.CheckState(group.data(Qt.ItemDataRole.CheckStateRole)) == Qt.CheckState.Unchecked
+    click_check_box(panel, qtbot, group)  # and the next click shows all
+    assert scene.layer("terrain A").visible and scene.layer("terrain B").visible
     assert scene.layer("buildings").visible
 
 
@@ -210,7 +226,7 @@ def test_removing_a_group_removes_all_its_layers_after_one_question(panel, scene
     flood_run(scene)
     asked = []
     monkeypatch.setattr(panel, "confirm_removal", lambda layers: asked.append(len(layers)) or True)
-    panel.tree.setCurrentItem(panel.tree.topLevelItem(0))
+    panel.tree.setCurrentIndex(group_row(panel, 0))
     panel.remove_action.trigger()
     assert asked == [2] and names(scene) == ["terrain A", "buildings", "terrain B"]
 
@@ -231,7 +247,7 @@ def test_the_confirmation_dialog_removes_only_on_remove(panel, scene, qtbot):
 
 
 def test_the_context_menu_offers_what_applies_to_the_row(panel, scene, qtbot, monkeypatch):
-    rect = panel.tree.visualItemRect(panel._item_of(scene.layer("terrain B")))
+    rect = panel.tree.visualRect(panel.index_of(scene.layer("terrain B")))
     menu = panel.context_menu(rect.center())
     assert panel.selected_layer() is scene.layer("terrain B")
     assert [action.text() for action in menu.actions() if action.text()] == [
@@ -250,7 +266,7 @@ def test_zoom_and_selection_are_announced(panel, scene, qtbot):
         qtbot.mouseClick(button_of(panel, panel.zoom_action), Qt.MouseButton.LeftButton)
     assert zoom.args == [scene.layer("buildings")]
     with qtbot.waitSignal(panel.selection_changed) as selected:
-        panel.tree.setCurrentItem(panel.tree.topLevelItem(0))
+        panel.tree.setCurrentIndex(group_row(panel, 0))
     assert selected.args == [None] and not panel.style_box.isEnabled()
 
 
@@ -344,3 +360,32 @@ def test_panel_edits_reach_the_3d_view(panel, scene, qtbot):
     qtbot.keyClick(panel.tree, Qt.Key.Key_Space)
     assert not view.actor_of(scene.layer("buildings")).GetVisibility()
     plotter.close()
+
+
+def test_adding_a_layer_to_200_inserts_one_row_and_keeps_the_others_in_place(qtbot, dtm_file):
+    from twin.core.layers import RasterLayer
+
+    terrain = read_layer(dtm_file).data
+    scene = Scene()
+    for number in range(200):
+        scene.add_layer(RasterLayer(terrain, f"tile {number}"))
+    panel = LayersPanel(scene)
+    qtbot.addWidget(panel)
+    model = panel.tree.model()
+    panel.select_layer(scene.layer("tile 7"))
+    kept = QPersistentModelIndex(panel.index_of(scene.layer("tile 7")))
+    changes: list[tuple] = []
+    model.rowsInserted.connect(lambda parent, first, last: changes.append(("inserted", parent.data(), first)))
+    model.rowsRemoved.connect(lambda parent, first, last: changes.append(("removed", first)))
+    model.rowsMoved.connect(lambda parent, first, last, to, row: changes.append(("moved", first, row)))
+    model.modelReset.connect(lambda: changes.append(("reset",)))
+    model.layoutChanged.connect(lambda: changes.append(("layout",)))
+    scene.add_layer(RasterLayer(terrain, "tile 200"))
+    assert changes == [("inserted", "Terrain and rasters  (201)", 0)]
+    assert kept.isValid() and kept.row() == 193 and panel.selected_layer() is scene.layer("tile 7")
+    changes.clear()
+    scene.remove_layer("tile 3")
+    scene.layers.move(0, 5)  # tile 0 goes up past tiles 1, 2, 4 and 5
+    assert changes == [("removed", 197), ("moved", 199, 195)]
+    assert tree_rows(panel)[0][1] == [layer.name for layer in reversed(scene.layers)]
+    assert panel.selected_layer() is scene.layer("tile 7")

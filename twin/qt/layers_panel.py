@@ -3,22 +3,22 @@
 The tree groups layers by kind (terrain, point clouds, buildings, ...) and puts the result
 layers of a simulation run under that run. Within a group the top row is drawn last, as in
 GIS; groups are ordered by their topmost layer, so new data and new results appear on top.
-The panel follows the scene's events and changes the scene only through its public API
-(`layer.visible`, `layer.opacity`, `layer.set_style`, `scene.layers.move`, `scene.remove_layer`).
+The tree is a view of a `LayerTreeModel`, which follows the scene's events row by row; the
+panel changes the scene only through its public API (`layer.visible`, `layer.opacity`,
+`layer.set_style`, `scene.layers.move`, `scene.remove_layer`).
 
 The functions before the widget compute what the panel shows without Qt.
 """
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import matplotlib
 import numpy as np
-from PySide6.QtCore import QPoint, QPointF, QSize, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPoint, QPointF, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QIcon, QImage, QKeySequence, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -34,8 +34,7 @@ from PySide6.QtWidgets import (
     QSlider,
     QStyle,
     QToolButton,
-    QTreeWidget,
-    QTreeWidgetItem,
+    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -43,6 +42,7 @@ from PySide6.QtWidgets import (
 from twin.core.data import ResultRaster, ResultTable
 from twin.core.layers import Layer, ResultLayer
 from twin.core.scene import RunRecord, Scene
+from twin.qt.layer_model import GROUP_ROLE, LayerTreeModel
 
 KIND_TITLES = {"raster": "Terrain and rasters", "pointcloud": "Point clouds", "buildings": "Buildings",
                "streets": "Streets", "sensors": "Sensors", "result": "Results"}
@@ -252,10 +252,6 @@ def colour_ramp_icon(name: str, width: int = 64, height: int = 12) -> QIcon:
 
 # --- The widget ----------------------------------------------------------------------------------
 
-LAYER_ROLE = Qt.ItemDataRole.UserRole
-GROUP_ROLE = Qt.ItemDataRole.UserRole + 1
-
-
 class LayersPanel(QWidget):
     """The scene's layers as a tree, with visibility, order, removal and the style of the selection.
 
@@ -271,11 +267,11 @@ class LayersPanel(QWidget):
     def __init__(self, scene: Scene, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.scene = scene
-        self._watched: list[Layer] = []
         self._collapsed: set[str] = set()
-        self._syncing = False
         self._reported: Layer | None = None  # the selection last announced by selection_changed
+        self._followed: Layer | None = None  # the layer whose style the style area follows
         self._icons = {kind: kind_icon(kind) for kind in _KIND_DRAWINGS}
+        self.model = LayerTreeModel(scene, layer_groups, layer_facts, self._icons, self)
         self.tree = self._make_tree()
         self._make_actions()
         self.style_box = self._make_style_box()
@@ -284,20 +280,26 @@ class LayersPanel(QWidget):
         layout.addLayout(self._make_buttons())
         layout.addWidget(self.tree, stretch=1)
         layout.addWidget(self.style_box)
-        self._connect_scene()
-        self._rebuild()
+        self._follow_model()
+        for number in range(self.model.rowCount()):
+            self.tree.expand(self.model.group_index(number))
+        self._update_actions()
+        self._sync_style_area()
 
     # Public actions, also driven by the buttons, the keys and the context menu.
 
     def selected_layer(self) -> Layer | None:
-        item = self.tree.currentItem()
-        return item.data(0, LAYER_ROLE) if item is not None else None
+        return self.model.layer_at(self.tree.currentIndex())
 
     def select_layer(self, layer: Layer | None) -> None:
-        item = self._item_of(layer) if layer is not None else None
-        self.tree.setCurrentItem(item)
-        if item is None:
+        index = self.model.index_of(layer) if layer is not None else QModelIndex()
+        self.tree.setCurrentIndex(index)
+        if not index.isValid():
             self.tree.clearSelection()
+
+    def index_of(self, layer: Layer) -> QModelIndex:
+        """The tree row of a layer (invalid when the layer is not in the scene)."""
+        return self.model.index_of(layer)
 
     def move_selected(self, step: int) -> None:
         """Move the selected layer up (+1, drawn later) or down (-1) within its group."""
@@ -340,19 +342,20 @@ class LayersPanel(QWidget):
 
     # Building the widgets.
 
-    def _make_tree(self) -> QTreeWidget:
-        tree = QTreeWidget()
+    def _make_tree(self) -> QTreeView:
+        tree = QTreeView()
+        tree.setModel(self.model)
         tree.setHeaderHidden(True)
+        tree.setUniformRowHeights(True)  # hundreds of rows lay out without measuring each
         tree.setIconSize(QSize(18, 18))
         tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         tree.setAccessibleName("Layers")
         tree.customContextMenuRequested.connect(self._show_context_menu)
-        tree.currentItemChanged.connect(self._current_changed)
-        tree.itemChanged.connect(self._item_changed)
-        tree.itemDoubleClicked.connect(lambda item, _column: self.zoom_to_selected())
-        tree.itemExpanded.connect(lambda item: self._collapsed.discard(item.data(0, GROUP_ROLE)))
-        tree.itemCollapsed.connect(lambda item: self._collapsed.add(item.data(0, GROUP_ROLE)))
+        tree.selectionModel().currentChanged.connect(self._current_changed)
+        tree.doubleClicked.connect(lambda _index: self.zoom_to_selected())
+        tree.expanded.connect(lambda index: self._collapsed.discard(index.data(GROUP_ROLE)))
+        tree.collapsed.connect(lambda index: self._collapsed.add(index.data(GROUP_ROLE)))
         return tree
 
     def _make_actions(self) -> None:
@@ -450,92 +453,51 @@ class LayersPanel(QWidget):
         self.colormap_combo.addItem(colour_ramp_icon(name), name, name)
         self.colormap_combo.setItemData(self.colormap_combo.count() - 1, use, Qt.ItemDataRole.ToolTipRole)
 
-    # Following the scene.
+    # Following the model and the selected layer.
 
-    def _connect_scene(self) -> None:
-        events = self.scene.layers.events
-        for signal in (events.inserted, events.removed, events.reordered):
-            signal.connect(self._rebuild)
-        self.scene.events.runs.connect(self._rebuild)
+    def _follow_model(self) -> None:
+        model = self.model
+        model.rowsInserted.connect(self._rows_inserted)
+        for signal in (model.rowsRemoved, model.rowsMoved, model.dataChanged):
+            signal.connect(self._update_actions)
         # The scene may outlive the panel; a deleted widget must not be called back.
         self.destroyed.connect(lambda: _disconnect(self))
 
-    def _watch_layers(self) -> None:
-        current = list(self.scene.layers)
-        for layer in [layer for layer in self._watched if all(layer is not other for other in current)]:
-            _unwatch(self, layer)
-        for layer in [layer for layer in current if all(layer is not other for other in self._watched)]:
+    def _rows_inserted(self, parent: QModelIndex, first: int, last: int) -> None:
+        """New groups open unless the user folded a group of that key before."""
+        if not parent.isValid():
+            for number in range(first, last + 1):
+                index = self.model.group_index(number)
+                if index.data(GROUP_ROLE) not in self._collapsed:
+                    self.tree.expand(index)
+        self._update_actions()
+
+    def _follow_selected(self, layer: Layer | None) -> None:
+        """Keep the style area in step with the selected layer's style, name, data and opacity."""
+        if self._followed is not None:
+            _unwatch(self, self._followed)
+        self._followed = layer
+        if layer is not None:
             for signal, slot in _layer_listeners(self, layer):
                 signal.connect(slot)
-        self._watched = current
-
-    def _rebuild(self, *_event: object) -> None:
-        """Refill the tree from the scene, keeping the selection and the folded groups."""
-        selected = self.selected_layer()
-        self._watch_layers()
-        self._syncing = True
-        self.tree.clear()
-        for group in layer_groups(list(self.scene.layers), self.scene.runs):
-            branch = QTreeWidgetItem([f"{group.title}  ({len(group.layers)})"])
-            branch.setData(0, GROUP_ROLE, group.key)
-            branch.setIcon(0, self._icons.get(group.kind, QIcon()))
-            branch.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-                            | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsAutoTristate)
-            branch.setToolTip(0, f"{group.title}: show or hide all {len(group.layers)} at once")
-            self.tree.addTopLevelItem(branch)
-            for layer in group.layers:
-                branch.addChild(self._layer_item(layer))
-            branch.setExpanded(group.key not in self._collapsed)
-        self._syncing = False
-        still_there = selected is not None and any(layer is selected for layer in self.scene.layers)
-        self.select_layer(selected if still_there else None)
-        self._update_actions()
-        self._sync_style_area()
-
-    def _layer_item(self, layer: Layer) -> QTreeWidgetItem:
-        item = QTreeWidgetItem()
-        item.setData(0, LAYER_ROLE, layer)
-        item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-                      | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemNeverHasChildren)
-        item.setIcon(0, self._icons.get(layer.kind, QIcon()))
-        self._show_layer(item, layer)
-        return item
-
-    def _show_layer(self, item: QTreeWidgetItem, layer: Layer) -> None:
-        item.setText(0, layer.name)
-        item.setCheckState(0, Qt.CheckState.Checked if layer.visible else Qt.CheckState.Unchecked)
-        lines = "<br>".join(html.escape(line) for line in layer_facts(layer))
-        item.setToolTip(0, f"<b>{html.escape(layer.name)}</b><br>{lines}")
-
-    def _sync_items(self, *_event: object) -> None:
-        """Names, visibility and tooltips of all rows, after a layer changed one of them."""
-        self._syncing = True
-        for item in self._layer_items():
-            self._show_layer(item, item.data(0, LAYER_ROLE))
-        self._syncing = False
 
     # Reacting to the user.
 
-    def _item_changed(self, item: QTreeWidgetItem, _column: int) -> None:
-        layer = item.data(0, LAYER_ROLE)
-        if self._syncing or layer is None:  # a group's box sets its rows, each reported on its own
-            return
-        layer.visible = item.checkState(0) == Qt.CheckState.Checked
-
-    def _current_changed(self, *_items: object) -> None:
+    def _current_changed(self, *_indexes: object) -> None:
+        layer = self.selected_layer()
+        self._follow_selected(layer)
         self._update_actions()
         self._sync_style_area()
-        layer = self.selected_layer()
-        if not self._syncing and layer is not self._reported:
+        if layer is not self._reported:
             self._reported = layer
             self.selection_changed.emit(layer)
 
     def context_menu(self, position: QPoint) -> QMenu | None:
         """The menu for the row at `position` in the tree's viewport (which it selects); None off rows."""
-        item = self.tree.itemAt(position)
-        if item is None:
+        index = self.tree.indexAt(position)
+        if not index.isValid():
             return None
-        self.tree.setCurrentItem(item)
+        self.tree.setCurrentIndex(index)
         menu = QMenu(self)
         for action in (self.zoom_action, self.move_up_action, self.move_down_action):
             if action.isEnabled():
@@ -550,7 +512,7 @@ class LayersPanel(QWidget):
             menu.exec(self.tree.viewport().mapToGlobal(position))
             menu.deleteLater()
 
-    def _update_actions(self) -> None:
+    def _update_actions(self, *_event: object) -> None:
         layer = self.selected_layer()
         layers, runs = list(self.scene.layers), self.scene.runs
         for action, step in ((self.move_up_action, +1), (self.move_down_action, -1)):
@@ -670,24 +632,12 @@ class LayersPanel(QWidget):
 
     # Helpers.
 
-    def _layer_items(self) -> list[QTreeWidgetItem]:
-        return [self.tree.topLevelItem(group).child(row) for group in range(self.tree.topLevelItemCount())
-                for row in range(self.tree.topLevelItem(group).childCount())]
-
-    def _item_of(self, layer: Layer) -> QTreeWidgetItem | None:
-        return next((item for item in self._layer_items() if item.data(0, LAYER_ROLE) is layer), None)
-
     def _selected_layers(self) -> list[Layer]:
-        item = self.tree.currentItem()
-        if item is None:
-            return []
-        if item.data(0, LAYER_ROLE) is not None:
-            return [item.data(0, LAYER_ROLE)]
-        return [item.child(row).data(0, LAYER_ROLE) for row in range(item.childCount())]
+        return self.model.layers_at(self.tree.currentIndex())
 
     def _neighbour_after_removal(self, removed: list[Layer]) -> Layer | None:
         """The row to select once `removed` are gone: the next one down the tree, else the one above."""
-        order = [item.data(0, LAYER_ROLE) for item in self._layer_items()]
+        order = self.model.layers_in_tree_order()
         positions = [number for number, layer in enumerate(order) if any(layer is gone for gone in removed)]
         remaining = [layer for layer in order if all(layer is not gone for gone in removed)]
         if not remaining:
@@ -703,12 +653,10 @@ def _spin_precision(shown: tuple[float, float]) -> tuple[int, float]:
 
 
 def _layer_listeners(panel: LayersPanel, layer: Layer) -> list[tuple[object, object]]:
-    """Which of a layer's events update which part of the panel."""
+    """Which of the selected layer's events update which part of the style area."""
     events = layer.events
-    return [(events.name, panel._sync_items), (events.visible, panel._sync_items),
-            (events.data, panel._sync_items), (events.name, panel._sync_style_area),
-            (events.style, panel._sync_style_area), (events.data, panel._sync_style_area),
-            (events.opacity, panel._sync_opacity)]
+    return [(events.name, panel._sync_style_area), (events.style, panel._sync_style_area),
+            (events.data, panel._sync_style_area), (events.opacity, panel._sync_opacity)]
 
 
 def _unwatch(panel: LayersPanel, layer: Layer) -> None:
@@ -717,12 +665,9 @@ def _unwatch(panel: LayersPanel, layer: Layer) -> None:
 
 
 def _disconnect(panel: LayersPanel) -> None:
-    events = panel.scene.layers.events
-    for signal in (events.inserted, events.removed, events.reordered):
-        signal.disconnect(panel._rebuild)
-    panel.scene.events.runs.disconnect(panel._rebuild)
-    for layer in panel._watched:
-        _unwatch(panel, layer)
+    panel.model.close()
+    if panel._followed is not None:
+        _unwatch(panel, panel._followed)
 
 
 def _narrow(combo: QComboBox) -> None:
