@@ -1,13 +1,15 @@
-"""Line and bar charts drawn with QPainter: geometry checked by probe pixels, ticks, PNG export."""
+"""Line and bar charts drawn with matplotlib: geometry checked by probe pixels, tick labels, hover, PNG export."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from matplotlib.backend_bases import MouseEvent
+from PySide6.QtCore import QSize
 from PySide6.QtGui import QColor, QImage
 
 from twin.core.charts import BarChartData, BarSeries, LineChartData, LineSeries, ReferenceLine
-from twin.qt.charts import PNG_SIZE, BarChart, LineChart, nice_ticks, time_ticks
+from twin.qt.charts import PNG_SIZE, BarChart, LineChart, chart_figure
 
 pytestmark = pytest.mark.gui
 
@@ -76,24 +78,80 @@ def test_line_chart_draws_series_bands_and_reference_lines(qtbot):
     assert band.sum() > 500
 
 
-def test_time_axis_ticks_fall_on_whole_days_and_years():
-    start = np.datetime64("2026-07-06T00:00:00").astype(np.int64)
-    week = time_ticks(float(start), float(start + 7 * 86400), 8)
-    assert [tick.label for tick in week[:2]] == ["06 Jul", "07 Jul"]
-    assert all(tick.position % 86400 == 0 for tick in week)
-    day = time_ticks(float(start), float(start + 86400), 6)
-    assert day[0].label == "00:00\n06 Jul" and day[1].label == "06:00"
-    years = time_ticks(float(np.datetime64("2012-07-20T00:00:00").astype(np.int64)),
-                       float(np.datetime64("2026-04-15T00:00:00").astype(np.int64)), 8)
-    assert [tick.label for tick in years] == ["2014", "2016", "2018", "2020", "2022", "2024", "2026"]
+def tick_labels(data: LineChartData | BarChartData, axis: str = "x", size: QSize = PNG_SIZE) -> list[str]:
+    """The tick labels shown on one axis of `data` drawn at `size` (those within the axis' limits)."""
+    figure = chart_figure(data, size)
+    figure.canvas.draw()
+    scale = getattr(figure.axes[0], f"{axis}axis")
+    low, high = sorted(scale.get_view_interval())
+    slack = (high - low) * 1e-9
+    return [label.get_text() for location, label in zip(scale.get_majorticklocs(), scale.get_ticklabels(), strict=True)
+            if low - slack <= location <= high + slack]
 
 
-def test_numeric_ticks_are_round_and_large_numbers_short():
-    assert [tick.label for tick in nice_ticks(0.0, 29811.0, 6)] == ["0", "5 k", "10 k", "15 k", "20 k", "25 k", "30 k"]
-    assert [tick.label for tick in nice_ticks(1.0, 5.0, 8)] == ["1.0", "1.5", "2.0", "2.5", "3.0", "3.5", "4.0",
-                                                               "4.5", "5.0"]
-    assert [tick.label for tick in nice_ticks(0.0, 5.2e6, 5)] == ["0", "2 M", "4 M", "6 M"]
-    assert [tick.label for tick in nice_ticks(2026, 2046, 5)] == ["2025", "2030", "2035", "2040", "2045", "2050"]
+def over_time(start: str, end: str, step: str) -> LineChartData:
+    times = np.arange(np.datetime64(start), np.datetime64(end), np.timedelta64(1, step))
+    return LineChartData("t", "time (UTC)", "y", [LineSeries("a", times, np.arange(len(times), dtype=float))])
+
+
+def test_time_axes_are_labelled_with_days_hours_and_whole_years():
+    week = tick_labels(over_time("2026-07-06T00", "2026-07-13T00", "h"))
+    assert week[:3] == ["06 Jul", "07 Jul", "08 Jul"]
+    day = tick_labels(over_time("2026-07-06T00", "2026-07-07T01", "h"))
+    assert day[0] == "06 Jul" and "06:00" in day and "12:00" in day and day[-1] == "07 Jul"
+    years = tick_labels(over_time("2012-07-20", "2026-04-15", "D"))
+    assert years and all(label.isdigit() and len(label) == 4 for label in years)
+    assert years == sorted(years) and "2020" in years
+
+
+def test_year_ticks_of_a_numeric_axis_are_whole_years():
+    years = np.arange(2026, 2031)
+    labels = tick_labels(LineChartData("Money", "year", "EUR", [LineSeries("spent", years, years * 1.0)]))
+    assert labels == ["2026", "2027", "2028", "2029", "2030"]  # not 2026.5, not 2,026
+
+
+def test_numeric_tick_labels_are_plain_with_grouped_thousands():
+    def y_labels(low: float, high: float) -> list[str]:
+        return tick_labels(LineChartData("t", "x", "y", [LineSeries("a", np.arange(2.0), np.array([low, high]))],
+                                         y_range=(low, high)), "y")
+
+    assert y_labels(0.0, 30000.0) == ["0", "5,000", "10,000", "15,000", "20,000", "25,000", "30,000"]
+    assert y_labels(0.0, 5e6) == ["0", "1,000,000", "2,000,000", "3,000,000", "4,000,000", "5,000,000"]
+    assert y_labels(1.0, 5.0) == ["1.0", "1.5", "2.0", "2.5", "3.0", "3.5", "4.0", "4.5", "5.0"]
+    assert y_labels(0.0, 2000.0)[-1] == "2000"  # four digits stay ungrouped, as in the tables
+    below = y_labels(0.0, 9500.0)  # also where the locator's next tick, 10,000, lies beyond the axis
+    assert below[-1] in {"8000", "9000"} and not any("," in label for label in below)
+
+
+def test_category_labels_of_a_narrow_chart_do_not_overlap(qtbot):
+    years = [str(year) for year in range(2026, 2047)]
+    chart = BarChart(BarChartData("Shares per year", "share (%)", years,
+                                  [BarSeries("good", np.full(len(years), 60.0))], y_range=(0.0, 100.0)))
+    qtbot.addWidget(chart)
+    chart.resize(360, 240)
+    chart.show()
+    chart.draw()
+    shown = [label for label in chart.axes.get_xticklabels() if label.get_text()]
+    assert 3 <= len(shown) < len(years) and shown[0].get_text() == "2026"
+    boxes = [label.get_window_extent() for label in shown]
+    assert all(left.x1 < right.x0 for left, right in zip(boxes, boxes[1:], strict=False))
+
+
+def test_hovering_near_a_point_of_a_sensor_series_shows_its_time_and_value(qtbot):
+    times = np.array(["2026-03-01T10:00", "2026-03-01T11:00", "2026-03-01T12:00"], dtype="datetime64[s]")
+    chart = LineChart(LineChartData("AQ-1: NO2", "time (UTC)", "NO2 (µg/m³)",
+                                    [LineSeries("NO2", times, np.array([31.5, 42.25, 28.0]))]))
+    qtbot.addWidget(chart)
+    chart.resize(500, 300)
+    chart.show()
+    chart.draw()
+    line = chart.axes.get_lines()[0]
+    x, y = chart.axes.transData.transform(line.get_xydata()[1])
+    MouseEvent("motion_notify_event", chart, x + 3, y - 2)._process()
+    hover = next(text for text in chart.axes.texts if text.get_visible() and text.get_text())
+    assert hover.get_text() == "NO2\n2026-03-01 11:00: 42.2"
+    MouseEvent("motion_notify_event", chart, x, y + 80)._process()  # far from every point
+    assert not any(text.get_visible() and text.get_text() for text in chart.axes.texts)
 
 
 def test_a_chart_without_data_says_so_and_follows_new_data(qtbot):
