@@ -47,11 +47,10 @@ def full_folder(folder: Path, size_kb: int = 64) -> Iterator[Path]:
 
 def fill_up(folder: Path) -> None:
     """Write into `folder` until its file system is full."""
-    with open(folder / "ballast.bin", "wb") as ballast:
+    with open(folder / "ballast.bin", "wb", buffering=0) as ballast:  # unbuffered: close cannot fail
         try:
             while True:
                 ballast.write(b"\0" * 4096)
-                ballast.flush()
         except OSError:
             pass
 
