@@ -5,7 +5,7 @@ a scene or a run that is never freed grows it cycle by cycle. One cycle opens th
 quarter's layers of the demo project (terrain, buildings, streets) and the sensors with the
 twin's project opener, removes them from the scene, runs the shipped Prohlis street-decay
 scenario and writes its results into the same folder. The quarter's LiDAR is left out: it alone
-takes about 5 s to open, 50 times too long for the test suite (README, Scenarios, has the figures).
+takes about 5 s to open, which 50 times over is too long for the test suite.
 """
 
 from __future__ import annotations
