@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Annotation
 from matplotlib.ticker import Formatter, MaxNLocator
 from PySide6.QtCore import QBuffer, QIODevice, QSize
-from PySide6.QtGui import QImage, QResizeEvent
+from PySide6.QtGui import QImage, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from twin.core.atomic import write_atomic
@@ -41,7 +41,7 @@ TEXT_COLOUR = "#222222"
 FONT_SIZE = 9.0
 CHAR_WIDTH = 6.2  # pixels per character at FONT_SIZE and DPI, for guessing what fits before drawing
 LEGEND_SWATCH = 40.0  # pixels of line sample and gaps beside a legend entry's name
-TIME_TICK_WIDTH = 85.0  # pixels a time tick label ("06 Jul", "12:00") needs with room around it
+TIME_TICK_WIDTH = 70.0  # pixels a time tick label ("06 Jul", "12:00") needs with room around it
 HOVER_REACH = 12.0  # pixels from a point within which the mouse shows its value
 BAND_ALPHA = 0.18
 # Time axes: year, month, day, hour, minute, second labels; dates, not "2027.5" or day numbers.
@@ -101,10 +101,18 @@ def draw_chart(figure: Figure, data: ChartData | None, fit: Fit) -> Axes | None:
     else:
         _draw_bars(axes, data, fit)
     axes.set_title(data.title, fontsize=FONT_SIZE * 1.1, fontweight="bold", color=TEXT_COLOUR, wrap=True)
-    # Under the plot, outside it: a legend never covers data.
-    figure.legend(loc="outside lower center", ncols=fit.legend_columns, frameon=False, fontsize=FONT_SIZE,
-                  handlelength=2.4, columnspacing=1.6, labelcolor=TEXT_COLOUR)
+    _legend(figure, axes, fit.legend_columns)
     return axes
+
+
+def _legend(figure: Figure, axes: Axes, columns: int) -> None:
+    """The legend under the plot, outside it so that it never covers data, read row by row."""
+    handles, labels = axes.get_legend_handles_labels()
+    # matplotlib fills columns first; this order puts the series left to right, then onto the next row.
+    order = [index for column in range(columns) for index in range(column, len(handles), columns)]
+    figure.legend([handles[index] for index in order], [labels[index] for index in order],
+                  loc="outside lower center", ncols=columns, frameon=False, fontsize=FONT_SIZE,
+                  handlelength=2.4, columnspacing=1.6, labelcolor=TEXT_COLOUR)
 
 
 def chart_figure(data: ChartData | None, size: QSize = PNG_SIZE) -> Figure:
@@ -116,7 +124,11 @@ def chart_figure(data: ChartData | None, size: QSize = PNG_SIZE) -> Figure:
 
 
 class _Chart(FigureCanvasQTAgg):
-    """What both charts share: data, a figure redrawn when data or the fitting layout change, PNG export."""
+    """What both charts share: data, a figure redrawn when data or the fitting layout change, PNG export.
+
+    The figure is built at its first draw, not when the data arrive: a dock makes a chart per tab, and
+    only the tab shown pays for matplotlib.
+    """
 
     def __init__(self, data: ChartData | None = None, parent: QWidget | None = None) -> None:
         super().__init__(Figure(layout="constrained"))
@@ -124,9 +136,10 @@ class _Chart(FigureCanvasQTAgg):
         self._data = data
         self.axes: Axes | None = None
         self._fit: Fit | None = None
+        self._changed_while_hidden = False
         self.setMinimumSize(360, 240)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self._rebuild()
+        self._outdate()
 
     @property
     def data(self) -> ChartData | None:
@@ -134,7 +147,7 @@ class _Chart(FigureCanvasQTAgg):
 
     def set_data(self, data: ChartData | None) -> None:
         self._data = data
-        self._rebuild()
+        self._outdate()
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
         return QSize(560, 340)
@@ -142,7 +155,25 @@ class _Chart(FigureCanvasQTAgg):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
         if fit_to_width(self._data, self.size()) != self._fit:
-            self._rebuild()
+            self._outdate()
+
+    def draw(self) -> None:
+        if self._fit is None:
+            self._build()
+        super().draw()
+
+    def draw_idle(self) -> None:
+        # matplotlib draws on a timer even when hidden (a tab not shown); this waits for the paint.
+        if self.isVisible():
+            super().draw_idle()
+        else:
+            self._changed_while_hidden = True
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
+        if self._fit is None or self._changed_while_hidden:
+            self._changed_while_hidden = False
+            self.draw()
+        super().paintEvent(event)
 
     def render_image(self, size: QSize = PNG_SIZE) -> QImage:
         """The chart drawn at a fixed size, independent of the widget's size on screen."""
@@ -156,10 +187,14 @@ class _Chart(FigureCanvasQTAgg):
     def save_png(self, path: Path | str, size: QSize = PNG_SIZE) -> None:
         write_atomic(path, image_png_bytes(self.render_image(size)))
 
-    def _rebuild(self) -> None:
+    def _outdate(self) -> None:
+        """Build the figure anew at the next draw (a paint of the widget, or `draw()`)."""
+        self._fit = None
+        self.draw_idle()
+
+    def _build(self) -> None:
         self._fit = fit_to_width(self._data, self.size())
         self.axes = draw_chart(self.figure, self._data, self._fit)
-        self.draw_idle()
 
 
 class LineChart(_Chart):
@@ -173,8 +208,8 @@ class LineChart(_Chart):
         super().__init__(data, parent)
         self.mpl_connect("motion_notify_event", self._show_value)
 
-    def _rebuild(self) -> None:
-        super()._rebuild()
+    def _build(self) -> None:
+        super()._build()
         self._hover = None if self.axes is None else self.axes.annotate(
             "", (0, 0), xytext=(10, 10), textcoords="offset points", fontsize=FONT_SIZE, color=TEXT_COLOUR,
             bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": GRID_COLOUR, "alpha": 0.92},
