@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import json
 import multiprocessing
 import os
 import random
@@ -90,8 +91,6 @@ def save_run_version(folder: Path, version: int) -> None:
 
 
 def open_run_version(folder: Path) -> int:
-    import json
-
     summary = json.loads((folder / "out" / "summary.json").read_text(encoding="utf-8"))
     version = summary["seed"]
     assert summary["status"] == "ok" and summary["summary"] == {"version": version}

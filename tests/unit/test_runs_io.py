@@ -79,3 +79,13 @@ def test_a_stored_run_is_not_written_again(tmp_path, scene_with_runs):
     save_runs(scene_with_runs, tmp_path / "runs")
     assert (folder / RESULTS_FILE).stat().st_mtime_ns == stamp
     assert not [path for path in (tmp_path / "runs").iterdir() if path.name.startswith(".")]
+
+
+def test_what_killed_saves_left_in_the_runs_folder_goes_on_the_next_save(tmp_path, scene_with_runs):
+    runs = tmp_path / "runs"
+    (runs / ".0123456789ab-k2j4h5g6").mkdir(parents=True)  # an earlier version's partial run
+    (runs / f".run2.{2**22 + 1}-q1w2e3r4.twin-tmp").mkdir()  # a process that is gone
+    (runs / "notes.txt").write_text("the user's")
+    save_runs(scene_with_runs, runs)
+    assert sorted(path.name for path in runs.iterdir()) == sorted(
+        ["notes.txt", *(run.run_id for run in scene_with_runs.runs)])
