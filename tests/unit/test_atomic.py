@@ -55,6 +55,9 @@ def test_a_folder_is_replaced_whole_and_only_when_complete(tmp_path):
     target = tmp_path / "out"
     replace_folder(target, lambda folder: (folder / "a.txt").write_text("first"))
     assert os.listdir(target) == ["a.txt"]
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o777 & ~umask  # as mkdir makes it, not private
     replace_folder(target, lambda folder: (folder / "b.txt").write_text("second"))
     assert os.listdir(target) == ["b.txt"]  # nothing of the earlier folder is left in it
 

@@ -59,12 +59,15 @@ def replace_folder(target: Path | str, fill: Callable[[Path], T]) -> T:
     """Let `fill` write a new folder, then put it in `target`'s place in one step.
 
     Until the new folder is complete the old `target` (if any) stays as it was; a crash at any
-    moment leaves either of them whole under `target`. Returns what `fill` returns.
+    moment leaves either of them whole under `target` (where the file system cannot exchange
+    two folders in one step, the old one is back under `target` after remove_stale_temporaries).
+    Returns what `fill` returns.
     """
     target = Path(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = Path(tempfile.mkdtemp(prefix=_prefix(target), suffix=f"{_MARK}tmp", dir=target.parent))
+        os.chmod(partial, _NEW_FOLDER_MODE)  # mkdtemp makes it private; results are for sharing
     except OSError as error:
         raise SaveError(target, f"cannot be saved: {why_not_written(error)}") from None
     try:
@@ -232,13 +235,13 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def _new_file_mode() -> int:
+def _umask() -> int:
     # Read once at import: os.umask can only be read by setting it, which races with other threads.
     umask = os.umask(0o022)
     os.umask(umask)
-    return 0o666 & ~umask
+    return umask
 
 
-_NEW_FILE_MODE = _new_file_mode()
+_NEW_FILE_MODE, _NEW_FOLDER_MODE = 0o666 & ~_umask(), 0o777 & ~_umask()
 _LIBC = ctypes.CDLL(None, use_errno=True) if os.name == "posix" else None
 _AT_FDCWD, _RENAME_EXCHANGE = -100, 2
