@@ -4,6 +4,7 @@ import subprocess
 import pytest
 
 from tests.folders import read_only_folder
+from twin.core import atomic
 from twin.core.atomic import (
     SaveError,
     check_writable_folder,
@@ -107,3 +108,12 @@ def test_a_folder_moved_aside_by_a_killed_process_is_put_back(tmp_path):
     (aside / "summary.json").write_text("old run")
     remove_stale_temporaries(tmp_path)
     assert os.listdir(tmp_path) == ["out"] and (tmp_path / "out" / "summary.json").read_text() == "old run"
+
+
+def test_without_an_atomic_exchange_the_folder_is_still_replaced_whole(tmp_path, monkeypatch):
+    # File systems without renameat2(RENAME_EXCHANGE) (some network shares) take the move-aside way.
+    monkeypatch.setattr(atomic, "_exchange", lambda first, second: False)
+    target = tmp_path / "out"
+    replace_folder(target, lambda folder: (folder / "a.txt").write_text("first"))
+    replace_folder(target, lambda folder: (folder / "b.txt").write_text("second"))
+    assert os.listdir(target) == ["b.txt"] and os.listdir(tmp_path) == ["out"]
