@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from plugins.energy import heat, stock
+from plugins.energy import heat, presentation, stock
 from plugins.energy.balance import Battery, building_balances, dispatch, self_consumption, self_sufficiency
 from plugins.energy.loads import COMMERCIAL_PROFILES, HOUSEHOLD_PROFILES, load_profiles
 from plugins.energy.pv import ac_output_per_kwp, sun_and_sky
@@ -17,9 +17,8 @@ from plugins.energy.weather import read_reference_year
 from twin.core.data import BuildingData, ResultTable
 from twin.sim import (
     Feedback,
-    FieldSpec,
     InputSpec,
-    Location,
+    ParameterError,
     ParameterSpec,
     Simulation,
     SimulationInputs,
@@ -36,6 +35,11 @@ BALANCE_FLOWS = ("demand", "pv", "pv_direct", "battery_charge", "battery_dischar
                  "grid_import", "grid_export")
 
 
+# Sections of the parameter form.
+STOCK, HEAT, PV, ELECTRICITY = "Building stock", "Heat and refurbishment", "Rooftop PV", "Electricity demand"
+BATTERIES, WEATHER = "Batteries", "Weather and calendar"
+
+
 class EnergySimulation(Simulation):
     name = "energy"
     title = "Energy scenarios"
@@ -44,81 +48,106 @@ class EnergySimulation(Simulation):
                    "balance per building and quarter with batteries: self-sufficiency and grid peaks.")
     inputs = (InputSpec("buildings", "buildings", "LoD2 buildings with roof surfaces; function, "
                         "yearOfConstruction and storeysAboveGround where known"),)
-    outputs = (
-        FieldSpec("floor_area", Location.BUILDING, "m2", "conditioned floor area"),
-        FieldSpec("heat_now", Location.BUILDING, "MWh/a", "space heating and hot water today"),
-        FieldSpec("pv_kwp", Location.BUILDING, "kWp", "rooftop PV potential"),
-        FieldSpec("pv_yield", Location.BUILDING, "MWh/a", "rooftop PV yield"),
-        FieldSpec("self_sufficiency", Location.QUARTER, "", "(PV direct + battery) / consumption"),
-        FieldSpec("peak_import", Location.QUARTER, "kW", "highest grid import after PV and batteries"),
-        FieldSpec("week", Location.QUARTER, "kW", "hourly demand, PV and grid flows of a chosen week"),
-        FieldSpec("months", Location.QUARTER, "MWh", "monthly electricity balance"),
-    )
+    outputs = presentation.OUTPUTS
+    charts = staticmethod(presentation.charts)
     parameters = (
         ParameterSpec("default_year", float, 1970.0, "construction year where a building has none",
-                      minimum=1700.0, maximum=2100.0),
+                      minimum=1700.0, maximum=2100.0,
+                      label="construction year (default)", group=STOCK, advanced=True),
         ParameterSpec("storey_height_m", float, 3.0, "storey height where only the height is known",
-                      units="m", minimum=2.0, maximum=6.0),
+                      units="m", minimum=2.0, maximum=6.0,
+                      label="storey height", group=STOCK, advanced=True),
         ParameterSpec("area_factor", float, 0.8, "conditioned floor area per gross footprint x storeys",
-                      minimum=0.5, maximum=1.0),
+                      minimum=0.5, maximum=1.0,
+                      label="floor area factor", group=STOCK, advanced=True),
         ParameterSpec("flat_size_m2", float, 65.0, "mean floor area of a flat", units="m2",
-                      minimum=20.0, maximum=300.0),
-        ParameterSpec("base_year", int, 2026, "the year 'today' stands for", minimum=2000, maximum=2100),
+                      minimum=20.0, maximum=300.0,
+                      label="flat size", group=STOCK, advanced=True),
+        ParameterSpec("base_year", int, 2026, "the year 'today' stands for", minimum=2000, maximum=2100,
+                      label="today's year", group=HEAT),
         ParameterSpec("scenario_years", list, (2030.0, 2035.0, 2045.0), "years to report heat demand for",
-                      minimum=2000.0, maximum=2200.0),
+                      minimum=2000.0, maximum=2200.0,
+                      label="scenario years", group=HEAT),
         ParameterSpec("refurbishment_rate", float, 0.01, "share of the stock refurbished each year",
-                      units="1/a", minimum=0.0, maximum=0.2),
+                      units="1/a", minimum=0.0, maximum=0.2,
+                      label="refurbishment rate", group=HEAT),
         ParameterSpec("refurbishment_depth", str, "usual", "TABULA refurbishment package",
-                      choices=("usual", "advanced")),
+                      choices=("usual", "advanced"),
+                      label="refurbishment package", group=HEAT),
         ParameterSpec("module_efficiency", float, 0.21, "module efficiency (kWp per m2 of modules)",
-                      minimum=0.05, maximum=0.3),
+                      minimum=0.05, maximum=0.3,
+                      label="module efficiency", group=PV, advanced=True),
         ParameterSpec("usable_fraction", float, 0.6, "share of a pitched roof modules can cover",
-                      minimum=0.0, maximum=1.0),
+                      minimum=0.0, maximum=1.0,
+                      label="usable share of pitched roofs", group=PV),
         ParameterSpec("flat_usable_fraction", float, 0.5, "share of a flat roof modules can cover",
-                      minimum=0.0, maximum=1.0),
+                      minimum=0.0, maximum=1.0,
+                      label="usable share of flat roofs", group=PV),
         ParameterSpec("flat_roof_tilt_deg", float, 10.0, "roofs flatter than this count as flat",
-                      units="deg", minimum=0.0, maximum=30.0),
+                      units="deg", minimum=0.0, maximum=30.0,
+                      label="flat below", group=PV, advanced=True),
         ParameterSpec("flat_mounting", str, "east-west", "modules on flat roofs: 15 deg south, 10 deg "
-                      "east-west, or horizontal", choices=tuple(FLAT_MOUNTINGS)),
+                      "east-west, or horizontal", choices=tuple(FLAT_MOUNTINGS),
+                      label="mounting on flat roofs", group=PV),
         ParameterSpec("min_yield_kwh_per_kwp", float, 700.0, "roof faces yielding less stay empty",
-                      units="kWh/kWp", minimum=0.0, maximum=1200.0),
+                      units="kWh/kWp", minimum=0.0, maximum=1200.0,
+                      label="minimum yield", group=PV, advanced=True),
         ParameterSpec("pv_share", float, 1.0, "share of the roof potential that is built",
-                      minimum=0.0, maximum=1.0),
+                      minimum=0.0, maximum=1.0,
+                      label="share of the potential built", group=PV),
         ParameterSpec("kwh_per_dwelling", float, 2500.0, "household electricity per flat",
-                      units="kWh/a", minimum=0.0, maximum=20000.0),
+                      units="kWh/a", minimum=0.0, maximum=20000.0,
+                      label="electricity per flat", group=ELECTRICITY),
         ParameterSpec("household_profile", str, "H25", "BDEW load profile of households (2025 or 1999)",
-                      choices=HOUSEHOLD_PROFILES),
+                      choices=HOUSEHOLD_PROFILES,
+                      label="household load profile", group=ELECTRICITY, advanced=True),
         ParameterSpec("nonresidential_kwh_per_m2", float, 60.0, "electricity of other heated buildings "
-                      "per m2", units="kWh/(m2 a)", minimum=0.0, maximum=1000.0),
+                      "per m2", units="kWh/(m2 a)", minimum=0.0, maximum=1000.0,
+                      label="other buildings, per m²", group=ELECTRICITY),
         ParameterSpec("commercial_profile", str, "G25", "BDEW load profile of other heated buildings "
-                      "(2025 or 1999)", choices=COMMERCIAL_PROFILES),
+                      "(2025 or 1999)", choices=COMMERCIAL_PROFILES,
+                      label="other buildings' load profile", group=ELECTRICITY, advanced=True),
         ParameterSpec("large_consumer_function", str, stock.HOSPITAL, "AdV function code of a large "
-                      "consumer with its own profile (default: hospital)"),
+                      "consumer with its own profile (default: hospital)",
+                      label="large consumer (AdV function)", group=ELECTRICITY, advanced=True),
         ParameterSpec("large_consumer_mwh", float, 0.0, "its yearly electricity, spread over its "
                       "buildings by floor area (0: treated as non-residential)", units="MWh/a",
-                      minimum=0.0, maximum=1e6),
+                      minimum=0.0, maximum=1e6,
+                      label="large consumer's electricity", group=ELECTRICITY),
         ParameterSpec("battery_kwh_per_kwp", float, 0.0, "home battery capacity per kWp of PV",
-                      units="kWh/kWp", minimum=0.0, maximum=10.0),
+                      units="kWh/kWp", minimum=0.0, maximum=10.0,
+                      label="home battery per kWp", group=BATTERIES),
         ParameterSpec("battery_c_rate", float, 0.5, "battery power per kWh of capacity", units="1/h",
-                      minimum=0.05, maximum=5.0),
+                      minimum=0.05, maximum=5.0,
+                      label="battery power per kWh", group=BATTERIES, advanced=True),
         ParameterSpec("battery_efficiency", float, 0.9, "battery round-trip efficiency",
-                      minimum=0.5, maximum=1.0),
+                      minimum=0.5, maximum=1.0,
+                      label="battery round-trip efficiency", group=BATTERIES, advanced=True),
         ParameterSpec("quarter_battery_kwh", float, 0.0, "a peak-shaving battery per quarter",
-                      units="kWh", minimum=0.0, maximum=1e6),
-        ParameterSpec("quarter_battery_kw", float, 0.0, "its power", units="kW", minimum=0.0, maximum=1e5),
+                      units="kWh", minimum=0.0, maximum=1e6,
+                      label="quarter battery capacity", group=BATTERIES),
+        ParameterSpec("quarter_battery_kw", float, 0.0, "its power", units="kW", minimum=0.0, maximum=1e5,
+                      label="quarter battery power", group=BATTERIES),
         ParameterSpec("peak_target_kw", float, 0.0, "the import the quarter battery holds the grid to "
-                      "(0: self-consumption)", units="kW", minimum=0.0, maximum=1e6),
-        ParameterSpec("week", int, 26, "calendar week of the hourly series", minimum=1, maximum=52),
+                      "(0: self-consumption)", units="kW", minimum=0.0, maximum=1e6,
+                      label="peak target of the quarter battery", group=BATTERIES),
+        ParameterSpec("week", int, 26, "calendar week of the hourly series", minimum=1, maximum=52,
+                      label="week shown hourly", group=WEATHER),
         ParameterSpec("try_region", int, 4, "DWD test reference year region (Dresden: 4)",
-                      minimum=1, maximum=15),
+                      minimum=1, maximum=15,
+                      label="DWD test reference year region", group=WEATHER, advanced=True),
         ParameterSpec("calendar_year", int, 2023, "calendar of weekdays and holidays (not a leap year)",
-                      minimum=2000, maximum=2099),
+                      minimum=2000, maximum=2099,
+                      label="calendar year", group=WEATHER, advanced=True),
     )
+
+    def check_parameters(self, params: Mapping[str, Any]) -> None:
+        if params["calendar_year"] % 4 == 0:
+            raise ParameterError("parameter 'calendar_year' must not be a leap year: the reference year "
+                                 "has 8760 hours")
 
     def run(self, inputs: SimulationInputs, params: Mapping[str, Any], *,
             rng: np.random.Generator, feedback: Feedback) -> SimulationOutput:
-        if params["calendar_year"] % 4 == 0:
-            raise ValueError("calendar_year must not be a leap year: the reference year has 8760 hours")
         layer = inputs.layers["buildings"]
         buildings: BuildingData = layer.data
         feedback.progress(0.05, "building stock and heat demand")
@@ -285,7 +314,7 @@ def _building_table(layer_name: str, buildings: BuildingData, houses: stock.Stoc
                "heat_source": heat_source, **heat_columns, "pv_kwp": roofs.kwp_per_building,
                "pv_yield": yearly[:, 7] / 1000.0,
                "electricity": demand / 1000.0, "self_sufficiency": sufficiency}
-    units = {"floor_area": "m2", "pv_kwp": "kWp", "pv_yield": "MWh/a", "electricity": "MWh/a",
+    units = {"floor_area": "m²", "pv_kwp": "kWp", "pv_yield": "MWh/a", "electricity": "MWh/a",
              **{column: "MWh/a" for column in heat_columns}}
     return ResultTable("energy_buildings", layer_name, columns, units,
                        "heated area, heat demand now and per scenario year, rooftop PV, electricity")
@@ -296,16 +325,8 @@ def _quarter_table(per_quarter: dict[str, dict[str, Any]]) -> ResultTable:
     keys = list(next(iter(per_quarter.values()))) if names else []
     columns = {"quarter": np.array(names, dtype=str),
                **{key: np.array([per_quarter[name][key] for name in names], dtype=float) for key in keys}}
-    units = {key: unit for key in keys if (unit := _figure_unit(key))}
-    return ResultTable("energy_quarters", "quarters", columns, units, "yearly figures per quarter")
-
-
-def _figure_unit(key: str) -> str:
-    """The unit a quarter figure's name ends in; shares and counts have none."""
-    for suffix, unit in (("_mwh", "MWh/a"), ("_kwp", "kWp"), ("_kw", "kW")):
-        if key.endswith(suffix):
-            return unit
-    return ""
+    return ResultTable("energy_quarters", "quarters", columns, {}, "yearly figures per quarter (units as "
+                       "declared; shares 0-1)")
 
 
 def _week_table(names: list[str], quarter_rows: list, weather, week: int) -> ResultTable:

@@ -7,14 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from plugins.flood import analysis, grid, kernels, rain, rasterise
+from plugins.flood import analysis, grid, kernels, presentation, rain, rasterise
 from plugins.flood.solver import Domain, FloodResult, Losses, PointInflow, Settings, simulate
 from twin.core.data import BuildingData, RasterData, ResultRaster, ResultTable, SensorData, StreetData
 from twin.sim import (
     Feedback,
-    FieldSpec,
     InputSpec,
-    Location,
+    ParameterError,
     ParameterSpec,
     Simulation,
     SimulationInputError,
@@ -24,6 +23,8 @@ from twin.sim import (
 
 MM_PER_HOUR = rain.MM_PER_HOUR
 CROP_MARGIN_M = 50.0  # terrain kept around the quarters, so water from just outside still arrives
+# Sections of the parameter form.
+GRID, ROUGHNESS, INFLOWS = "Grid and land cover", "Surface roughness (Manning's n)", "Inflows and hydrographs"
 WATER_LEVEL_WORDS = ("water level", "water_level", "waterlevel", "water depth", "water_depth", "stage")
 
 
@@ -40,93 +41,137 @@ class FloodSimulation(Simulation):
         InputSpec("sensors", "sensors", "rain gauges (precipitation) and water-level sensors",
                   required=False),
     )
-    outputs = (
-        FieldSpec("max_depth", Location.CELL, "m", "deepest water over the run"),
-        FieldSpec("max_velocity", Location.CELL, "m/s", "fastest flow over the run"),
-        FieldSpec("arrival_time", Location.CELL, "min", "time the depth first reached the wet depth"),
-        FieldSpec("depth", Location.CELL, "m", "water depth snapshots for animation"),
-        FieldSpec("building_max_depth", Location.BUILDING, "m", "deepest water along the footprint"),
-        FieldSpec("flooded_length", Location.SEGMENT, "m", "length of a street under flooded water"),
-        FieldSpec("hydrograph_depth", Location.POINT, "m", "depth over time at points and sensors"),
-        FieldSpec("flooded_area", Location.QUARTER, "m2", "area over 0.05, 0.10 and 0.50 m"),
-        FieldSpec("buildings_affected", Location.QUARTER, "", "buildings over the threshold"),
-        FieldSpec("ponded_volume", Location.QUARTER, "m3", "water standing at the end"),
-    )
+    outputs = presentation.OUTPUTS
+    charts = staticmethod(presentation.charts)
     parameters = (
         ParameterSpec("rain", str, "euler2", "the rain event: a block rain, an Euler type II design "
                       "storm from the depth-duration table, or a rain gauge's record",
-                      choices=("block", "euler2", "gauge")),
+                      choices=("block", "euler2", "gauge"),
+                      label="rain event", group="Rain"),
         ParameterSpec("block_depth_mm", float, 100.0, "block rain: total depth ('extreme': 100 mm in 1 h)",
-                      units="mm", minimum=0.0, maximum=1000.0),
+                      units="mm", minimum=0.0, maximum=1000.0,
+                      label="block rain depth", group="Rain",
+                      applies_when={"rain": ("block",)}),
         ParameterSpec("rain_duration_min", float, 60.0, "block or design storm duration", units="min",
-                      minimum=5.0, maximum=1440.0),
+                      minimum=5.0, maximum=1440.0,
+                      label="rain duration", group="Rain",
+                      applies_when={"rain": ("block", "euler2")}),
         ParameterSpec("table_durations_min", list, tuple(d for d, _ in rain.DRESDEN_100_YEAR_TABLE),
                       "design storm: durations of the depth-duration table (default: illustrative "
-                      "Dresden 100-year table, not KOSTRA values)", units="min", minimum=0.0),
+                      "Dresden 100-year table, not KOSTRA values)", units="min", minimum=0.0,
+                      label="depth-duration table: durations", group="Rain", advanced=True,
+                      applies_when={"rain": ("euler2",)}),
         ParameterSpec("table_depths_mm", list, tuple(h for _, h in rain.DRESDEN_100_YEAR_TABLE),
                       "design storm: depths of the depth-duration table, one per duration",
-                      units="mm", minimum=0.0),
-        ParameterSpec("rain_gauge", str, "", "gauge: station id of the rain gauge in the sensors layer"),
+                      units="mm", minimum=0.0,
+                      label="depth-duration table: depths", group="Rain", advanced=True,
+                      applies_when={"rain": ("euler2",)}),
+        ParameterSpec("rain_gauge", str, "", "gauge: station id of the rain gauge in the sensors layer",
+                      label="rain gauge (station id)", group="Rain",
+                      applies_when={"rain": ("gauge",)}),
         ParameterSpec("gauge_start_utc", str, "", "gauge: start of the replayed event (ISO 8601, UTC); "
-                      "empty: the wet spell around the gauge's wettest hour"),
+                      "empty: the wet spell around the gauge's wettest hour",
+                      label="start of the replayed event (UTC)", group="Rain",
+                      applies_when={"rain": ("gauge",)}),
         ParameterSpec("duration_min", float, 120.0, "simulated time from the start of the rain",
-                      units="min", minimum=1.0, maximum=2880.0),
+                      units="min", minimum=1.0, maximum=2880.0,
+                      label="simulated time", group="Rain"),
         ParameterSpec("cell_size_m", float, 0.0, "grid cell size: a whole multiple of the terrain's "
                       "cells, averaged over blocks (2 m runs a 1 m quarter about 8x faster); 0 keeps the "
-                      "terrain's", units="m", minimum=0.0, maximum=50.0),
+                      "terrain's", units="m", minimum=0.0, maximum=50.0,
+                      label="cell size", group=GRID),
         ParameterSpec("crop_to_quarters", bool, False, "run only on the terrain around the scenario's "
-                      f"quarters ({CROP_MARGIN_M:g} m margin)"),
+                      f"quarters ({CROP_MARGIN_M:g} m margin)",
+                      label="only around the quarters", group=GRID),
         ParameterSpec("buildings_as", str, "walls", "walls: footprints take no water (roof rain drains "
                       "to the sewer); blocks: footprints raised, roof rain runs off",
-                      choices=("walls", "blocks")),
+                      choices=("walls", "blocks"),
+                      label="buildings as", group=GRID),
         ParameterSpec("block_height_m", float, 10.0, "blocks: how far footprints are raised", units="m",
-                      minimum=0.5, maximum=200.0),
+                      minimum=0.5, maximum=200.0,
+                      label="block height", group=GRID, advanced=True,
+                      applies_when={"buildings_as": ("blocks",)}),
         ParameterSpec("n_street", float, 0.015, "Manning's n of streets", units="s/m^(1/3)",
-                      minimum=0.005, maximum=0.3),
+                      minimum=0.005, maximum=0.3,
+                      label="streets", group=ROUGHNESS, advanced=True),
         ParameterSpec("n_sealed", float, 0.020, "Manning's n of other sealed ground and roofs",
-                      units="s/m^(1/3)", minimum=0.005, maximum=0.3),
+                      units="s/m^(1/3)", minimum=0.005, maximum=0.3,
+                      label="other sealed ground and roofs", group=ROUGHNESS, advanced=True),
         ParameterSpec("n_green", float, 0.050, "Manning's n of green areas", units="s/m^(1/3)",
-                      minimum=0.005, maximum=0.3),
+                      minimum=0.005, maximum=0.3,
+                      label="green areas", group=ROUGHNESS, advanced=True),
         ParameterSpec("open_land", str, "green", "cover of cells that are no street, building or yard",
-                      choices=("green", "sealed")),
+                      choices=("green", "sealed"),
+                      label="open land", group=GRID),
         ParameterSpec("yard_m", float, 5.0, "sealed belt around buildings (pavements, yards)", units="m",
-                      minimum=0.0, maximum=50.0),
+                      minimum=0.0, maximum=50.0,
+                      label="sealed belt around buildings", group=GRID, advanced=True),
         ParameterSpec("street_width_m", float, 8.0, "street width where the layer has no width_m",
-                      units="m", minimum=1.0, maximum=100.0),
+                      units="m", minimum=1.0, maximum=100.0,
+                      label="street width (default)", group=GRID, advanced=True),
         ParameterSpec("infiltration", str, "horton", "infiltration on green cells",
-                      choices=("horton", "constant")),
+                      choices=("horton", "constant"),
+                      label="infiltration model", group="Losses"),
         ParameterSpec("infiltration_mm_h", float, 10.0, "constant rate, or Horton's final rate",
-                      units="mm/h", minimum=0.0, maximum=500.0),
+                      units="mm/h", minimum=0.0, maximum=500.0,
+                      label="infiltration rate (final)", group="Losses"),
         ParameterSpec("infiltration_initial_mm_h", float, 60.0, "Horton's initial rate", units="mm/h",
-                      minimum=0.0, maximum=1000.0),
+                      minimum=0.0, maximum=1000.0,
+                      label="Horton: initial rate", group="Losses",
+                      applies_when={"infiltration": ("horton",)}),
         ParameterSpec("horton_decay_per_h", float, 2.0, "Horton's decay constant", units="1/h",
-                      minimum=0.0, maximum=100.0),
+                      minimum=0.0, maximum=100.0,
+                      label="Horton: decay constant", group="Losses", advanced=True,
+                      applies_when={"infiltration": ("horton",)}),
         ParameterSpec("sewer_capacity_mm_h", float, 20.0, "sewer inlets' capacity on sealed cells",
-                      units="mm/h", minimum=0.0, maximum=500.0),
+                      units="mm/h", minimum=0.0, maximum=500.0,
+                      label="sewer inlet capacity", group="Losses"),
         ParameterSpec("edges", str, "open", "domain edges: open lets water leave, closed holds it",
-                      choices=("open", "closed")),
-        ParameterSpec("inflow_points", list, (), "point inflows: x1, y1, x2, y2, ... in the scene CRS",
-                      units="m"),
-        ParameterSpec("inflow_hydrograph", list, (), "the inflow at each point: minute1, m3/s1, "
-                      "minute2, m3/s2, ... (linear in between, none outside)"),
-        ParameterSpec("hydrograph_points", list, (), "points for depth hydrographs: x1, y1, x2, y2, ...",
-                      units="m"),
+                      choices=("open", "closed"),
+                      label="domain edges", group=GRID),
+        ParameterSpec("inflow_points", tuple, (), "points where water flows in, in the scene CRS",
+                      units="m", columns=("x (m)", "y (m)"),
+                      label="inflow points", group=INFLOWS, advanced=True),
+        ParameterSpec("inflow_hydrograph", tuple, (), "the inflow at each point over time (linear in "
+                      "between, none outside)", columns=("minute", "m³/s"),
+                      label="inflow hydrograph", group=INFLOWS, advanced=True),
+        ParameterSpec("hydrograph_points", tuple, (), "points for depth hydrographs, in the scene CRS",
+                      units="m", columns=("x (m)", "y (m)"),
+                      label="hydrograph points", group=INFLOWS, advanced=True),
         ParameterSpec("hydrograph_interval_min", float, 1.0, "time between hydrograph samples",
-                      units="min", minimum=0.1, maximum=60.0),
+                      units="min", minimum=0.1, maximum=60.0,
+                      label="hydrograph interval", group=INFLOWS, advanced=True),
         ParameterSpec("snapshot_interval_min", float, 5.0, "time between depth snapshots (animation)",
-                      units="min", minimum=0.5, maximum=600.0),
+                      units="min", minimum=0.5, maximum=600.0,
+                      label="depth snapshots every", group="Outputs"),
         ParameterSpec("building_threshold_m", float, 0.10, "depth along a footprint that flags a "
-                      "building as affected (about a doorstep)", units="m", minimum=0.0, maximum=5.0),
+                      "building as affected (about a doorstep)", units="m", minimum=0.0, maximum=5.0,
+                      label="building affected from", group="Outputs"),
         ParameterSpec("street_threshold_m", float, 0.10, "depth that counts a street as flooded",
-                      units="m", minimum=0.0, maximum=5.0),
+                      units="m", minimum=0.0, maximum=5.0,
+                      label="street flooded from", group="Outputs"),
         ParameterSpec("wet_depth_m", float, 0.01, "depth that counts as wet for the arrival time",
-                      units="m", minimum=0.001, maximum=1.0),
-        ParameterSpec("theta", float, 0.8, "de Almeida's theta (1: Bates 2010)", minimum=0.5, maximum=1.0),
+                      units="m", minimum=0.001, maximum=1.0,
+                      label="wet from (arrival time)", group="Outputs", advanced=True),
+        ParameterSpec("theta", float, 0.8, "de Almeida's theta (1: Bates 2010)", minimum=0.5, maximum=1.0,
+                      label="theta (de Almeida)", group="Solver", advanced=True),
         ParameterSpec("cfl_alpha", float, 0.5, "time step factor of the CFL condition (0.7, Bates 2010, "
                       "sits at the 2-D limit 1/sqrt(2) and lets deep ponds slosh)", minimum=0.1,
-                      maximum=0.9),
-        ParameterSpec("max_step_s", float, 5.0, "longest time step", units="s", minimum=0.1, maximum=60.0),
+                      maximum=0.9,
+                      label="CFL factor", group="Solver", advanced=True),
+        ParameterSpec("max_step_s", float, 5.0, "longest time step", units="s", minimum=0.1, maximum=60.0,
+                      label="longest time step", group="Solver", advanced=True),
     )
+
+    def check_parameters(self, params: Mapping[str, Any]) -> None:
+        try:
+            if params["rain"] == "euler2":
+                rain.euler_type2(params["table_durations_min"], params["table_depths_mm"],
+                                 params["rain_duration_min"])
+            if params["inflow_points"]:
+                _check_hydrograph(_pairs(params["inflow_hydrograph"]))
+        except SimulationInputError as error:
+            raise ParameterError(str(error)) from None
 
     def run(self, inputs: SimulationInputs, params: Mapping[str, Any], *,
             rng: np.random.Generator, feedback: Feedback) -> SimulationOutput:
@@ -219,10 +264,8 @@ def _settings(params: Mapping[str, Any]) -> Settings:
                     wet_depth=params["wet_depth_m"])
 
 
-def _pairs(values: tuple[float, ...], name: str) -> np.ndarray:
-    if len(values) % 2:
-        raise SimulationInputError(f"parameter '{name}' needs pairs of numbers, got {len(values)} numbers")
-    return np.asarray(values, dtype=float).reshape(-1, 2)
+def _pairs(rows: tuple[tuple[float, float], ...]) -> np.ndarray:
+    return np.asarray(rows, dtype=float).reshape(-1, 2)
 
 
 def _cells(points: np.ndarray, terrain: RasterData, name: str) -> list[tuple[int, int]]:
@@ -237,20 +280,24 @@ def _cells(points: np.ndarray, terrain: RasterData, name: str) -> list[tuple[int
 
 
 def _inflows(params: Mapping[str, Any], terrain: RasterData) -> tuple[PointInflow, ...]:
-    points = _pairs(params["inflow_points"], "inflow_points")
+    points = _pairs(params["inflow_points"])
     if not len(points):
         return ()
-    hydrograph = _pairs(params["inflow_hydrograph"], "inflow_hydrograph")
-    if len(hydrograph) < 2 or np.any(np.diff(hydrograph[:, 0]) <= 0) or np.any(hydrograph[:, 1] < 0):
-        raise SimulationInputError("inflow_hydrograph needs at least two (minute, m3/s) pairs with rising "
-                         "minutes and no negative discharge")
+    hydrograph = _check_hydrograph(_pairs(params["inflow_hydrograph"]))
     return tuple(PointInflow(row, col, hydrograph[:, 0] * 60.0, hydrograph[:, 1])
                  for row, col in _cells(points, terrain, "inflow"))
 
 
+def _check_hydrograph(hydrograph: np.ndarray) -> np.ndarray:
+    if len(hydrograph) < 2 or np.any(np.diff(hydrograph[:, 0]) <= 0) or np.any(hydrograph[:, 1] < 0):
+        raise SimulationInputError("parameter 'inflow_hydrograph' needs at least two (minute, m³/s) rows "
+                                   "with rising minutes and no negative discharge")
+    return hydrograph
+
+
 def _probes(params: Mapping[str, Any], sensors: SensorData | None,
             terrain: RasterData) -> tuple[list[tuple[int, int]], list[str]]:
-    points = _pairs(params["hydrograph_points"], "hydrograph_points")
+    points = _pairs(params["hydrograph_points"])
     cells = _cells(points, terrain, "hydrograph")
     names = [f"point {index + 1}" for index in range(len(points))]
     for station in _water_level_stations(sensors):

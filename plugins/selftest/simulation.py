@@ -11,6 +11,7 @@ import numpy as np
 from plugins.selftest.model import add_noise, smooth
 from twin.core.data import RasterData, ResultRaster
 from twin.sim import (
+    DType,
     Feedback,
     FieldSpec,
     InputSpec,
@@ -30,9 +31,14 @@ class TerrainNoiseSelfTest(Simulation):
     hidden = True
     inputs = (InputSpec("terrain", "raster", "a terrain model (DTM), heights in metres"),)
     outputs = (
-        FieldSpec("smoothed_terrain", Location.CELL, "m", "the terrain after noise and smoothing"),
-        FieldSpec("change", Location.CELL, "m", "smoothed minus original height"),
-        FieldSpec("mean_abs_change", Location.QUARTER, "m", "mean absolute height change"),
+        FieldSpec("smoothed_terrain", Location.CELL, "m", "the terrain after noise and smoothing",
+                  "smoothed terrain"),
+        FieldSpec("change", Location.CELL, "m", "smoothed minus original height", "height change"),
+        FieldSpec("cells", Location.QUARTER, "", "grid cells inside", "grid cells", DType.INTEGER),
+        FieldSpec("mean_height_m", Location.QUARTER, "m", "mean height", "mean height"),
+        FieldSpec("max_height_m", Location.QUARTER, "m", "highest height", "highest height"),
+        FieldSpec("mean_abs_change_m", Location.QUARTER, "m", "mean absolute height change",
+                  "mean absolute height change"),
     )
     parameters = (
         ParameterSpec("noise", float, 0.5, "standard deviation of the added noise", units="m",

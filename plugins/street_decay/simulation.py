@@ -8,24 +8,26 @@ from typing import Any
 
 import numpy as np
 
-from plugins.street_decay import treatments
+from plugins.street_decay import presentation, treatments
 from plugins.street_decay.chain import state_of
 from plugins.street_decay.forecast import Expected, MonteCarlo, Network, expected_forecast, monte_carlo
 from plugins.street_decay.network import build_network, chain_stays, importance, start_condition, text_column
+from plugins.street_decay.presentation import CLASS_NAMES
 from plugins.street_decay.rating import condition_class
 from twin.core.data import ResultTable, StreetData
 from twin.sim import (
     Feedback,
-    FieldSpec,
     InputSpec,
-    Location,
+    ParameterError,
     ParameterSpec,
     Simulation,
     SimulationInputs,
     SimulationOutput,
 )
 
-CLASS_NAMES = ("blue", "dark_green", "light_green", "yellow", "red")
+# Sections of the parameter form.
+FORECAST, BUDGET, CALIBRATION = "Forecast", "Strategy and budget", "Calibration"
+COSTS, WIDTHS, IMPORTANCE = "Unit costs (EUR/m², per treatment)", "Road widths", "Importance weights"
 
 
 class StreetDecaySimulation(Simulation):
@@ -36,51 +38,63 @@ class StreetDecaySimulation(Simulation):
                    "strategy under a yearly budget: condition classes, money spent, backlog, work list.")
     inputs = (InputSpec("streets", "streets", "street segments with measured condition quantities, a rating "
                         "history or a last_treatment_year (schema: twin/io/streets.py)"),)
-    outputs = (
-        FieldSpec("condition_YEAR", Location.SEGMENT, "", "expected condition value 1.0-5.0 per year"),
-        FieldSpec("class_YEAR", Location.SEGMENT, "", "colour class 0 blue .. 4 red per year"),
-        FieldSpec("treatment", Location.SEGMENT, "EUR", "treatments applied, by year, with cost"),
-        FieldSpec("work_list", Location.SEGMENT, "", "segments to treat next year, in priority order"),
-        FieldSpec("share_by_class", Location.QUARTER, "", "share of street length in each class per year"),
-        FieldSpec("mean_condition", Location.QUARTER, "", "length-weighted condition value per year"),
-        FieldSpec("spent", Location.QUARTER, "EUR", "money spent per year"),
-        FieldSpec("backlog", Location.QUARTER, "EUR", "cost of treating every segment past 3.5"),
-    )
+    outputs = presentation.OUTPUTS
+    legends = presentation.LEGENDS
+    charts = staticmethod(presentation.charts)
     parameters = (
         ParameterSpec("start_year", int, 2026, "the year the measured condition describes",
-                      minimum=1950, maximum=2100),
-        ParameterSpec("horizon_years", int, 20, "years to forecast", units="a", minimum=1, maximum=30),
-        ParameterSpec("strategy", str, "benefit_per_cost", "do nothing; worst segments first; or best "
-                      "condition gain x importance per euro", choices=treatments.STRATEGIES),
-        ParameterSpec("budget_eur", float, 1_000_000.0, "money for treatments each year", units="EUR",
-                      minimum=0.0),
+                      minimum=1950, maximum=2100,
+                      label="start year", group=FORECAST),
+        ParameterSpec("horizon_years", int, 20, "years to forecast", units="a", minimum=1, maximum=30,
+                      label="years to forecast", group=FORECAST),
         ParameterSpec("monte_carlo_runs", int, 200, "seeded chain runs for the spread (0: expected "
-                      "forecast only)", minimum=0, maximum=10_000),
+                      "forecast only)", minimum=0, maximum=10_000,
+                      label="Monte-Carlo runs", group=FORECAST),
+        ParameterSpec("strategy", str, "benefit_per_cost", "do nothing; worst segments first; or best "
+                      "condition gain x importance per euro", choices=treatments.STRATEGIES,
+                      label="maintenance strategy", group=BUDGET),
+        ParameterSpec("budget_eur", float, 1_000_000.0, "money for treatments each year", units="EUR",
+                      minimum=0.0,
+                      label="yearly budget", group=BUDGET,
+                      applies_when={"strategy": ("worst_first", "benefit_per_cost",)}),
         ParameterSpec("calibrate", bool, True, "fit the chains to the inspection history where it "
-                      "holds enough moves"),
+                      "holds enough moves",
+                      label="calibrate on the inspection history", group=CALIBRATION),
         ParameterSpec("min_transitions", int, 30, "moves from a state needed to calibrate it; fewer "
-                      "keep the family-curve default", minimum=1),
+                      "keep the family-curve default", minimum=1,
+                      label="moves needed per state", group=CALIBRATION, advanced=True,
+                      applies_when={"calibrate": (True,)}),
         ParameterSpec("cost_main_eur_m2", list, treatments.COST_MAIN_EUR_M2, "main roads: crack sealing, "
                       "surface renewal, overlay, reconstruction (Somerville 2012 collector figures "
-                      "converted, see treatments.py)", units="EUR/m2", minimum=0.0),
+                      "converted, see treatments.py)", units="EUR/m2", minimum=0.0,
+                      label="main roads", group=COSTS, advanced=True),
         ParameterSpec("cost_side_eur_m2", list, treatments.COST_SIDE_EUR_M2, "side roads: the same four "
-                      "(residential figures)", units="EUR/m2", minimum=0.0),
+                      "(residential figures)", units="EUR/m2", minimum=0.0,
+                      label="side roads", group=COSTS, advanced=True),
         ParameterSpec("width_main_m", float, 7.5, "width of a main road without width_m", units="m",
-                      minimum=1.0, maximum=60.0),
+                      minimum=1.0, maximum=60.0,
+                      label="main roads", group=WIDTHS, advanced=True),
         ParameterSpec("width_side_m", float, 5.5, "width of a side road without width_m", units="m",
-                      minimum=1.0, maximum=60.0),
-        ParameterSpec("weight_main", float, 1.0, "importance added for a main road", minimum=0.0),
-        ParameterSpec("weight_tram", float, 1.0, "importance added for a tram route", minimum=0.0),
-        ParameterSpec("weight_bus", float, 0.5, "importance added for a bus route", minimum=0.0),
-        ParameterSpec("weight_school", float, 0.5, "importance added for a school route", minimum=0.0),
+                      minimum=1.0, maximum=60.0,
+                      label="side roads", group=WIDTHS, advanced=True),
+        ParameterSpec("weight_main", float, 1.0, "importance added for a main road", minimum=0.0,
+                      label="main road", group=IMPORTANCE, advanced=True),
+        ParameterSpec("weight_tram", float, 1.0, "importance added for a tram route", minimum=0.0,
+                      label="tram route", group=IMPORTANCE, advanced=True),
+        ParameterSpec("weight_bus", float, 0.5, "importance added for a bus route", minimum=0.0,
+                      label="bus route", group=IMPORTANCE, advanced=True),
+        ParameterSpec("weight_school", float, 0.5, "importance added for a school route", minimum=0.0,
+                      label="school route", group=IMPORTANCE, advanced=True),
     )
+
+    def check_parameters(self, params: Mapping[str, Any]) -> None:
+        for name in ("cost_main_eur_m2", "cost_side_eur_m2"):
+            if len(params[name]) != len(treatments.TREATMENTS):
+                raise ParameterError(f"parameter '{name}' needs {len(treatments.TREATMENTS)} costs, one per "
+                                     f"treatment ({', '.join(treatments.TREATMENTS)})")
 
     def run(self, inputs: SimulationInputs, params: Mapping[str, Any], *,
             rng: np.random.Generator, feedback: Feedback) -> SimulationOutput:
-        for name in ("cost_main_eur_m2", "cost_side_eur_m2"):
-            if len(params[name]) != len(treatments.TREATMENTS):
-                raise ValueError(f"parameter '{name}' needs {len(treatments.TREATMENTS)} costs, one per "
-                                 f"treatment ({', '.join(treatments.TREATMENTS)})")
         streets: StreetData = inputs.layers["streets"].data
         start = start_condition(streets, params["start_year"])
         feedback.progress(0.05, "calibrating the deterioration chains")
@@ -120,7 +134,7 @@ def _condition_table(streets: StreetData, layer: str, places: list[str], network
     for row, year in enumerate(years):
         columns[f"condition_{year}"] = np.round(expected.value[row], 3)
         columns[f"class_{year}"] = condition_class(expected.value[row])
-    units = {"length": "m", "area": "m2"}
+    units = {"length": "m", "area": "m²"}
     return ResultTable("condition", layer, columns, units, "expected condition value per segment and year; "
                        "class_YEAR 0 blue (<=1.5), 1 dark green, 2 light green (<=3.5), 3 yellow, 4 red")
 
@@ -160,7 +174,7 @@ def _work_list(streets: StreetData, layer: str, places: list[str], network: Netw
         "treatment": np.array(treatments.TREATMENTS)[treatment], "area": np.round(network.area[rows], 1),
         "cost": np.round(cost, 2), "cumulative_cost": np.round(np.cumsum(cost), 2),
         "funded": treatments.select_within_budget(cost, float(budget))},
-        {"area": "m2", "cost": "EUR", "cumulative_cost": "EUR"},
+        {"area": "m²", "cost": "EUR", "cumulative_cost": "EUR"},
         f"segments to treat in {params['start_year'] + 1}, in priority order ({params['strategy']})")
 
 

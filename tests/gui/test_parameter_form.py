@@ -6,20 +6,14 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QLineEdit, Q
 
 from plugins.flood.simulation import FloodSimulation
 from plugins.street_decay.simulation import StreetDecaySimulation
-from twin.qt.parameter_form import (
-    ParameterForm,
-    parameter_groups,
-    readable_name,
-    row_labels,
-    step_and_decimals,
-)
+from twin.qt.parameter_form import ParameterForm, TableEditor, step_and_decimals
 from twin.sim.contract import ParameterError, ParameterSpec
 
 pytestmark = pytest.mark.gui
 
 SPECS = (
     ParameterSpec("rain_duration_min", float, 60.0, "block or design storm duration", units="min",
-                  minimum=5.0, maximum=1440.0),
+                  minimum=5.0, maximum=1440.0, label="rain duration"),
     ParameterSpec("passes", int, 5, "smoothing passes", minimum=1, maximum=1000),
     ParameterSpec("calibrate", bool, True, "fit the chains to the history"),
     ParameterSpec("edges", str, "open", "domain edges", choices=("open", "closed")),
@@ -127,23 +121,50 @@ def test_the_flood_form_holds_all_its_parameters_with_their_defaults(qtbot):
     assert form.values() == FloodSimulation.defaults()
 
 
-def test_rows_sharing_a_leading_word_are_grouped_under_a_heading():
-    groups = {title: [spec.name for spec in specs] for title, specs in
-              parameter_groups(StreetDecaySimulation.parameters) if title}
-    assert groups == {"cost": ["cost_main_eur_m2", "cost_side_eur_m2"],
-                      "width": ["width_main_m", "width_side_m"],
-                      "weight": ["weight_main", "weight_tram", "weight_bus", "weight_school"]}
-    flattened = [spec for _, specs in parameter_groups(FloodSimulation.parameters) for spec in specs]
-    assert flattened == list(FloodSimulation.parameters)  # declared order kept
+def test_sections_and_labels_come_from_the_declarations(qtbot):
+    form = make_form(qtbot, StreetDecaySimulation.parameters)
+    assert form.labels["cost_main_eur_m2"].text() == "Main roads"
+    headers = [label.text() for labels in form._headers.values() for label in labels]
+    # The advanced fold repeats a section's heading for its advanced members (calibration).
+    assert headers == ["Forecast", "Strategy and budget", "Calibration", "Calibration",
+                       "Unit costs (EUR/m², per treatment)", "Road widths", "Importance weights"]
 
 
-def test_labels_read_as_words_and_alike_labels_show_their_units():
-    assert readable_name("infiltration_initial_mm_h", "mm/h") == "Infiltration initial"
-    assert readable_name("cost_main_eur_m2", "EUR/m2", "cost") == "Main"
-    specs = [ParameterSpec("quarter_battery_kwh", float, 0.0, "capacity", units="kWh"),
-             ParameterSpec("quarter_battery_kw", float, 0.0, "power", units="kW")]
-    assert list(row_labels("quarter_battery", specs).values()) == ["Quarter battery (kWh)",
-                                                                   "Quarter battery (kW)"]
+def test_advanced_parameters_fold_away_until_asked_for(qtbot):
+    form = make_form(qtbot, FloodSimulation.parameters)
+    form.show()
+    assert not form.fields["theta"].isVisible() and form.fields["edges"].isVisible()
+    form.advanced_toggle.setChecked(True)
+    assert form.fields["theta"].isVisible()
+    assert form.values() == FloodSimulation.defaults()  # hidden ones keep their values
+
+
+def test_a_parameter_that_does_not_apply_hides_as_the_others_change(qtbot):
+    form = make_form(qtbot, FloodSimulation.parameters)
+    form.show()
+    assert form.fields["rain"].value() == "euler2"
+    assert not form.fields["block_depth_mm"].isVisible() and not form.fields["rain_gauge"].isVisible()
+    form.fields["rain"].editor.setCurrentText("block")
+    assert form.fields["block_depth_mm"].isVisible() and form.fields["rain_duration_min"].isVisible()
+    form.fields["rain"].editor.setCurrentText("gauge")
+    assert form.fields["rain_gauge"].isVisible() and not form.fields["rain_duration_min"].isVisible()
+    form.fields["infiltration"].editor.setCurrentText("constant")
+    assert not form.fields["infiltration_initial_mm_h"].isVisible()
+
+
+def test_a_table_parameter_is_edited_as_rows_under_its_headings(qtbot):
+    form = make_form(qtbot, FloodSimulation.parameters)
+    field = form.fields["hydrograph_points"]
+    assert isinstance(field.editor, TableEditor)
+    headings = [field.editor.table.horizontalHeaderItem(column).text() for column in range(2)]
+    assert headings == ["x (m)", "y (m)"]
+    form.set_values({"hydrograph_points": [[411_050.0, 5_654_050.0], [411_060.0, 5_654_040.5]]})
+    assert form.values()["hydrograph_points"] == ((411_050.0, 5_654_050.0), (411_060.0, 5_654_040.5))
+    field.editor.add_row()
+    field.editor.table.item(2, 1).setText("north")
+    assert "hydrograph_points" in form.errors()
+    field.editor.table.item(2, 1).setText("5654000")
+    assert form.values()["hydrograph_points"][2] == (0.0, 5_654_000.0)
 
 
 @pytest.mark.parametrize(("default", "minimum", "maximum", "expected"), [

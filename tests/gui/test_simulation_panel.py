@@ -150,7 +150,7 @@ def test_a_saved_scenario_opens_with_the_same_values(qtbot, scene, registry, tmp
     panel = make_panel(qtbot, scene, registry, quarters_file=quarters_file)
     panel.select_simulation("flood")
     panel.form.set_values({"rain": "block", "block_depth_mm": 42.5, "duration_min": 30.0,
-                           "hydrograph_points": [411_050.0, 5_654_050.0], "edges": "closed"})
+                           "hydrograph_points": [[411_050.0, 5_654_050.0]], "edges": "closed"})
     panel.name_edit.setText("West, short block rain")
     panel.seed_edit.setText("99")
     saved = tmp_path / "west.toml"

@@ -83,7 +83,7 @@ def scene_inputs() -> SimulationInputs:
 
 
 FAST = {"duration_min": 40.0, "rain": "block", "block_depth_mm": 60.0, "rain_duration_min": 20.0,
-        "snapshot_interval_min": 10.0, "hydrograph_points": [X0 + 100, Y1 - 50]}
+        "snapshot_interval_min": 10.0, "hydrograph_points": [[X0 + 100, Y1 - 50]]}
 
 
 @pytest.fixture(scope="module")
@@ -216,7 +216,7 @@ def test_the_cli_runs_a_flood_scenario_on_a_dtm_file(tmp_path):
     ({"rain": "euler2", "table_durations_min": [5, 15, 60], "table_depths_mm": [16.5, 3.05, 52.5]},
      "must not fall"),
     ({"rain": "gauge", "rain_gauge": "RG1", "gauge_start_utc": "10.07.2026 15:00"}, "not an ISO 8601 time"),
-    ({"hydrograph_points": [X0 - 500, Y1]}, "lies outside the terrain"),
+    ({"hydrograph_points": [[X0 - 500, Y1]]}, "lies outside the terrain"),
     ({"cell_size_m": 3.0}, "whole multiple"),
 ])
 def test_errors_a_user_causes_are_input_errors_of_one_sentence(params, words):

@@ -12,8 +12,12 @@ from plugins.selftest.simulation import TerrainNoiseSelfTest
 from twin.core import RasterLayer, Scene, StreetsLayer
 from twin.core.data import RasterData, ResultRaster, ResultTable, StreetData
 from twin.sim import (
+    Dimension,
+    DType,
     Feedback,
+    FieldSpec,
     InputSpec,
+    Location,
     ParameterSpec,
     RunStatus,
     Simulation,
@@ -41,6 +45,8 @@ class Steps(Simulation):
     title = "Steps"
     description = "test simulation"
     inputs = (InputSpec("terrain", "raster", "any grid"),)
+    outputs = (FieldSpec("noisy", Location.CELL, "m", "the grid with noise", "noisy grid"),
+               FieldSpec("mean", Location.SCENE, "m", "mean of the noisy grid", "mean height"))
     parameters = (
         ParameterSpec("steps", int, 10, "how many steps", minimum=1, maximum=100),
         ParameterSpec("scale", float, 1.0, "noise scale", units="m", minimum=0.0),
@@ -192,6 +198,9 @@ class ManyResults(Simulation):
     title = "Many"
     description = "test simulation"
     inputs = (InputSpec("terrain", "raster", "any grid"),)
+    outputs = (FieldSpec("{grid}", Location.CELL, "m", "grids a and b", dimensions=(Dimension("grid", "a|b"),)),
+               *(FieldSpec("id", Location.SEGMENT, "", "row ids", dtype=DType.INTEGER, result=name)
+                 for name in "cde"))
 
     def run(self, inputs, params, *, rng, feedback):
         grid = inputs.layers["terrain"].data
@@ -205,3 +214,51 @@ def test_only_the_first_result_of_each_place_starts_visible():
     report = run_simulation(ManyResults(), terrain_inputs(), {})
     shown = {layer.data.name: layer.visible for layer in report.result_layers}
     assert shown == {"a": True, "b": False, "c": True, "d": False, "e": True}
+
+
+class Sloppy(Steps):
+    """Steps whose output breaks its declarations in a chosen way."""
+
+    name = "sloppy"
+    parameters = (*Steps.parameters,
+                  ParameterSpec("flaw", str, "figure", "what is wrong", choices=("figure", "grid", "type")))
+
+    def run(self, inputs, params, *, rng, feedback):
+        output = super().run(inputs, {**params, "mode": "calm"}, rng=rng, feedback=feedback)
+        if params["flaw"] == "figure":
+            output.summary["mean_m"] = output.summary["mean"]
+        elif params["flaw"] == "grid":
+            output.results[0].name = "noise"
+        else:
+            output.summary["mean"] = "high"
+        return output
+
+
+@pytest.mark.parametrize("flaw, message", [
+    ("figure", "the summary hold the undeclared figure 'mean_m'"),
+    ("grid", "the grid 'noise' is undeclared"),
+    ("type", "figure 'mean' should be a number, got 'high'")])
+def test_an_undeclared_output_fails_the_run_naming_the_plugin(flaw, message):
+    report = run_simulation(Sloppy(), terrain_inputs(), {"flaw": flaw, "steps": 2}, seed=1)
+    assert report.status is RunStatus.FAILED
+    assert report.error == f"simulation 'sloppy' broke its declared outputs: {message}"
+    assert report.traceback is None  # the plugin's fault, told in one sentence
+
+
+def test_declared_units_and_labels_reach_the_results():
+    report = run_simulation(Steps(), terrain_inputs(), {"steps": 2}, seed=1)
+    grid = report.output.results[0]
+    assert (grid.units, grid.label) == ("m", "noisy grid")
+
+
+class Picky(Steps):
+    name = "picky"
+
+    def check_parameters(self, params):
+        if params["steps"] > 5 and params["mode"] == "fail":
+            raise ParameterError("parameter 'steps' must be at most 5 for mode 'fail'")
+
+
+def test_check_parameters_refuses_a_combination_as_bad_input_before_the_run():
+    with pytest.raises(SimulationInputError, match="must be at most 5 for mode 'fail'"):
+        run_simulation(Picky(), terrain_inputs(), {"steps": 6, "mode": "fail"})

@@ -16,25 +16,23 @@ from twin.core import Scene
 from twin.core.data import RasterData
 from twin.core.layers import RasterLayer
 from twin.core.quarter import Quarter
+from twin.core.charts import BarChartData, LineChartData
 from twin.core.report_tables import (
     RATING_THRESHOLD,
     RATING_WARNING,
     WHOLE_RUN,
-    BarChartData,
-    LineChartData,
-    describe,
     feature_rows,
-    figure_table,
     format_value,
     joined_results,
     rating_history_chart,
-    run_charts,
     sensor_charts,
 )
 from twin.core.scene import RunRecord
 from twin.io import read_layer, read_quarters
 from twin.sim.contract import SimulationInputs
-from twin.sim.registry import SimulationRegistry
+from twin.sim.presentation import run_charts as charts_of
+from twin.sim.presentation import run_figures
+from twin.sim.registry import SimulationRegistry, default_registry
 from twin.sim.runner import run_simulation
 from twin.sim.scenario_run import run_scenario
 
@@ -61,6 +59,14 @@ def city() -> Scene:
 
 def run_of(scene: Scene, simulation: str) -> RunRecord:
     return next(run for run in scene.runs if run.simulation == simulation)
+
+
+def figure_table(run: RunRecord, quarter: str | None = None):
+    return run_figures(default_registry(), run, quarter)
+
+
+def run_charts(run: RunRecord, scene: Scene, quarter: str | None = None):
+    return charts_of(default_registry(), run, scene, quarter)
 
 
 def test_a_selftest_run_tables_every_quarter_and_the_whole_area(selftest_scenario):
@@ -91,7 +97,7 @@ def test_street_decay_table_shows_first_and_last_year_in_readable_units(city):
     rows = {row.label: row for row in table.rows}
     assert rows[f"money spent, {last}"].unit == "EUR"
     assert rows[f"money spent, {last}"].values == [figures["spent_eur"][-1]]
-    red = rows[f"share of length red: very poor (> 4.5), {first}"]
+    red = rows[f"share of length red: very poor, past the threshold value (4.5-5.0), {first}"]
     assert red.unit == "%" and red.values[0] == pytest.approx(100 * figures["share_by_class"]["red"][0])
     shares = [row.values[0] for label, row in rows.items() if label.startswith("share of length")
               and label.endswith(f", {first}")]
@@ -191,14 +197,25 @@ def test_flood_chart_splits_the_area_into_depth_classes(city):
         "0.05-0.1 m": 200.0, "0.1-0.5 m": 100.0, "over 0.5 m": 40.0}
 
 
-def test_names_units_and_numbers_read_well():
-    assert (describe("flooded_area_m2_over_0.10m").label, describe("flooded_area_m2_over_0.10m").unit) == \
-        ("flooded area deeper than 0.10 m", "m²")
-    assert describe("rut_depth_mm").unit == "mm" and describe("max_velocity_m_s").unit == "m/s"
-    assert describe("cost", "EUR").unit == "EUR" and describe("area", "m2").unit == "m²"
-    assert describe("self_sufficiency").scale == 100.0
+def test_numbers_read_well():
     assert [format_value(value) for value in (2026, 29810.904, 2.5987, float("nan"), True, None)] == \
         ["2026", "29,811", "2.6", "no data", "yes", ""]
+
+
+def test_figures_read_as_their_simulation_declares_them(city):
+    flood = RunRecord("f1", "flood", "", 1, {}, {"flooded_area_m2_over_0.10m": 5.0, "max_velocity_m_s": 1.0,
+                                                 "volumes": {"rain_m3": 3.0}}, {})
+    rows = {row.key: row for row in figure_table(flood).rows}
+    assert (rows["flooded_area_m2_over_0.10m"].label, rows["flooded_area_m2_over_0.10m"].unit) == \
+        ("flooded area deeper than 0.10 m", "m²")
+    assert rows["max_velocity_m_s"].unit == "m/s"
+    assert (rows["volumes_rain_m3"].label, rows["volumes_rain_m3"].unit) == ("water balance: rain", "m³")
+    energy = {row.key: row for row in figure_table(run_of(city, "energy")).rows}
+    assert energy["self_sufficiency"].unit == "%"
+    assert energy["self_sufficiency"].values[0] == pytest.approx(
+        100 * run_of(city, "energy").per_quarter["Johannstadt"]["self_sufficiency"])
+    unknown = RunRecord("u1", "not_installed", "", 1, {}, {"area_m2": 2.0}, {})
+    assert [(row.label, row.unit) for row in figure_table(unknown).rows] == [("area m2", "")]
 
 
 def test_a_street_segment_shows_its_attributes_results_and_history(city):
@@ -213,7 +230,7 @@ def test_a_street_segment_shows_its_attributes_results_and_history(city):
     run = run_of(city, "street_decay")
     year = run.per_quarter["Johannstadt"]["years"][0]
     table = next(city.layer(name).data for name in run.layer_names if name.endswith("condition"))
-    assert next(row.value for row in condition.rows if row.label == f"condition {year}") == \
+    assert next(row.value for row in condition.rows if row.label == f"condition {year} (1 very good .. 5 very poor)") == \
         format_value(table.columns[f"condition_{year}"][3])
     chart = rating_history_chart(streets, 3)
     dates, ratings = streets.inspections.of_segment(3)
@@ -228,7 +245,7 @@ def test_a_building_joins_its_energy_row_and_a_cell_shows_its_value(city):
     joined = joined_results(city.layers, buildings, 0)
     assert [section.title for section in joined] == ["Energy scenarios: energy_buildings"]
     energy = {row.label: row for row in joined[0].rows}
-    assert energy["floor area"].unit == "m²"
+    assert energy["conditioned floor area"].unit == "m²"
     year = energy["year of construction"]  # a date: no unit, no thousands separator
     assert year.unit == "" and 1700 <= int(year.value) <= 2100
     assert joined_results(city.layers, city.layers_of_kind("sensors")[0], 0) == []

@@ -14,6 +14,8 @@ import numpy as np
 import shapely
 from affine import Affine
 
+from twin.core.fields import Category
+
 Bounds = tuple[float, ...]  # (minx, miny, maxx, maxy) or (minx, miny, minz, maxx, maxy, maxz)
 
 
@@ -177,6 +179,15 @@ class Inspections:
         return self.date[order], self.rating[order]
 
 
+# The twin's street schema (twin/io/streets.py): the measured condition quantities, by column.
+STREET_SCHEMA: dict[str, tuple[str, str]] = {
+    "width_m": ("width", "m"), "length_m": ("length", "m"),
+    "unevenness_max_mm": ("unevenness, maximum", "mm"), "unevenness_mean_mm": ("unevenness, mean", "mm"),
+    "rut_depth_mm": ("rut depth", "mm"), "water_depth_mm": ("water depth in ruts", "mm"),
+    "cracks_pct": ("cracks", "%"), "patches_pct": ("patches", "%"), "other_damage_pct": ("other damage", "%"),
+}
+
+
 @dataclass
 class StreetData:
     """Street segments as shapely LineStrings with one attribute row each."""
@@ -266,6 +277,7 @@ class ResultRaster:
     description: str = ""
     times: np.ndarray | None = None
     label: str = ""  # how a reader names the quantity; the runner fills it from the declaration
+    palette: str = ""  # a declared colour palette ("water"); empty: the renderer's default
 
     def __post_init__(self) -> None:
         expected = 2 if self.times is None else 3
@@ -294,6 +306,7 @@ class ResultTable:
     # column that shows what the result is about (drawn while the user has chosen no colouring).
     labels: dict[str, str] = field(default_factory=dict)
     headline: str | None = None
+    categories: dict[str, tuple[Category, ...]] = field(default_factory=dict)  # by column or year series
 
     def __post_init__(self) -> None:
         _column_length(self.columns)

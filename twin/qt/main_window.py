@@ -203,7 +203,7 @@ class MainWindow(QMainWindow):
         self.inspector_dock = self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(simulations, self.inspector_dock)
         simulations.raise_()
-        self.reports = ReportsPanel(self.scene)
+        self.reports = ReportsPanel(self.scene, self.simulation_panel.registry)
         self.reports_dock = self._dock("Reports", self.reports, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)

@@ -1,12 +1,11 @@
 """A parameter form generated from a simulation's declared parameters (twin/sim/contract.py).
 
 One editor per ParameterSpec: a spin box with the units as suffix for numbers, a check box for
-true/false, a combo box for choices, a line edit for text and for lists of numbers. Every edit
-is checked with the spec's own `validate`; a refused value is marked red with the spec's
-sentence and `values()` declines until it is mended. Parameters in a row whose names share a
-leading word (cost_main, cost_side) are grouped under a heading; the whole form scrolls.
-
-The naming and grouping rules are plain functions (no Qt) above the widget classes.
+true/false, a combo box for choices, a line edit for text and lists of numbers, a small table for
+tables (points, hydrographs). Every edit is checked with the spec's own `validate`; a refused value
+is marked red with the spec's sentence and `values()` declines until it is mended. Labels, sections
+and the advanced fold come from the declarations (`label`, `group`, `advanced`); a parameter that
+does not apply to the others' values (`applies_when`) is hidden, as QGIS Processing does.
 """
 
 from __future__ import annotations
@@ -22,10 +21,15 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QFrame,
+    QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
+    QPushButton,
     QScrollArea,
     QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -33,10 +37,6 @@ from PySide6.QtWidgets import (
 from twin.core.errors import did_you_mean
 from twin.sim.contract import ParameterError, ParameterSpec
 
-# Words written their usual way in labels.
-_SPELLING = {"kwh": "kWh", "kwp": "kWp", "kw": "kW", "mwh": "MWh", "pv": "PV", "eur": "EUR",
-             "cfl": "CFL", "try": "TRY", "m2": "m²"}
-_MIN_GROUP_WORD = 3  # a leading word shorter than this ("n") names no group
 _UNBOUNDED = 1e15
 _INT_LIMIT = 2**31 - 1  # QSpinBox holds a C int
 _MAX_DECIMALS = 6
@@ -44,50 +44,7 @@ _ERROR_STYLE = "color: #b00020;"
 _REFUSED_STYLE = "border: 1px solid #b00020;"
 _HEADER_STYLE = "font-weight: bold; padding-top: 6px;"
 _GROUP_INDENT = 12
-
-
-def readable_name(name: str, units: str = "", prefix: str = "") -> str:
-    """'rain_duration_min' with units 'min' -> 'Rain duration'; a group's `prefix` words are left
-    out ('cost_main_eur_m2' under 'cost' -> 'Main'), unless nothing but units would be left."""
-    words = name.split("_")
-    prefix_words = prefix.split("_") if prefix else []
-    unit_words = units.lower().replace("/", "_").split("_") if units else []
-    rest = words[len(prefix_words):] if words[:len(prefix_words)] == prefix_words else words
-    if unit_words and rest[-len(unit_words):] == unit_words:
-        rest = rest[:-len(unit_words)]
-    if not rest:  # 'infiltration' under 'infiltration', 'quarter_battery_kw' under 'quarter_battery'
-        rest = [word for word in words if word not in unit_words] or words
-    text = " ".join(_SPELLING.get(word, word) for word in rest)
-    return text if rest[0] in _SPELLING else text[:1].upper() + text[1:]
-
-
-def parameter_groups(specs: Sequence[ParameterSpec]) -> list[tuple[str, list[ParameterSpec]]]:
-    """The specs in declared order, split into runs. A run of two or more whose names start with
-    the same word is a group titled by the words they all share ('quarter_battery'); every other
-    run is untitled ("")."""
-    runs: list[tuple[str, list[ParameterSpec]]] = []
-    for spec in specs:
-        word = _leading_word(spec.name)
-        if runs and word and runs[-1][0] == word:
-            runs[-1][1].append(spec)
-        else:
-            runs.append((word, [spec]))
-    groups: list[tuple[str, list[ParameterSpec]]] = []
-    for _word, members in runs:
-        title = _shared_prefix([spec.name for spec in members]) if len(members) > 1 else ""
-        if not title and groups and not groups[-1][0]:
-            groups[-1][1].extend(members)
-        else:
-            groups.append((title, members))
-    return groups
-
-
-def row_labels(prefix: str, specs: Sequence[ParameterSpec]) -> dict[str, str]:
-    """Labels for a group's rows; two that would read alike show their units."""
-    plain = {spec.name: readable_name(spec.name, spec.units, prefix) for spec in specs}
-    alike = [label for label in plain.values() if list(plain.values()).count(label) > 1]
-    return {spec.name: f"{plain[spec.name]} ({spec.units})" if spec.units and plain[spec.name] in alike
-            else plain[spec.name] for spec in specs}
+_TABLE_ROWS_SHOWN = 4
 
 
 def help_text(spec: ParameterSpec) -> str:
@@ -98,7 +55,7 @@ def help_text(spec: ParameterSpec) -> str:
     if spec.minimum is not None or spec.maximum is not None:
         low = "" if spec.minimum is None else f"{spec.minimum:g}"
         high = "" if spec.maximum is None else f"{spec.maximum:g}"
-        lines.append(f"Allowed: {low} .. {high}" + (" (each element)" if spec.type is list else ""))
+        lines.append(f"Allowed: {low} .. {high}" + (" (each number)" if spec.type in (list, tuple) else ""))
     if spec.choices:
         lines.append(f"One of: {', '.join(spec.choices)}")
     lines.append(f"Default: {format_value(spec.default)}")
@@ -106,6 +63,8 @@ def help_text(spec: ParameterSpec) -> str:
 
 
 def format_value(value: Any) -> str:
+    if value and isinstance(value, tuple | list) and isinstance(value[0], tuple | list):
+        return "; ".join(format_value(row) for row in value)  # a table's rows, in tooltips
     if isinstance(value, tuple | list):
         return ", ".join(f"{element:.12g}" for element in value)
     if isinstance(value, float):
@@ -142,18 +101,75 @@ def _decimals(value: float) -> int:
     return _MAX_DECIMALS
 
 
-def _leading_word(name: str) -> str:
-    word = name.split("_")[0]
-    return word if len(word) >= _MIN_GROUP_WORD else ""
+class TableEditor(QWidget):
+    """Rows of numbers under the declared column headings, with buttons to add and remove rows."""
+
+    changed = Signal()
+
+    def __init__(self, columns: Sequence[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.table = QTableWidget(0, len(columns))
+        self.table.setHorizontalHeaderLabels(list(columns))
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setMinimumHeight(self.table.horizontalHeader().sizeHint().height()
+                                    + _TABLE_ROWS_SHOWN * self.table.verticalHeader().defaultSectionSize())
+        self.table.itemChanged.connect(lambda _item: self.changed.emit())
+        add, remove = QPushButton("Add row"), QPushButton("Remove row")
+        add.clicked.connect(self.add_row)
+        remove.clicked.connect(self._remove_row)
+        buttons = QHBoxLayout()
+        buttons.addWidget(add)
+        buttons.addWidget(remove)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.table)
+        layout.addLayout(buttons)
+
+    def rows(self) -> list[list[float]] | str:
+        """The rows as numbers; the text of the first cell that is no number (for the spec to refuse)."""
+        rows = []
+        for row in range(self.table.rowCount()):
+            cells = [self.table.item(row, column) for column in range(self.table.columnCount())]
+            texts = [cell.text().strip() if cell is not None else "" for cell in cells]
+            try:
+                rows.append([float(text) for text in texts])
+            except ValueError:
+                return next(text for text in texts if not _is_float(text)) or "an empty cell"
+        return rows
+
+    def set_rows(self, rows: Iterable[Sequence[float]]) -> None:
+        self.table.blockSignals(True)
+        self.table.setRowCount(0)
+        for values in rows:
+            self._append([f"{value:.12g}" for value in values])
+        self.table.blockSignals(False)
+        self.changed.emit()
+
+    def add_row(self) -> None:
+        self._append(["0"] * self.table.columnCount())
+        self.changed.emit()
+
+    def _append(self, texts: Sequence[str]) -> None:
+        row = self.table.rowCount()
+        self.table.insertRow(row)
+        for column, text in enumerate(texts):
+            self.table.setItem(row, column, QTableWidgetItem(text))
+
+    def _remove_row(self) -> None:
+        row = self.table.currentRow() if self.table.currentRow() >= 0 else self.table.rowCount() - 1
+        if row >= 0:
+            self.table.removeRow(row)
+            self.changed.emit()
 
 
-def _shared_prefix(names: Sequence[str]) -> str:
-    shared = []
-    for words in zip(*(name.split("_") for name in names), strict=False):
-        if len(set(words)) > 1:
-            break
-        shared.append(words[0])
-    return "_".join(shared)
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 class ParameterField(QWidget):
@@ -184,7 +200,7 @@ class ParameterField(QWidget):
         if self._refused is not None:
             return self._refused
         try:
-            self.spec.validate(self._raw_value())
+            self.spec.validate(self.raw_value())
         except ParameterError as error:
             return str(error)
         return None
@@ -193,14 +209,14 @@ class ParameterField(QWidget):
         """The value in the declared type; ParameterError when the spec refuses it."""
         if self._refused is not None:
             raise ParameterError(self._refused)
-        return self.spec.validate(self._raw_value())
+        return self.spec.validate(self.raw_value())
 
     def set_value(self, value: Any) -> None:
         """Show the value; one the spec refuses is kept visible where the editor can hold it."""
         self._refused = None
         try:
             self._show(value)
-        except (TypeError, ValueError, OverflowError):
+        except (TypeError, ValueError, OverflowError, ParameterError):
             try:
                 self.spec.validate(value)
             except ParameterError as error:
@@ -229,6 +245,9 @@ class ParameterField(QWidget):
             editor.setSingleStep(step)
             editor.setRange(-_UNBOUNDED, _UNBOUNDED)
             editor.valueChanged.connect(self._changed)
+        elif spec.type is tuple:
+            editor = TableEditor(spec.columns)
+            editor.changed.connect(self._changed)
         else:
             editor = QLineEdit()
             if spec.type is list:
@@ -238,7 +257,8 @@ class ParameterField(QWidget):
             editor.setSuffix(f" {spec.units}")
         return editor
 
-    def _raw_value(self) -> Any:
+    def raw_value(self) -> Any:
+        """What the editor holds, before the spec checks it."""
         editor = self.editor
         if isinstance(editor, QCheckBox):
             return editor.isChecked()
@@ -246,6 +266,8 @@ class ParameterField(QWidget):
             return editor.currentText()
         if isinstance(editor, QSpinBox | QDoubleSpinBox):
             return editor.value()
+        if isinstance(editor, TableEditor):
+            return editor.rows()
         text = editor.text()
         return parse_number_list(text) if self.spec.type is list else text
 
@@ -269,6 +291,8 @@ class ParameterField(QWidget):
                 raise ValueError(value)
             editor.setDecimals(max(editor.decimals(), _decimals(float(value))))
             editor.setValue(float(value))
+        elif isinstance(editor, TableEditor):
+            editor.set_rows(self.spec.validate(value))
         elif self.spec.type is list:
             if isinstance(value, str) or not isinstance(value, Iterable):
                 raise TypeError(value)
@@ -306,13 +330,19 @@ class ParameterForm(QWidget):
         self.specs = tuple(specs)
         self.fields: dict[str, ParameterField] = {}
         self.labels: dict[str, QLabel] = {}
-        content = QWidget()
-        form = QFormLayout(content)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        for title, members in parameter_groups(self.specs):
-            self._add_rows(form, title, members)
+        self._headers: dict[str, list[QLabel]] = {}
+        self._form = QFormLayout()
+        self._form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.advanced_toggle = QCheckBox("Show advanced parameters")
+        self.advanced_toggle.toggled.connect(self._update_visibility)
+        self._add_sections([spec for spec in self.specs if not spec.advanced])
+        if any(spec.advanced for spec in self.specs):
+            self._form.addRow(self.advanced_toggle)
+            self._add_sections([spec for spec in self.specs if spec.advanced])
         if not self.specs:
-            form.addRow(QLabel("This simulation takes no parameters."))
+            self._form.addRow(QLabel("This simulation takes no parameters."))
+        content = QWidget()
+        content.setLayout(self._form)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -321,7 +351,13 @@ class ParameterForm(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
         self._valid = True
+        self._update_visibility()
         self._update_validity()
+
+    def applies(self, name: str) -> bool:
+        """Whether the parameter means anything with the values now in the form (shown)."""
+        spec = self.fields[name].spec
+        return spec.applies({other: field.raw_value() for other, field in self.fields.items()})
 
     @property
     def valid(self) -> bool:
@@ -344,31 +380,50 @@ class ParameterForm(QWidget):
             self.fields[name].blockSignals(True)
             self.fields[name].set_value(value)
             self.fields[name].blockSignals(False)
+        self._update_visibility()
         self._update_validity()
         self.edited.emit()
 
     def reset_defaults(self) -> None:
         self.set_values({spec.name: spec.default for spec in self.specs})
 
-    def _add_rows(self, form: QFormLayout, title: str, specs: list[ParameterSpec]) -> None:
-        if title:
-            header = QLabel(readable_name(title))
-            header.setStyleSheet(_HEADER_STYLE)
-            form.addRow(header)
-        labels = row_labels(title, specs)
+    def _add_sections(self, specs: list[ParameterSpec]) -> None:
+        """Rows in declared order, under a heading wherever the declared group changes."""
+        group = None
         for spec in specs:
-            field = ParameterField(spec)
-            field.edited.connect(self._field_edited)
-            label = QLabel(labels[spec.name])
-            label.setToolTip(help_text(spec))
-            label.setBuddy(field.editor)
-            if title:
-                label.setIndent(_GROUP_INDENT)
-            form.addRow(label, field)
-            self.fields[spec.name] = field
-            self.labels[spec.name] = label
+            if spec.group != group and spec.group:
+                header = QLabel(spec.group)
+                header.setStyleSheet(_HEADER_STYLE)
+                self._form.addRow(header)
+                self._headers.setdefault(spec.group, []).append(header)
+            group = spec.group
+            self._add_row(spec)
+
+    def _add_row(self, spec: ParameterSpec) -> None:
+        field = ParameterField(spec)
+        field.edited.connect(self._field_edited)
+        title = spec.title
+        label = QLabel(title[:1].upper() + title[1:])
+        label.setToolTip(help_text(spec))
+        label.setBuddy(field.editor)
+        if spec.group:
+            label.setIndent(_GROUP_INDENT)
+        self._form.addRow(label, field)
+        self.fields[spec.name] = field
+        self.labels[spec.name] = label
+
+    def _update_visibility(self, *_args: object) -> None:
+        advanced = self.advanced_toggle.isChecked()
+        for name, field in self.fields.items():
+            shown = (advanced or not field.spec.advanced) and self.applies(name)
+            self._form.setRowVisible(field, shown)
+        for group, headers in self._headers.items():
+            members = [field for field in self.fields.values() if field.spec.group == group]
+            for header in headers:
+                self._form.setRowVisible(header, any(not field.isHidden() for field in members))
 
     def _field_edited(self) -> None:
+        self._update_visibility()
         self._update_validity()
         self.edited.emit()
 

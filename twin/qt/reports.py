@@ -32,9 +32,11 @@ from PySide6.QtWidgets import (
 )
 
 from twin.core.atomic import write_atomic
-from twin.core.report_tables import FigureTable, figure_table, format_value, run_charts
+from twin.core.report_tables import FigureTable, format_value
 from twin.core.scene import RunRecord, Scene
 from twin.qt.charts import PNG_SIZE, chart_widget, image_png_bytes
+from twin.sim.presentation import run_charts, run_figures
+from twin.sim.registry import SimulationRegistry, default_registry
 
 NO_RUN = "No simulation has run yet. Run one from the simulations panel; its figures appear here."
 
@@ -48,9 +50,11 @@ class ReportsPanel(QWidget):
     run_shown = Signal(str)
     _run_added = Signal(object)  # carries scene.events.runs to the GUI thread, whichever thread emits it
 
-    def __init__(self, scene: Scene, parent: QWidget | None = None) -> None:
+    def __init__(self, scene: Scene, registry: SimulationRegistry | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.scene = scene
+        self.registry = registry or default_registry()
         self._quarter: str | None = None
         self.run_combo = QComboBox()
         self.run_combo.setAccessibleName("simulation run")
@@ -121,7 +125,7 @@ class ReportsPanel(QWidget):
         run = self.current_run
         if run is None:
             return None
-        return figure_table(run, self._shown_quarter(run))
+        return run_figures(self.registry, run, self._shown_quarter(run))
 
     def _shown_quarter(self, run: RunRecord) -> str | None:
         return self._quarter if self._quarter in run.per_quarter else None
@@ -171,7 +175,8 @@ class ReportsPanel(QWidget):
             widget = self.charts.widget(0)
             self.charts.removeTab(0)
             widget.deleteLater()
-        for data in run_charts(run, self.scene, self._shown_quarter(run)) if run is not None else []:
+        shown_charts = run_charts(self.registry, run, self.scene, self._shown_quarter(run)) if run else []
+        for data in shown_charts:
             self.charts.addTab(chart_widget(data), _short_title(data.title))
         self.charts.setCurrentIndex(min(max(shown, 0), self.charts.count() - 1))
 

@@ -37,7 +37,7 @@ from twin.core.scenario import Scenario
 from twin.core.scene import Scene
 from twin.io import read_layer, read_quarters_in
 from twin.qt.jobs import Job
-from twin.qt.parameter_form import ParameterForm, readable_name
+from twin.qt.parameter_form import ParameterForm
 from twin.sim.contract import InputSpec, ParameterError, Simulation, SimulationInputs
 from twin.sim.registry import SimulationRegistry
 from twin.sim.runner import RunReport, RunStatus, check_inputs, run_simulation, store_run
@@ -325,7 +325,8 @@ class SimulationPanel(QWidget):
         self.slot_combos = {}
         for spec in simulation.inputs:
             combo = self._slot_combo(spec, kept.get(spec.name) if keep_selection else None)
-            label = QLabel(f"{readable_name(spec.name)}{'' if spec.required else ' (optional)'}")
+            title = spec.name.replace("_", " ").capitalize()
+            label = QLabel(f"{title}{'' if spec.required else ' (optional)'}")
             label.setToolTip(spec.doc)
             self.inputs_layout.addRow(label, combo)
             self.slot_combos[spec.name] = combo

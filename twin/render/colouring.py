@@ -13,18 +13,20 @@ import numpy as np
 import pyvista as pv
 
 from twin.core.data import ResultRaster, ResultTable
+from twin.core.fields import Category
 from twin.core.layers import Layer, ResultLayer
 from twin.render.palettes import (
     NO_VALUE_COLOUR,
-    condition_class_colours,
-    condition_colours,
-    condition_entries,
+    category_colours,
+    category_entries,
     point_class_colours,
     point_class_entries,
     surface_colours,
     surface_entries,
     water_colours,
 )
+from twin.sim.presentation import attribute_legend
+from twin.sim.registry import default_registry
 
 _DRAWN_ON = {"building": "buildings", "feature": "streets", "station": "stations"}
 _DEFAULT_MAPS = {"raster": "gist_earth", "pointcloud": "viridis", "grid": "Blues", "table": "YlOrRd"}
@@ -60,8 +62,9 @@ def colouring_for(layer: Layer, mesh: pv.PolyData, terrain_range: tuple[float, f
     if isinstance(layer, ResultLayer):
         return _result_colouring(layer, mesh)
     if layer.color_by and layer.color_by in mesh.array_names:
-        return Colouring(layer.color_by, layer.colormap,
-                         layer.color_range or _data_range(mesh[layer.color_by]), _label(layer.color_by))
+        clim = layer.color_range or _data_range(mesh[layer.color_by])
+        title = _capitalised(layer.attribute_label(layer.color_by))
+        return Colouring(layer.color_by, layer.colormap, clim, title)
     return _default_colouring(layer, mesh, terrain_range)
 
 
@@ -77,10 +80,10 @@ def _default_colouring(layer: Layer, mesh: pv.PolyData,
         codes = np.unique(mesh["classification"]).tolist()
         return Colouring("classification", cmap, clim, "LiDAR classes (ASPRS)",
                          tuple(point_class_entries(codes)))
-    if layer.kind == "streets" and "condition" in names:
-        cmap, clim = condition_colours()
-        return Colouring("condition", cmap, clim, "Street condition (latest rating)",
-                         _with_missing(condition_entries(), mesh["condition"]))
+    for attribute in (name for name in names if name in _attribute_names(layer)):
+        legend = attribute_legend(default_registry(), layer.kind, attribute)
+        if legend is not None:
+            return _categorical(attribute, legend.categories, legend.title, mesh[attribute], "not rated")
     if layer.kind == "raster":
         clim = terrain_range if terrain_range[0] < terrain_range[1] else _data_range(mesh["elevation"])
         return Colouring("elevation", _DEFAULT_MAPS["raster"], clim, "Terrain height (m)")
@@ -102,20 +105,17 @@ def _result_colouring(layer: ResultLayer, mesh: pv.PolyData) -> Colouring | None
     if attribute is None or attribute not in mesh.array_names:
         return None
     when = _when(layer)
-    if attribute == "class":
-        cmap, clim = condition_class_colours()
-        return Colouring(attribute, cmap, clim, f"Condition class{when}",
-                         _with_missing(condition_entries(), mesh[attribute], "no result"))
-    if attribute == "condition" and not layer.color_by:
-        cmap, clim = condition_colours()
-        return Colouring(attribute, cmap, clim, f"Condition{when}",
-                         _with_missing(condition_entries(), mesh[attribute], "no result"))
-    units = layer.units_of(attribute)
+    table: ResultTable = layer.data
+    categories = table.categories.get(attribute)
+    if categories and not layer.color_by:
+        return _categorical(attribute, categories, f"{_capitalised(layer.attribute_label(attribute))}{when}",
+                            mesh[attribute], "no result")
     cmap = layer.colormap if layer.color_by else _DEFAULT_MAPS["table"]
     clim = layer.color_range or _data_range(_all_steps(layer, attribute))
     # Named after what it is drawn on: the buildings' max depth is not the grid's max depth.
     drawn_on = next(name for ids, name in _DRAWN_ON.items() if ids in mesh.array_names)
-    return Colouring(attribute, cmap, clim, f"{_label(attribute, units)} of {drawn_on}{when}")
+    title = _capitalised(layer.attribute_label(attribute))
+    return Colouring(attribute, cmap, clim, f"{title} of {drawn_on}{when}")
 
 
 def _grid_colouring(layer: ResultLayer, mesh: pv.PolyData) -> Colouring:
@@ -123,10 +123,23 @@ def _grid_colouring(layer: ResultLayer, mesh: pv.PolyData) -> Colouring:
     when = _when(layer)
     cmap = layer.colormap if layer.color_by else _DEFAULT_MAPS["grid"]
     clim = layer.color_range or _data_range(grid.values)  # over every step: colours comparable in time
-    if "depth" in grid.name and not layer.color_by:
+    if grid.palette == "water" and not layer.color_by:
         # Depths that matter for people and buildings lie below a metre; deeper is all dark.
         cmap, clim = water_colours(), layer.color_range or (0.0, min(max(clim[1], 0.1), 1.0))
-    return Colouring("values", cmap, clim, f"{_label(grid.name, grid.units)}{when}", nan_opacity=0.0)
+    title = _capitalised(layer.attribute_label(grid.name))
+    return Colouring("values", cmap, clim, f"{title}{when}", nan_opacity=0.0)
+
+
+def _categorical(attribute: str, categories: tuple[Category, ...], title: str, values: np.ndarray,
+                 missing_label: str) -> Colouring:
+    """Classes by code, or, where the classes bound values (condition 1.0-5.0), by value."""
+    cmap, clim = category_colours(categories)
+    return Colouring(attribute, cmap, clim, title,
+                     _with_missing(category_entries(categories), values, missing_label))
+
+
+def _attribute_names(layer: Layer) -> set[str]:
+    return set(getattr(layer.data, "attributes", {}))
 
 
 def _when(layer: ResultLayer) -> str:
@@ -149,10 +162,8 @@ def _with_missing(entries: list[tuple[str, str]], values: np.ndarray,
     return tuple(entries + [(label, NO_VALUE_COLOUR)] if missing else entries)
 
 
-def _label(attribute: str, units: str = "") -> str:
-    name = attribute.replace("_", " ")
-    name = name[:1].upper() + name[1:]
-    return f"{name} ({units})" if units else name
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _data_range(values: np.ndarray) -> tuple[float, float]:

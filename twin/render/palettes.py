@@ -1,10 +1,12 @@
-"""Colours that carry meaning: building surfaces, ASPRS point classes, street condition classes."""
+"""Colours that carry meaning: building surfaces, ASPRS point classes, declared classes, water."""
 
 from __future__ import annotations
 
+import numpy as np
 from matplotlib.colors import LinearSegmentedColormap, ListedColormap
 
 from twin.core.data import SurfaceKind
+from twin.core.fields import Category
 
 _SURFACE_COLOURS = {
     SurfaceKind.UNCLASSIFIED: "#d9cbb8",
@@ -26,18 +28,7 @@ _CLASS_NAMES = {0: "never classified", 1: "unclassified", 2: "ground", 3: "low v
                 4: "medium vegetation", 5: "high vegetation", 6: "building", 7: "low point",
                 9: "water", 17: "bridge deck", 18: "high noise"}
 
-# Street condition classes after ZEB / E EMI 2012: blue, dark green, light green, yellow, red.
-CONDITION_COLOURS = ("#1f5fbf", "#1b7a3a", "#8cc63f", "#f2c500", "#d7191c")
-CONDITION_LABELS = ("1.0-1.5 very good", "1.5-2.5 good", "2.5-3.5 fair (target)",
-                    "3.5-4.5 poor (warning)", "4.5-5.0 very poor")
 NO_VALUE_COLOUR = "#9e9e9e"  # features a result or rating says nothing about
-
-
-def condition_colours() -> tuple[ListedColormap, tuple[float, float]]:
-    """A colour map over condition values 1.0-5.0 in half steps, so each band gets its class colour."""
-    blue, dark_green, light_green, yellow, red = CONDITION_COLOURS
-    halves = [blue, dark_green, dark_green, light_green, light_green, yellow, yellow, red]
-    return ListedColormap(halves), (1.0, 5.0)
 
 
 def water_colours() -> LinearSegmentedColormap:
@@ -45,14 +36,29 @@ def water_colours() -> LinearSegmentedColormap:
     return LinearSegmentedColormap.from_list("water", ["#8fd3ff", "#2b83d6", "#08306b"])
 
 
-def condition_class_colours() -> tuple[ListedColormap, tuple[float, float]]:
-    """A colour map over condition classes 0 (blue) to 4 (red)."""
-    return ListedColormap(list(CONDITION_COLOURS)), (-0.5, len(CONDITION_COLOURS) - 0.5)
+def category_colours(categories: tuple[Category, ...]) -> tuple[ListedColormap, tuple[float, float]]:
+    """A colour map and range for class codes, or, where the classes bound values, for the values."""
+    if categories[0].upper is None:
+        codes = [category.code for category in categories]
+        colours = {category.code: category.colour for category in categories}
+        low, high = min(codes), max(codes)
+        return (ListedColormap([colours.get(code, NO_VALUE_COLOUR) for code in range(low, high + 1)]),
+                (low - 0.5, high + 0.5))
+    uppers = np.array([category.upper for category in categories], dtype=float)
+    width = uppers[1] - uppers[0] if len(uppers) > 1 else 1.0
+    low, high = uppers[0] - width, uppers[-1]
+    # Fine steps, each in the colour of the class its value falls in: the bounds stay sharp.
+    centres = low + (np.arange(_BIN_STEPS) + 0.5) * (high - low) / _BIN_STEPS
+    index = np.minimum(np.searchsorted(uppers, centres), len(categories) - 1)
+    return ListedColormap([categories[i].colour for i in index]), (float(low), float(high))
 
 
-def condition_entries() -> list[tuple[str, str]]:
-    """(label, colour) of each condition class, for a legend."""
-    return list(zip(CONDITION_LABELS, CONDITION_COLOURS, strict=True))
+def category_entries(categories: tuple[Category, ...]) -> list[tuple[str, str]]:
+    """(label, colour) of each class, for a legend."""
+    return [(category.label, category.colour) for category in categories]
+
+
+_BIN_STEPS = 400
 
 
 def surface_colours() -> tuple[ListedColormap, tuple[float, float]]:

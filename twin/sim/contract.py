@@ -9,40 +9,21 @@ parameter form from them; `python main.py plugins` lists them.
 from __future__ import annotations
 
 import math
+import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any, ClassVar
 
 import numpy as np
 
+from twin.core.charts import ChartData
 from twin.core.data import ResultRaster, ResultTable
 from twin.core.feedback import Feedback
+from twin.core.fields import AttributeLegend, FieldSpec, OutputCatalogue
 from twin.core.layers import Layer
 from twin.core.quarter import Quarter
-
-
-class Location(StrEnum):
-    """Where a field's values live."""
-
-    CELL = "cell"
-    POINT = "point"
-    BUILDING = "building"
-    SEGMENT = "segment"
-    STATION = "station"
-    QUARTER = "quarter"
-    SCENE = "scene"
-
-
-@dataclass(frozen=True)
-class FieldSpec:
-    """A quantity a simulation reads from an input layer or writes to a result."""
-
-    name: str
-    location: Location
-    units: str
-    doc: str
+from twin.core.scene import RunRecord
 
 
 @dataclass(frozen=True)
@@ -60,10 +41,11 @@ class ParameterError(ValueError):
     """A parameter value the simulation cannot take."""
 
 
-# `list` means a list of numbers (a table such as durations and depths); it is kept as a tuple of
-# floats, and minimum and maximum apply to every element.
+# `list` means a list of numbers (scenario years); `tuple` a table of rows with the declared
+# `columns` (points as x/y pairs, a hydrograph as minute/discharge), kept as a tuple of row tuples.
+# Both hold floats, and minimum and maximum apply to every element.
 _TYPE_NAMES = {float: "a number", int: "a whole number", bool: "true or false", str: "text",
-               list: "a list of numbers"}
+               list: "a list of numbers", tuple: "a table of rows"}
 
 
 @dataclass(frozen=True)
@@ -78,17 +60,34 @@ class ParameterSpec:
     minimum: float | None = None
     maximum: float | None = None
     choices: tuple[str, ...] = ()
+    label: str = ""  # how the form names it; default: the name in words
+    group: str = ""  # the form's section
+    advanced: bool = False  # folded away in the form until asked for
+    # Applies only while other parameters hold one of the given values ({"rain": ("block",)}).
+    applies_when: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+    columns: tuple[str, ...] = ()  # a table's column headings, with units: ("minute", "m³/s")
 
     def __post_init__(self) -> None:
         if self.type not in _TYPE_NAMES:
             raise TypeError(f"parameter '{self.name}' has unsupported type {self.type.__name__}")
+        if (self.type is tuple) != bool(self.columns):
+            raise TypeError(f"parameter '{self.name}': a table (type tuple) and only a table has columns")
         self.validate(self.default)
+
+    @property
+    def title(self) -> str:
+        """The label a person reads."""
+        return self.label or self.name.replace("_", " ")
+
+    def applies(self, params: Mapping[str, Any]) -> bool:
+        """Whether this parameter means anything given the others' values."""
+        return all(params.get(name) in values for name, values in self.applies_when.items())
 
     def validate(self, value: Any) -> Any:
         """Return the value in the declared type, or raise ParameterError saying why not."""
         value = self._coerce(value)
-        if self.type is list:
-            for element in value:
+        if self.type in (list, tuple):
+            for element in np.ravel(np.asarray(value, dtype=float)):
                 self._check_range(element)
             return value
         self._check_range(value)
@@ -107,9 +106,17 @@ class ParameterSpec:
 
     def describe(self) -> dict[str, Any]:
         """A plain description for listings and JSON."""
-        default = list(self.default) if self.type is list else self.default
-        described = {"name": self.name, "type": self.type.__name__, "default": default,
-                     "units": self.units, "help": self.help}
+        default = to_plain(self.default)
+        described = {"name": self.name, "label": self.title, "type": _DESCRIBED_TYPES[self.type],
+                     "default": default, "units": self.units, "help": self.help}
+        if self.columns:
+            described["columns"] = list(self.columns)
+        if self.group:
+            described["group"] = self.group
+        if self.advanced:
+            described["advanced"] = True
+        if self.applies_when:
+            described["applies_when"] = {name: list(values) for name, values in self.applies_when.items()}
         if self.minimum is not None:
             described["minimum"] = self.minimum
         if self.maximum is not None:
@@ -128,6 +135,8 @@ class ParameterSpec:
                                f"got {value!r}")
         if self.type is list:
             return self._coerce_list(value)
+        if self.type is tuple:
+            return self._coerce_table(value)
         if self.type is bool:
             if not isinstance(value, bool | np.bool_):
                 raise wrong
@@ -163,6 +172,41 @@ class ParameterSpec:
             numbers.append(float(element))
         return tuple(numbers)
 
+    def _coerce_table(self, value: Any) -> tuple[tuple[float, ...], ...]:
+        width = len(self.columns)
+        shape = f"rows of {width} numbers ({', '.join(self.columns)})"
+        if isinstance(value, str) or not isinstance(value, list | tuple | np.ndarray):
+            raise ParameterError(f"parameter '{self.name}' must be a table: {shape}, got {value!r}")
+        if len(value) and not any(isinstance(row, list | tuple | np.ndarray) for row in value):
+            value = self._rows_from_flat_list(value, width, shape)
+        rows = []
+        for row in value:
+            numbers = self._coerce_list(row)
+            if len(numbers) != width:
+                raise ParameterError(f"parameter '{self.name}' must be {shape}; a row has "
+                                     f"{len(numbers)} numbers")
+            rows.append(numbers)
+        return tuple(rows)
+
+    def _rows_from_flat_list(self, value: Any, width: int, shape: str) -> list[tuple[float, ...]]:
+        """Scenarios written before tables had rows listed every number in one flat list."""
+        numbers = self._coerce_list(value)
+        if len(numbers) % width:
+            raise ParameterError(f"parameter '{self.name}' must be {shape}; got {len(numbers)} numbers")
+        warnings.warn(f"parameter '{self.name}': a flat list of numbers is deprecated; write rows such "
+                      f"as [[{', '.join(self.columns)}], ...]", FutureWarning, stacklevel=4)
+        return [numbers[start:start + width] for start in range(0, len(numbers), width)]
+
+
+_DESCRIBED_TYPES = {float: "float", int: "int", bool: "bool", str: "str", list: "list", tuple: "table"}
+
+
+def to_plain(value: Any) -> Any:
+    """A parameter value as TOML and JSON write it: tables as lists of lists."""
+    if isinstance(value, tuple | list):
+        return [to_plain(element) for element in value]
+    return value
+
 
 @dataclass
 class SimulationInputs:
@@ -193,6 +237,22 @@ class Simulation(ABC):
     parameters: ClassVar[tuple[ParameterSpec, ...]] = ()
     # Hidden simulations (self-tests) stay out of the user's list unless asked for.
     hidden: ClassVar[bool] = False
+    # Classes this simulation lends to attributes of its input layers, for their legends.
+    legends: ClassVar[tuple[AttributeLegend, ...]] = ()
+
+    def check_parameters(self, params: Mapping[str, Any]) -> None:  # noqa: B027 - an optional hook
+        """Refuse combinations of valid values that cannot run together: raise ParameterError."""
+
+    @classmethod
+    def charts(cls, run: RunRecord, tables: Mapping[str, ResultTable],
+               quarter: str | None) -> list[ChartData]:
+        """The charts of a run's report, for one quarter or all (None); `tables` are its result
+        tables by name, those the user has not removed."""
+        return []
+
+    @classmethod
+    def catalogue(cls) -> OutputCatalogue:
+        return OutputCatalogue(cls.outputs)
 
     @abstractmethod
     def run(
@@ -233,5 +293,8 @@ class Simulation(ABC):
 
 
 def _field(spec: FieldSpec) -> dict[str, str]:
-    return {"name": spec.name, "location": spec.location.value, "units": spec.units,
-            "doc": spec.doc}
+    described = {"name": spec.name, "location": spec.location.value, "units": spec.units,
+                 "doc": spec.doc, "label": spec.label, "type": spec.dtype.value}
+    if spec.result:
+        described["result"] = spec.result
+    return described

@@ -11,6 +11,7 @@ A plugin that fails to import is listed in `errors` and left out; it never stops
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from importlib.metadata import EntryPoint, entry_points
 
 from twin.core.errors import TwinError, did_you_mean
@@ -67,3 +68,9 @@ class SimulationRegistry:
             self.add(simulation)
         except Exception as error:  # a broken third-party plugin must not stop the app
             self.errors[entry_point.name] = f"{type(error).__name__}: {error}"
+
+
+@cache
+def default_registry() -> SimulationRegistry:
+    """The installed simulations, discovered once per process."""
+    return SimulationRegistry.discover()

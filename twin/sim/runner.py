@@ -23,6 +23,7 @@ from twin.core.feedback import Canceled, Feedback
 from twin.core.layers import Layer, result_layer
 from twin.core.scene import RunRecord, Scene
 from twin.sim.contract import ParameterError, Simulation, SimulationInputs, SimulationOutput
+from twin.sim.outputs import SimulationOutputError, annotate, check_output
 
 
 class SimulationInputError(TwinError):
@@ -65,12 +66,17 @@ def resolve_parameters(simulation: type[Simulation] | Simulation,
             raise SimulationInputError(f"simulation '{simulation.name}' has no parameter "
                                        f"'{name}'{did_you_mean(name, declared)}")
     resolved = {}
-    for name, spec in declared.items():
-        try:
+    try:
+        for name, spec in declared.items():
             resolved[name] = spec.validate(given[name]) if name in given else spec.default
-        except ParameterError as error:
-            raise SimulationInputError(str(error)) from None
+        _plugin(simulation).check_parameters(resolved)
+    except ParameterError as error:
+        raise SimulationInputError(str(error)) from None
     return resolved
+
+
+def _plugin(simulation: type[Simulation] | Simulation) -> Simulation:
+    return simulation() if isinstance(simulation, type) else simulation
 
 
 def check_inputs(simulation: type[Simulation] | Simulation, layers: Mapping[str, Layer]) -> None:
@@ -125,12 +131,16 @@ def run_simulation(
         report.output = simulation.run(inputs, resolved, rng=np.random.default_rng(seed),
                                        feedback=feedback)
         feedback.check()
+        check_output(simulation, report.output)
+        annotate(simulation, report.output.results)
         feedback.progress(1.0, "done")
     except SimulationInputError:
         raise  # inputs the plugin finds unusable (a field missing): bad input, not a failure
     except Canceled:
         report.status, report.output = RunStatus.CANCELED, None
         report.error = "the run was cancelled; nothing was kept"
+    except SimulationOutputError as error:
+        report.status, report.output, report.error = RunStatus.FAILED, None, str(error)
     except Exception as error:  # a plugin's failure is reported, never raised into the app
         report.status, report.output = RunStatus.FAILED, None
         report.error = f"simulation '{simulation.name}' failed: {type(error).__name__}: {error}"
