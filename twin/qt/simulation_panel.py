@@ -243,6 +243,8 @@ class SimulationPanel(QWidget):
         self.seed_edit.setToolTip("Seed of the random numbers: the same seed repeats a run exactly; "
                                   "empty draws one (the report records it).")
         self.seed_edit.textChanged.connect(self._update_run_button)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
         self.inputs_box = QGroupBox("Input layers")
         self.inputs_layout = QFormLayout(self.inputs_box)
         self.quarters_box = QGroupBox("Report on quarters")
@@ -250,13 +252,21 @@ class SimulationPanel(QWidget):
         self.parameters_box = QGroupBox("Parameters")
         self.parameters_layout = QVBoxLayout(self.parameters_box)
         self.parameters_layout.setContentsMargins(4, 4, 4, 4)
-
         head = QFormLayout()
         head.addRow("Simulation", self.simulation_combo)
         head.addRow(self.description)
         head.addRow("Run name", self.name_edit)
         head.addRow("Seed", self.seed_edit)
+        layout = QVBoxLayout(self)
+        layout.addLayout(head)
+        layout.addWidget(self.inputs_box)
+        layout.addWidget(self.quarters_box)
+        layout.addWidget(self.parameters_box, 1)
+        layout.addLayout(self._file_buttons())
+        layout.addLayout(self._run_row())
+        layout.addWidget(self.message)
 
+    def _file_buttons(self) -> QHBoxLayout:
         self.open_button = QPushButton("Open scenario...")
         self.open_button.clicked.connect(self._open_clicked)
         self.save_button = QPushButton("Save scenario...")
@@ -268,7 +278,9 @@ class SimulationPanel(QWidget):
         for button in (self.open_button, self.save_button, self.defaults_button):
             files.addWidget(button)
         files.addStretch(1)
+        return files
 
+    def _run_row(self) -> QHBoxLayout:
         self.run_button = QPushButton("Run")
         self.run_button.setDefault(True)
         self.run_button.clicked.connect(self.run)
@@ -282,17 +294,7 @@ class SimulationPanel(QWidget):
         run_row.addWidget(self.progress, 1)
         run_row.addWidget(self.run_button)
         run_row.addWidget(self.cancel_button)
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-
-        layout = QVBoxLayout(self)
-        layout.addLayout(head)
-        layout.addWidget(self.inputs_box)
-        layout.addWidget(self.quarters_box)
-        layout.addWidget(self.parameters_box, 1)
-        layout.addLayout(files)
-        layout.addLayout(run_row)
-        layout.addWidget(self.message)
+        return run_row
 
     def _connect_scene(self) -> None:
         events = self.scene.layers.events
