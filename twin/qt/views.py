@@ -14,10 +14,10 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 
 def interactive_view(parent: QWidget | None = None) -> tuple[QWidget, pv.BasePlotter]:
-    """The pyvistaqt interactor: a real OpenGL widget (needs a display)."""
-    from pyvistaqt import QtInteractor
+    """The pyvistaqt interactor, rendering on demand only: a real OpenGL widget (needs a display)."""
+    from twin.qt.interactor import OnDemandInteractor
 
-    interactor = QtInteractor(parent)
+    interactor = OnDemandInteractor(parent)
     return interactor, interactor
 
 
