@@ -262,3 +262,15 @@ class Picky(Steps):
 def test_check_parameters_refuses_a_combination_as_bad_input_before_the_run():
     with pytest.raises(SimulationInputError, match="must be at most 5 for mode 'fail'"):
         run_simulation(Picky(), terrain_inputs(), {"steps": 6, "mode": "fail"})
+
+
+def test_a_table_parameter_takes_rows_and_reads_an_old_flat_list_with_a_deprecation_warning():
+    spec = ParameterSpec("points", tuple, (), "points", units="m", columns=("x (m)", "y (m)"), minimum=0.0)
+    assert spec.validate([[1, 2], [3.5, 4]]) == ((1.0, 2.0), (3.5, 4.0))
+    with pytest.warns(FutureWarning, match="a flat list of numbers is deprecated"):
+        assert spec.validate([1, 2, 3, 4]) == ((1.0, 2.0), (3.0, 4.0))
+    with pytest.raises(ParameterError, match="rows of 2 numbers \\(x \\(m\\), y \\(m\\)\\); a row has 3"):
+        spec.validate([[1, 2, 3]])
+    with pytest.raises(ParameterError, match="at least 0.0 m, got -1.0"):
+        spec.validate([[1, -1]])
+    assert spec.describe()["type"] == "table" and spec.describe()["columns"] == ["x (m)", "y (m)"]

@@ -109,6 +109,9 @@ def test_street_decay_charts_show_class_shares_per_year_and_mean_condition(city)
     classes, condition, money = run_charts(run, city, "Johannstadt")
     figures = run.per_quarter["Johannstadt"]
     assert isinstance(classes, BarChartData) and classes.stacked
+    # The classes the map draws (declared once by the plugin) are the chart's.
+    table = next(city.layer(name).data for name in run.layer_names if name.endswith("condition"))
+    assert [series.color for series in classes.series] == [category.colour for category in table.categories["class"]]
     assert classes.categories == [str(year) for year in figures["years"]]
     stacked = np.sum([series.values for series in classes.series], axis=0)
     assert stacked == pytest.approx(np.full(len(figures["years"]), 100.0), abs=0.05)
