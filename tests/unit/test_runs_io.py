@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from twin.core.data import ResultRaster, ResultTable
+from twin.core.fields import Category
 from twin.core.layers import result_layer
 from twin.core.project import Project
 from twin.core.scenario import Scenario
@@ -15,15 +16,20 @@ from twin.sim.registry import SimulationRegistry
 from twin.sim.scenario_run import run_scenario
 
 
+CLASSES = (Category(0, "good", "#009E73", 2.5), Category(1, "poor", "#D55E00", 5.0))
+
+
 @pytest.fixture
 def scene_with_runs(selftest_scenario):
     scene, report = run_scenario(Scenario.load(selftest_scenario), SimulationRegistry.discover())
     assert report.ok
     depth = ResultRaster("depth", np.arange(24, dtype=np.float32).reshape(2, 3, 4),
                          scene.layers[0].data.transform, scene.crs, "m", "depth over time",
-                         times=np.array([0.0, 300.0]))
+                         times=np.array([0.0, 300.0]), label="water depth", palette="water")
     table = ResultTable("condition", "streets", {"segment_id": np.array(["a-1", "b-2"]),
-                                                 "condition_2026": np.array([1.25, 4.5])}, {"length": "m"})
+                                                 "condition_2026": np.array([1.25, 4.5])}, {"length": "m"},
+                        labels={"condition_2026": "condition 2026"}, headline="condition",
+                        categories={"condition": CLASSES})
     record = RunRecord("run2", "flood", "hand-made", 3, {"table": (1.0, 2.0)}, {"volume": np.float64(2.5)},
                        {"East": {"area": float("nan")}})
     scene.add_run(record, [result_layer(depth, "Flood: depth", run_id="run2", visible=False),
@@ -45,6 +51,10 @@ def test_a_saved_run_reopens_with_its_figures_and_exact_results(tmp_path, scene_
     assert table.opacity == 0.5 and table.data.target_layer == "streets"
     assert table.data.columns["segment_id"].tolist() == ["a-1", "b-2"]
     assert table.data.columns["condition_2026"].tolist() == [1.25, 4.5]
+    # what the declarations gave them draws them the same after reopening
+    assert (depth.data.label, depth.data.palette) == ("water depth", "water")
+    assert (table.data.labels, table.data.headline) == ({"condition_2026": "condition 2026"}, "condition")
+    assert table.data.categories == {"condition": CLASSES}
 
 
 def test_a_project_reopens_with_its_runs(tmp_path, scene_with_runs):

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from affine import Affine
 
 from twin.core.atomic import remove_stale_temporaries, replace_folder
 from twin.core.data import ResultRaster, ResultTable
+from twin.core.fields import Category
 from twin.core.layers import ResultLayer, result_layer
 from twin.core.plain import plain
 from twin.core.scene import RunRecord, Scene
@@ -100,13 +102,15 @@ def _entry(layer: ResultLayer, number: int, arrays: dict[str, np.ndarray]) -> di
         arrays[f"r{number}_values"] = data.values
         if data.times is not None:
             arrays[f"r{number}_times"] = np.asarray(data.times)
-        return entry | {"kind": "raster", "units": data.units, "label": data.label, "crs": data.crs,
-                        "transform": list(data.transform)[:6]}
+        return entry | {"kind": "raster", "units": data.units, "label": data.label, "palette": data.palette,
+                        "crs": data.crs, "transform": list(data.transform)[:6]}
     names = list(data.columns)
     for column, name in enumerate(names):
         arrays[f"r{number}_c{column}"] = np.asarray(data.columns[name])
     return entry | {"kind": "table", "target_layer": data.target_layer, "units": data.units, "columns": names,
-                    "labels": data.labels, "headline": data.headline}
+                    "labels": data.labels, "headline": data.headline,
+                    "categories": {key: [asdict(category) for category in categories]
+                                   for key, categories in data.categories.items()}}
 
 
 def _layer(entry: dict[str, Any], number: int, arrays: Any, run_id: str) -> ResultLayer:
@@ -114,11 +118,13 @@ def _layer(entry: dict[str, Any], number: int, arrays: Any, run_id: str) -> Resu
         times = arrays.get(f"r{number}_times")
         data: ResultRaster | ResultTable = ResultRaster(
             entry["name"], arrays[f"r{number}_values"], Affine(*entry["transform"]), entry["crs"],
-            entry["units"], entry["description"], times, entry.get("label", ""))
+            entry["units"], entry["description"], times, entry.get("label", ""), entry.get("palette", ""))
     else:
         columns = {name: arrays[f"r{number}_c{column}"] for column, name in enumerate(entry["columns"])}
         # runs saved before labels and headlines were declared have neither
+        categories = {key: tuple(Category(**category) for category in listed)
+                      for key, listed in entry.get("categories", {}).items()}
         data = ResultTable(entry["name"], entry["target_layer"], columns, entry["units"],
-                           entry["description"], entry.get("labels", {}), entry.get("headline"))
+                           entry["description"], entry.get("labels", {}), entry.get("headline"), categories)
     return result_layer(data, entry["layer"], run_id=run_id, visible=entry["visible"],
                         opacity=entry["opacity"])
