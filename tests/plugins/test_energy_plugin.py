@@ -49,7 +49,7 @@ def test_energy_run_on_the_fzk_haus(fzk_file, household_profile):
     assert buildings.columns["pv_kwp"][0] == pytest.approx(summary["pv_kwp"])
     assert buildings.columns["heat_source"][0] == "TABULA SFH"
     # A construction year is a date, not an amount: it carries no unit.
-    assert "year_of_construction" not in buildings.units and buildings.units["floor_area"] == "m2"
+    assert "year_of_construction" not in buildings.units and buildings.units["floor_area"] == "m²"
     assert tables["energy_quarters"].units == {"electricity_mwh": "MWh/a", "pv_mwh": "MWh/a",
                                                "grid_import_mwh": "MWh/a", "grid_export_mwh": "MWh/a",
                                                "peak_demand_kw": "kW", "peak_import_after_pv_kw": "kW",
