@@ -93,10 +93,12 @@ def default_stay(road_class: str, surface: str) -> np.ndarray:
 
 
 def transition_matrix(stay: np.ndarray) -> np.ndarray:
-    """The yearly transition matrix (10 x 10, rows sum to 1) of a stay-or-drop-one chain."""
+    """The yearly transition matrix (10 x 10, rows sum to 1) of a stay-or-drop-one chain: row i is
+    where a segment in state i is a year later, by the same compiled step the forecasts take."""
     stay = np.asarray(stay, dtype=np.float64)
-    matrix = np.diag(stay)
-    matrix[np.arange(STATES - 1), np.arange(1, STATES)] = 1.0 - stay[:-1]
+    matrix = np.eye(STATES)
+    for row in matrix:
+        _step(row, stay)
     return matrix
 
 
