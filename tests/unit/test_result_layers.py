@@ -7,7 +7,7 @@ import pytest
 from affine import Affine
 
 from twin.core.data import ResultRaster, ResultTable
-from twin.core.layers import ResultRasterLayer, ResultTableLayer, result_layer
+from twin.core.layers import ResultLayer, ResultRasterLayer, ResultTableLayer, result_layer
 
 
 def condition_table(headline: str | None) -> ResultTable:
@@ -28,6 +28,8 @@ def test_the_data_type_picks_the_layer_class():
     assert type(result_layer(condition_table(None), "condition")) is ResultTableLayer
     with pytest.raises(TypeError, match="ResultRaster or a ResultTable"):
         result_layer(np.zeros(3), "not a result")
+    with pytest.raises(TypeError, match="result_layer"):
+        ResultLayer(grid, "the base alone")
 
 
 def test_a_grid_layer_gives_its_steps_unit_and_label_from_its_data():

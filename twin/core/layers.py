@@ -274,6 +274,12 @@ class ResultLayer(Layer):
         self.run_id = run_id
         self._time_index = 0
 
+    def _check_data(self, data: Any) -> None:
+        if type(self) is ResultLayer:
+            raise TypeError("ResultLayer is the base of ResultRasterLayer and ResultTableLayer: "
+                            "make a result layer with result_layer(data, name)")
+        super()._check_data(data)
+
     @property
     def time_labels(self) -> list[str]:
         """One label per time step ("15 min", "2031"); empty for a result without time steps."""

@@ -5,14 +5,14 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSlider, QToolButton, QWidget
 
-from twin.core.layers import Layer
+from twin.core.layers import Layer, ResultLayer
 
 PLAY_INTERVAL_MS = 250
 
 
 def has_time_steps(layer: Layer | None) -> bool:
     """True for a result over time (depth snapshots, condition by year)."""
-    return getattr(layer, "time_steps", 1) > 1
+    return isinstance(layer, ResultLayer) and layer.time_steps > 1
 
 
 class TimeBar(QWidget):

@@ -6,7 +6,7 @@ import numpy as np
 import pyvista as pv
 
 from twin.core.data import ResultTable
-from twin.core.layers import Layer, ResultLayer
+from twin.core.layers import Layer, ResultTableLayer
 
 ID_COLUMNS = ("building_id", "segment_id", "station_id")
 TARGET_KINDS = ("buildings", "streets", "sensors")
@@ -53,7 +53,7 @@ def target_of(layer: Layer, layers: list[Layer]) -> Layer | None:
                  and candidate.kind in TARGET_KINDS), None)
 
 
-def feature_values(layer: ResultLayer, attribute: str, rows: np.ndarray,
+def feature_values(layer: ResultTableLayer, attribute: str, rows: np.ndarray,
                    step: int | None = None) -> np.ndarray:
     """One float per target feature: the joined row's value, NaN where there is no row.
 
