@@ -12,9 +12,11 @@ import pyvista as pv
 import shapely
 from affine import Affine
 
+from plugins.street_decay.presentation import CONDITION_CLASSES
 from tests.conftest import CELL, ORIGIN_X, ORIGIN_Y
 from twin.core import Scene
 from twin.core.data import BuildingData, ResultRaster, ResultTable, StreetData, SurfaceKind
+from twin.core.fields import by_code
 from twin.core.layers import BuildingsLayer, StreetsLayer, result_layer
 from twin.core.project import Camera
 from twin.io import read_layer
@@ -123,7 +125,8 @@ def test_condition_classes_step_through_the_years_in_place(town):
     table = ResultTable("condition", "streets", {
         "segment_id": np.array(["S2", "S1"]),  # rows in another order than the segments
         "condition_2026": np.array([2.0, 1.2]), "class_2026": np.array([1, 0]),
-        "condition_2027": np.array([2.1, 4.8]), "class_2027": np.array([1, 4])}, headline="class")
+        "condition_2027": np.array([2.1, 4.8]), "class_2027": np.array([1, 4])}, headline="class",
+        labels={"class": "condition class"}, categories={"class": by_code(CONDITION_CLASSES)})  # as the runner fills them
     result = scene.add_layer(result_layer(table, "Street decay: condition"))
     actor = view.actor_of(result)
     first = colour_at(view, street_pixel(view))

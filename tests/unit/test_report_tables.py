@@ -13,10 +13,10 @@ from affine import Affine
 from data.demo import QUARTERS_FILE, demo_project
 from plugins.flood.analysis import quarter_figures
 from twin.core import Scene
+from twin.core.charts import BarChartData, LineChartData
 from twin.core.data import RasterData
 from twin.core.layers import RasterLayer
 from twin.core.quarter import Quarter
-from twin.core.charts import BarChartData, LineChartData
 from twin.core.report_tables import (
     RATING_THRESHOLD,
     RATING_WARNING,
@@ -112,6 +112,7 @@ def test_street_decay_charts_show_class_shares_per_year_and_mean_condition(city)
     # The classes the map draws (declared once by the plugin) are the chart's.
     table = next(city.layer(name).data for name in run.layer_names if name.endswith("condition"))
     assert [series.color for series in classes.series] == [category.colour for category in table.categories["class"]]
+    assert all(category.upper is None for category in table.categories["class"])  # codes, not values
     assert classes.categories == [str(year) for year in figures["years"]]
     stacked = np.sum([series.values for series in classes.series], axis=0)
     assert stacked == pytest.approx(np.full(len(figures["years"]), 100.0), abs=0.05)

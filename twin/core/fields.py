@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -71,6 +71,11 @@ class Category:
     label: str
     colour: str
     upper: float | None = None
+
+
+def by_code(categories: tuple[Category, ...]) -> tuple[Category, ...]:
+    """The classes as a column of class codes uses them: matched by code, not by value bounds."""
+    return tuple(replace(category, upper=None) for category in categories)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from twin.core.fields import (
     Location,
     OutputCatalogue,
     OutputError,
+    by_code,
     check_column,
     check_figure,
     flatten_figures,
@@ -102,6 +103,7 @@ def _annotate_table(catalogue: OutputCatalogue, table: ResultTable) -> None:
             if spec.units:
                 table.units[series] = spec.units
         if spec.categories:
-            table.categories[series or name] = spec.categories
+            codes = spec.dtype is DType.CLASS
+            table.categories[series or name] = by_code(spec.categories) if codes else spec.categories
         if spec.headline and table.headline is None:
             table.headline = series or name
