@@ -46,7 +46,9 @@ class FloodSimulation(Simulation):
     parameters = (
         ParameterSpec("rain", str, "euler2", "the rain event: a block rain, an Euler type II design "
                       "storm from the depth-duration table, or a rain gauge's record",
-                      choices=("block", "euler2", "gauge"),
+                      choices=("block", "euler2", "gauge"), choice_labels={
+                          "block": "block rain", "euler2": "Euler type II design storm",
+                          "gauge": "rain gauge record"},
                       label="rain event", group="Rain"),
         ParameterSpec("block_depth_mm", float, 100.0, "block rain: total depth ('extreme': 100 mm in 1 h)",
                       units="mm", minimum=0.0, maximum=1000.0,
@@ -86,6 +88,7 @@ class FloodSimulation(Simulation):
         ParameterSpec("buildings_as", str, "walls", "walls: footprints take no water (roof rain drains "
                       "to the sewer); blocks: footprints raised, roof rain runs off",
                       choices=("walls", "blocks"),
+                      choice_labels={"walls": "walls (roof rain to the sewer)", "blocks": "raised blocks"},
                       label="buildings as", group=GRID),
         ParameterSpec("block_height_m", float, 10.0, "blocks: how far footprints are raised", units="m",
                       minimum=0.5, maximum=200.0,
@@ -111,6 +114,7 @@ class FloodSimulation(Simulation):
                       label="street width (default)", group=GRID, advanced=True),
         ParameterSpec("infiltration", str, "horton", "infiltration on green cells",
                       choices=("horton", "constant"),
+                      choice_labels={"horton": "Horton (decaying)", "constant": "constant rate"},
                       label="infiltration model", group="Losses"),
         ParameterSpec("infiltration_mm_h", float, 10.0, "constant rate, or Horton's final rate",
                       units="mm/h", minimum=0.0, maximum=500.0,

@@ -52,7 +52,9 @@ class StreetDecaySimulation(Simulation):
                       label="Monte-Carlo runs", group=FORECAST),
         ParameterSpec("strategy", str, "benefit_per_cost", "do nothing; worst segments first; or best "
                       "condition gain x importance per euro", choices=treatments.STRATEGIES,
-                      label="maintenance strategy", group=BUDGET),
+                      label="maintenance strategy", group=BUDGET, choice_labels={
+                          "do_nothing": "do nothing", "worst_first": "worst segments first",
+                          "benefit_per_cost": "best gain per euro"}),
         ParameterSpec("budget_eur", float, 1_000_000.0, "money for treatments each year", units="EUR",
                       minimum=0.0,
                       label="yearly budget", group=BUDGET,

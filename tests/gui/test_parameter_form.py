@@ -37,6 +37,20 @@ def type_into(qtbot, editor, text: str) -> None:
     qtbot.keyClick(line, Qt.Key.Key_Tab)
 
 
+def choose(form: ParameterForm, name: str, choice: str) -> None:
+    editor = form.fields[name].editor
+    editor.setCurrentIndex(editor.findData(choice))
+
+
+def test_a_choice_shows_its_label_and_gives_its_code(qtbot):
+    form = make_form(qtbot, FloodSimulation.parameters)
+    rain = form.fields["rain"].editor
+    assert [rain.itemText(index) for index in range(rain.count())] == [
+        "block rain", "Euler type II design storm", "rain gauge record"]
+    choose(form, "rain", "block")
+    assert form.values()["rain"] == "block"
+
+
 def test_each_type_gets_its_editor_with_units_help_and_defaults(qtbot):
     form = make_form(qtbot)
     editors = {name: field.editor for name, field in form.fields.items()}
@@ -60,7 +74,7 @@ def test_values_a_user_types_come_back_in_their_declared_types(qtbot):
     type_into(qtbot, form.fields["rain_duration_min"].editor, "90")
     type_into(qtbot, form.fields["passes"].editor, "12")
     form.fields["calibrate"].editor.click()
-    form.fields["edges"].editor.setCurrentText("closed")
+    choose(form, "edges", "closed")
     type_into(qtbot, form.fields["rain_gauge"].editor, "RG-Johannstadt")
     type_into(qtbot, form.fields["table_depths_mm"].editor, "10, 20.5 , 30")
     assert form.values() == {"rain_duration_min": 90.0, "passes": 12, "calibrate": False,
@@ -144,11 +158,11 @@ def test_a_parameter_that_does_not_apply_hides_as_the_others_change(qtbot):
     form.show()
     assert form.fields["rain"].value() == "euler2"
     assert not form.fields["block_depth_mm"].isVisible() and not form.fields["rain_gauge"].isVisible()
-    form.fields["rain"].editor.setCurrentText("block")
+    choose(form, "rain", "block")
     assert form.fields["block_depth_mm"].isVisible() and form.fields["rain_duration_min"].isVisible()
-    form.fields["rain"].editor.setCurrentText("gauge")
+    choose(form, "rain", "gauge")
     assert form.fields["rain_gauge"].isVisible() and not form.fields["rain_duration_min"].isVisible()
-    form.fields["infiltration"].editor.setCurrentText("constant")
+    choose(form, "infiltration", "constant")
     assert not form.fields["infiltration_initial_mm_h"].isVisible()
 
 

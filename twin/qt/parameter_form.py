@@ -57,7 +57,7 @@ def help_text(spec: ParameterSpec) -> str:
         high = "" if spec.maximum is None else f"{spec.maximum:g}"
         lines.append(f"Allowed: {low} .. {high}" + (" (each number)" if spec.type in (list, tuple) else ""))
     if spec.choices:
-        lines.append(f"One of: {', '.join(spec.choices)}")
+        lines.append(f"One of: {', '.join(spec.choices)} (as written in scenarios)")
     lines.append(f"Default: {format_value(spec.default)}")
     return "\n".join(lines)
 
@@ -232,8 +232,9 @@ class ParameterField(QWidget):
             editor.toggled.connect(self._changed)
         elif spec.type is str and spec.choices:
             editor = QComboBox()
-            editor.addItems(list(spec.choices))
-            editor.currentTextChanged.connect(self._changed)
+            for choice in spec.choices:
+                editor.addItem(spec.choice_labels.get(choice, choice), choice)
+            editor.currentIndexChanged.connect(self._changed)
         elif spec.type is int:
             editor = QSpinBox()
             editor.setRange(-_INT_LIMIT, _INT_LIMIT)  # the spec, not the box, says what is allowed
@@ -263,7 +264,7 @@ class ParameterField(QWidget):
         if isinstance(editor, QCheckBox):
             return editor.isChecked()
         if isinstance(editor, QComboBox):
-            return editor.currentText()
+            return editor.currentData()
         if isinstance(editor, QSpinBox | QDoubleSpinBox):
             return editor.value()
         if isinstance(editor, TableEditor):
@@ -281,7 +282,7 @@ class ParameterField(QWidget):
         elif isinstance(editor, QComboBox):
             if value not in self.spec.choices:
                 raise ValueError(value)
-            editor.setCurrentText(value)
+            editor.setCurrentIndex(editor.findData(value))
         elif isinstance(editor, QSpinBox):
             if isinstance(value, bool) or not float(value).is_integer() or abs(value) > _INT_LIMIT:
                 raise ValueError(value)

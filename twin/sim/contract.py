@@ -66,6 +66,7 @@ class ParameterSpec:
     # Applies only while other parameters hold one of the given values ({"rain": ("block",)}).
     applies_when: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
     columns: tuple[str, ...] = ()  # a table's column headings, with units: ("minute", "m³/s")
+    choice_labels: Mapping[str, str] = field(default_factory=dict)  # how the form shows a choice
 
     def __post_init__(self) -> None:
         if self.type not in _TYPE_NAMES:
@@ -115,6 +116,8 @@ class ParameterSpec:
             described["group"] = self.group
         if self.advanced:
             described["advanced"] = True
+        if self.choice_labels:
+            described["choice_labels"] = dict(self.choice_labels)
         if self.applies_when:
             described["applies_when"] = {name: list(values) for name, values in self.applies_when.items()}
         if self.minimum is not None:
