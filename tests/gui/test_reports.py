@@ -10,13 +10,14 @@ from PySide6.QtGui import QImage
 
 from data.demo import demo_project
 from twin.core.project import Project
-from twin.core.report_tables import WHOLE_RUN, figure_table
+from twin.core.report_tables import WHOLE_RUN
 from twin.core.scene import Scene
 from twin.io.project import open_project
 from twin.qt.charts import PNG_SIZE
 from twin.qt.reports import NO_RUN, ReportsPanel
 from twin.sim.contract import SimulationInputs
-from twin.sim.registry import SimulationRegistry
+from twin.sim.presentation import run_figures
+from twin.sim.registry import SimulationRegistry, default_registry
 from twin.sim.runner import run_simulation
 
 pytestmark = pytest.mark.gui
@@ -55,6 +56,10 @@ def panel(qtbot, city):
     panel.resize(680, 860)
     panel.show()
     return panel
+
+
+def figure_table(run, quarter=None):
+    return run_figures(default_registry(), run, quarter)
 
 
 def table_text(panel: ReportsPanel) -> list[list[str]]:
@@ -124,3 +129,34 @@ def test_removing_a_result_layer_drops_the_chart_drawn_from_it(qtbot, panel, cit
     city.remove_layer(next(name for name in run.layer_names if city.layer(name).data.name == "energy_week"))
     assert not any(panel.charts.tabText(i) == "Hourly balance" for i in range(panel.charts.count()))
     assert panel.table.rowCount() == len(figure_table(run).rows)  # the figures stay
+
+
+def test_two_runs_of_a_simulation_side_by_side_with_their_difference(qtbot, panel, city):
+    cheap = run_in(city, "street_decay", monte_carlo_runs=0, horizon_years=5, budget_eur=1e5)
+    rich = run_in(city, "street_decay", monte_carlo_runs=0, horizon_years=5, budget_eur=3e6)
+    panel.show_run(rich)
+    energy = next(run for run in city.runs if run.simulation == "energy")
+    choices = [panel.compare_combo.itemData(index) for index in range(panel.compare_combo.count())]
+    assert cheap in choices and energy.run_id not in choices  # only runs of the same simulation
+    panel.set_quarter("Johannstadt")
+    panel.compare_with(cheap)
+    headers = [panel.table.horizontalHeaderItem(column).text() for column in range(panel.table.columnCount())]
+    assert headers[2:] == [f"Johannstadt street_decay ({rich[:6]})", f"Johannstadt street_decay ({cheap[:6]})",
+                           f"Johannstadt street_decay ({cheap[:6]}) − Johannstadt street_decay ({rich[:6]})"]
+    last = city.runs[-1].per_quarter["Johannstadt"]["years"][-1]
+    row = next(row for row in panel.figures().rows if row.label == f"backlog (segments past 3.5), {last}")
+    rich_figures = next(run for run in city.runs if run.run_id == rich).per_quarter["Johannstadt"]
+    cheap_figures = next(run for run in city.runs if run.run_id == cheap).per_quarter["Johannstadt"]
+    assert row.values == pytest.approx([rich_figures["backlog_eur"][-1], cheap_figures["backlog_eur"][-1],
+                                        cheap_figures["backlog_eur"][-1] - rich_figures["backlog_eur"][-1]])
+    assert row.values[2] > 0  # the smaller budget leaves more to do
+    panel.compare_with(None)
+    assert panel.table.columnCount() == 3
+
+
+def test_a_quarter_shows_the_figures_only_the_whole_run_has(qtbot, panel, city):
+    street = next(run for run in reversed(city.runs) if run.simulation == "street_decay")
+    panel.show_run(street.run_id)
+    panel.set_quarter("Johannstadt")
+    rows = {row[0]: row for row in table_text(panel)}
+    assert rows[f"street segments ({WHOLE_RUN})"][2] == str(street.summary["segments"])

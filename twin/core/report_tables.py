@@ -83,6 +83,12 @@ class FigureTable:
     columns: list[str]
     rows: list[FigureRow]
 
+    def column(self, name: str) -> FigureTable:
+        """The table of one of its columns (a quarter, or the whole area)."""
+        index = self.columns.index(name)
+        return FigureTable([name], [FigureRow(row.key, row.label, row.unit, [row.values[index]])
+                                    for row in self.rows])
+
     def to_csv(self) -> str:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
@@ -95,22 +101,55 @@ class FigureTable:
 
 def figure_table(run: RunRecord, catalogue: OutputCatalogue, quarter: str | None = None) -> FigureTable:
     """The figures of a run per quarter, or of one quarter, labelled from the simulation's declared
-    outputs (`catalogue`); yearly series show their first and last year."""
+    outputs (`catalogue`); yearly series show their first and last year. A quarter's table ends
+    with the figures only the whole run has (the rain's depth and peak), marked so."""
     if quarter is not None:
         places = {quarter: run.per_quarter[quarter]}
     else:
         places = {**run.per_quarter, WHOLE_RUN: run.summary}
     flat = {name: _flatten(catalogue, figures) for name, figures in places.items()}
     keys = list(dict.fromkeys(key for figures in flat.values() for key in figures))
-    rows = []
-    for key in keys:
-        base, _, year = key.partition("@")
-        quantity = catalogue.figure_quantity(base)
-        label = f"{quantity.label}, {year}" if year else quantity.label
-        values = [flat[name].get(key) for name in places]
-        rows.append(FigureRow(key, label, quantity.unit,
-                              [None if value is None else value * quantity.scale for value in values]))
+    rows = [_figure_row(catalogue, key, [flat[name].get(key) for name in places]) for key in keys]
+    if quarter is not None:
+        whole = _flatten(catalogue, run.summary)
+        rows += [_figure_row(catalogue, key, [whole[key]], f" ({WHOLE_RUN})")
+                 for key in whole if key not in flat[quarter] and not _per_quarter(run, key)]
     return FigureTable(list(places), rows)
+
+
+def _figure_row(catalogue: OutputCatalogue, key: str, values: list[float | None],
+                suffix: str = "") -> FigureRow:
+    base, _, year = key.partition("@")
+    quantity = catalogue.figure_quantity(base)
+    label = f"{quantity.label}, {year}" if year else quantity.label
+    return FigureRow(key, label + suffix, quantity.unit,
+                     [None if value is None else value * quantity.scale for value in values])
+
+
+def _per_quarter(run: RunRecord, key: str) -> bool:
+    """Whether some quarter has the figure (a quarter lacking it has none, not the run's)."""
+    base = key.partition("@")[0]
+    return any(base in figures or key in figures for figures in run.per_quarter.values())
+
+
+def compared_table(titled: list[tuple[str, FigureTable]]) -> FigureTable:
+    """Runs side by side, one column each (their tables of one place), and each one's difference
+    from the first: the figures of a scenario against a baseline."""
+    first_title = titled[0][0]
+    columns = [title for title, _ in titled] + [f"{title} − {first_title}" for title, _ in titled[1:]]
+    rows_by_key: dict[str, FigureRow] = {}
+    values: dict[str, list[float | None]] = {}
+    for number, (_, table) in enumerate(titled):
+        for row in table.rows:
+            rows_by_key.setdefault(row.key, row)
+            values.setdefault(row.key, [None] * len(titled))[number] = row.values[0]
+    rows = []
+    for key, row in rows_by_key.items():
+        shown = values[key]
+        base = shown[0]
+        differences = [None if base is None or value is None else value - base for value in shown[1:]]
+        rows.append(FigureRow(key, row.label, row.unit, [*shown, *differences]))
+    return FigureTable(columns, rows)
 
 
 _NOT_REPORTED = (DType.AXIS, DType.RECORD, DType.TEXT, DType.TIME)

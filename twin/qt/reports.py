@@ -35,7 +35,7 @@ from twin.core.atomic import write_atomic
 from twin.core.report_tables import FigureTable, format_value
 from twin.core.scene import RunRecord, Scene
 from twin.qt.charts import PNG_SIZE, chart_widget, image_png_bytes
-from twin.sim.presentation import run_charts, run_figures
+from twin.sim.presentation import compared_figures, run_charts, run_figures
 from twin.sim.registry import SimulationRegistry, default_registry
 
 NO_RUN = "No simulation has run yet. Run one from the simulations panel; its figures appear here."
@@ -61,6 +61,11 @@ class ReportsPanel(QWidget):
         self.run_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.run_combo.setMinimumContentsLength(24)
         self.run_combo.currentIndexChanged.connect(self._show_chosen)
+        self.compare_combo = QComboBox()
+        self.compare_combo.setAccessibleName("run to compare with")
+        self.compare_combo.setToolTip("Show another run of the same simulation beside this one, with the "
+                                      "differences")
+        self.compare_combo.currentIndexChanged.connect(lambda _index: self._refresh())
         self.csv_button = QPushButton("Export CSV…")
         self.csv_button.setToolTip("Save the table of figures as a CSV file")
         self.csv_button.clicked.connect(self.choose_csv_file)
@@ -83,6 +88,8 @@ class ReportsPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(QLabel("Run:"))
         top.addWidget(self.run_combo, 1)
+        top.addWidget(QLabel("Compare with:"))
+        top.addWidget(self.compare_combo, 1)
         top.addWidget(self.csv_button)
         top.addWidget(self.png_button)
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -114,6 +121,18 @@ class ReportsPanel(QWidget):
         self._quarter = name or None
         self._refresh()
 
+    @property
+    def compared_run(self) -> RunRecord | None:
+        run_id = self.compare_combo.currentData()
+        return next((run for run in self.scene.runs if run.run_id == run_id), None)
+
+    def compare_with(self, run_id: str | None) -> None:
+        """Show another run of the same simulation beside the current one; None shows it alone."""
+        index = self.compare_combo.findData(run_id)
+        if index < 0:
+            raise KeyError(f"run '{run_id}' cannot be compared with the run shown")
+        self.compare_combo.setCurrentIndex(index)
+
     def show_run(self, run_id: str) -> None:
         index = self.run_combo.findData(run_id)
         if index < 0:
@@ -125,6 +144,13 @@ class ReportsPanel(QWidget):
         run = self.current_run
         if run is None:
             return None
+        other = self.compared_run
+        if other is not None:
+            names = [run_name(run), run_name(other)]
+            if names[0] == names[1]:  # two runs of one scenario: tell them apart by id
+                names = [f"{name} ({shown.run_id[:6]})"
+                         for name, shown in zip(names, (run, other), strict=True)]
+            return compared_figures(self.registry, [run, other], names, self._quarter)
         return run_figures(self.registry, run, self._shown_quarter(run))
 
     def _shown_quarter(self, run: RunRecord) -> str | None:
@@ -151,10 +177,23 @@ class ReportsPanel(QWidget):
         self._show_chosen()
 
     def _show_chosen(self, *_index: object) -> None:
+        self._fill_comparable()
         self._refresh()
         run = self.current_run
         if run is not None:
             self.run_shown.emit(run.run_id)
+
+    def _fill_comparable(self) -> None:
+        """The runs the one shown can be compared with: the others of its simulation."""
+        run = self.current_run
+        self.compare_combo.blockSignals(True)
+        self.compare_combo.clear()
+        self.compare_combo.addItem("(no comparison)", None)
+        for other in reversed(self.scene.runs):
+            if run is not None and other.simulation == run.simulation and other.run_id != run.run_id:
+                self.compare_combo.addItem(_run_title(other), other.run_id)
+        self.compare_combo.blockSignals(False)
+        self.compare_combo.setEnabled(self.compare_combo.count() > 1)
 
     def _refresh(self) -> None:
         run = self.current_run
@@ -262,9 +301,13 @@ def _fill_table(widget: QTableWidget, table: FigureTable | None) -> None:
     header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
 
 
+def run_name(run: RunRecord) -> str:
+    """What a person calls a run: its name (the scenario's), else its simulation and id."""
+    return run.scenario or f"{run.simulation} {run.run_id[:6]}"
+
+
 def _run_title(run: RunRecord) -> str:
-    name = run.scenario or run.simulation
-    return f"{name}  ({run.simulation}, run {run.run_id[:6]})"
+    return f"{run_name(run)}  ({run.simulation}, run {run.run_id[:6]})"
 
 
 def _run_description(run: RunRecord, quarter: str | None) -> str:

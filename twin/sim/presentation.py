@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from twin.core.charts import ChartData
 from twin.core.fields import AttributeLegend, OutputCatalogue
-from twin.core.report_tables import FigureTable, figure_table, run_tables
+from twin.core.report_tables import WHOLE_RUN, FigureTable, compared_table, figure_table, run_tables
 from twin.core.scene import RunRecord, Scene
 from twin.sim.contract import Simulation
 from twin.sim.registry import SimulationRegistry, UnknownSimulationError
@@ -19,6 +19,15 @@ def run_figures(registry: SimulationRegistry, run: RunRecord, quarter: str | Non
     simulation = _simulation(registry, run.simulation)
     catalogue = simulation.catalogue() if simulation is not None else OutputCatalogue(())
     return figure_table(run, catalogue, quarter)
+
+
+def compared_figures(registry: SimulationRegistry, runs: list[RunRecord], titles: list[str],
+                     quarter: str | None = None) -> FigureTable:
+    """Runs side by side for one quarter (or the whole area, with None), and their differences from
+    the first run."""
+    places = [run_figures(registry, run, quarter) if quarter in run.per_quarter
+              else run_figures(registry, run).column(WHOLE_RUN) for run in runs]
+    return compared_table(list(zip(titles, places, strict=True)))
 
 
 def run_charts(registry: SimulationRegistry, run: RunRecord, scene: Scene,
