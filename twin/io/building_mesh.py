@@ -99,8 +99,10 @@ def _footprints(mesh: Triangulation, polygon_row: np.ndarray, polygon_kind: np.n
         covered[polygon_row[wanted]] = True
         wanted |= facing & ~covered[polygon_row]
     polygons = np.flatnonzero(wanted)
-    shapes = _flat_shapes(mesh, polygons, polygon_rings)
     footprints = np.full(buildings, None, dtype=object)
+    if len(polygons) == 0:  # only walls, or every polygon degenerate: nothing seen from above
+        return footprints
+    shapes = _flat_shapes(mesh, polygons, polygon_rings)
     order = np.argsort(polygon_row[polygons], kind="stable")
     rows, starts = np.unique(polygon_row[polygons][order], return_index=True)
     for row, pieces in zip(rows, np.split(shapes[order], starts[1:]), strict=True):

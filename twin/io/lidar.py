@@ -26,12 +26,13 @@ LAZ 1.4 allows it). The DTM/DSM gridding lives in twin/io/pointgrid.py and strea
 
 from __future__ import annotations
 
+import io
 import struct
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import laspy
 import lazrs
@@ -56,6 +57,9 @@ COLOUR_DIMENSIONS = ("red", "green", "blue")
 CLASS_SELECTION = laspy.DecompressionSelection.base() | laspy.DecompressionSelection.CLASSIFICATION
 DISPLAY_SELECTION = (CLASS_SELECTION | laspy.DecompressionSelection.Z
                      | laspy.DecompressionSelection.INTENSITY | laspy.DecompressionSelection.RGB)
+# LAS header layout: the VLR count ends at byte 104; a 1.4 header is 375 bytes; record headers.
+_VLR_COUNT_END, _LAS14_HEADER_BYTES = 104, 375
+_VLR_HEADER_BYTES, _EVLR_HEADER_BYTES = 54, 60
 # What laspy and lazrs raise on a damaged or foreign file.
 _LAS_FAILURES = (laspy.LaspyException, lazrs.LazrsError, ValueError, struct.error, IndexError, OSError)
 
@@ -102,15 +106,28 @@ def read_point_cloud(path: Path | str, crs: str | None = None, budget: int = DEF
 @contextmanager
 def open_point_cloud(path: Path, selection: laspy.DecompressionSelection | None = None
                      ) -> Iterator[laspy.LasReader]:
-    """A laspy reader on a file whose header has been checked against its content."""
+    """A laspy reader on a file whose header has been checked against its content.
+
+    The header is checked before laspy opens the file: its LAZ decoder allocates what a damaged
+    chunk table announces (and aborts the process where that fails).
+    """
     selection = laspy.DecompressionSelection.all() if selection is None else selection
+    _check_point_count(path, _header(path))
     try:
         reader = laspy.open(path, laz_backend=BACKEND, decompression_selection=selection)
-    except _LAS_FAILURES as error:
+    except (*_LAS_FAILURES, MemoryError) as error:
         raise TwinIOError(path, _open_problem(error)) from None
     with reader:
-        _check_point_count(path, reader.header)
         yield reader
+
+
+def _header(path: Path) -> laspy.LasHeader:
+    try:
+        with path.open("rb") as stream:
+            _check_record_counts(path, stream)
+            return laspy.LasHeader.read_from(stream)
+    except (*_LAS_FAILURES, MemoryError) as error:
+        raise TwinIOError(path, _open_problem(error)) from None
 
 
 def stream_chunks(path: Path, reader: laspy.LasReader, feedback: Feedback | None = None,
@@ -187,6 +204,7 @@ def _check_chunk_table(path: Path, header: laspy.LasHeader) -> None:
     try:
         vlr = lazrs.LazVlr(laszip[0].record_data)
         with path.open("rb") as stream:
+            _check_chunk_count(path, header, stream)
             stream.seek(header.offset_to_point_data)
             table = lazrs.read_chunk_table(stream, vlr)
     except _LAS_FAILURES:
@@ -197,6 +215,48 @@ def _check_chunk_table(path: Path, header: laspy.LasHeader) -> None:
     else:
         fewest, most = (len(table) - 1) * vlr.chunk_size() + 1, len(table) * vlr.chunk_size()
     _compare_counts(path, header.point_count, fewest, most)
+
+
+def _check_record_counts(path: Path, stream: BinaryIO) -> None:
+    """Refuse a header announcing more (extended) variable-length records than the file has room for.
+
+    laspy reads as many records as announced, past the end of the file: four billion of them
+    would take hours. The stream is left at its start.
+    """
+    head = stream.read(_LAS14_HEADER_BYTES)
+    stream.seek(0)
+    if len(head) < _VLR_COUNT_END or head[:4] != b"LASF":
+        return  # laspy says what is wrong with the signature or the header
+    header_bytes, point_offset, records = struct.unpack_from("<HII", head, 94)
+    if records * _VLR_HEADER_BYTES > point_offset - header_bytes:
+        raise TwinIOError(path, f"the LAS header announces {records:,} variable-length records, more "
+                                "than fit before its points: the file is damaged")
+    if head[25] >= 4 and len(head) == _LAS14_HEADER_BYTES:
+        first, extended = struct.unpack_from("<QI", head, 235)
+        room = path.stat().st_size - first
+        if extended and extended * _EVLR_HEADER_BYTES > room:
+            raise TwinIOError(path, f"the LAS header announces {extended:,} extended records, more "
+                                    "than fit in the file: the file is damaged")
+
+
+def _check_chunk_count(path: Path, header: laspy.LasHeader, stream: BinaryIO) -> None:
+    """Refuse a chunk table that announces more chunks than there are points or compressed bytes.
+
+    lazrs allocates the announced table before reading it, and a failed allocation aborts.
+    The table's offset leads the point data (-1: written at the file's end by a streaming writer).
+    """
+    stream.seek(header.offset_to_point_data)
+    (table_offset,) = struct.unpack("<q", stream.read(8))
+    if table_offset == -1:
+        stream.seek(-8, io.SEEK_END)
+        (table_offset,) = struct.unpack("<q", stream.read(8))
+    stream.seek(table_offset)
+    _version, chunks = struct.unpack("<II", stream.read(8))
+    compressed_bytes = table_offset - header.offset_to_point_data - 8
+    if chunks > min(header.point_count, max(compressed_bytes, 0)):
+        raise TwinIOError(path, f"the LAZ chunk table announces {chunks:,} chunks for "
+                                f"{header.point_count:,} points in {max(compressed_bytes, 0):,} bytes: "
+                                "the file is damaged")
 
 
 def _compare_counts(path: Path, announced: int, fewest: int, most: int) -> None:
@@ -471,5 +531,7 @@ def _open_problem(error: Exception) -> str:
         return "the file is empty"
     if isinstance(error, OSError) and error.strerror:
         return f"the file cannot be opened ({error.strerror})"
+    if isinstance(error, MemoryError):
+        return "the LAS header announces more data than memory holds: the file is damaged"
     first_line = text.splitlines()[0] if text else type(error).__name__
     return f"the LAS header cannot be read ({first_line})"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import rasterio
-from rasterio.errors import RasterioError
+from rasterio.errors import NotGeoreferencedWarning, RasterioError
 
 from twin.core.crs import normalize_crs
 from twin.core.data import RasterData, ResultRaster
@@ -19,7 +21,12 @@ def read_raster(path: Path, crs: str | None = None) -> RasterData:
     """Band 1 of a raster as float with NaN for no-data; `crs` is used where the file has none."""
     with _open(path) as source:
         _check_layout(path, source)
-        band = source.read(1, masked=True)
+        _check_fits_memory(path, source)
+        try:
+            band = source.read(1, masked=True)
+        except RasterioError:
+            raise TwinIOError(path, "the raster's cells cannot be read: the file is truncated or "
+                                    "damaged") from None
         dtype = np.float64 if band.dtype == np.float64 else np.float32
         values = band.astype(dtype).filled(np.nan)
         return RasterData(values=values, transform=source.transform,
@@ -68,7 +75,9 @@ def write_geotiff(path: Path, raster: RasterData | ResultRaster, nodata: float =
 
 def _open(path: Path) -> rasterio.DatasetReader:
     try:
-        return rasterio.open(path)
+        with warnings.catch_warnings():  # a grid without georeferencing is refused in one sentence
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            return rasterio.open(path)
     except RasterioError as error:
         raise TwinIOError(path, f"not a raster the twin can read ({_first_line(error)})") from None
 
@@ -81,6 +90,23 @@ def _check_layout(path: Path, source: rasterio.DatasetReader) -> None:
         raise TwinIOError(path, "the raster is rotated; warp it north-up first")
     if transform.is_identity:
         raise TwinIOError(path, "the raster has no georeferencing (no geotransform)")
+
+
+def _check_fits_memory(path: Path, source: rasterio.DatasetReader) -> None:
+    """Refuse a grid whose header announces more cells than memory holds, before allocating it.
+
+    A damaged or hostile header may announce billions of cells in a file of a few bytes; reading
+    them takes the band (at most 8 bytes a cell), its mask (1) and the float copy (at most 8) at once.
+    """
+    needed = source.width * source.height * (8 + 1 + 8)
+    if needed > _memory_bytes() // 2:
+        raise TwinIOError(path, f"the raster has {source.width:,} x {source.height:,} cells (about "
+                                f"{needed / 1e9:.0f} GB to read), more than half of this machine's "
+                                "memory; cut a smaller tile out of it first")
+
+
+def _memory_bytes() -> int:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
 def _crs_of(path: Path, source: rasterio.DatasetReader, given: str | None) -> str | None:

@@ -103,7 +103,7 @@ def _utc_times(texts: np.ndarray | list[str]) -> np.ndarray:
 
     Times without "Z" or an offset count as UTC. Raises _BadValue for the first unreadable one.
     """
-    text = np.strings.strip(np.asarray(texts, dtype=str))
+    text = _text_array(texts)
     _, slash, end = np.strings.partition(text, "/")
     local, offset_minutes = _split_offsets(np.where(slash == "/", end, text))
     try:
@@ -113,6 +113,17 @@ def _utc_times(texts: np.ndarray | list[str]) -> np.ndarray:
     if np.isnat(times).any():  # "NaT" and "" parse, but are no time
         raise _BadValue(int(np.argmax(np.isnat(times))))
     return (times - offset_minutes.astype("timedelta64[m]")).astype("datetime64[s]")
+
+
+def _text_array(texts: np.ndarray | list) -> np.ndarray:
+    """Times as a 1-D array of stripped text; raises _BadValue for the first that is a list."""
+    try:
+        text = np.asarray(texts, dtype=str)
+    except ValueError:  # lists among the times, of differing lengths
+        text = np.array([], dtype=str)
+    if text.ndim != 1 or len(text) != len(texts):
+        raise _BadValue(next((index for index, item in enumerate(texts) if isinstance(item, list)), 0))
+    return np.strings.strip(text)
 
 
 def _split_offsets(text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,126 @@
+"""The damaged files the fuzzer found, kept as plain tests: each broke a reader before its fix.
+
+Each is a valid seed with the one damage that mattered, made explicit: a header that announces
+more than the file holds, a grid cut short, a model with nothing seen from above, a time that
+is a list. Every one must be read or refused with a TwinIOError naming the file.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+
+import pytest
+import rasterio
+from affine import Affine
+
+from tests.fuzz import seeds
+from twin.io import raster
+from twin.io.errors import TwinIOError
+from twin.io.formats import file_info, read_layer
+
+SCENE_CRS = "EPSG:25833"
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TWIN_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def refusal(path: Path, header_damaged: bool = True) -> str:
+    """The problem the reader names; `info`, which reads headers, refuses a damaged header too."""
+    with pytest.raises(TwinIOError) as read_error:
+        read_layer(path, crs=SCENE_CRS)
+    assert read_error.value.path == path
+    assert "\n" not in str(read_error.value)
+    if header_damaged:
+        with pytest.raises(TwinIOError) as info_error:
+            file_info(path, crs=SCENE_CRS)
+        assert info_error.value.problem == read_error.value.problem
+    return read_error.value.problem
+
+
+def patched(seed: bytes, offset: int, fmt: str, *values: int) -> bytearray:
+    data = bytearray(seed)
+    struct.pack_into(fmt, data, offset, *values)
+    return data
+
+
+def test_an_ascii_grid_with_fewer_rows_than_it_announces_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "dtm.asc"
+    path.write_bytes(seeds.ascii_grid()["dtm.asc"].replace(b"nrows 4", b"nrows 9"))
+    assert "truncated or damaged" in refusal(path, header_damaged=False)
+
+
+def test_a_raster_announcing_more_cells_than_memory_holds_is_refused_before_reading(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sparse GeoTIFF of 60,000 x 60,000 cells is a few kilobytes; reading it takes 61 GB."""
+    monkeypatch.setattr(raster, "_memory_bytes", lambda: 16 * 1024**3)  # this machine's size, fixed
+    path = tmp_path / "huge.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=60_000, height=60_000, count=1, dtype="float32",
+                       crs=SCENE_CRS, transform=Affine(1.0, 0, 411_000.0, 0, -1.0, 5_654_000.0),
+                       tiled=True, blockxsize=2048, blockysize=2048, sparse_ok=True):
+        pass
+    assert path.stat().st_size < 100_000
+    assert "60,000 x 60,000 cells" in refusal(path, header_damaged=False)
+
+
+def test_a_laz_chunk_table_announcing_four_billion_chunks_is_refused(tmp_path: Path) -> None:
+    """lazrs allocated the announced table and aborted the whole process when that failed."""
+    laz = seeds.laz()["cloud.laz"]
+    (point_offset,) = struct.unpack_from("<I", laz, 96)
+    (table_offset,) = struct.unpack_from("<q", laz, point_offset)
+    path = tmp_path / "cloud.laz"
+    path.write_bytes(patched(laz, table_offset + 4, "<I", 0xFFFFFFFF))
+    assert "4,294,967,295 chunks" in refusal(path)
+
+
+def test_a_las_header_announcing_four_billion_records_is_refused_at_once(tmp_path: Path) -> None:
+    """laspy read as many records as announced, past the end of the file: hours."""
+    path = tmp_path / "cloud.las"
+    path.write_bytes(patched(seeds.las()["cloud.las"], 100, "<I", 0xFFFFFFFF))
+    assert "4,294,967,295 variable-length records" in refusal(path)
+
+
+def test_a_las_header_announcing_four_billion_extended_records_is_refused_at_once(tmp_path: Path) -> None:
+    laz = seeds.laz()["cloud.laz"]
+    path = tmp_path / "cloud.laz"
+    path.write_bytes(patched(laz, 235, "<QI", len(laz) - 60, 0xFFFFFFFF))
+    assert "4,294,967,295 extended records" in refusal(path)
+
+
+def test_an_extended_record_longer_than_memory_is_refused(tmp_path: Path) -> None:
+    """laspy asked for the announced 4 EiB in one read and a MemoryError escaped."""
+    laz = seeds.laz()["cloud.laz"]
+    record = b"\0\0" + b"twin".ljust(16, b"\0") + struct.pack("<HQ", 1, 2**62) + b"\0" * 32
+    path = tmp_path / "cloud.laz"
+    path.write_bytes(patched(laz, 235, "<QI", len(laz), 1) + record)
+    assert "more data than memory holds" in refusal(path)
+
+
+def test_a_building_model_with_nothing_seen_from_above_reads_without_footprints(tmp_path: Path) -> None:
+    """Only walls: no polygon qualified for a footprint and the footprint union failed."""
+    wall = "411000 5654000 110 411010 5654000 110 411010 5654000 120 411000 5654000 120 411000 5654000 110"
+    path = tmp_path / "walls.gml"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<core:CityModel xmlns:core="http://www.opengis.net/citygml/2.0" '
+        'xmlns:bldg="http://www.opengis.net/citygml/building/2.0" xmlns:gml="http://www.opengis.net/gml">'
+        '<core:cityObjectMember><bldg:Building gml:id="wall-only"><bldg:lod2MultiSurface>'
+        '<gml:MultiSurface srsName="EPSG:25833"><gml:surfaceMember><gml:Polygon><gml:exterior>'
+        f'<gml:LinearRing><gml:posList srsDimension="3">{wall}</gml:posList></gml:LinearRing>'
+        '</gml:exterior></gml:Polygon></gml:surfaceMember></gml:MultiSurface></bldg:lod2MultiSurface>'
+        '</bldg:Building></core:cityObjectMember></core:CityModel>\n', encoding="utf-8")
+    buildings = read_layer(path).data
+    assert len(buildings) == 1 and len(buildings.triangles) == 2
+    assert buildings.footprints[0] is None
+
+
+def test_an_observation_time_that_is_a_list_is_refused(tmp_path: Path) -> None:
+    document = json.loads(seeds.sensorthings()["gauges.sta.json"])
+    observations = document["value"][0]["Datastreams"][0]["Observations"]
+    observations[2]["phenomenonTime"] = ["2026-07-10T15:00:00Z", "2026-07-10T15:05:00Z"]
+    path = tmp_path / "gauges.sta.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    assert "observation 3 of Datastream '11'" in refusal(path)
