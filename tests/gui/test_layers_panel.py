@@ -389,3 +389,9 @@ def test_adding_a_layer_to_200_inserts_one_row_and_keeps_the_others_in_place(qtb
     assert changes == [("removed", 197), ("moved", 199, 195)]
     assert tree_rows(panel)[0][1] == [layer.name for layer in reversed(scene.layers)]
     assert panel.selected_layer() is scene.layer("tile 7")
+
+
+def test_focus_alone_chooses_no_row_to_remove(panel, qtbot):
+    panel.tree.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(panel.tree.hasFocus)
+    assert panel.selected_layer() is None and not panel.remove_action.isEnabled()

@@ -283,6 +283,9 @@ class LayersPanel(QWidget):
         self._follow_model()
         for number in range(self.model.rowCount()):
             self.tree.expand(self.model.group_index(number))
+        # Set, even to nothing: otherwise the view makes the first group current on focus, and
+        # Remove would offer to remove it without the user having chosen it.
+        self.tree.setCurrentIndex(QModelIndex())
         self._update_actions()
         self._sync_style_area()
 
