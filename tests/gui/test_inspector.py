@@ -51,7 +51,7 @@ def test_a_street_segment_shows_its_rating_history_and_joined_results(inspector)
     assert str(layer.data.ids[3]) in inspector.title.text()
     shown = rows(inspector)
     assert shown["width"] == f"{format_value(layer.data.attributes['width_m'][3])} m"
-    assert any(label.startswith("Street-condition decay: condition") for label in shown)  # a section header
+    assert any(label.startswith("Johannstadt street_decay: condition") for label in shown)  # the run's name
     (chart,) = inspector.chart_widgets()
     dates, ratings = layer.data.inspections.of_segment(3)
     assert list(chart.data.series[0].y) == list(ratings)
@@ -74,6 +74,6 @@ def test_removing_the_shown_layer_clears_the_inspector(inspector):
     table_layer = next(scene.layer(name) for name in run.layer_names
                        if scene.layer(name).data.name == "energy_buildings")
     inspector.show_feature(table_layer, 0)
-    assert rows(inspector)["building id"] == str(table_layer.data.columns["building_id"][0])
+    assert rows(inspector)["building"] == str(table_layer.data.columns["building_id"][0])  # as declared
     scene.remove_layer(table_layer.name)
     assert inspector.shown is None and inspector.table.rowCount() == 0

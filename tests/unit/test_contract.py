@@ -160,8 +160,10 @@ def test_a_run_that_ends_well_is_stored_with_its_result_layers():
                             scenario="test")
     assert report.ok
     assert [run.run_id for run in scene.runs] == [report.run_id]
-    assert scene.runs[0].layer_names == ["Steps: noisy"]
-    assert scene.layer("Steps: noisy").run_id == report.run_id
+    assert scene.runs[0].layer_names == ["test: noisy"]  # named after the run
+    assert scene.layer("test: noisy").run_id == report.run_id
+    unnamed = run_simulation(Steps(), terrain_inputs(scene), {}, seed=1, scene=scene)
+    assert scene.runs[1].layer_names == ["Steps: noisy"] and unnamed.ok  # after the simulation
 
 
 def test_parameter_declaration_with_a_bad_default_fails_at_definition():

@@ -161,7 +161,10 @@ def _result_layers(simulation: Simulation, report: RunReport) -> list[Layer]:
     layers, places = [], set()
     for result in report.output.results:
         place = result.target_layer if isinstance(result, ResultTable) else "grid"
-        layers.append(result_layer(result, f"{simulation.title}: {result.name}", run_id=report.run_id,
+        # Named after the run where it has a name, so two runs' results tell apart in the tree,
+        # the inspector and the legends.
+        layers.append(result_layer(result, f"{report.scenario or simulation.title}: {result.name}",
+                                   run_id=report.run_id,
                                    visible=place not in places))
         places.add(place)
     return layers
