@@ -101,10 +101,14 @@ def test_a_short_street_decay_run_reports_per_quarter(qtbot, scene, registry):
     panel.select_simulation("street_decay")
     panel.form.set_values({"monte_carlo_runs": 5, "horizon_years": 3, "budget_eur": 50_000.0})
     panel.seed_edit.setText("11")
+    panel.name_edit.setText("West, small budget")
     (report,) = run_and_wait(qtbot, panel)
     assert report.ok and list(report.output.per_quarter) == ["West"]
     assert scene.runs[0].simulation == "street_decay"
     assert all(layer.run_id == report.run_id for layer in scene.layers[2:]) and len(scene.layers) > 2
+    assert all(layer.name.startswith("West, small budget: ") for layer in scene.layers[2:])
+    assert panel.message.text().startswith("West, small budget finished")
+    assert panel.name_edit.text() == ""  # the next run is named afresh
 
 
 def test_cancel_stops_the_run_and_leaves_the_scene_as_it_was(qtbot, scene, registry):

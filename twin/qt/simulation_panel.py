@@ -404,8 +404,9 @@ class SimulationPanel(QWidget):
             self._say(f"The results could not be added to the scene: {error}", error=True)
             return
         count = len(report.result_layers)
-        self._say(f"{report.simulation} finished in {report.seconds:.1f} s (seed {report.seed}); "
-                  f"{count} result layer{'' if count == 1 else 's'} added.")
+        self._say(f"{report.scenario or report.simulation} finished in {report.seconds:.1f} s (seed "
+                  f"{report.seed}); {count} result layer{'' if count == 1 else 's'} added.")
+        self.name_edit.clear()  # the next run is another one: its name is the user's to give
         self.run_finished.emit(report)
 
     def _job_ended(self) -> None:
