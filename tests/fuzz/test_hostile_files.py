@@ -2,7 +2,8 @@
 
 Each is a valid seed with the one damage that mattered, made explicit: a header that announces
 more than the file holds, a grid cut short, a model with nothing seen from above, a time that
-is a list. Every one must be read or refused with a TwinIOError naming the file.
+is a list, a quarters file of the wrong shape, a NUL in a file name. Every one must be read or
+refused with the twin's own error naming the file.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ import rasterio
 from affine import Affine
 
 from tests.fuzz import seeds
+from twin.core.errors import ScenarioError
+from twin.core.scenario import Scenario
 from twin.io import raster
 from twin.io.errors import TwinIOError
 from twin.io.formats import file_info, read_layer
+from twin.io.quarters import read_quarters_in
 
 SCENE_CRS = "EPSG:25833"
 
@@ -124,3 +128,31 @@ def test_an_observation_time_that_is_a_list_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "gauges.sta.json"
     path.write_text(json.dumps(document), encoding="utf-8")
     assert "observation 3 of Datastream '11'" in refusal(path)
+
+
+@pytest.mark.parametrize("crs_member, features", [
+    ({"type": "name", "properties": {"name": 0}}, None),
+    (None, [[411000.0, 5654000.0]]),
+    (None, {"West": "a polygon"}),
+], ids=["crs-name-a-number", "feature-a-list", "features-an-object"])
+def test_a_quarters_file_of_the_wrong_shape_is_refused(tmp_path: Path, crs_member: dict | None,
+                                                        features: object) -> None:
+    document = json.loads(seeds.quarters()["quarters.geojson"])
+    if crs_member is not None:
+        document["crs"] = crs_member
+    if features is not None:
+        document["features"] = features
+    path = tmp_path / "quarters.geojson"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(TwinIOError) as error:
+        read_quarters_in(path, SCENE_CRS)
+    assert error.value.path == path and "\n" not in str(error.value)
+
+
+def test_a_scenario_naming_a_file_with_a_nul_character_is_refused(tmp_path: Path) -> None:
+    for name, content in seeds.scenario().items():
+        (tmp_path / name).write_bytes(content)
+    path = tmp_path / "scenario.toml"
+    path.write_text(path.read_text().replace('"quarters.geojson"', '"quarters\\u0000.geojson"'))
+    with pytest.raises(ScenarioError, match="NUL character"):
+        Scenario.load(path)

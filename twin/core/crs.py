@@ -43,7 +43,10 @@ def normalize_crs(value: str | int | CRS | None) -> str | None:
     if value is None:
         return None
     if isinstance(value, int):
-        return _epsg_of(CRS.from_epsg(value), str(value))
+        try:
+            return _epsg_of(CRS.from_epsg(value), str(value))
+        except PyprojCRSError as error:
+            raise CRSError(f"EPSG:{value} is not a coordinate reference system") from error
     if isinstance(value, CRS):
         return _epsg_of(value, value.name)
     text = value.strip()

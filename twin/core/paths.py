@@ -35,6 +35,8 @@ def named_path(base: Path, text: str, folder_expected: bool = False) -> Path:
 
     Raises UnsuitablePath otherwise; a path that does not exist is returned as it is.
     """
+    if "\x00" in text:
+        raise UnsuitablePath(f"{text!r} holds a NUL character, which no file name has")
     try:
         path = (base / text).resolve()
     except (OSError, RuntimeError):  # RuntimeError: a symbolic link loop (Python < 3.13)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import shapely.geometry
 from shapely.errors import GeometryTypeError
@@ -24,11 +25,13 @@ def read_quarters(path: Path) -> tuple[list[Quarter], str | None]:
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         raise TwinIOError(path, "a quarters file must be a GeoJSON FeatureCollection")
     try:
-        crs = normalize_crs(document.get("crs", {}).get("properties", {}).get("name"))
-    except (CRSError, AttributeError) as error:
+        crs = normalize_crs(_crs_name(document))
+    except CRSError as error:
         raise TwinIOError(path, f"the file's crs member is not usable ({error})") from None
-    quarters = [_quarter(path, number, feature)
-                for number, feature in enumerate(document.get("features", []), start=1)]
+    features = document.get("features", [])
+    if not isinstance(features, list):
+        raise TwinIOError(path, "the file's features are not a list")
+    quarters = [_quarter(path, number, feature) for number, feature in enumerate(features, start=1)]
     if not quarters:
         raise TwinIOError(path, "the file holds no quarters")
     return quarters, crs
@@ -40,13 +43,24 @@ def read_quarters_in(path: Path, crs: str) -> list[Quarter]:
     return quarters_to_crs(quarters, file_crs, crs)
 
 
-def _quarter(path: Path, number: int, feature: dict) -> Quarter:
-    properties = feature.get("properties") or {}
-    name = properties.get("name")
+def _crs_name(document: dict[str, Any]) -> str | None:
+    """The name in the legacy GeoJSON member {"crs": {"properties": {"name": ...}}}, if any."""
+    name = None
+    crs = document.get("crs")
+    if isinstance(crs, dict) and isinstance(crs.get("properties"), dict):
+        name = crs["properties"].get("name")
+    if name is not None and not isinstance(name, str):
+        raise CRSError(f"the crs name {json.dumps(name)[:40]} is not text")
+    return name
+
+
+def _quarter(path: Path, number: int, feature: Any) -> Quarter:
+    properties = feature.get("properties") if isinstance(feature, dict) else None
+    name = properties.get("name") if isinstance(properties, dict) else None
     if not isinstance(name, str) or not name.strip():
         raise TwinIOError(path, f"feature {number} has no 'name' property")
     try:
         polygon = shapely.geometry.shape(feature.get("geometry"))
         return Quarter(name, polygon, approximate=bool(properties.get("approximate", False)))
-    except (GeometryTypeError, ValueError, TypeError, AttributeError, KeyError) as error:
+    except (GeometryTypeError, ValueError, TypeError, AttributeError, KeyError, IndexError) as error:
         raise TwinIOError(path, f"quarter '{name}' has no usable polygon ({error})") from None
