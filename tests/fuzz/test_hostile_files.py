@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import struct
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -156,3 +157,67 @@ def test_a_scenario_naming_a_file_with_a_nul_character_is_refused(tmp_path: Path
     path.write_text(path.read_text().replace('"quarters.geojson"', '"quarters\\u0000.geojson"'))
     with pytest.raises(ScenarioError, match="NUL character"):
         Scenario.load(path)
+
+
+def cityjson_with(tmp_path: Path, damage: Callable[[dict], None]) -> Path:
+    document = json.loads(seeds.cityjson()["model.city.json"])
+    damage(document)
+    path = tmp_path / "model.city.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+def first_surface_geometry(document: dict) -> dict:
+    return next(geometry for obj in document["CityObjects"].values() for geometry in obj.get("geometry", [])
+                if geometry["type"] in ("Solid", "MultiSurface"))
+
+
+def test_a_cityjson_surface_without_rings_is_skipped(tmp_path: Path) -> None:
+    """The triangulator took the next polygon's ring as its outer ring, then failed."""
+    def empty_surfaces(document: dict) -> None:  # the first surface of every geometry of every LoD
+        for obj in document["CityObjects"].values():
+            for geometry in obj.get("geometry", []):
+                if geometry["type"] in ("Solid", "MultiSurface"):
+                    shell = geometry["boundaries"][0] if geometry["type"] == "Solid" else geometry["boundaries"]
+                    shell[0] = [7]
+    whole = read_layer(seeds.REFERENCE / "cityjson" / "3dbag_multi_lod.city.json").data
+    damaged = read_layer(cityjson_with(tmp_path, empty_surfaces)).data
+    assert damaged.skipped_polygons >= whole.skipped_polygons + len(damaged)
+
+
+def test_a_cityjson_type_that_is_not_text_reads_as_an_object_of_no_known_type(tmp_path: Path) -> None:
+    def object_type(document: dict) -> None:
+        first_surface_geometry(document)["semantics"] = {"surfaces": [{"type": {"roof": True}}],
+                                                         "values": None}
+        next(iter(document["CityObjects"].values()))["type"] = ["Building"]
+    buildings = read_layer(cityjson_with(tmp_path, object_type)).data
+    assert "" in set(buildings.attributes["object_type"])
+
+
+def streets_with(tmp_path: Path, damage: Callable[[dict], None]) -> Path:
+    document = json.loads(seeds.geojson_streets()["streets.geojson"])
+    damage(document)
+    path = tmp_path / "streets.geojson"
+    path.write_bytes(json.dumps(document, ensure_ascii=False).encode("utf-8"))
+    return path
+
+
+def test_a_street_line_of_one_point_is_skipped(tmp_path: Path) -> None:
+    """GEOS refused the one-point line and its GEOSException escaped."""
+    def one_point(document: dict) -> None:
+        document["features"][0]["geometry"]["coordinates"] = [[411000.0, 5654000.0]]
+    path = streets_with(tmp_path, one_point)
+    assert len(read_layer(path).data) == 2
+    assert file_info(path)["skipped_features"] == 2
+
+
+def test_a_street_file_with_text_that_is_not_utf8_is_refused(tmp_path: Path) -> None:
+    path = streets_with(tmp_path, lambda document: None)
+    path.write_bytes(path.read_bytes().replace("Pfotenhauerstraße".encode(), "Pfotenhauerstraße".encode("latin-1")))
+    assert "not UTF-8" in refusal(path)
+
+
+def test_a_las_creation_date_past_the_year_9999_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "cloud.las"
+    path.write_bytes(patched(seeds.las()["cloud.las"], 90, "<HH", 400, 9999))
+    assert "date value out of range" in refusal(path)

@@ -82,13 +82,13 @@ def _parse(path: Path, lod: str | None) -> tuple[BuildingData, dict[str, Any]]:
     rows = {key: row for row, key in enumerate(top_level)}
     members: list[list[dict[str, Any]]] = [[objects[key]] for key in top_level]
     for key, obj in objects.items():
-        root = _root(key, objects)
+        root = _root(key, objects) if isinstance(obj, dict) else key
         if root != key and root in rows:
             members[rows[root]].append(obj)
     surfaces = _Surfaces()
     attribute_rows = []
     for row, key in enumerate(top_level):
-        geometries = [g for obj in members[row] for g in obj.get("geometry") or [] if isinstance(g, dict)]
+        geometries = [g for obj in members[row] for g in _list(obj.get("geometry")) if isinstance(g, dict)]
         chosen = _choose_lod(geometries, lod)
         for geometry in geometries:
             if str(geometry.get("lod")) == chosen:
@@ -96,16 +96,17 @@ def _parse(path: Path, lod: str | None) -> tuple[BuildingData, dict[str, Any]]:
         attribute_rows.append(_row(objects[key], chosen, members[row][1:]))
     points = _points(path, vertices, surfaces, top_level)
     collector = PolygonCollector()
+    collector.skipped = surfaces.skipped
     collector.add_batch(points, surfaces.ring_sizes, surfaces.polygon_rings, surfaces.polygon_row,
                         surfaces.polygon_kind)
     metadata = document.get("metadata") if isinstance(document.get("metadata"), dict) else {}
-    types = Counter(str(objects[key].get("type")) for key in top_level)
+    types = Counter(_type_of(objects[key]) for key in top_level)
     summary = {
         "version": str(document.get("version", "")),
-        "srs_name": metadata.get("referenceSystem") or None,
+        "srs_name": _text_or_none(metadata.get("referenceSystem")),
         "building_parts": sum(
-            1 for row, key in enumerate(top_level) if objects[key].get("type") == "Building"
-            for obj in members[row][1:] if obj.get("type") == "BuildingPart"),
+            1 for row, key in enumerate(top_level) if _type_of(objects[key]) == "Building"
+            for obj in members[row][1:] if _type_of(obj) == "BuildingPart"),
         "surfaces": dict(surfaces.counts),
         "other_objects": {name: n for name, n in types.items() if name != "Building"},
     }
@@ -149,17 +150,35 @@ def _vertices(path: Path, document: dict[str, Any]) -> np.ndarray:
 def _root(key: str, objects: dict[str, Any]) -> str:
     """The top-level object a child belongs to (its first parent's root), guarding against cycles."""
     seen = {key}
-    while parents := objects.get(key, {}).get("parents"):
+    while True:
+        obj = objects.get(key)
+        parents = obj.get("parents") if isinstance(obj, dict) else None
+        if not (isinstance(parents, list) and parents and isinstance(parents[0], str)):
+            return key
         key = parents[0]
         if key in seen or key not in objects:
             return key
         seen.add(key)
-    return key
+
+
+def _list(value: Any) -> list[Any]:
+    """A member that must be a list; a damaged file's anything else counts as empty."""
+    return value if isinstance(value, list) else []
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _type_of(obj: dict[str, Any]) -> str:
+    """The "type" member as text; "" where it is missing or not text (a damaged file)."""
+    kind = obj.get("type")
+    return kind if isinstance(kind, str) else ""
 
 
 def _choose_lod(geometries: list[dict[str, Any]], wanted: str | None) -> str | None:
     """The highest LoD of an object, among those matching `wanted` ("2" matches "2.2") if any do."""
-    available = [str(g.get("lod")) for g in geometries if g.get("type") in _SURFACE_DEPTH]
+    available = [str(g.get("lod")) for g in geometries if _type_of(g) in _SURFACE_DEPTH]
     if wanted is not None:
         matching = [lod for lod in available if lod == wanted or lod.startswith(f"{wanted}.")]
         available = matching or available
@@ -184,8 +203,8 @@ def _row(obj: dict[str, Any], lod: str | None, children: list[dict[str, Any]]) -
             row[column] = value
         else:
             row[column] = value if isinstance(value, str) else json.dumps(value)
-    row.update(object_type=str(obj.get("type", "")), lod=lod or "",
-               building_parts=sum(1 for child in children if child.get("type") == "BuildingPart"))
+    row.update(object_type=_type_of(obj), lod=lod or "",
+               building_parts=sum(1 for child in children if _type_of(child) == "BuildingPart"))
     return row
 
 
@@ -199,21 +218,25 @@ class _Surfaces:
         self.polygon_row: list[int] = []
         self.polygon_kind: list[int] = []
         self.counts: Counter[str] = Counter()
+        self.skipped = 0
 
     def add(self, geometry: dict[str, Any], row: int) -> None:
-        depth = _SURFACE_DEPTH.get(geometry.get("type"))
+        depth = _SURFACE_DEPTH.get(_type_of(geometry))
         if depth is None:
             return
         semantics = geometry.get("semantics") if isinstance(geometry.get("semantics"), dict) else {}
-        kinds = [_SURFACE_KINDS.get(s.get("type"), SurfaceKind.UNCLASSIFIED) if isinstance(s, dict)
-                 else SurfaceKind.UNCLASSIFIED for s in semantics.get("surfaces") or []]
+        kinds = [_SURFACE_KINDS.get(_type_of(s), SurfaceKind.UNCLASSIFIED) if isinstance(s, dict)
+                 else SurfaceKind.UNCLASSIFIED for s in _list(semantics.get("surfaces"))]
         used: set[int] = set()
-        for surface, value in _surfaces(geometry.get("boundaries") or [], semantics.get("values"), depth):
+        for surface, value in _surfaces(_list(geometry.get("boundaries")), semantics.get("values"), depth):
+            rings = [ring for ring in surface if isinstance(ring, list)]
+            if not rings:  # no ring at all: nothing to triangulate, not even an outer ring
+                self.skipped += 1
+                continue
             known = isinstance(value, int) and 0 <= value < len(kinds)
             kind = kinds[value] if known else SurfaceKind.UNCLASSIFIED
             if kind != SurfaceKind.UNCLASSIFIED:
                 used.add(value)
-            rings = [ring for ring in surface if isinstance(ring, list)]
             for ring in rings:
                 self.indices.extend(ring)
                 self.ring_sizes.append(len(ring))

@@ -61,7 +61,8 @@ DISPLAY_SELECTION = (CLASS_SELECTION | laspy.DecompressionSelection.Z
 _VLR_COUNT_END, _LAS14_HEADER_BYTES = 104, 375
 _VLR_HEADER_BYTES, _EVLR_HEADER_BYTES = 54, 60
 # What laspy and lazrs raise on a damaged or foreign file.
-_LAS_FAILURES = (laspy.LaspyException, lazrs.LazrsError, ValueError, struct.error, IndexError, OSError)
+_LAS_FAILURES = (laspy.LaspyException, lazrs.LazrsError, ValueError, struct.error, IndexError, OSError,
+                 OverflowError)  # OverflowError: a creation date past the year 9999
 
 
 def point_cloud_info(path: Path | str, crs: str | None = None) -> dict[str, Any]:

@@ -81,7 +81,7 @@ def streets_info(path: Path, crs: str | None = None) -> dict[str, Any]:
 def _load(path: Path, given_crs: str | None) -> tuple[StreetData, int]:
     """The street data and how many non-line features were skipped."""
     meta, fids, wkb, columns = _read_layer(path)
-    geometries = shapely.from_wkb(wkb)
+    geometries = shapely.from_wkb(wkb, on_invalid="ignore")  # a broken geometry counts as none
     is_line = np.isin(shapely.get_type_id(geometries), LINE_TYPES)
     if len(geometries) == 0:
         raise TwinIOError(path, "the file holds no features")
@@ -113,7 +113,7 @@ def _read_layer(path: Path) -> tuple[dict, np.ndarray, np.ndarray, list[np.ndarr
             warnings.simplefilter("ignore", RuntimeWarning)
             layer = _line_layer(path) if _is_gpkg(path) else None
             return pyogrio.raw.read(path, layer=layer, return_fids=True)
-    except (DataSourceError, DataLayerError, FieldError, GeometryError):
+    except (DataSourceError, DataLayerError, FieldError, GeometryError, UnicodeDecodeError):
         raise TwinIOError(path, _unreadable(path)) from None
 
 
