@@ -1,15 +1,22 @@
-"""Result tables (values per building, segment or station) as CSV."""
+"""Result tables (values per building, segment or station) as CSV, or with their features' geometry
+as a GeoPackage."""
 
 from __future__ import annotations
 
 import csv
 import io
+import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pyogrio.errors
+import pyogrio.raw
+import shapely
 
 from twin.core.atomic import write_atomic
-from twin.core.data import ResultTable
+from twin.core.data import BuildingData, ResultTable, SensorData, StreetData
+from twin.io.errors import TwinIOError
 
 
 def write_table_csv(path: Path, table: ResultTable) -> None:
@@ -22,3 +29,41 @@ def write_table_csv(path: Path, table: ResultTable) -> None:
     columns = [np.asarray(table.columns[name]).tolist() for name in names]
     writer.writerows(zip(*columns, strict=True))
     write_atomic(path, buffer.getvalue())
+
+
+def write_table_gpkg(path: Path, table: ResultTable, features: Any, feature_of_row: np.ndarray) -> None:
+    """The table as a GeoPackage layer: each row with the geometry of its feature (`feature_of_row`,
+    -1 where a row has none) of `features` (buildings' footprints, street lines or stations), in their
+    CRS; units go into the field names as in the CSV. Written to a temporary file, then renamed."""
+    geometry = np.array([_geometry_of(features, int(feature)) if feature >= 0 else None
+                         for feature in feature_of_row], dtype=object)
+    names = list(table.columns)
+    fields = [f"{name} [{table.units[name]}]" if table.units.get(name) else name for name in names]
+    data = [_field_values(np.asarray(table.columns[name])) for name in names]
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.twin-tmp")
+    try:
+        pyogrio.raw.write(temporary, shapely.to_wkb(geometry), data, fields, crs=features.crs,
+                          geometry_type="Unknown", driver="GPKG", layer=table.name)
+        os.replace(temporary, path)
+    except (OSError, pyogrio.errors.DataSourceError) as error:
+        raise TwinIOError(path, f"cannot be written: {error}") from None
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _geometry_of(features: Any, index: int) -> Any:
+    if isinstance(features, BuildingData):
+        return features.footprints[index]
+    if isinstance(features, StreetData):
+        return features.geometries[index]
+    if isinstance(features, SensorData):
+        return shapely.Point(features.xyz[index][:2])
+    raise TypeError(f"a table cannot be joined to {type(features).__name__}")
+
+
+def _field_values(values: np.ndarray) -> np.ndarray:
+    if values.dtype.kind == "b":
+        return values.astype(np.int8)  # GeoPackage has no boolean type GDAL writes from numpy
+    if values.dtype.kind in "USM":
+        return values.astype(str).astype(object)
+    return values

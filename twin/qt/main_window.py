@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from twin.core.crs import normalize_crs
 from twin.core.errors import TwinError
-from twin.core.layers import Layer
+from twin.core.layers import Layer, ResultTableLayer
 from twin.core.project import Camera, Project
 from twin.core.scene import Scene
 from twin.io.formats import FORMATS
@@ -40,10 +40,13 @@ from twin.qt.inspector import InspectorPanel
 from twin.qt.jobs import Job, JobBar
 from twin.qt.layers_panel import LayersPanel
 from twin.qt.reports import ReportsPanel
+from twin.qt.result_table import ResultTablePanel, feature_of_row
 from twin.qt.session import ProjectSession
 from twin.qt.simulation_panel import SimulationPanel
 from twin.qt.time_bar import TimeBar, has_time_steps
 from twin.render import SceneView
+from twin.render.picking import Pick
+from twin.render.results import target_of
 from twin.sim.runner import RunReport
 
 ViewFactory = Callable[[QWidget | None], tuple[QWidget, pv.BasePlotter]]
@@ -205,9 +208,16 @@ class MainWindow(QMainWindow):
         simulations.raise_()
         self.reports = ReportsPanel(self.scene, self.simulation_panel.registry)
         self.reports_dock = self._dock("Reports", self.reports, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.result_tables = ResultTablePanel(self.scene)
+        self.result_tables.row_chosen.connect(self._table_row_chosen)
+        self.tables_dock = self._dock("Result tables", self.result_tables,
+                                      Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.reports_dock, self.tables_dock)
+        self.reports_dock.raise_()
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.reports_dock.setVisible(bool(self.scene.runs))  # the view gets the room until a run reports
+        for dock in (self.reports_dock, self.tables_dock):
+            dock.setVisible(bool(self.scene.runs))  # the view gets the room until a run reports
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -352,8 +362,22 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"{report.simulation} finished in {report.seconds:.1f} s; "
                                      f"{len(report.result_layers)} result layer(s) added", 10_000)
         if not self.reports_dock.isVisible():
+            self.tables_dock.show()
             self.reports_dock.show()  # the first report takes two fifths of the height, not most of it
+            self.reports_dock.raise_()
             self.resizeDocks([self.reports_dock], [self.height() * 2 // 5], Qt.Orientation.Vertical)
+        self.refresh_view()
+
+    def _table_row_chosen(self, layer: ResultTableLayer, row: int) -> None:
+        """A row chosen in a result table: its feature outlined in the 3D view and inspected."""
+        target = target_of(layer, list(self.scene.layers))
+        feature = None if target is None else feature_of_row(layer, target, row)
+        if feature is None:
+            self.inspector.show_feature(layer, row)
+            return
+        self.inspector.show_feature(target, feature)
+        top = target.bounds[5] if len(target.bounds) == 6 else self.scene_view.terrain_range()[1]
+        self.scene_view.highlight(Pick(layer, row, (0.0, 0.0, top), feature))
         self.refresh_view()
 
     def _set_eye_dome_lighting(self, on: bool) -> None:
@@ -455,6 +479,8 @@ class MainWindow(QMainWindow):
             self.inspector.clear()
         elif pick.feature is not None:  # a result drawn on buildings or streets: show that feature
             self.inspector.show_feature(pick.layer.data.target_layer, pick.feature)
+            if self.result_tables.layer is pick.layer:
+                self.result_tables.select_row(int(pick.index))
         else:
             self.inspector.show_feature(pick.layer, pick.index)
         self.refresh_view()
