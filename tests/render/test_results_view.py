@@ -20,6 +20,7 @@ from twin.core.fields import by_code
 from twin.core.layers import BuildingsLayer, StreetsLayer, result_layer
 from twin.core.project import Camera
 from twin.io import read_layer
+from twin.render.results import feature_values
 
 pytestmark = pytest.mark.render
 
@@ -318,3 +319,19 @@ def test_each_layer_has_one_visual_of_the_class_for_its_data_closed_when_the_lay
     assert view.visual_of(table) is None and visual.actor is None
     table.set_style("max_depth")  # a closed visual no longer follows its layer
     assert visual.actor is None
+
+
+def test_a_class_code_the_table_declares_no_class_for_is_drawn_as_no_value(town):
+    scene, view = town
+    table = ResultTable("condition", "streets", {
+        "segment_id": np.array(["S1", "S2"]),
+        "class_2026": np.array([0, 0]), "class_2027": np.array([-1, 0])}, headline="class",
+        categories={"class": by_code(CONDITION_CLASSES)})
+    result = scene.add_layer(result_layer(table, "condition"))
+    assert not is_grey(colour_at(view, street_pixel(view)))
+    result.time_index = 1  # S1 not rated in 2027
+    assert is_grey(colour_at(view, street_pixel(view)))
+    assert np.isnan(feature_values(result, "class", view.visual_of(result).rows)).tolist() == [True, False]
+    plain = result_layer(ResultTable("codes", "streets", {"segment_id": np.array(["S1"]),
+                                                           "code": np.array([-1])}), "codes")
+    assert feature_values(plain, "code", np.array([0, -1]))[0] == -1.0  # undeclared: a plain number

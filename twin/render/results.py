@@ -57,12 +57,14 @@ def feature_values(layer: ResultTableLayer, attribute: str, rows: np.ndarray,
                    step: int | None = None) -> np.ndarray:
     """One float per target feature: the joined row's value, NaN where there is no row.
 
-    Condition classes of -1 (not rated) become NaN too, so they are drawn like missing rows.
+    In a column of class codes, a code the table declares no class for (such as -1, not rated)
+    becomes NaN too, so it is drawn like a missing row.
     """
     column = np.asarray(layer.values_of(attribute, step), dtype=np.float64)
     values = np.where(rows >= 0, column[np.maximum(rows, 0)], np.nan)
-    if attribute == "class":
-        values[values < 0] = np.nan
+    classes = layer.data.categories.get(attribute, ())
+    if classes and all(category.upper is None for category in classes):
+        values[~np.isin(values, [category.code for category in classes])] = np.nan
     return values
 
 
