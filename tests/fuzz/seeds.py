@@ -21,6 +21,12 @@ import rasterio
 from affine import Affine
 from pyproj import CRS
 
+from twin.core.data import ResultRaster, ResultTable
+from twin.core.fields import Category
+from twin.core.layers import result_layer
+from twin.core.scene import RunRecord, Scene
+from twin.io.runs import RESULTS_FILE, RUN_FILE, save_runs
+
 REFERENCE = Path(__file__).resolve().parents[1] / "data"
 ORIGIN_X, ORIGIN_Y = 411_000.0, 5_654_000.0
 
@@ -185,3 +191,23 @@ LAYER_SEEDS: dict[str, Callable[[], Seed]] = {
     "geojson_streets": geojson_streets, "geopackage_streets": geopackage_streets,
     "sensorthings": sensorthings, "sensor_csv": sensor_csv, "zipped_streets": zipped_streets,
 }
+
+
+def saved_run() -> Seed:
+    """A simulation run as a project keeps it: run.json and results.npz (twin.io.runs)."""
+    depth = ResultRaster("depth", np.arange(24, dtype=np.float32).reshape(2, 3, 4),
+                         Affine(2.0, 0, ORIGIN_X, 0, -2.0, ORIGIN_Y), "EPSG:25833", "m", "depth over time",
+                         times=np.array([0.0, 300.0]), label="water depth", palette="water")
+    table = ResultTable("condition", "streets", {"segment_id": np.array(["a-1", "b-2"]),
+                                                 "condition_2026": np.array([1.25, 4.5])}, {"length": "m"},
+                        labels={"condition_2026": "condition 2026"}, headline="condition",
+                        categories={"condition": (Category(0, "good", "#009E73", 2.5),
+                                                  Category(1, "poor", "#D55E00", 5.0))})
+    scene = Scene("EPSG:25833")
+    scene.add_run(RunRecord("run1", "flood", "hand-made", 3, {"passes": 2}, {"volume": 2.5},
+                            {"East": {"area": 1.0}}),
+                  [result_layer(depth, "Flood: depth", run_id="run1"),
+                   result_layer(table, "Flood: condition", run_id="run1")])
+    with tempfile.TemporaryDirectory() as scratch:
+        (folder,) = save_runs(scene, Path(scratch))
+        return {name: (folder / name).read_bytes() for name in (RUN_FILE, RESULTS_FILE)}

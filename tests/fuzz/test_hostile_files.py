@@ -24,6 +24,7 @@ from twin.io import raster
 from twin.io.errors import TwinIOError
 from twin.io.formats import file_info, read_layer
 from twin.io.quarters import read_quarters_in
+from twin.io.runs import RESULTS_FILE, load_run
 
 SCENE_CRS = "EPSG:25833"
 
@@ -221,3 +222,44 @@ def test_a_las_creation_date_past_the_year_9999_is_refused(tmp_path: Path) -> No
     path = tmp_path / "cloud.las"
     path.write_bytes(patched(seeds.las()["cloud.las"], 90, "<HH", 400, 9999))
     assert "date value out of range" in refusal(path)
+
+
+def sensorthings_with(tmp_path: Path, damage: Callable[[dict], None]) -> Path:
+    document = json.loads(seeds.sensorthings()["gauges.sta.json"])
+    damage(document["value"][0]["Datastreams"][0])
+    path = tmp_path / "gauges.sta.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+def test_a_datastream_without_observations_reads_as_an_empty_series(tmp_path: Path) -> None:
+    """numpy could not find the latest of no times."""
+    path = sensorthings_with(tmp_path, lambda stream: stream.pop("Observations"))
+    (stream,) = read_layer(path).data.datastreams
+    assert len(stream.series.times) == 0
+    assert file_info(path)["observations"] == 0
+
+
+def test_a_datastream_whose_observed_property_is_a_list_reads_without_its_name(tmp_path: Path) -> None:
+    def listed(stream: dict) -> None:
+        stream["ObservedProperty"] = [stream["ObservedProperty"]]
+    (stream,) = read_layer(sensorthings_with(tmp_path, listed)).data.datastreams
+    assert stream.quantity == "rain"  # the Datastream's own name stands in
+
+
+def test_a_zip_whose_compressed_data_is_damaged_is_refused(tmp_path: Path) -> None:
+    """zlib's own error escaped the zip reader."""
+    archive = bytearray(seeds.zipped_streets()["tile.zip"])
+    archive[60:68] = b"\xff" * 8  # inside the deflated member, after its 30-byte header and name
+    path = tmp_path / "tile.zip"
+    path.write_bytes(archive)
+    assert "cannot be unpacked" in refusal(path)
+
+
+def test_a_saved_run_whose_results_are_not_a_zip_is_refused(tmp_path: Path) -> None:
+    """zipfile.BadZipFile escaped load_run, and with it the project's opening."""
+    for name, content in seeds.saved_run().items():
+        (tmp_path / name).write_bytes(content[:-200] if name == RESULTS_FILE else content)
+    with pytest.raises(TwinIOError, match="the saved run cannot be read") as error:
+        load_run(tmp_path)
+    assert error.value.path == tmp_path

@@ -33,6 +33,7 @@ from twin.io.errors import TwinIOError
 from twin.io.formats import file_info, read_layer
 from twin.io.project import open_project
 from twin.io.quarters import read_quarters_in
+from twin.io.runs import load_run
 
 SCENE_CRS = "EPSG:25833"
 HUNTING = "TWIN_FUZZ_EXAMPLES" in os.environ
@@ -121,3 +122,14 @@ def test_a_damaged_project_opens_or_is_refused_in_one_sentence(data: st.DataObje
 def test_a_damaged_scenario_is_read_or_refused_in_one_sentence(data: st.DataObject, scratch: Path) -> None:
     path = damaged_copy(data, seed_files("scenario"), scratch, ["scenario.toml"])
     assert_read_or_refused(path, lambda: Scenario.load(path), ScenarioError)
+
+
+@FUZZ
+@given(data=st.data())
+def test_a_damaged_saved_run_reopens_or_is_refused_in_one_sentence(data: st.DataObject, scratch: Path) -> None:
+    seed = seed_files("saved_run")
+    folder = damaged_copy(data, seed, scratch, list(seed)).parent
+    try:
+        load_run(folder)
+    except TwinIOError as error:
+        assert error.path == folder and "\n" not in str(error), str(error)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
@@ -49,7 +50,7 @@ def unpacked(path: Path, member: str) -> Iterator[Path]:
             with archive.open(info) as source, target.open("wb") as sink:
                 shutil.copyfileobj(source, sink, length=1024 * 1024)
         yield target
-    except (zipfile.BadZipFile, OSError, EOFError) as error:
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
         raise TwinIOError(path, f"the zip cannot be unpacked ({error})") from None
     finally:
         shutil.rmtree(folder, ignore_errors=True)

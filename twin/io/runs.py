@@ -13,6 +13,8 @@ import json
 import os
 import re
 import shutil
+import zipfile
+import zlib
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -64,7 +66,9 @@ def load_run(folder: Path) -> tuple[RunRecord, list[ResultLayer]]:
     except FileNotFoundError as error:
         raise TwinIOError(folder, f"the saved run is incomplete ({Path(error.filename).name} is missing)") \
             from None
-    except (OSError, ValueError, KeyError, TypeError) as error:
+    # A damaged results.npz fails in zipfile or zlib; a damaged run.json as a key or shape error.
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, EOFError,
+            zipfile.BadZipFile, zlib.error) as error:
         raise TwinIOError(folder, f"the saved run cannot be read ({type(error).__name__}: {error})") from None
     return record, layers
 

@@ -103,6 +103,8 @@ def _utc_times(texts: np.ndarray | list[str]) -> np.ndarray:
 
     Times without "Z" or an offset count as UTC. Raises _BadValue for the first unreadable one.
     """
+    if len(texts) == 0:  # a Datastream without Observations
+        return np.array([], dtype="datetime64[s]")
     text = _text_array(texts)
     _, slash, end = np.strings.partition(text, "/")
     local, offset_minutes = _split_offsets(np.where(slash == "/", end, text))
@@ -164,7 +166,10 @@ def _read_sensorthings(path: Path) -> tuple[SensorData, int]:
         rows.append({"name": _text(thing.get("name", station_id)),
                      "description": _text(thing.get("description", "")),
                      **_scalar_properties(thing.get("properties"))})
-        streams += [_datastream(path, station_id, stream) for stream in thing.get("Datastreams") or []]
+        datastreams = thing.get("Datastreams") or []
+        if not isinstance(datastreams, list):
+            raise TwinIOError(path, f"the Datastreams of Thing '{station_id}' are not a list")
+        streams += [_datastream(path, station_id, stream) for stream in datastreams]
     sensors = SensorData(ids=np.array(ids, dtype=str), xyz=np.array(xyz, dtype=np.float64),
                          attributes=_attribute_columns(rows), datastreams=streams, crs=WGS84)
     return sensors, _count_next_links(document, things)
@@ -230,9 +235,12 @@ def _datastream(path: Path, station_id: str, stream: Any) -> Datastream:
         raise TwinIOError(path, f"a Datastream of Thing '{station_id}' is not an object")
     name = _text(stream.get("name", ""))
     stream_id = _text(stream.get("@iot.id", f"{station_id}/{name}"))
-    observed = stream.get("ObservedProperty") or {}
-    unit = stream.get("unitOfMeasurement") or {}
+    observed = _object(stream.get("ObservedProperty"))
+    unit = _object(stream.get("unitOfMeasurement"))
     observations = stream.get("Observations") or []
+    if not isinstance(observations, list):
+        raise TwinIOError(path, f"the Observations of Datastream '{stream_id}' of Thing '{station_id}' "
+                                "are not a list")
     where = f"Datastream '{stream_id}' of Thing '{station_id}'"
     return Datastream(id=stream_id, station_id=station_id, name=name,
                       quantity=_text(observed.get("name", name)),
@@ -296,6 +304,11 @@ def _count_next_links(document: Any, things: list[dict]) -> int:
         objects += [thing, *(thing.get("Datastreams") or [])]
     return sum(key.endswith("@iot.nextLink") for item in objects if isinstance(item, dict)
                for key in item)
+
+
+def _object(value: Any) -> dict:
+    """A member that must be a JSON object; missing or of another kind, an empty one."""
+    return value if isinstance(value, dict) else {}
 
 
 def _scalar_properties(properties: Any) -> dict[str, Any]:
