@@ -89,6 +89,14 @@ def test_a_las_header_announcing_four_billion_records_is_refused_at_once(tmp_pat
     assert "4,294,967,295 variable-length records" in refusal(path)
 
 
+def test_a_las_header_whose_records_fit_only_before_a_point_offset_past_the_end_is_refused(
+        tmp_path: Path) -> None:
+    """Fifty million records fit before a point offset of 4 GB, but not in a file of 2 kB."""
+    path = tmp_path / "cloud.las"
+    path.write_bytes(patched(seeds.las()["cloud.las"], 96, "<II", 0xFFFFFFFF, 50_000_000))
+    assert "50,000,000 variable-length records" in refusal(path)
+
+
 def test_a_las_header_announcing_four_billion_extended_records_is_refused_at_once(tmp_path: Path) -> None:
     laz = seeds.laz()["cloud.laz"]
     path = tmp_path / "cloud.laz"

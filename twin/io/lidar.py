@@ -229,7 +229,8 @@ def _check_record_counts(path: Path, stream: BinaryIO) -> None:
     if len(head) < _VLR_COUNT_END or head[:4] != b"LASF":
         return  # laspy says what is wrong with the signature or the header
     header_bytes, point_offset, records = struct.unpack_from("<HII", head, 94)
-    if records * _VLR_HEADER_BYTES > point_offset - header_bytes:
+    room = min(point_offset, path.stat().st_size) - header_bytes
+    if records and records * _VLR_HEADER_BYTES > room:
         raise TwinIOError(path, f"the LAS header announces {records:,} variable-length records, more "
                                 "than fit before its points: the file is damaged")
     if head[25] >= 4 and len(head) == _LAS14_HEADER_BYTES:
