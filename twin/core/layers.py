@@ -306,10 +306,6 @@ class ResultLayer(Layer):
         attributes = self.color_attributes()
         return attributes[0] if attributes else None
 
-    def units_of(self, attribute: str) -> str:
-        """The same as `attribute_unit` (the name twin/render/colouring.py calls)."""
-        return self.attribute_unit(attribute)
-
 
 class ResultRasterLayer(ResultLayer):
     """A simulated grid, or a stack of grids over time (flood depth snapshots)."""
