@@ -21,16 +21,17 @@ from twin.sim import YEAR, AttributeLegend, Category, Dimension, DType, FieldSpe
 # colours, so that colour-blind readers tell them apart.
 CLASS_NAMES = ("blue", "dark_green", "light_green", "yellow", "red")
 CONDITION_CLASSES = (
-    Category(0, "blue: very good (1.0-1.5)", "#0072B2", 1.5),
-    Category(1, "dark green: good (1.5-2.5)", "#009E73", 2.5),
-    Category(2, "light green: fair (2.5-3.5)", "#9AD29B", 3.5),
-    Category(3, "yellow: poor, past the warning value (3.5-4.5)", "#F0E442", 4.5),
-    Category(4, "red: very poor, past the threshold value (4.5-5.0)", "#D55E00", 5.0),
+    Category(0, "1.0-1.5 very good", "#0072B2", 1.5),
+    Category(1, "1.5-2.5 good", "#009E73", 2.5),
+    Category(2, "2.5-3.5 fair (target)", "#9AD29B", 3.5),
+    Category(3, "3.5-4.5 poor (warning)", "#F0E442", 4.5),
+    Category(4, "4.5-5.0 very poor", "#D55E00", 5.0),
 )
 LEGENDS = (AttributeLegend("streets", "condition", "Street condition (latest rating)", CONDITION_CLASSES),)
 
 CLASS = Dimension("class", "|".join(CLASS_NAMES), {
-    name: category.label for name, category in zip(CLASS_NAMES, CONDITION_CLASSES, strict=True)})
+    name: f"{name.replace('_', ' ')} ({category.label})"
+    for name, category in zip(CLASS_NAMES, CONDITION_CLASSES, strict=True)})
 PERCENTILE = Dimension("percentile", r"\d\d", {"05": "5th percentile", "95": "95th percentile"})
 TREATMENT = Dimension("treatment", r"[a-z_]+")
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from twin.render.palettes import CONDITION_COLOURS
+from plugins.street_decay.presentation import CONDITION_CLASSES
 
 pytestmark = pytest.mark.gl
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,5 +51,5 @@ def test_the_3d_view_shows_the_forecast_in_condition_colours(smoke):
         rgb = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)])
         return int((np.abs(view - rgb).max(axis=2) < 40).sum())
 
-    very_good, good = pixels_near(CONDITION_COLOURS[0]), pixels_near(CONDITION_COLOURS[1])
+    very_good, good = pixels_near(CONDITION_CLASSES[0].colour), pixels_near(CONDITION_CLASSES[1].colour)
     assert very_good > 30 and good > 5  # ten years of renewals: mostly blue, some dark green

@@ -47,6 +47,9 @@ def test_every_table_result_is_offered_and_shown_under_its_declared_labels(panel
     headers = [model.headerData(index, Qt.Orientation.Horizontal) for index in range(model.columnCount())]
     assert headers[:3] == ["rank", "segment", "street name"] and "cost (EUR)" in headers
     assert model.rowCount() == len(panel.layer.data) > 0
+    classes = {category.code: category.label for category in panel.layer.data.categories["class"]}
+    code = int(panel.layer.data.columns["class"][0])
+    assert model.sourceModel().index(0, column(panel, "class")).data() == classes[code]  # a class reads by name
 
 
 def test_sorting_compares_numbers_and_the_filter_searches_every_column(panel):

@@ -97,7 +97,7 @@ def test_street_decay_table_shows_first_and_last_year_in_readable_units(city):
     rows = {row.label: row for row in table.rows}
     assert rows[f"money spent, {last}"].unit == "EUR"
     assert rows[f"money spent, {last}"].values == [figures["spent_eur"][-1]]
-    red = rows[f"share of length red: very poor, past the threshold value (4.5-5.0), {first}"]
+    red = rows[f"share of length red (4.5-5.0 very poor), {first}"]
     assert red.unit == "%" and red.values[0] == pytest.approx(100 * figures["share_by_class"]["red"][0])
     shares = [row.values[0] for label, row in rows.items() if label.startswith("share of length")
               and label.endswith(f", {first}")]

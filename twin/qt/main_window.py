@@ -212,12 +212,12 @@ class MainWindow(QMainWindow):
         self.result_tables.row_chosen.connect(self._table_row_chosen)
         self.tables_dock = self._dock("Result tables", self.result_tables,
                                       Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.tabifyDockWidget(self.reports_dock, self.tables_dock)
-        self.reports_dock.raise_()
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         for dock in (self.reports_dock, self.tables_dock):
-            dock.setVisible(bool(self.scene.runs))  # the view gets the room until a run reports
+            dock.hide()  # the view gets the room until a run reports
+        if self.scene.runs:
+            self._show_result_docks()
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -362,11 +362,17 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"{report.simulation} finished in {report.seconds:.1f} s; "
                                      f"{len(report.result_layers)} result layer(s) added", 10_000)
         if not self.reports_dock.isVisible():
-            self.tables_dock.show()
-            self.reports_dock.show()  # the first report takes two fifths of the height, not most of it
-            self.reports_dock.raise_()
-            self.resizeDocks([self.reports_dock], [self.height() * 2 // 5], Qt.Orientation.Vertical)
+            self._show_result_docks()
         self.refresh_view()
+
+    def _show_result_docks(self) -> None:
+        """Reports and result tables as tabs below the view (the reports shown before tabbing: Qt keeps
+        a stray tab bar for docks tabbed while both hidden); two fifths of the height, not most of it."""
+        self.reports_dock.show()
+        self.tabifyDockWidget(self.reports_dock, self.tables_dock)  # tabbed before shown: side by side
+        self.tables_dock.show()  # they would widen the window to fit both
+        self.reports_dock.raise_()
+        self.resizeDocks([self.reports_dock], [self.height() * 2 // 5], Qt.Orientation.Vertical)
 
     def _table_row_chosen(self, layer: ResultTableLayer, row: int) -> None:
         """A row chosen in a result table: its feature outlined in the 3D view and inspected."""

@@ -69,14 +69,21 @@ class ResultTableModel(QAbstractTableModel):
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or self.layer is None:
             return None
-        value = self.layer.data.columns[self._names[index.column()]][index.row()]
+        name = self._names[index.column()]
+        value = self.layer.data.columns[name][index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return format_value(value)
+            return self._class_labels(name).get(value) or format_value(value)
         if role == Qt.ItemDataRole.UserRole:  # what sorting compares: numbers as numbers
             return value.item() if isinstance(value, np.generic) else value
         if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, int | float | np.number):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+
+    def _class_labels(self, name: str) -> dict[Any, str]:
+        """A class-code column's labels by code ("1.5-2.5 good" for 1); empty for other columns."""
+        categories = self.layer.data.categories.get(name, ())
+        return {category.code: category.label for category in categories if category.upper is None}
 
 
 class ResultTablePanel(QWidget):
@@ -89,6 +96,8 @@ class ResultTablePanel(QWidget):
         self.scene = scene
         self.layer_combo = QComboBox()
         self.layer_combo.setAccessibleName("result table")
+        self.layer_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.layer_combo.setMinimumContentsLength(20)  # long run names must not widen the window
         self.layer_combo.currentIndexChanged.connect(self._show_chosen)
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText("filter: text in any column")

@@ -80,7 +80,7 @@ def _default_colouring(layer: Layer, mesh: pv.PolyData,
         codes = np.unique(mesh["classification"]).tolist()
         return Colouring("classification", cmap, clim, "LiDAR classes (ASPRS)",
                          tuple(point_class_entries(codes)))
-    for attribute in (name for name in names if name in _attribute_names(layer)):
+    for attribute in names:  # the mesh's arrays: attributes, and what the mesh derives (latest rating)
         legend = attribute_legend(default_registry(), layer.kind, attribute)
         if legend is not None:
             return _categorical(attribute, legend.categories, legend.title, mesh[attribute], "not rated")
@@ -138,21 +138,13 @@ def _categorical(attribute: str, categories: tuple[Category, ...], title: str, v
                      _with_missing(category_entries(categories), values, missing_label))
 
 
-def _attribute_names(layer: Layer) -> set[str]:
-    return set(getattr(layer.data, "attributes", {}))
-
-
 def _when(layer: ResultLayer) -> str:
     """The time step shown, for the legend title (", 2031"); empty without time steps."""
     return f", {layer.time_labels[layer.time_index]}" if layer.time_steps > 1 else ""
 
 
 def _all_steps(layer: ResultLayer, attribute: str) -> np.ndarray:
-    table: ResultTable = layer.data
-    if attribute in table.columns:
-        return np.asarray(table.columns[attribute], dtype=np.float64)
-    return np.concatenate([np.asarray(layer.values_of(attribute, step), dtype=np.float64)
-                           for step in range(layer.time_steps)])
+    return np.asarray(layer.attribute_values(attribute), dtype=np.float64)
 
 
 def _with_missing(entries: list[tuple[str, str]], values: np.ndarray,
