@@ -15,7 +15,6 @@ from twin.io.runs import RESULTS_FILE, load_run, save_runs
 from twin.sim.registry import SimulationRegistry
 from twin.sim.scenario_run import run_scenario
 
-
 CLASSES = (Category(0, "good", "#009E73", 2.5), Category(1, "poor", "#D55E00", 5.0))
 
 
