@@ -194,8 +194,8 @@ def bench_passes(size: int, minutes: float, repeats: int = 300) -> None:
     passes = {
         "face velocities": lambda: kernels.face_velocities(z, h, cells, qx, qy, ux, vy, s.advection_depth),
         "fluxes": lambda: kernels.update_fluxes(z, h, cells, qx, qy, ux, vy, state.qx_new, state.qy_new,
-                                                state.n2x, state.n2y, dt, dx, s.theta, s.dry_depth, True,
-                                                s.froude_limit, False),
+                                                state.n2x, state.n2y, state.dropx, state.dropy, dt, dx,
+                                                s.theta, s.dry_depth, True, s.limiter, False),
         "outflow limits": lambda: kernels.outflow_limits(h, state.qx_new, state.qy_new, dt, dx, state.factor),
         "whole step": lambda: state.step(minutes * 60.0, dt, 0.0, Losses(), (), s),
     }

@@ -39,6 +39,16 @@ UNSEALED = 1  # infiltration
 SEALED = 2  # sewer inlets
 ROOF = 3  # a building modelled as a wall: no flow; its rain drains into the sewer
 
+# m: the time step counts the speed of a film as if it were at least this deep. Thinner films
+# carry q / h values that are no velocity (a face's upstream depth over a cell just drained)
+# and would cut the step for nothing; but leaving films out, as the velocity output does below
+# velocity_depth, let sheet flow on an 8 % plane (0.7 m/s in 7 mm) run at a Courant number of
+# 1.2 and ripple 20 % above Manning's normal depth.
+CFL_FILM_DEPTH = 1e-3
+
+# Where face discharge is capped at critical flow (see _critical_limited).
+LIMIT_OFF, LIMIT_DROPS, LIMIT_EVERYWHERE = 0, 1, 2
+
 # "numpy" error model: a float division by zero gives inf/NaN instead of a Python exception,
 # whose check in every division would keep the loops from vectorising. No kernel divides by
 # a value that can be zero where the result is used.
@@ -89,31 +99,43 @@ def _cube_root(x: float) -> float:
 @njit(**_INLINE)
 def _face_flux(q_old: float, q_side_a: float, q_side_b: float, eta_from: float, eta_to: float,
                flow_depth: float, n_squared: float, dt: float, dx: float, theta: float,
-               advection: float, froude_limit: float) -> float:
+               advection: float) -> float:
     """Bates et al. (2010) with the de Almeida et al. (2012) theta average on a wet face.
 
     `advection` is the convective acceleration d(q u)/dx + d(q v)/dy at the face (m2/s2).
-    The result is capped at `froude_limit` times the critical discharge h sqrt(g h) of the
-    face (no cap where froude_limit is 0). The local inertial equations hold for subcritical
-    flow (de Almeida & Bates 2013); on the 11 % ramps of the demo underpasses the uncapped
-    scheme, convective term included, drove films at the pond's edge to 24 m/s (free fall
-    from the 2.3 m walls gives under 7 m/s) and cut the time step by a tenth; capped, the
-    fastest flow is 1.4 m/s. Over a drop the real flow passes critical depth at the brink, so
-    there the cap is the physics; on steep ramps it slows sheet flow that really runs
-    supercritical (Manning gives 2-3.5 m/s there): films come out thicker and slower, ponded
-    volumes stay as they are, and speeds above sqrt(g h) (2 m/s needs 0.41 m of water) are
-    not shown.
     """
     slope = (eta_to - eta_from) / dx
     q_mean = theta * q_old + 0.5 * (1.0 - theta) * (q_side_a + q_side_b)
     # q_new = explicit / (1 + g dt n2 |q| / h^(7/3)), written with one division
     depth_7_3 = flow_depth * flow_depth * _cube_root(flow_depth)
     explicit = q_mean - GRAVITY * flow_depth * dt * slope - dt * advection
-    q = explicit * depth_7_3 / (depth_7_3 + GRAVITY * dt * n_squared * abs(q_old))
-    if froude_limit > 0.0:
-        critical = froude_limit * flow_depth * np.sqrt(GRAVITY * flow_depth)
-        q = min(max(q, -critical), critical)
-    return q
+    return explicit * depth_7_3 / (depth_7_3 + GRAVITY * dt * n_squared * abs(q_old))
+
+
+@njit(**_INLINE)
+def _critical_limited(q: float, flow_depth: float, drop: float, depth_from: float, depth_to: float,
+                      dry_depth: float, limiter: int) -> float:
+    """q capped at the critical discharge h sqrt(g h) of the face where `limiter` asks for it.
+
+    The local inertial equations hold for subcritical flow (de Almeida & Bates 2013). Over a
+    drop the real flow passes critical depth at the brink, so there the cap is the physics:
+    uncapped, films pouring over the 2.3 m walls of the demo underpasses reached 24 m/s (free
+    fall gives under 7) and cut the time step by a tenth. On a steady slope, though, sheet flow
+    really runs supercritical, and a cap everywhere made a film on a 3 % plane 1.4 times, on
+    8 % 1.9 times as deep as Manning's normal flow. LIMIT_DROPS caps only where the flow leaves
+    a cell over a drop, a bed step that exceeds the step of the face behind by more than the
+    water in the cell (`drop`, see solver.Domain.face_drops), or runs onto a dry cell, a
+    wet/dry front; LIMIT_EVERYWHERE caps every face, LIMIT_OFF none.
+    """
+    forward = q > 0.0
+    upstream_depth = depth_from if forward else depth_to
+    downstream_depth = depth_to if forward else depth_from
+    step_excess = drop if forward else -drop
+    at_drop = (step_excess > upstream_depth) | (downstream_depth <= dry_depth)
+    limited = (limiter == LIMIT_EVERYWHERE) | ((limiter == LIMIT_DROPS) & at_drop)
+    critical = flow_depth * np.sqrt(GRAVITY * flow_depth)
+    capped = min(max(q, -critical), critical)
+    return capped if limited else q
 
 
 @njit(**_INLINE)
@@ -239,8 +261,8 @@ def _edge_discharge(q: np.ndarray, fi: int, fj: int, di: int, dj: int, z: np.nda
 
 @njit(**_INLINE)
 def _new_discharge(q: np.ndarray, u: np.ndarray, u_across: np.ndarray, fi: int, fj: int, di: int, dj: int,
-                   z: np.ndarray, h: np.ndarray, cell_class: np.ndarray, n2: np.ndarray, dt: float,
-                   dx: float, theta: float, dry_depth: float, advection: bool, froude_limit: float,
+                   z: np.ndarray, h: np.ndarray, cell_class: np.ndarray, n2: np.ndarray, drops: np.ndarray,
+                   dt: float, dx: float, theta: float, dry_depth: float, advection: bool, limiter: int,
                    open_edges: bool, checked: bool) -> float:
     """The discharge of face (fi, fj) after the step, for either direction.
 
@@ -255,18 +277,20 @@ def _new_discharge(q: np.ndarray, u: np.ndarray, u_across: np.ndarray, fi: int, 
     ai, aj = fi - di, fj - dj
     open_face = _flows(cell_class[ai, aj]) & _flows(cell_class[fi, fj])
     eta_from, eta_to = z[ai, aj] + h[ai, aj], z[fi, fj] + h[fi, fj]
-    flow_depth = max(eta_from, eta_to) - max(z[ai, aj], z[fi, fj])
+    flow_depth = max(max(eta_from, eta_to) - max(z[ai, aj], z[fi, fj]), dry_depth)
     acceleration = _advection(q, u, u_across, fi, fj, di, dj, dx, checked) if advection else 0.0
-    discharge = _face_flux(q[fi, fj], q[ai, aj], q[fi + di, fj + dj], eta_from, eta_to,
-                           max(flow_depth, dry_depth), n2[fi, fj], dt, dx, theta, acceleration, froude_limit)
+    discharge = _face_flux(q[fi, fj], q[ai, aj], q[fi + di, fj + dj], eta_from, eta_to, flow_depth,
+                           n2[fi, fj], dt, dx, theta, acceleration)
+    discharge = _critical_limited(discharge, flow_depth, drops[fi, fj], h[ai, aj], h[fi, fj], dry_depth,
+                                  limiter)
     return discharge if open_face & (flow_depth > dry_depth) else 0.0
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def _border_fluxes(z: np.ndarray, h: np.ndarray, cell_class: np.ndarray, qx: np.ndarray, qy: np.ndarray,
                    ux: np.ndarray, vy: np.ndarray, qx_new: np.ndarray, qy_new: np.ndarray, n2x: np.ndarray,
-                   n2y: np.ndarray, dt: float, dx: float, theta: float, dry_depth: float, advection: bool,
-                   froude_limit: float, open_edges: bool, i: int) -> None:
+                   n2y: np.ndarray, dropx: np.ndarray, dropy: np.ndarray, dt: float, dx: float, theta: float,
+                   dry_depth: float, advection: bool, limiter: int, open_edges: bool, i: int) -> None:
     """update_fluxes for the faces of row i whose stencil reaches beyond the arrays: all of an
     outer row, the first and last of the others, with bounds checks.
 
@@ -276,12 +300,12 @@ def _border_fluxes(z: np.ndarray, h: np.ndarray, cell_class: np.ndarray, qx: np.
     rows, cols = h.shape
     x_step = 1 if i == 0 or i == rows - 1 else cols
     for j in range(0, cols + 1 if i < rows else 0, x_step):
-        qx_new[i, j] = _new_discharge(qx, ux, vy, i, j, 0, 1, z, h, cell_class, n2x, dt, dx, theta,
-                                      dry_depth, advection, froude_limit, open_edges, True)
+        qx_new[i, j] = _new_discharge(qx, ux, vy, i, j, 0, 1, z, h, cell_class, n2x, dropx, dt, dx, theta,
+                                      dry_depth, advection, limiter, open_edges, True)
     y_step = 1 if i == 0 or i == rows else max(cols - 1, 1)
     for j in range(0, cols, y_step):
-        qy_new[i, j] = _new_discharge(qy, vy, ux, i, j, 1, 0, z, h, cell_class, n2y, dt, dx, theta,
-                                      dry_depth, advection, froude_limit, open_edges, True)
+        qy_new[i, j] = _new_discharge(qy, vy, ux, i, j, 1, 0, z, h, cell_class, n2y, dropy, dt, dx, theta,
+                                      dry_depth, advection, limiter, open_edges, True)
 
 
 # arcp: the divisions by dx become one reciprocal outside the loop and multiplications;
@@ -291,27 +315,29 @@ def _border_fluxes(z: np.ndarray, h: np.ndarray, cell_class: np.ndarray, qx: np.
 @njit(**_PARALLEL, fastmath={"arcp", "contract"})
 def update_fluxes(z: np.ndarray, h: np.ndarray, cell_class: np.ndarray, qx: np.ndarray, qy: np.ndarray,
                   ux: np.ndarray, vy: np.ndarray, qx_new: np.ndarray, qy_new: np.ndarray,
-                  n2x: np.ndarray, n2y: np.ndarray, dt: float, dx: float, theta: float,
-                  dry_depth: float, advection: bool, froude_limit: float, open_edges: bool) -> None:
+                  n2x: np.ndarray, n2y: np.ndarray, dropx: np.ndarray, dropy: np.ndarray, dt: float,
+                  dx: float, theta: float, dry_depth: float, advection: bool, limiter: int,
+                  open_edges: bool) -> None:
     """New face discharges from the old ones (double-buffered: neighbours read old values).
 
     One pass over the rows does the vertical faces of row i and the horizontal faces north of
     it; `advection` False leaves out the convective term (the plain local inertial scheme),
-    True takes it from the face velocities ux, vy. The faces of the outer rows and columns
+    True takes it from the face velocities ux, vy. `dropx`, `dropy` and `limiter` say where
+    the discharge is capped at critical flow (see _critical_limited). The faces of the outer rows and columns
     go through _border_fluxes.
     """
     rows, cols = h.shape
     for i in prange(rows + 1):
         if 0 < i < rows - 1:
             for j in range(1, cols):
-                qx_new[i, j] = _new_discharge(qx, ux, vy, i, j, 0, 1, z, h, cell_class, n2x, dt, dx, theta,
-                                              dry_depth, advection, froude_limit, open_edges, False)
+                qx_new[i, j] = _new_discharge(qx, ux, vy, i, j, 0, 1, z, h, cell_class, n2x, dropx, dt, dx,
+                                              theta, dry_depth, advection, limiter, open_edges, False)
         if 0 < i < rows:
             for j in range(1, cols - 1):
-                qy_new[i, j] = _new_discharge(qy, vy, ux, i, j, 1, 0, z, h, cell_class, n2y, dt, dx, theta,
-                                              dry_depth, advection, froude_limit, open_edges, False)
-        _border_fluxes(z, h, cell_class, qx, qy, ux, vy, qx_new, qy_new, n2x, n2y, dt, dx, theta, dry_depth,
-                       advection, froude_limit, open_edges, i)
+                qy_new[i, j] = _new_discharge(qy, vy, ux, i, j, 1, 0, z, h, cell_class, n2y, dropy, dt, dx,
+                                              theta, dry_depth, advection, limiter, open_edges, False)
+        _border_fluxes(z, h, cell_class, qx, qy, ux, vy, qx_new, qy_new, n2x, n2y, dropx, dropy, dt, dx,
+                       theta, dry_depth, advection, limiter, open_edges, i)
 
 
 @njit(**_PARALLEL)
@@ -351,18 +377,24 @@ def _limited(q: np.ndarray, factor: np.ndarray, fi: int, fj: int, di: int, dj: i
 @njit(**_PARALLEL, fastmath={"reassoc"})
 def update_depths(h: np.ndarray, cell_class: np.ndarray, qx_new: np.ndarray, qy_new: np.ndarray,
                   factor: np.ndarray, qx: np.ndarray, qy: np.ndarray, dt: float, dx: float, rain: float,
-                  infiltration: float, sewer: float, time_after: float, wet_depth: float,
+                  infiltration_initial: float, infiltration_final: float, horton_decay: float,
+                  excess_infiltrated: np.ndarray, sewer: float, time_after: float, wet_depth: float,
                   velocity_depth: float, max_depth: np.ndarray, max_velocity: np.ndarray,
                   arrival: np.ndarray, row_volumes: np.ndarray, row_max_wave: np.ndarray) -> None:
     """The new discharges limited by outflow_limits' factors (written to qx, qy), continuity,
     then rain and losses; track maxima and first wetting.
 
-    `rain`, `infiltration` and `sewer` are rates in m/s. Per row, row_volumes holds the depth
+    `rain`, the infiltration rates and `sewer` are in m/s. Infiltration follows Horton's curve
+    in its cumulative form (the "modified Horton" of EPA SWMM): a cell's capacity is f0 - k Fe,
+    at least fc, where Fe (`excess_infiltrated`, m) is the water it took in above the final rate
+    fc. Under ponding that is Horton's fc + (f0 - fc) exp(-k t) exactly; under light rain the
+    capacity stays as high as the soil's intake left it, where the curve in time since the
+    start would have decayed it although little water went in. Per row, row_volumes holds the depth
     sums (m) of rain in, infiltration out, sewer out (roof drainage included), and the rounding
     repair (water added where round-off left a depth a hair below zero); row_max_wave the
-    fastest signal speed |u| + sqrt(g h) of a cell, for the next time step. Every cell is
-    computed and the results of cells without flow (outside, roofs) are dropped by selects,
-    which keeps the loop free of branches.
+    fastest signal speed |u| + sqrt(g h) of a cell (films counted at CFL_FILM_DEPTH), for the
+    next time step. Every cell is computed and the results of cells without flow (outside,
+    roofs) are dropped by selects, which keeps the loop free of branches.
     """
     rows, cols = h.shape
     flux_to_depth, rain_depth = dt / dx, rain * dt
@@ -380,8 +412,10 @@ def update_depths(h: np.ndarray, cell_class: np.ndarray, qx_new: np.ndarray, qy_
             depth = h[i, j] + (west - east + north - south) * flux_to_depth
             repair = max(-depth, 0.0)
             depth = max(depth, 0.0) + rain_depth
-            loss = min(depth, (infiltration if unsealed else sewer) * dt)
+            capacity = max(infiltration_initial - horton_decay * excess_infiltrated[i, j], infiltration_final)
+            loss = min(depth, (capacity if unsealed else sewer) * dt)
             depth -= loss
+            excess_infiltrated[i, j] += max(loss - infiltration_final * dt, 0.0) if unsealed else 0.0
             rain_sum += 0.0 if kind == OUTSIDE else rain_depth
             infiltration_sum += loss if unsealed else 0.0
             sewer_sum += (loss if kind == SEALED else 0.0) + (rain_depth if kind == ROOF else 0.0)
@@ -392,11 +426,13 @@ def update_depths(h: np.ndarray, cell_class: np.ndarray, qx_new: np.ndarray, qy_
             max_depth[i, j] = max(max_depth[i, j], depth)
             arrival[i, j] = time_after if flows & (depth >= wet_depth) & np.isnan(arrival[i, j]) \
                 else arrival[i, j]
-            speed = 0.5 * np.sqrt((west + east) ** 2 + (north + south) ** 2) / max(depth, velocity_depth)
+            discharge = 0.5 * np.sqrt((west + east) ** 2 + (north + south) ** 2)
+            speed = discharge / max(depth, velocity_depth)
             if depth <= velocity_depth:
                 speed = 0.0
             max_velocity[i, j] = max(max_velocity[i, j], speed)
-            fastest_bits = max(fastest_bits, _float_bits(np.sqrt(GRAVITY * depth) + speed))
+            film_speed = discharge / max(depth, CFL_FILM_DEPTH)
+            fastest_bits = max(fastest_bits, _float_bits(np.sqrt(GRAVITY * depth) + film_speed))
         qx[i, cols] = _limited(qx_new, factor, i, cols, 0, 1)
         if i == rows - 1:
             for j in range(cols):

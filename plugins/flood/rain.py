@@ -80,8 +80,9 @@ def euler_type2(durations_min: tuple[float, ...], depths_mm: tuple[float, ...], 
     """Euler type II design storm from a depth-duration table (DWA practice).
 
     The cumulative depth is interpolated at each step, the step increments sorted descending
-    (Euler type I), then the first 30 % of the steps turned ascending, which puts the peak at
-    about 30 % of the duration.
+    (Euler type I), then the largest ones turned ascending so that the peak falls in the step
+    that contains 0.3 D, where DWA practice puts it. (Rounding 0.3 times the step count put it
+    a step early for 75, 90 and 120 minutes.)
     """
     durations, depths = _table(durations_min, depths_mm)
     if duration_min > durations[-1] + 1e-9:
@@ -94,7 +95,8 @@ def euler_type2(durations_min: tuple[float, ...], depths_mm: tuple[float, ...], 
     ends = step_min * np.arange(1, steps + 1)
     cumulative = np.interp(ends, np.concatenate([[0.0], durations]), np.concatenate([[0.0], depths]))
     increments = np.sort(np.diff(np.concatenate([[0.0], cumulative])))[::-1]
-    rising = max(1, int(round(0.3 * steps)))
+    peak_step = int(np.floor(0.3 * steps + 1e-9))  # the step [k, k + 1) that holds 0.3 D
+    rising = peak_step + 1
     ordered = np.concatenate([increments[:rising][::-1], increments[rising:]])
     seconds = step_min * 60.0
     return RainSeries(seconds * np.arange(steps), ordered / 1000.0 / seconds, steps * seconds)

@@ -123,7 +123,8 @@ class FloodSimulation(Simulation):
                       minimum=0.0, maximum=1000.0,
                       label="Horton: initial rate", group="Losses",
                       applies_when={"infiltration": ("horton",)}),
-        ParameterSpec("horton_decay_per_h", float, 2.0, "Horton's decay constant", units="1/h",
+        ParameterSpec("horton_decay_per_h", float, 2.0, "Horton's decay constant (cumulative form: the "
+                      "capacity falls with the water taken in, not with time)", units="1/h",
                       minimum=0.0, maximum=100.0,
                       label="Horton: decay constant", group="Losses", advanced=True,
                       applies_when={"infiltration": ("horton",)}),
@@ -165,6 +166,11 @@ class FloodSimulation(Simulation):
                       label="CFL factor", group="Solver", advanced=True),
         ParameterSpec("max_step_s", float, 5.0, "longest time step", units="s", minimum=0.1, maximum=60.0,
                       label="longest time step", group="Solver", advanced=True),
+        ParameterSpec("froude_limit", str, "drops", "where face discharge is capped at critical flow: at "
+                      "drops and wet/dry fronts (the flow passes critical depth at a brink), on every face "
+                      "(slows supercritical sheet flow on steep slopes: 1.4x Manning's depth at 3 %), or "
+                      "nowhere", choices=("drops", "everywhere", "off"),
+                      label="critical-flow limit", group="Solver", advanced=True),
     )
 
     def check_parameters(self, params: Mapping[str, Any]) -> None:
@@ -265,7 +271,7 @@ def _losses(params: Mapping[str, Any]) -> Losses:
 
 def _settings(params: Mapping[str, Any]) -> Settings:
     return Settings(alpha=params["cfl_alpha"], theta=params["theta"], max_step=params["max_step_s"],
-                    wet_depth=params["wet_depth_m"])
+                    wet_depth=params["wet_depth_m"], froude_limit=params["froude_limit"])
 
 
 def _pairs(rows: tuple[tuple[float, float], ...]) -> np.ndarray:

@@ -25,6 +25,8 @@ from plugins.flood.kernels import OUTSIDE, ROOF, SEALED, UNSEALED  # noqa: F401 
 from plugins.flood.rain import RainSeries
 
 ProgressCallback = Callable[[float, str], None]
+FROUDE_LIMITS = {"drops": kernels.LIMIT_DROPS, "everywhere": kernels.LIMIT_EVERYWHERE,
+                 "off": kernels.LIMIT_OFF}
 
 
 @dataclass
@@ -64,6 +66,37 @@ class Domain:
         n2y[0], n2y[-1] = n[0] ** 2, n[-1] ** 2
         return n2x, n2y
 
+    def face_drops(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per face, how far its bed step downhill exceeds the step of the face behind it (m).
+
+        Positive where the face falls towards higher column (x) or row (y), negative where it
+        falls the other way, 0 on the outer faces. On a steady slope the steps are equal and
+        the value is 0; at a wall into a trench it is the wall's height. The critical-flow
+        limiter caps a face whose value exceeds the depth of the cell the flow leaves (see
+        kernels._critical_limited). Float32: a centimetre's resolution is all it needs, and
+        the flux pass reads it on every face.
+        """
+        flows = (self.cell_class == UNSEALED) | (self.cell_class == SEALED)
+        dropx = np.zeros((self.shape[0], self.shape[1] + 1), np.float32)
+        dropy = np.zeros((self.shape[0] + 1, self.shape[1]), np.float32)
+        dropx[:, 1:-1] = _row_drops(self.terrain, flows)
+        dropy[1:-1] = _row_drops(self.terrain.T, flows.T).T
+        return dropx, dropy
+
+
+def _row_drops(terrain: np.ndarray, flows: np.ndarray) -> np.ndarray:
+    """Domain.face_drops for the inner faces between the columns of each row."""
+    step = terrain[:, :-1] - terrain[:, 1:]  # downhill towards higher column
+    # the face behind, for flow towards higher column: one column back; where there is none,
+    # or its cell takes no flow, the face's own step (no excess)
+    behind = step.copy()
+    behind[:, 1:] = np.where(flows[:, :-2], step[:, :-1], step[:, 1:])
+    ahead = step.copy()  # for flow towards lower column: one column on
+    ahead[:, :-1] = np.where(flows[:, 2:], step[:, 1:], step[:, :-1])
+    towards_higher = np.maximum(step - np.maximum(behind, 0.0), 0.0)
+    towards_lower = np.maximum(-step - np.maximum(-ahead, 0.0), 0.0)
+    return np.where(step > 0.0, towards_higher, -towards_lower)
+
 
 @dataclass(frozen=True)
 class PointInflow:
@@ -84,18 +117,22 @@ class PointInflow:
 
 @dataclass(frozen=True)
 class Losses:
-    """Loss rates in m/s: infiltration on unsealed cells (Horton in time), sewer on sealed cells."""
+    """Loss rates in m/s: infiltration on unsealed cells, sewer on sealed cells.
+
+    Infiltration follows Horton's curve from `infiltration_initial` down to
+    `infiltration_final` with `horton_decay`, in its cumulative form: the capacity falls with the
+    water a cell has taken in, not with the time since the start (see kernels.update_depths).
+    """
 
     infiltration_final: float = 0.0
     infiltration_initial: float = 0.0
     horton_decay: float = 0.0  # 1/s; 0 means a constant rate (infiltration_final)
     sewer: float = 0.0
 
-    def infiltration(self, t: float) -> float:
-        if self.horton_decay <= 0.0:
-            return self.infiltration_final
-        return self.infiltration_final + (self.infiltration_initial - self.infiltration_final) \
-            * math.exp(-self.horton_decay * t)
+    @property
+    def initial_rate(self) -> float:
+        """The capacity of a cell that has taken in nothing yet."""
+        return self.infiltration_initial if self.horton_decay > 0.0 else self.infiltration_final
 
 
 @dataclass(frozen=True)
@@ -111,7 +148,19 @@ class Settings:
     wet_depth: float = 0.01  # m: first wetting counts from this depth
     velocity_depth: float = 0.01  # m: velocities only where the water is at least this deep
     advection_depth: float = 0.01  # m: convective term only on faces this deep; 0 leaves it out
-    froude_limit: float = 1.0  # face discharge at most this times critical flow; 0: no limit
+    # where face discharge is capped at critical flow: "drops" (and wet/dry fronts),
+    # "everywhere" (biases steep sheet flow: see kernels._critical_limited) or "off"
+    froude_limit: str = "drops"
+
+    def __post_init__(self) -> None:
+        if self.froude_limit not in FROUDE_LIMITS:
+            raise ValueError(f"froude_limit must be one of {', '.join(FROUDE_LIMITS)}, "
+                             f"not '{self.froude_limit}'")
+
+    @property
+    def limiter(self) -> int:
+        """The kernels' code for froude_limit."""
+        return FROUDE_LIMITS[self.froude_limit]
 
 
 @dataclass
@@ -240,10 +289,12 @@ class FlowState:
         self.qy, self.qy_new = np.zeros((rows + 1, cols)), np.zeros((rows + 1, cols))
         self.ux, self.vy = np.zeros((rows, cols + 1)), np.zeros((rows + 1, cols))
         self.n2x, self.n2y = domain.face_roughness()
+        self.dropx, self.dropy = domain.face_drops()
         self.factor = np.ones((rows + 2, cols + 2))  # a ring of 1.0 around the grid: see kernels._limited
         self.max_depth = self.h.copy()
         self.max_velocity = np.zeros((rows, cols))
         self.arrival = np.full((rows, cols), np.nan)
+        self.excess_infiltrated = np.zeros((rows, cols))  # m above the final rate: see Losses
         self.row_volumes = np.zeros((rows, 4))
         # the fastest signal |u| + sqrt(g h) per row; the water starts at rest
         self.row_max_wave = np.sqrt(kernels.GRAVITY * self.h).max(axis=1) if cols else np.zeros(rows)
@@ -266,12 +317,13 @@ class FlowState:
             kernels.face_velocities(domain.terrain, self.h, domain.cell_class, self.qx, self.qy, self.ux,
                                     self.vy, settings.advection_depth)
         kernels.update_fluxes(domain.terrain, self.h, domain.cell_class, self.qx, self.qy, self.ux, self.vy,
-                              self.qx_new, self.qy_new, self.n2x, self.n2y, dt, dx, settings.theta,
-                              settings.dry_depth, advection, settings.froude_limit,
+                              self.qx_new, self.qy_new, self.n2x, self.n2y, self.dropx, self.dropy, dt, dx,
+                              settings.theta, settings.dry_depth, advection, settings.limiter,
                               domain.open_edges)
         kernels.outflow_limits(self.h, self.qx_new, self.qy_new, dt, dx, self.factor)
         kernels.update_depths(self.h, domain.cell_class, self.qx_new, self.qy_new, self.factor, self.qx,
-                              self.qy, dt, dx, rain, losses.infiltration(t), losses.sewer, t + dt,
+                              self.qy, dt, dx, rain, losses.initial_rate, losses.infiltration_final,
+                              losses.horton_decay, self.excess_infiltrated, losses.sewer, t + dt,
                               settings.wet_depth, settings.velocity_depth, self.max_depth,
                               self.max_velocity, self.arrival, self.row_volumes, self.row_max_wave)
         self.balance.boundary += self._edge_outflow(dt)
