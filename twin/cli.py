@@ -1,7 +1,8 @@
 """The command line behind main.py: `info`, `plugins`, `demo` and `run`; the desktop app when none is given.
 
 Exit status: 0 done, 1 the simulation failed, 2 bad input (file, scenario, parameter),
-130 cancelled with Ctrl-C. Errors are one sentence on stderr, never a traceback.
+130 cancelled with Ctrl-C, 141 the reader of the output went away (`info FILE | head -1`), as
+for a command killed by SIGPIPE. Errors are one sentence on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -27,19 +28,24 @@ from twin.sim.registry import SimulationRegistry
 from twin.sim.runner import RunReport, RunStatus
 from twin.sim.scenario_run import check_run_folder, run_scenario, write_run
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELED, EXIT_PIPE_CLOSED = 0, 1, 2, 130, 141
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        if args.command is None:
-            return _gui(args)
-        return args.handler(args)
+        status = _gui(args) if args.command is None else args.handler(args)
+        sys.stdout.flush()  # here, not at exit, so that a closed pipe is caught below
+        return status
     except TwinError as error:
         _say(f"error: {error}")
         return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        # Whoever read stdout stopped reading: nothing more can be said there, and Python's
+        # flush at exit must not fail again (it would print a traceback).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_PIPE_CLOSED
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -82,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
 def _info(args: argparse.Namespace) -> int:
     info = file_info(args.path, crs=args.crs)
     if args.json:
-        print(json.dumps(info, indent=2))
+        print(json.dumps(info, indent=2, allow_nan=False))  # NaN is not JSON: file_info says null
     else:
         for key, value in info.items():
             print(f"{key:>18}: {value}")

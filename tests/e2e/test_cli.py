@@ -82,6 +82,37 @@ def test_info_on_bad_input_is_one_sentence_and_exit_2(tmp_path):
     assert str(bad) in one_sentence(failed.stderr)
 
 
+def test_info_json_of_buildings_without_geometry_is_json_with_null_bounds(tmp_path):
+    """The bounds were NaN, which json.loads rejects."""
+    model = tmp_path / "model.gml"
+    model.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<core:CityModel '
+                     'xmlns:core="http://www.opengis.net/citygml/2.0" '
+                     'xmlns:bldg="http://www.opengis.net/citygml/building/2.0" xmlns:gml="http://www.opengis.net/gml">'
+                     '<core:cityObjectMember><bldg:Building gml:id="b1"><gml:name>x</gml:name></bldg:Building>'
+                     '</core:cityObjectMember></core:CityModel>\n', encoding="utf-8")
+    env = {"TWIN_CACHE_DIR": str(tmp_path / "cache")}
+    done = main_py("info", model, "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    info = json.loads(done.stdout, parse_constant=lambda name: pytest.fail(f"{name} is not JSON"))
+    assert info["bounds"] == [None] * 6 and info["buildings_without_geometry"] == 1
+    plain = main_py("info", model, env=env)
+    assert "buildings_without_geometry: 1" in plain.stdout and "nan" not in plain.stdout
+
+
+def test_info_into_a_pipe_closed_early_ends_quietly(dtm_file):
+    """`info FILE | head -1`: the rest of the summary met a closed pipe and printed a traceback."""
+    piped = subprocess.run(["bash", "-c", f'"{sys.executable}" main.py info "{dtm_file}" | head -1'],
+                           capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=300)
+    assert piped.returncode == 0 and piped.stdout.strip().startswith("path:")
+    assert piped.stderr == ""
+    # The reader gone before the first line: what bash reports for `set -o pipefail`.
+    child = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "main.py"), "info", str(dtm_file), "--json"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=PROJECT_ROOT)
+    child.stdout.close()
+    stderr = child.stderr.read().decode()
+    assert child.wait(timeout=300) == 141 and stderr == ""
+
+
 def test_plugins_lists_self_test_only_when_asked():
     listed = main_py("plugins", "--json")
     assert "selftest" not in [entry["name"] for entry in json.loads(listed.stdout)]

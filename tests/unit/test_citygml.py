@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -12,7 +13,7 @@ import shapely
 from lxml import etree
 
 from twin.core.data import SurfaceKind
-from twin.io import citygml
+from twin.io import building_mesh, citygml, triangulate
 from twin.io.citygml import citygml_info, read_citygml
 from twin.io.errors import TwinIOError
 from twin.io.formats import file_info
@@ -297,3 +298,114 @@ def test_a_changed_file_or_a_broken_cache_entry_is_read_again(reference, tmp_pat
     os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
     assert read_citygml(path).bounds[5] == 15
     assert read_citygml(path, lod=1).bounds[5] == 10  # another LoD choice is another entry
+
+
+def citygml_model(path: Path, buildings: str) -> Path:
+    """A CityGML 2.0 model whose cityObjectMembers hold the given Building elements."""
+    members = "".join(f"<core:cityObjectMember>{building}</core:cityObjectMember>"
+                      for building in buildings.split("\n") if building.strip())
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<core:CityModel xmlns:core="http://www.opengis.net/citygml/2.0" '
+        'xmlns:bldg="http://www.opengis.net/citygml/building/2.0" xmlns:gml="http://www.opengis.net/gml" '
+        'xmlns:gen="http://www.opengis.net/citygml/generics/2.0">'
+        f'{members}</core:CityModel>\n', encoding="utf-8")
+    return path
+
+
+def lod_surface(property_name: str, points: np.ndarray, solid: bool = False) -> str:
+    ring = " ".join(f"{value:.3f}" for value in np.asarray(points).ravel())
+    polygon = (f'<gml:Polygon><gml:exterior><gml:LinearRing><gml:posList srsDimension="3">{ring}'
+               '</gml:posList></gml:LinearRing></gml:exterior></gml:Polygon>')
+    surface = f'<gml:MultiSurface srsName="EPSG:25833"><gml:surfaceMember>{polygon}</gml:surfaceMember></gml:MultiSurface>'
+    if solid:
+        surface = (f'<gml:Solid srsName="EPSG:25833"><gml:exterior><gml:CompositeSurface><gml:surfaceMember>'
+                   f'{polygon}</gml:surfaceMember></gml:CompositeSurface></gml:exterior></gml:Solid>')
+    return f"<bldg:{property_name}>{surface}</bldg:{property_name}>"
+
+
+SQUARE = np.array([[411000, 5654000, 110], [411010, 5654000, 110], [411010, 5654010, 110],
+                   [411000, 5654010, 110], [411000, 5654000, 110]], dtype=float)
+
+
+def test_a_building_without_geometry_is_kept_with_its_attributes_and_counted(tmp_path):
+    path = citygml_model(tmp_path / "model.gml",
+                         '<bldg:Building gml:id="b1"><gml:name>x</gml:name></bldg:Building>\n'
+                         f'<bldg:Building gml:id="b2">{lod_surface("lod2MultiSurface", SQUARE)}</bldg:Building>')
+    buildings = read_citygml(path)
+    assert list(buildings.ids) == ["b1", "b2"] and buildings.attributes["name"][0] == "x"
+    info = file_info(path)
+    assert info["buildings"] == 2 and info["buildings_without_geometry"] == 1
+    assert info["bounds"] == [411000.0, 5654000.0, 110.0, 411010.0, 5654010.0, 110.0]
+
+
+def test_info_of_a_model_with_no_geometry_at_all_has_null_bounds_not_nan(tmp_path):
+    path = citygml_model(tmp_path / "model.gml", '<bldg:Building gml:id="b1"><gml:name>x</gml:name></bldg:Building>')
+    info = file_info(path)
+    assert info["bounds"] == [None] * 6 and info["buildings_without_geometry"] == 1
+    json.dumps(info, allow_nan=False)
+
+
+@pytest.mark.parametrize("geometry", [
+    lod_surface("lod0FootPrint", SQUARE), lod_surface("lod1Solid", SQUARE, solid=True),
+    lod_surface("lod1MultiSurface", SQUARE), lod_surface("lod2MultiSurface", SQUARE)],
+    ids=["lod0-footprint", "lod1-solid", "lod1-multisurface", "lod2-multisurface-without-solid"])
+def test_a_building_with_only_lod0_lod1_or_a_multisurface_reads(tmp_path, geometry):
+    path = citygml_model(tmp_path / "model.gml", f'<bldg:Building gml:id="b1">{geometry}</bldg:Building>')
+    buildings = read_citygml(path)
+    assert len(buildings.triangles) == 2 and buildings.footprints[0].area == pytest.approx(100.0)
+    assert file_info(path)["buildings_without_geometry"] == 0
+
+
+@pytest.mark.parametrize("bad_value", ["nan", "inf", "-1e400"])
+def test_a_polygon_with_a_coordinate_that_is_not_finite_is_skipped_and_counted(tmp_path, bad_value):
+    ring = " ".join(f"{value:.3f}" for value in SQUARE.ravel()).replace("5654010.000", bad_value, 1)
+    square = lod_surface("lod2MultiSurface", SQUARE)
+    damaged = lod_surface("lod2MultiSurface", SQUARE).replace(
+        " ".join(f"{value:.3f}" for value in SQUARE.ravel()), ring)
+    path = citygml_model(tmp_path / "model.gml", f'<bldg:Building gml:id="b1">{damaged}</bldg:Building>\n'
+                                                 f'<bldg:Building gml:id="b2">{square}</bldg:Building>')
+    info = file_info(path)
+    assert info["skipped_polygons"] == 1 and info["buildings_without_geometry"] == 1
+    assert np.isfinite(read_citygml(path).vertices).all()
+    json.dumps(info, allow_nan=False)
+
+
+def test_a_polygon_of_a_hundred_thousand_points_is_skipped_not_triangulated(tmp_path):
+    """earcut took minutes on such a ring; the building stays, the polygon is counted."""
+    angles = np.linspace(0, 2 * np.pi, 100_000, endpoint=False)
+    jagged = 10 + np.where(np.arange(len(angles)) % 2, 3.0, 0.0)  # a star: earcut's worst case
+    ring = np.column_stack((411000 + jagged * np.cos(angles), 5654000 + jagged * np.sin(angles),
+                            np.full(len(angles), 110.0)))
+    assert len(ring) > triangulate.MAX_POLYGON_POINTS
+    path = citygml_model(tmp_path / "model.gml",
+                         f'<bldg:Building gml:id="star">{lod_surface("lod2MultiSurface", ring)}</bldg:Building>')
+    buildings = read_citygml(path)
+    assert list(buildings.ids) == ["star"] and buildings.skipped_polygons == 1
+    assert file_info(path)["buildings_without_geometry"] == 1
+
+
+def test_an_attribute_longer_than_the_limit_is_refused_in_one_sentence(tmp_path, monkeypatch):
+    monkeypatch.setattr(building_mesh, "MAX_ATTRIBUTE_CHARS", 1_000)
+    path = citygml_model(tmp_path / "model.gml", f'<bldg:Building gml:id="b1"><gml:name>{"x" * 1_001}'
+                                                 '</gml:name></bldg:Building>')
+    with pytest.raises(TwinIOError, match="the attribute 'name' of city object 1 holds 1,001 characters"):
+        read_citygml(path)
+
+
+def test_a_coordinate_list_of_millions_of_points_is_refused_quickly(tmp_path):
+    """libxml2 refuses a text node over 10 MB (huge_tree is off): no multi-gigabyte parse."""
+    ring = "411000.000 5654000.000 110.000 " * 1_000_000
+    path = citygml_model(tmp_path / "model.gml", f'<bldg:Building gml:id="b1"><bldg:lod2MultiSurface>'
+                         '<gml:MultiSurface><gml:surfaceMember><gml:Polygon><gml:exterior><gml:LinearRing>'
+                         f'<gml:posList>{ring}</gml:posList></gml:LinearRing></gml:exterior></gml:Polygon>'
+                         '</gml:surfaceMember></gml:MultiSurface></bldg:lod2MultiSurface></bldg:Building>')
+    with pytest.raises(TwinIOError, match="XML is broken"):
+        read_citygml(path)
+
+
+@pytest.mark.parametrize("depth", [5_000, 100_000])
+def test_elements_nested_thousands_deep_are_refused_in_one_sentence(tmp_path, depth):
+    path = citygml_model(tmp_path / "model.gml", "<a>" * depth + "</a>" * depth)
+    with pytest.raises(TwinIOError, match="nest deeper than 256 levels"):
+        read_citygml(path)

@@ -11,6 +11,7 @@ import pytest
 
 from twin.core.crs import normalize_crs
 from twin.core.data import SurfaceKind
+from twin.io import building_mesh, cityjson
 from twin.io.cityjson import cityjson_info, is_cityjson, read_cityjson
 from twin.io.errors import TwinIOError
 from twin.io.formats import file_info, format_for
@@ -151,3 +152,74 @@ def test_bad_files_are_refused_clearly(name):
 def test_degenerate_surfaces_and_a_cycle_of_parents_are_not_fatal():
     data = read_cityjson(BADINPUT / "degenerate_and_cyclic.city.json")
     assert len(data) == 1 and len(data.triangles) == 2 and data.skipped_polygons == 2
+
+
+def write_cityjson(path: Path, objects: dict, vertices: list) -> Path:
+    document = {"type": "CityJSON", "version": "2.0", "CityObjects": objects, "vertices": vertices,
+                "transform": {"scale": [1.0, 1.0, 1.0], "translate": [0.0, 0.0, 0.0]}}
+    path.write_text(json.dumps(document), encoding="utf-8")  # NaN and Infinity as Python writes them
+    return path
+
+
+SQUARE_VERTICES = [[0, 0, 0], [10, 0, 0], [10, 10, 0], [0, 10, 0]]
+SQUARE_SURFACE = {"type": "MultiSurface", "lod": "2", "boundaries": [[[0, 1, 2, 3]]]}
+
+
+def test_objects_without_geometry_empty_boundaries_or_templates_are_kept_and_counted(tmp_path):
+    objects = {
+        "attributes-only": {"type": "Building", "attributes": {"name": "x"}},
+        "no-boundaries": {"type": "Building", "geometry": [{"type": "Solid", "lod": "2", "boundaries": []}]},
+        "template": {"type": "Building", "geometry": [{"type": "GeometryInstance", "template": 0,
+                                                       "boundaries": [0], "transformationMatrix": [0] * 16}]},
+        "drawn": {"type": "Building", "geometry": [SQUARE_SURFACE]},
+        "tree": {"type": "SolitaryVegetationObject"},
+    }
+    path = write_cityjson(tmp_path / "model.city.json", objects, SQUARE_VERTICES)
+    model = read_cityjson(path)
+    assert list(model.ids) == list(objects) and model.attributes["name"][0] == "x"
+    info = file_info(path)
+    assert info["buildings"] == 4 and info["buildings_without_geometry"] == 3
+    assert info["bounds"] == [0.0, 0.0, 0.0, 10.0, 10.0, 0.0]
+
+
+def test_info_of_a_model_without_any_geometry_has_null_bounds(tmp_path):
+    path = write_cityjson(tmp_path / "model.city.json", {"a": {"type": "Building"}}, [])
+    info = file_info(path)
+    assert info["bounds"] == [None] * 6
+    json.dumps(info, allow_nan=False)
+
+
+@pytest.mark.parametrize("bad_value", [float("nan"), float("inf")], ids=["nan", "inf"])
+def test_a_surface_with_a_vertex_that_is_not_finite_is_skipped_and_counted(tmp_path, bad_value):
+    vertices = [*SQUARE_VERTICES, [5, bad_value, 0]]
+    objects = {"bad": {"type": "Building", "geometry": [{**SQUARE_SURFACE, "boundaries": [[[0, 1, 4]]]}]},
+               "good": {"type": "Building", "geometry": [SQUARE_SURFACE]}}
+    path = write_cityjson(tmp_path / "model.city.json", objects, vertices)
+    model = read_cityjson(path)
+    assert model.skipped_polygons == 1 and np.isfinite(model.vertices).all()
+    info = file_info(path)
+    assert info["buildings_without_geometry"] == 1
+    json.dumps(info, allow_nan=False)
+
+
+@pytest.mark.parametrize("depth", [5_000, 100_000])
+def test_json_nested_thousands_deep_is_refused_in_one_sentence(tmp_path, depth):
+    path = tmp_path / "model.city.json"
+    path.write_text('{"type": "CityJSON", "CityObjects": {}, "vertices": ' + "[" * depth + "]" * depth + "}")
+    with pytest.raises(TwinIOError, match="nests too deeply"):
+        read_cityjson(path)
+
+
+def test_a_file_larger_than_the_limit_is_refused_before_parsing(tmp_path, monkeypatch):
+    """A coordinate list of millions of points parses into Python objects ten times its size."""
+    monkeypatch.setattr(cityjson, "MAX_FILE_BYTES", 100_000)
+    path = write_cityjson(tmp_path / "model.city.json", {}, [[0, 0, 0]] * 20_000)
+    with pytest.raises(TwinIOError, match="the twin reads CityJSON files of at most 0.1 MB"):
+        read_cityjson(path)
+
+
+def test_an_attribute_longer_than_the_limit_is_refused_in_one_sentence(tmp_path, monkeypatch):
+    monkeypatch.setattr(building_mesh, "MAX_ATTRIBUTE_CHARS", 1_000)
+    objects = {"a": {"type": "Building", "attributes": {"note": "x" * 1_001}}}
+    with pytest.raises(TwinIOError, match="the attribute 'note' of city object 1 holds 1,001 characters"):
+        read_cityjson(write_cityjson(tmp_path / "model.city.json", objects, []))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import struct
 import zipfile
@@ -10,6 +11,7 @@ from pathlib import Path
 import laspy
 import numpy as np
 import pytest
+from pyproj import CRS
 
 from twin.core.feedback import Canceled, Feedback
 from twin.core.layers import PointCloudLayer
@@ -331,3 +333,60 @@ def test_points_outside_the_header_bounds_are_refused_for_rasters(reference, tmp
 def test_a_huge_grid_is_refused_before_memory_is_spent(reference):
     with pytest.raises(TwinIOError, match="choose a coarser resolution"):
         point_cloud_rasters(lidar_file(reference, LAZ), resolution=0.01)
+
+
+def write_labelled_cloud(path: Path, x: np.ndarray, y: np.ndarray, epsg: int, compressed: bool = False) -> Path:
+    header = laspy.LasHeader(point_format=3, version="1.2")
+    header.scales = np.array([0.01, 0.01, 0.01])
+    header.offsets = np.array([float(x.min()), float(y.min()), 0.0])
+    header.add_crs(CRS.from_epsg(epsg))
+    cloud = laspy.LasData(header)
+    cloud.x, cloud.y, cloud.z = x, y, np.full(len(x), 110.0)
+    cloud.write(path, do_compress=compressed, laz_backend=laspy.LazBackend.Lazrs if compressed else None)
+    return path
+
+
+def test_utm_metres_in_a_file_that_says_degrees_are_refused_not_made_infinite(tmp_path):
+    """pyproj turned every x and y into inf, and the cloud was drawn nowhere."""
+    steps = np.arange(50, dtype=np.float64)
+    path = write_labelled_cloud(tmp_path / "cloud.laz", 411_000 + steps, 5_654_000 + steps, 4326, compressed=True)
+    with pytest.raises(TwinIOError, match=r"coordinates \(x = 411000, y = 5\.654e\+06 among them\) cannot be "
+                                          "degrees") as error:
+        read_layer(path, to="EPSG:25833")
+    assert error.value.path == path
+
+
+def test_degrees_in_a_file_that_says_degrees_are_moved(tmp_path):
+    steps = np.arange(50, dtype=np.float64) / 1e4
+    path = write_labelled_cloud(tmp_path / "cloud.las", 13.73 + steps, 51.05 + steps, 4326)
+    xyz = read_layer(path, to="EPSG:25833").data.xyz
+    assert np.isfinite(xyz).all() and 410_000 < xyz[:, 0].min() < 412_000
+
+
+@pytest.mark.parametrize("field_offset, value, problem", [
+    (131, float("nan"), "scale (nan, 0.01, 0.01) is not a finite number"),  # x scale
+    (155, float("inf"), "offset (inf, 5.654e+06, 0) is not a finite number"),  # x offset
+    (MAX_X, float("nan"), "bounds"),
+    (131, 0.0, "scale (0, 0.01, 0.01) is zero on an axis"),
+], ids=["nan-scale", "inf-offset", "nan-bounds", "zero-scale"])
+def test_a_header_whose_scaling_is_not_finite_is_refused(tmp_path, field_offset, value, problem):
+    steps = np.arange(50, dtype=np.float64)
+    path = write_labelled_cloud(tmp_path / "cloud.las", 411_000 + steps, 5_654_000 + steps, 25833)
+    data = bytearray(path.read_bytes())
+    struct.pack_into("<d", data, field_offset, value)
+    path.write_bytes(data)
+    with pytest.raises(TwinIOError, match=re.escape(problem)):
+        read_point_cloud(path)
+    with pytest.raises(TwinIOError, match=re.escape(problem)):
+        point_cloud_info(path)
+
+
+def test_points_outside_the_header_bounds_are_read_and_counted(tmp_path):
+    steps = np.arange(50, dtype=np.float64)
+    path = write_labelled_cloud(tmp_path / "cloud.las", 411_000 + steps, 5_654_000 + steps, 25833)
+    data = bytearray(path.read_bytes())
+    struct.pack_into("<d", data, MAX_X, 411_040.0)  # ten points lie east of the announced maximum
+    path.write_bytes(data)
+    info = point_cloud_info(path)
+    assert info["points"] == 50 and info["points_outside_header_bounds"] == 9
+    assert len(read_point_cloud(path).xyz) == 50

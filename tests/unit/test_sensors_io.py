@@ -252,3 +252,51 @@ def test_bad_sensor_files_are_one_clear_sentence_naming_the_faulty_file(name):
         file_info(BAD_INPUT / name)
     assert caught.value.path == BAD_INPUT / (faulty or name)
     assert "\n" not in caught.value.problem
+
+
+def test_a_zipped_csv_pair_opens_like_the_unzipped_pair(tmp_path):
+    """The README says zips of every format open; the pair was refused as two readable files."""
+    import zipfile
+
+    archive = tmp_path / "sensors.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("export/city_observations.csv", OBSERVATIONS)
+        zipped.writestr("export/city_stations.csv", STATIONS_UTM)
+    layer = read_layer(archive)
+    assert layer.data.ids.tolist() == ["RG-1", "AQ-2"] and len(layer.data.datastreams) == 2
+    info = file_info(archive)
+    assert info["member"] == "export/city_observations.csv" and info["observations"] == 5  # the first
+
+
+def test_a_zip_of_two_unrelated_csv_files_is_still_refused(tmp_path):
+    import zipfile
+
+    archive = tmp_path / "sensors.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("a_stations.csv", STATIONS_UTM)
+        zipped.writestr("b_observations.csv", OBSERVATIONS)
+    with pytest.raises(TwinIOError, match="holds 2 readable files"):
+        read_layer(archive)
+
+
+def test_a_station_without_observations_is_kept_and_counted(tmp_path):
+    stations = STATIONS_UTM + "WL-3,Water level,gauge,414000,5652000,,EPSG:25833,city\n"
+    info = file_info(write_pair(tmp_path, stations, OBSERVATIONS))
+    assert info["stations"] == 3 and info["stations_without_observations"] == 1
+
+
+@pytest.mark.parametrize("position", [[float("nan"), 51.0], [13.7, float("inf")]], ids=["nan", "inf"])
+def test_a_thing_located_at_a_coordinate_that_is_not_finite_is_refused(tmp_path, position):
+    document = {"value": [thing(1, "RG", {"type": "Point", "coordinates": position}, [])]}
+    path = tmp_path / "gauges.sta.json"
+    path.write_text(json.dumps(document), encoding="utf-8")  # json writes NaN and Infinity
+    with pytest.raises(TwinIOError, match="not a finite number"):
+        read_sensors(path)
+
+
+@pytest.mark.parametrize("depth", [5_000, 100_000])
+def test_sensorthings_json_nested_thousands_deep_is_refused_in_one_sentence(tmp_path, depth):
+    path = tmp_path / "gauges.sta.json"
+    path.write_text('{"value": [{"@iot.id": 1, "Datastreams": ' + "[" * depth + "]" * depth + "}]}")
+    with pytest.raises(TwinIOError, match="nests too deeply"):
+        read_sensors(path)

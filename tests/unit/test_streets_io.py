@@ -236,3 +236,39 @@ def test_bad_street_files_are_one_clear_sentence(name, capsys):
     assert str(caught.value).startswith(str(path))
     assert "\n" not in caught.value.problem
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("bad_value", [float("nan"), float("inf")], ids=["nan", "inf"])
+def test_a_line_with_a_coordinate_that_is_not_finite_is_skipped_and_counted(tmp_path, bad_value):
+    features = [{"type": "Feature", "properties": {"segment_id": "bad"},
+                 "geometry": {"type": "LineString", "coordinates": [[411000.0, bad_value], [411010.0, 5654000.0]]}},
+                {"type": "Feature", "properties": {"segment_id": "good"},
+                 "geometry": {"type": "LineString", "coordinates": [[411000.0, 5654000.0], [411010.0, 5654000.0]]}}]
+    path = tmp_path / "streets.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))  # NaN, Infinity
+    streets = read_streets(path, crs="EPSG:25833")
+    assert streets.ids.tolist() == ["good"]
+    info = streets_info(path, crs="EPSG:25833")
+    assert info["skipped_features"] == 1 and info["bounds"] == [411000.0, 5654000.0, 411010.0, 5654000.0]
+
+
+def test_a_feature_with_null_geometry_is_skipped_and_counted(tmp_path):
+    line = shapely.LineString([(411000.0, 5654000.0), (411010.0, 5654000.0)])
+    path = write_geojson(tmp_path / "streets.geojson", [feature(None, {"segment_id": "nothing"}),
+                                                         feature(line, {"segment_id": "line"})])
+    assert file_info(path)["skipped_features"] == 1 and file_info(path)["features"] == 1
+
+
+def test_an_empty_feature_collection_is_refused_in_one_sentence(tmp_path):
+    path = write_geojson(tmp_path / "streets.geojson", [])
+    with pytest.raises(TwinIOError, match="holds no features"):
+        read_streets(path)
+
+
+@pytest.mark.parametrize("depth", [5_000, 100_000])
+def test_geojson_nested_thousands_deep_is_refused_in_one_sentence(tmp_path, depth):
+    path = tmp_path / "streets.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"a": '
+                    + "[" * depth + "]" * depth + '}, "geometry": null}]}')
+    with pytest.raises(TwinIOError, match="nests too deeply"):
+        read_streets(path)

@@ -1,7 +1,8 @@
 """Zipped files, as GeoSN delivers its tiles: find the one member the twin reads and unpack it.
 
 Readers never see a zip: `unpacked` hands them a plain file in a temporary folder that is
-removed when the reader is done.
+removed when the reader is done. A format read as a pair of files (the sensor CSV's
+NAME_stations.csv and NAME_observations.csv) is unpacked as a pair into one folder.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import shutil
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
@@ -25,9 +26,15 @@ def is_zip(path: Path) -> bool:
     return path.suffix.lower() == ".zip"
 
 
-def readable_member(path: Path, suffixes: tuple[str, ...]) -> str:
-    """The name of the one member of the zip whose suffix is among `suffixes`."""
+def readable_members(path: Path, suffixes: tuple[str, ...],
+                     partner: Callable[[str], str | None] = lambda name: None) -> list[str]:
+    """The one member of the zip whose suffix is among `suffixes`, followed by its partner file
+    where `partner` names one (the member to open comes first)."""
     members = [name for name in _member_names(path) if name.lower().endswith(suffixes)]
+    if len(members) == 2:
+        for first, second in (members, members[::-1]):
+            if (partner(first) or "").lower() == PurePosixPath(second).name.lower():
+                return [first, second]
     if not members:
         raise TwinIOError(path, "the zip holds no file the twin reads "
                                 f"(it looks for {', '.join(suffixes)})")
@@ -35,21 +42,22 @@ def readable_member(path: Path, suffixes: tuple[str, ...]) -> str:
         listed = ", ".join(members[:4]) + (" ..." if len(members) > 4 else "")
         raise TwinIOError(path, f"the zip holds {len(members)} readable files ({listed}); "
                                 "unpack it and open them one by one")
-    return members[0]
+    return members
 
 
 @contextmanager
-def unpacked(path: Path, member: str) -> Iterator[Path]:
-    """The member unpacked into a temporary folder, removed again on exit."""
+def unpacked(path: Path, members: list[str]) -> Iterator[Path]:
+    """The members unpacked side by side into a temporary folder, removed again on exit; the
+    path of the first."""
     folder = Path(tempfile.mkdtemp(prefix="twin-unzip-"))
     try:
-        target = folder / PurePosixPath(member).name
         with zipfile.ZipFile(path) as archive:
-            info = archive.getinfo(member)
-            _refuse_bomb(path, info)
-            with archive.open(info) as source, target.open("wb") as sink:
-                shutil.copyfileobj(source, sink, length=1024 * 1024)
-        yield target
+            for member in members:
+                info = archive.getinfo(member)
+                _refuse_bomb(path, info)
+                with archive.open(info) as source, (folder / PurePosixPath(member).name).open("wb") as sink:
+                    shutil.copyfileobj(source, sink, length=1024 * 1024)
+        yield folder / PurePosixPath(members[0]).name
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
         raise TwinIOError(path, f"the zip cannot be unpacked ({error})") from None
     finally:

@@ -21,6 +21,10 @@ from twin.core.errors import CRSError
 from twin.io.errors import TwinIOError
 from twin.io.triangulate import Triangulation, triangulate_polygons
 
+# The longest attribute value read (characters): a text column is as wide as its longest value
+# in every row, so one 2 GB value would take 8 GB per building.
+MAX_ATTRIBUTE_CHARS = 10_000
+
 
 class PolygonCollector:
     """Accumulates polygons while a file is read; `building_data` builds the mesh once at the end."""
@@ -71,6 +75,14 @@ class PolygonCollector:
             crs=crs,
             skipped_polygons=self.skipped + int(mesh.polygon_skipped.sum()),
         )
+
+
+def rows_without_geometry(data: BuildingData) -> np.ndarray:
+    """True for each row (building) with no triangle: known by its attributes only, or all of
+    whose polygons were skipped."""
+    drawn = np.zeros(len(data), dtype=bool)
+    drawn[data.triangle_building] = True
+    return ~drawn
 
 
 def model_crs(path: Path, srs_name: str | None, given: str | None) -> str | None:
@@ -164,13 +176,16 @@ def _polygonal(geometry: Any) -> Any:
     return shapely.union_all(parts) if parts else None
 
 
-def attribute_columns(rows: Sequence[dict[str, Any]],
+def attribute_columns(path: Path, rows: Sequence[dict[str, Any]],
                       fixed: dict[str, type] | None = None) -> dict[str, np.ndarray]:
     """Equal-length columns from one dict per building.
 
     Numbers become float columns (NaN where missing), anything else text ("" where missing).
     The columns in `fixed` (name -> float or str) come first and exist even when all are missing.
+    A text longer than MAX_ATTRIBUTE_CHARS is the file's error: a text column takes the width
+    of its longest value in every row.
     """
+    _check_attribute_lengths(path, rows)
     fixed = fixed or {}
     names = list(fixed) + sorted({name for row in rows for name in row} - set(fixed))
     columns: dict[str, np.ndarray] = {}
@@ -184,3 +199,12 @@ def attribute_columns(rows: Sequence[dict[str, Any]],
         else:
             columns[name] = np.array(["" if v is None else str(v) for v in values], dtype=str)
     return columns
+
+
+def _check_attribute_lengths(path: Path, rows: Sequence[dict[str, Any]]) -> None:
+    for number, row in enumerate(rows, start=1):
+        for name, value in row.items():
+            if isinstance(value, str) and len(value) > MAX_ATTRIBUTE_CHARS:
+                raise TwinIOError(path, f"the attribute '{name[:40]}' of city object {number:,} holds "
+                                        f"{len(value):,} characters; the twin reads values of at most "
+                                        f"{MAX_ATTRIBUTE_CHARS:,}")

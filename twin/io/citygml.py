@@ -26,7 +26,7 @@ from lxml import etree
 from twin.core.data import BuildingData, SurfaceKind
 from twin.core.feedback import Feedback
 from twin.io import model_cache
-from twin.io.building_mesh import PolygonCollector, attribute_columns, model_crs
+from twin.io.building_mesh import PolygonCollector, attribute_columns, model_crs, rows_without_geometry
 from twin.io.errors import TwinIOError
 from twin.io.safe_xml import iterparse, local_name, root_tag
 
@@ -82,6 +82,7 @@ def citygml_info(path: Path, crs: str | None = None) -> dict[str, Any]:
     return {
         "format": "CityGML", "version": summary["version"], "crs": model_crs(path, summary["srs_name"], crs),
         "bounds": [float(v) for v in data.bounds], "buildings": len(data),
+        "buildings_without_geometry": int(rows_without_geometry(data).sum()),
         "building_parts": summary["building_parts"], "surfaces": summary["surfaces"],
         "triangles": len(data.triangles), "skipped_polygons": data.skipped_polygons,
         "other_objects": summary["other_objects"],
@@ -112,7 +113,8 @@ def _parse(path: Path, lod: int | None, feedback: Feedback) -> tuple[BuildingDat
         raise TwinIOError(path, _syntax_problem(error)) from None
     except OSError as error:
         raise TwinIOError(path, f"the file cannot be read ({error.strerror or error})") from None
-    data = reader.collector.building_data(reader.ids, attribute_columns(reader.rows, CORE_COLUMNS), None)
+    columns = attribute_columns(path, reader.rows, CORE_COLUMNS)
+    data = reader.collector.building_data(reader.ids, columns, None)
     summary = {"version": version, "srs_name": reader.srs_name,
                "building_parts": reader.building_parts, "surfaces": dict(reader.surfaces),
                "other_objects": dict(reader.other_objects)}
@@ -137,6 +139,8 @@ def _version(path: Path) -> str:
 
 def _syntax_problem(error: etree.XMLSyntaxError) -> str:
     message = str(error.msg or error)
+    if "Excessive depth" in message:
+        return "its elements nest deeper than 256 levels, which no city model needs"
     if "amplification" in message or "entity reference loop" in message:
         return ("it defines XML entities that expand without bound or point elsewhere, "
                 "which the twin does not read")

@@ -20,10 +20,13 @@ import numpy as np
 
 from twin.core.data import BuildingData, SurfaceKind
 from twin.io import model_cache
-from twin.io.building_mesh import PolygonCollector, attribute_columns, model_crs
+from twin.io.building_mesh import PolygonCollector, attribute_columns, model_crs, rows_without_geometry
 from twin.io.errors import TwinIOError
 
 READER_VERSION = 1
+# The largest CityJSON file read: the whole document is parsed into Python objects first,
+# which take about ten times the file's size in memory.
+MAX_FILE_BYTES = 512 * 1024**2
 
 # "type": "CityJSON" may come last (keys sorted); "CityObjects" then usually comes first.
 _SIGNATURE = re.compile(rb'"type"\s*:\s*"CityJSON"|"CityObjects"\s*:')
@@ -57,11 +60,13 @@ def read_cityjson(path: Path, crs: str | None = None, lod: str | None = None) ->
 def cityjson_info(path: Path, crs: str | None = None) -> dict[str, Any]:
     """The `info` summary (keys in twin/io/formats.py); "buildings" counts Building objects only."""
     data, summary = _load(Path(path), None)
+    is_building = data.attributes["object_type"] == "Building"
     return {
         "format": "CityJSON", "version": summary["version"],
         "crs": model_crs(path, summary["srs_name"], crs),
         "bounds": [float(v) for v in data.bounds],
-        "buildings": int(np.count_nonzero(data.attributes["object_type"] == "Building")),
+        "buildings": int(np.count_nonzero(is_building)),
+        "buildings_without_geometry": int(np.count_nonzero(is_building & rows_without_geometry(data))),
         "building_parts": summary["building_parts"], "surfaces": summary["surfaces"],
         "triangles": len(data.triangles), "skipped_polygons": data.skipped_polygons,
         "other_objects": summary["other_objects"],
@@ -110,12 +115,16 @@ def _parse(path: Path, lod: str | None) -> tuple[BuildingData, dict[str, Any]]:
         "surfaces": dict(surfaces.counts),
         "other_objects": {name: n for name, n in types.items() if name != "Building"},
     }
-    data = collector.building_data(top_level, attribute_columns(attribute_rows, CORE_COLUMNS), None)
+    data = collector.building_data(top_level, attribute_columns(path, attribute_rows, CORE_COLUMNS), None)
     return data, summary
 
 
 def _document(path: Path) -> dict[str, Any]:
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise TwinIOError(path, f"the file holds {size / 1e6:,.1f} MB of JSON; the twin reads CityJSON "
+                                    f"files of at most {MAX_FILE_BYTES / 1e6:,.1f} MB (split it into tiles)")
         with path.open("rb") as stream:
             document = json.load(stream)
     except OSError as error:

@@ -3,10 +3,11 @@
 `file_info` returns one JSON-ready dict per file with at least:
     path, kind (pointcloud | buildings | raster | streets | sensors), format, version,
     crs ("EPSG:NNNN" or null), bounds ([minx, miny, minz, maxx, maxy, maxz], or 2-D
-    [minx, miny, maxx, maxy] for rasters and lines)
+    [minx, miny, maxx, maxy] for rasters and lines; null on an axis without data)
 and the counts of its kind:
     pointcloud: points, classes {"2": n, ...}
-    buildings:  buildings, building_parts, surfaces {"roof": n, ...}, triangles, skipped_polygons
+    buildings:  buildings, buildings_without_geometry, building_parts, surfaces {"roof": n, ...},
+                triangles, skipped_polygons
     raster:     width, height, resolution [x, y], nodata
     streets:    features
     sensors:    stations, datastreams, observations
@@ -14,6 +15,7 @@ and the counts of its kind:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,14 +26,14 @@ from typing import Any
 from twin.core.errors import CRSError
 from twin.core.feedback import Feedback
 from twin.core.layers import BuildingsLayer, Layer, PointCloudLayer, RasterLayer, SensorsLayer, StreetsLayer
-from twin.io.archive import is_zip, readable_member, unpacked
+from twin.io.archive import is_zip, readable_members, unpacked
 from twin.io.citygml import citygml_info, read_citygml
 from twin.io.cityjson import cityjson_info, is_cityjson, read_cityjson
 from twin.io.errors import MissingCRSError, TwinIOError
 from twin.io.lidar import point_cloud_info, read_point_cloud
 from twin.io.raster import raster_info, read_raster
 from twin.io.reproject import to_crs
-from twin.io.sensors import is_sensorthings, read_sensors, sensors_info
+from twin.io.sensors import csv_partner_name, is_sensorthings, read_sensors, sensors_info
 from twin.io.streets import is_geojson, read_streets, streets_info
 
 SNIFF_BYTES = 64 * 1024
@@ -55,7 +57,8 @@ class FileFormat:
         return name.endswith(self.suffixes) and (self.sniff is None or self.sniff(head()))
 
 
-# One line per reader; a .zip holding one file of these kinds is read through the same line.
+# One line per reader; a .zip holding one file of these kinds (or one sensor CSV pair) is read
+# through the same line.
 FORMATS: tuple[FileFormat, ...] = (
     FileFormat("raster", (".tif", ".tiff", ".asc"), read_raster, raster_info, RasterLayer),
     FileFormat("pointcloud", (".las", ".laz"), read_point_cloud, point_cloud_info, PointCloudLayer,
@@ -90,7 +93,19 @@ def file_info(path: Path | str, crs: str | None = None) -> dict[str, Any]:
         file_format = format_for(readable)
         info = file_format.info(readable, crs)
     extra = {"member": member} if member else {}
-    return {"path": str(path), **extra, "kind": file_format.kind, **info}
+    return _json_ready({"path": str(path), **extra, "kind": file_format.kind, **info})
+
+
+def _json_ready(value: Any) -> Any:
+    """The summary with null for every NaN or infinite number (no data on that axis): JSON has
+    no NaN, and a summary must never pass one on as a figure."""
+    if isinstance(value, dict):
+        return {key: _json_ready(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(item) for item in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def read_layer(path: Path | str, crs: str | None = None, name: str | None = None,
@@ -131,8 +146,9 @@ def _readable_file(path: Path) -> Iterator[tuple[Path, str | None]]:
         yield path, None
         return
     suffixes = tuple(suffix for f in FORMATS for suffix in f.suffixes)
-    member = readable_member(path, suffixes)
-    with unpacked(path, member) as member_path:
+    members = readable_members(path, suffixes, partner=csv_partner_name)
+    member = members[0]
+    with unpacked(path, members) as member_path:
         try:
             yield member_path, member
         except TwinIOError as error:

@@ -71,8 +71,10 @@ def point_cloud_info(path: Path | str, crs: str | None = None) -> dict[str, Any]
     with open_point_cloud(path, selection=CLASS_SELECTION) as reader:
         header = reader.header
         classes = np.zeros(256, dtype=np.int64)
+        outside = 0
         for _start, chunk in stream_chunks(path, reader):
             classes += np.bincount(np.asarray(chunk.classification), minlength=256)
+            outside += _outside_header_bounds(header, chunk)
         return {
             "format": _format_name(header),
             "version": str(header.version),
@@ -81,7 +83,21 @@ def point_cloud_info(path: Path | str, crs: str | None = None) -> dict[str, Any]
             "points": int(header.point_count),
             "classes": {str(code): int(count) for code, count in enumerate(classes) if count},
             "point_format": header.point_format.id,
+            "points_outside_header_bounds": outside,
         }
+
+
+def _outside_header_bounds(header: laspy.LasHeader, chunk: laspy.ScaleAwarePointRecord) -> int:
+    """How many points lie outside the x-y bounds the header announces (by more than one step
+    of the scale): read all the same, but the header's bounds are then not the cloud's. (`info`
+    decodes no heights from LAZ 1.4, so z is not checked.)"""
+    raw = [np.asarray(chunk.array[name]) for name in ("X", "Y")]
+    low = np.floor((header.mins - header.offsets) / header.scales) - 1
+    high = np.ceil((header.maxs - header.offsets) / header.scales) + 1
+    outside = np.zeros(len(chunk), dtype=bool)
+    for axis, values in enumerate(raw):
+        outside |= (values < low[axis]) | (values > high[axis])
+    return int(outside.sum())
 
 
 def read_point_cloud(path: Path | str, crs: str | None = None, budget: int = DEFAULT_BUDGET,
@@ -183,10 +199,26 @@ def _check_point_count(path: Path, header: laspy.LasHeader) -> None:
     """Refuse empty files and headers whose point count the point data contradicts."""
     if header.point_count == 0:
         raise TwinIOError(path, "the file holds no points")
+    _check_scaling(path, header)
     if header.are_points_compressed:
         _check_chunk_table(path, header)
     else:
         _check_record_space(path, header)
+
+
+def _check_scaling(path: Path, header: laspy.LasHeader) -> None:
+    """Every coordinate is raw * scale + offset, and the fair sample's cells span the header's
+    bounds: a scale, offset or bound that is not a finite number would make every point NaN."""
+    numbers = {"scale": header.scales, "offset": header.offsets, "bounds": (*header.mins, *header.maxs)}
+    for name, values in numbers.items():
+        if not np.isfinite(values).all():
+            raise TwinIOError(path, f"the header's {name} {_listed(values)} is not a finite number")
+    if (header.scales == 0).any():
+        raise TwinIOError(path, f"the header's scale {_listed(header.scales)} is zero on an axis")
+
+
+def _listed(values: Any) -> str:
+    return "(" + ", ".join(f"{value:g}" for value in values) + ")"
 
 
 def _check_record_space(path: Path, header: laspy.LasHeader) -> None:

@@ -48,7 +48,9 @@ def raster_info(path: Path, crs: str | None = None) -> dict[str, Any]:
             "bands": source.count,
             "dtype": source.dtypes[0],
             "resolution": list(source.res),
-            "nodata": source.nodata,
+            # JSON has no NaN: a NaN (or infinite) nodata value is named as text, "nan"
+            "nodata": source.nodata if source.nodata is None or np.isfinite(source.nodata)
+            else str(source.nodata),
         }
 
 

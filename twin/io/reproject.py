@@ -13,7 +13,7 @@ from typing import TypeVar
 
 import numpy as np
 import shapely
-from pyproj import Transformer
+from pyproj import CRS, Transformer
 from rasterio.warp import Resampling, calculate_default_transform
 from rasterio.warp import reproject as warp
 
@@ -66,15 +66,40 @@ def quarters_to_crs(quarters: list[Quarter], source: str | None, target: str) ->
 
 
 def _mover(source: str, target: str) -> Callable[[np.ndarray], np.ndarray]:
+    """Coordinates from `source` into `target`; a CRSError where they cannot be in `source`
+    (metres labelled as degrees) or do not arrive as finite numbers (proj answers inf)."""
     transformer = _transformer(source, target)
+    in_degrees = _is_geographic(source)
 
     def move(coords: np.ndarray) -> np.ndarray:
         moved = np.array(coords, dtype=np.float64, copy=True)
         if len(moved):
+            if in_degrees:
+                _check_degrees(moved, source)
+            finite = np.isfinite(moved[:, :2]).all(axis=1)
             moved[:, 0], moved[:, 1] = transformer.transform(moved[:, 0], moved[:, 1])
+            lost = finite & ~np.isfinite(moved[:, :2]).all(axis=1)
+            if lost.any():
+                x, y = np.asarray(coords, dtype=np.float64)[np.argmax(lost), :2]
+                raise CRSError(f"{int(lost.sum()):,} coordinates (the first x = {x:.6g}, y = {y:.6g}) "
+                               f"cannot be brought from {source} into {target}")
         return moved
 
     return move
+
+
+def _check_degrees(coords: np.ndarray, source: str) -> None:
+    x, y = coords[:, 0], coords[:, 1]
+    outside = (np.abs(x) > 360.0) | (np.abs(y) > 90.0)
+    if outside.any():
+        first = int(np.argmax(outside))
+        raise CRSError(f"the coordinates (x = {x[first]:.6g}, y = {y[first]:.6g} among them) cannot be "
+                       f"degrees, but the file names {source}, a CRS in degrees; give the file's true CRS")
+
+
+@lru_cache(maxsize=16)
+def _is_geographic(crs: str) -> bool:
+    return CRS.from_user_input(crs).is_geographic
 
 
 @lru_cache(maxsize=16)

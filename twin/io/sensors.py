@@ -93,6 +93,7 @@ def sensors_info(path: Path, crs: str | None = None) -> dict[str, Any]:
         "stations": len(sensors),
         "datastreams": len(sensors.datastreams),
         "observations": sum(len(stream.series.values) for stream in sensors.datastreams),
+        "stations_without_observations": _stations_without_observations(sensors),
         "time_range": [_iso(first), _iso(last)] if times else None,
         **extra,
     }
@@ -183,6 +184,8 @@ def _load_json(path: Path) -> Any:
     except json.JSONDecodeError as error:
         raise TwinIOError(path, f"the JSON does not parse: {error.msg} at line {error.lineno}, "
                                 f"column {error.colno}") from None
+    except RecursionError:
+        raise TwinIOError(path, "the JSON nests too deeply to be a SensorThings response") from None
 
 
 def _things(path: Path, document: Any) -> list:
@@ -227,6 +230,9 @@ def _location(path: Path, station_id: str, thing: dict) -> tuple[float, float, f
     point = shape if shape.geom_type == "Point" else shape.centroid
     if point.is_empty:
         raise TwinIOError(path, f"the location of Thing '{station_id}' is empty")
+    if not np.isfinite([point.x, point.y]).all() or (point.has_z and not np.isfinite(point.z)):
+        raise TwinIOError(path, f"the location of Thing '{station_id}' has a coordinate that is not a "
+                                "finite number")
     return point.x, point.y, point.z if point.has_z else np.nan
 
 
@@ -335,6 +341,15 @@ def _read_csv_pair(path: Path, given_crs: str | None) -> SensorData:
                   for name in stations.header if name not in reserved}
     return SensorData(ids=ids, xyz=xyz, attributes=attributes,
                       datastreams=_csv_datastreams(observations_path, set(ids.tolist())), crs=crs)
+
+
+def csv_partner_name(name: str) -> str | None:
+    """The name of a sensor CSV's partner file (stations <-> observations); None for other names."""
+    match = _PAIR_NAME.fullmatch(name.rpartition("/")[2])
+    if match is None:
+        return None
+    partner_role = "observations" if match.group(2).lower() == "stations" else "stations"
+    return f"{match.group(1)}{partner_role}.csv"
 
 
 def _pair(path: Path) -> tuple[Path, Path]:
@@ -540,6 +555,11 @@ def _bounds(xyz: np.ndarray) -> list[float | None]:
         lows.append(float(known.min()) if len(known) else None)
         highs.append(float(known.max()) if len(known) else None)
     return lows + highs
+
+
+def _stations_without_observations(sensors: SensorData) -> int:
+    observed = {stream.station_id for stream in sensors.datastreams if len(stream.series.values)}
+    return sum(1 for station in sensors.ids.tolist() if station not in observed)
 
 
 def _iso(time: np.datetime64) -> str:

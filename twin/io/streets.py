@@ -79,10 +79,13 @@ def streets_info(path: Path, crs: str | None = None) -> dict[str, Any]:
 
 
 def _load(path: Path, given_crs: str | None) -> tuple[StreetData, int]:
-    """The street data and how many non-line features were skipped."""
+    """The street data and how many features were skipped: not lines (points, polygons, no
+    geometry at all), broken, or with a coordinate that is not a finite number."""
     meta, fids, wkb, columns = _read_layer(path)
-    geometries = shapely.from_wkb(wkb, on_invalid="ignore")  # a broken geometry counts as none
-    is_line = np.isin(shapely.get_type_id(geometries), LINE_TYPES)
+    with warnings.catch_warnings():  # NaN coordinates: counted below, not a warning on stderr
+        warnings.simplefilter("ignore", RuntimeWarning)
+        geometries = shapely.from_wkb(wkb, on_invalid="ignore")  # a broken geometry counts as none
+    is_line = np.isin(shapely.get_type_id(geometries), LINE_TYPES) & _all_finite(geometries)
     if len(geometries) == 0:
         raise TwinIOError(path, "the file holds no features")
     if not is_line.any():
@@ -103,6 +106,17 @@ def _load(path: Path, given_crs: str | None) -> tuple[StreetData, int]:
         inspections=_inspections(path, ids, history) if history is not None else None,
     )
     return streets, int((~is_line).sum())
+
+
+def _all_finite(geometries: np.ndarray) -> np.ndarray:
+    """False for each geometry with a coordinate that is NaN or infinite (skipped like a broken one)."""
+    bad = np.zeros(len(geometries), dtype=bool)
+    with_z = shapely.has_z(geometries)
+    for subset, include_z in ((np.flatnonzero(~with_z), False), (np.flatnonzero(with_z), True)):
+        coordinates, owner = shapely.get_coordinates(geometries[subset], include_z=include_z,
+                                                     return_index=True)
+        bad[subset[owner[~np.isfinite(coordinates).all(axis=1)]]] = True
+    return ~bad
 
 
 def _read_layer(path: Path) -> tuple[dict, np.ndarray, np.ndarray, list[np.ndarray]]:
@@ -149,6 +163,8 @@ def _unreadable(path: Path) -> str:
     except json.JSONDecodeError as parse_error:
         return (f"the GeoJSON does not parse: {parse_error.msg} at line {parse_error.lineno}, "
                 f"column {parse_error.colno}")
+    except RecursionError:
+        return "the JSON nests too deeply to be GeoJSON"
     return "valid JSON but not GeoJSON: expected a FeatureCollection or a Feature"
 
 

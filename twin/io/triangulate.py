@@ -4,7 +4,10 @@ Each polygon is projected onto its best-fit plane (the Newell normal of its oute
 cut into triangles there: triangles and convex-enough quads with numpy, everything else with
 mapbox_earcut. Triangles keep the orientation of the outer ring, so a solid whose rings run
 counter-clockwise seen from outside gets outward normals. Degenerate polygons (fewer than three
-distinct points, collinear, zero area) are reported, not triangulated.
+distinct points, collinear, zero area) are reported, not triangulated, and so are polygons
+with a point that is not a finite number or with more than MAX_POLYGON_POINTS points: earcut's
+work grows with the square of the points (20,000 take seconds, 200,000 minutes), and no
+building surface has that many corners.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 import mapbox_earcut
 import numpy as np
 
+MAX_POLYGON_POINTS = 5_000
 # A ring whose doubled area is below this fraction of its squared extent is a line, not a surface.
 _FLATNESS = 1e-12
 
@@ -40,6 +44,7 @@ def triangulate_polygons(points: np.ndarray, ring_sizes: np.ndarray,
     polygon_rings = np.asarray(polygon_rings, dtype=np.int64)
     ring_polygon = np.repeat(np.arange(len(polygon_rings)), polygon_rings)
     first_ring = np.cumsum(polygon_rings) - polygon_rings
+    refused, points = _refused_polygons(points, ring_sizes, ring_polygon, len(polygon_rings))
 
     vertices, vertex_ring = _without_repeats(points, ring_sizes)
     sizes = np.bincount(vertex_ring, minlength=len(ring_sizes))
@@ -53,7 +58,7 @@ def triangulate_polygons(points: np.ndarray, ring_sizes: np.ndarray,
     outer_normal = normals[first_ring]
     doubled_area = np.linalg.norm(outer_normal, axis=1)
     outer_size = sizes[first_ring]
-    skipped = (outer_size < 3) | (doubled_area <= _FLATNESS * extents[first_ring] ** 2) | (
+    skipped = refused | (outer_size < 3) | (doubled_area <= _FLATNESS * extents[first_ring] ** 2) | (
         doubled_area == 0)
 
     u_axis, v_axis = _plane_axes(outer_normal, skipped)
@@ -72,6 +77,17 @@ def triangulate_polygons(points: np.ndarray, ring_sizes: np.ndarray,
     triangles = np.concatenate([part[0] for part in parts]).reshape(-1, 3)
     triangle_polygon = np.concatenate([part[1] for part in parts])
     return Triangulation(vertices, vertex_ring, triangles, triangle_polygon, skipped)
+
+
+def _refused_polygons(points: np.ndarray, ring_sizes: np.ndarray, ring_polygon: np.ndarray,
+                      polygons: int) -> tuple[np.ndarray, np.ndarray]:
+    """Which polygons are too large or not finite, and the points with the non-finite ones set
+    to 0 (the polygon is skipped; the zeros only keep the arithmetic on the others quiet)."""
+    point_polygon = np.repeat(ring_polygon, ring_sizes)
+    finite = np.isfinite(points).all(axis=1)
+    refused = np.bincount(point_polygon, minlength=polygons) > MAX_POLYGON_POINTS
+    refused[point_polygon[~finite]] = True
+    return refused, np.where(finite[:, None], points, 0.0) if not finite.all() else points
 
 
 def _without_repeats(points: np.ndarray, ring_sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
