@@ -138,10 +138,10 @@ def bench_itzi(size: int, minutes: float) -> None:
 
 
 # Bytes one cell-update moves at least, per kernel (8-byte floats, 1-byte class), reads + writes:
-# velocities: z h class qx qy -> ux vy; fluxes: z h class qx qy ux vy n2x n2y -> qx' qy';
-# limits: h qx' qy' -> factor; depths: h class qx' qy' factor max_depth max_velocity arrival
-# -> h qx qy max_depth max_velocity arrival.
-BYTES_PER_CELL_UPDATE = (33 + 16) + (65 + 16) + (24 + 8) + (57 + 48)
+# velocities: z h class qx qy -> ux vy; fluxes: z h class qx qy ux vy n2x n2y dropx dropy (4-byte)
+# -> qx' qy'; limits: h qx' qy' -> factor; depths: h class qx' qy' factor max_depth max_velocity
+# arrival excess_infiltrated -> h qx qy max_depth max_velocity arrival excess_infiltrated.
+BYTES_PER_CELL_UPDATE = (33 + 16) + (73 + 16) + (24 + 8) + (65 + 56)
 
 
 def bench_roofline(size: int) -> None:
