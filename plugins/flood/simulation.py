@@ -169,7 +169,9 @@ class FloodSimulation(Simulation):
         ParameterSpec("froude_limit", str, "drops", "where face discharge is capped at critical flow: at "
                       "drops and wet/dry fronts (the flow passes critical depth at a brink), on every face "
                       "(slows supercritical sheet flow on steep slopes: 1.4x Manning's depth at 3 %), or "
-                      "nowhere", choices=("drops", "everywhere", "off"),
+                      "nowhere", choices=("drops", "everywhere", "off"), choice_labels={
+                          "drops": "at drops and wet/dry fronts", "everywhere": "on every face",
+                          "off": "nowhere"},
                       label="critical-flow limit", group="Solver", advanced=True),
     )
 
