@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from pathlib import Path
 from typing import Any
 
@@ -34,21 +33,19 @@ def write_table_csv(path: Path, table: ResultTable) -> None:
 def write_table_gpkg(path: Path, table: ResultTable, features: Any, feature_of_row: np.ndarray) -> None:
     """The table as a GeoPackage layer: each row with the geometry of its feature (`feature_of_row`,
     -1 where a row has none) of `features` (buildings' footprints, street lines or stations), in their
-    CRS; units go into the field names as in the CSV. Written to a temporary file, then renamed."""
+    CRS; units go into the field names as in the CSV. Built in memory, then written atomically."""
     geometry = np.array([_geometry_of(features, int(feature)) if feature >= 0 else None
                          for feature in feature_of_row], dtype=object)
     names = list(table.columns)
     fields = [f"{name} [{table.units[name]}]" if table.units.get(name) else name for name in names]
     data = [_field_values(np.asarray(table.columns[name])) for name in names]
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.twin-tmp")
+    package = io.BytesIO()
     try:
-        pyogrio.raw.write(temporary, shapely.to_wkb(geometry), data, fields, crs=features.crs,
+        pyogrio.raw.write(package, shapely.to_wkb(geometry), data, fields, crs=features.crs,
                           geometry_type="Unknown", driver="GPKG", layer=table.name)
-        os.replace(temporary, path)
-    except (OSError, pyogrio.errors.DataSourceError) as error:
-        raise TwinIOError(path, f"cannot be written: {error}") from None
-    finally:
-        temporary.unlink(missing_ok=True)
+    except pyogrio.errors.DataSourceError as error:
+        raise TwinIOError(path, f"cannot be written as a GeoPackage: {error}") from None
+    write_atomic(path, package.getvalue())
 
 
 def _geometry_of(features: Any, index: int) -> Any:
