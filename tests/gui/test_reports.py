@@ -116,6 +116,9 @@ def test_exports_write_the_table_as_csv_and_the_charts_as_one_png(panel, city, t
     mean = next(row for row in rows if row[0].startswith("mean condition") and row[0].endswith(
         str(street.per_quarter["Johannstadt"]["years"][0])))
     assert float(mean[2]) == street.per_quarter["Johannstadt"]["mean_condition"][0]
+    years = street.per_quarter["Johannstadt"]["years"]
+    spent = [row for row in rows if row[0].startswith("money spent, ")]
+    assert [row[0] for row in spent] == [f"money spent, {year}" for year in years]  # every year, not two
     panel.export_png(tmp_path / "charts.png")
     image = QImage(str(tmp_path / "charts.png"))
     assert (image.width(), image.height()) == (PNG_SIZE.width(), PNG_SIZE.height() * panel.charts.count())

@@ -99,19 +99,20 @@ class FigureTable:
         return buffer.getvalue()
 
 
-def figure_table(run: RunRecord, catalogue: OutputCatalogue, quarter: str | None = None) -> FigureTable:
+def figure_table(run: RunRecord, catalogue: OutputCatalogue, quarter: str | None = None,
+                 every_year: bool = False) -> FigureTable:
     """The figures of a run per quarter, or of one quarter, labelled from the simulation's declared
-    outputs (`catalogue`); yearly series show their first and last year. A quarter's table ends
-    with the figures only the whole run has (the rain's depth and peak), marked so."""
+    outputs (`catalogue`); yearly series show their first and last year, or `every_year`. A
+    quarter's table ends with the figures only the whole run has (the rain's depth), marked so."""
     if quarter is not None:
         places = {quarter: run.per_quarter[quarter]}
     else:
         places = {**run.per_quarter, WHOLE_RUN: run.summary}
-    flat = {name: _flatten(catalogue, figures) for name, figures in places.items()}
+    flat = {name: _flatten(catalogue, figures, every_year) for name, figures in places.items()}
     keys = list(dict.fromkeys(key for figures in flat.values() for key in figures))
     rows = [_figure_row(catalogue, key, [flat[name].get(key) for name in places]) for key in keys]
     if quarter is not None:
-        whole = _flatten(catalogue, run.summary)
+        whole = _flatten(catalogue, run.summary, every_year)
         rows += [_figure_row(catalogue, key, [whole[key]], f" ({WHOLE_RUN})")
                  for key in whole if key not in flat[quarter] and not _per_quarter(run, key)]
     return FigureTable(list(places), rows)
@@ -155,7 +156,8 @@ def compared_table(titled: list[tuple[str, FigureTable]]) -> FigureTable:
 _NOT_REPORTED = (DType.AXIS, DType.RECORD, DType.TEXT, DType.TIME)
 
 
-def _flatten(catalogue: OutputCatalogue, figures: Mapping[str, Any]) -> dict[str, float | None]:
+def _flatten(catalogue: OutputCatalogue, figures: Mapping[str, Any],
+             every_year: bool = False) -> dict[str, float | None]:
     """Numeric figures by flattened key; series over the run's years as 'key@first/last year'."""
     years = figures.get("years")
     flat: dict[str, float | None] = {}
@@ -165,7 +167,7 @@ def _flatten(catalogue: OutputCatalogue, figures: Mapping[str, Any]) -> dict[str
         if isinstance(value, list | tuple):
             if years is not None and len(value) == len(years) and key != "years" \
                     and all(_is_number(item) or item is None for item in value):
-                for index in (0, len(years) - 1):
+                for index in range(len(years)) if every_year else (0, len(years) - 1):
                     flat[f"{key}@{years[index]}"] = _number(value[index])
         elif _is_number(value) or value is None:
             flat[key] = _number(value)

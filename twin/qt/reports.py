@@ -139,8 +139,9 @@ class ReportsPanel(QWidget):
             raise KeyError(f"the scene has no run '{run_id}'")
         self.run_combo.setCurrentIndex(index)
 
-    def figures(self) -> FigureTable | None:
-        """The table shown: the run's figures for the quarter followed (all where the run lacks it)."""
+    def figures(self, every_year: bool = False) -> FigureTable | None:
+        """The table shown: the run's figures for the quarter followed (all where the run lacks it);
+        `every_year` lists a single run's series year by year, as the CSV export does."""
         run = self.current_run
         if run is None:
             return None
@@ -151,7 +152,7 @@ class ReportsPanel(QWidget):
                 names = [f"{name} ({shown.run_id[:6]})"
                          for name, shown in zip(names, (run, other), strict=True)]
             return compared_figures(self.registry, [run, other], names, self._quarter)
-        return run_figures(self.registry, run, self._shown_quarter(run))
+        return run_figures(self.registry, run, self._shown_quarter(run), every_year)
 
     def _shown_quarter(self, run: RunRecord) -> str | None:
         return self._quarter if self._quarter in run.per_quarter else None
@@ -225,8 +226,9 @@ class ReportsPanel(QWidget):
         return [self.charts.widget(index) for index in range(self.charts.count())]
 
     def export_csv(self, path: Path | str) -> None:
-        """Write the table of figures shown (figure, unit, one column per quarter) as UTF-8 CSV."""
-        table = self.figures()
+        """Write the figures shown (figure, unit, one column per quarter) as UTF-8 CSV, with every
+        year of a series (the table on screen shows the first and the last)."""
+        table = self.figures(every_year=True)
         if table is None:
             raise ValueError("there is no run to export")
         write_atomic(path, table.to_csv())

@@ -14,11 +14,13 @@ from twin.sim.contract import Simulation
 from twin.sim.registry import SimulationRegistry, UnknownSimulationError
 
 
-def run_figures(registry: SimulationRegistry, run: RunRecord, quarter: str | None = None) -> FigureTable:
-    """The run's figures per quarter (or of one), with the labels and units its simulation declares."""
+def run_figures(registry: SimulationRegistry, run: RunRecord, quarter: str | None = None,
+                every_year: bool = False) -> FigureTable:
+    """The run's figures per quarter (or of one), with the labels and units its simulation declares;
+    series over the years with their first and last year, or `every_year`."""
     simulation = _simulation(registry, run.simulation)
     catalogue = simulation.catalogue() if simulation is not None else OutputCatalogue(())
-    return figure_table(run, catalogue, quarter)
+    return figure_table(run, catalogue, quarter, every_year)
 
 
 def compared_figures(registry: SimulationRegistry, runs: list[RunRecord], titles: list[str],
