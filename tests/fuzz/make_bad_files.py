@@ -124,6 +124,17 @@ def utm_metres_labelled_degrees() -> dict[str, bytes]:
     return {"": buffer.getvalue()}
 
 
+def zipped_streets() -> bytes:
+    """The zipped streets seed with a fixed date, so that the file is the same on every run."""
+    return zipped({"tile/streets.geojson": seeds.geojson_streets()["streets.geojson"]})
+
+
+def zip_needing_a_future_version() -> dict[str, bytes]:
+    archive = zipped_streets()
+    directory = archive.find(b"PK\x01\x02")
+    return {"": patched(archive, directory + 6, "<H", 255)}
+
+
 def csv_pair(stations: str, observations: str) -> Callable[[], dict[str, bytes]]:
     return lambda: {"_stations.csv": stations.encode(), "_observations.csv": observations.encode()}
 
@@ -200,7 +211,7 @@ CASES: dict[str, Case] = {
         sensorthings_stream(lambda stream: stream.update(ObservedProperty=[stream["ObservedProperty"]]))),
     "zip_with_damaged_deflate_stream.zip": (
         "a zip whose compressed member is damaged (zlib.error escaped)", "cannot be unpacked",
-        lambda: {"": seeds.zipped_streets()["tile.zip"][:60] + b"\xff" * 8 + seeds.zipped_streets()["tile.zip"][68:]}),
+        lambda: {"": patched(zipped_streets(), 60, "<Q", 2**64 - 1)}),  # inside the deflated member
     # Found in the second round (issue 15's remaining list).
     "citygml_building_without_geometry.gml": (
         "a building known by its attributes only (info printed NaN bounds)", READ,
@@ -278,6 +289,16 @@ CASES: dict[str, Case] = {
     "las_points_outside_header_bounds.las": (
         "a LAS header whose maximum x is below the points' (read; info counts them)", READ,
         lambda: {"": patched(LAS, 179, "<d", seeds.ORIGIN_X + 20)}),
+    # Found by the long fuzzer (python -m tests.fuzz --minutes 12 --seed 20261206).
+    "zip_needing_version_25.5.zip": (
+        "a zip whose directory asks for zip version 25.5 (NotImplementedError escaped)",
+        "not a readable zip file", zip_needing_a_future_version),
+    "citygml_parser_error_quoting_line_breaks.gml": (
+        "broken XML whose parser error quotes text with line breaks (the error was two lines)", "XML is broken",
+        lambda: {"": citygml('<bldg:Building gml:id="b1"><!-- a -- b\n\t\tc --></bldg:Building>')}),
+    "sensors_cell_with_a_line_break": (
+        "a sensor CSV whose bad x value holds a line break (the error was two lines)", "is not a number",
+        csv_pair(STATIONS.replace("411010.5", '"4110\n10.5"'), OBSERVATIONS)),
 }
 
 

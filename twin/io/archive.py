@@ -58,7 +58,8 @@ def unpacked(path: Path, members: list[str]) -> Iterator[Path]:
                 with archive.open(info) as source, (folder / PurePosixPath(member).name).open("wb") as sink:
                     shutil.copyfileobj(source, sink, length=1024 * 1024)
         yield folder / PurePosixPath(members[0]).name
-    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError) as error:
+        # NotImplementedError: a compression method or zip version Python does not unpack
         raise TwinIOError(path, f"the zip cannot be unpacked ({error})") from None
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -69,7 +70,7 @@ def _member_names(path: Path) -> list[str]:
         with zipfile.ZipFile(path) as archive:
             return [info.filename for info in archive.infolist()
                     if not info.is_dir() and not info.filename.startswith("__MACOSX/")]
-    except (zipfile.BadZipFile, OSError) as error:
+    except (zipfile.BadZipFile, OSError, NotImplementedError) as error:  # NotImplemented: a newer zip version
         raise TwinIOError(path, f"not a readable zip file ({error})") from None
 
 

@@ -12,8 +12,10 @@ class TwinIOError(TwinError):
 
     def __init__(self, path: Path | str, problem: str) -> None:
         self.path = Path(path)
-        self.problem = problem
-        super().__init__(f"{self.path}: {problem}")
+        # One sentence on one line, whatever the file's text quoted in it holds (line breaks in
+        # a CSV cell, in the XML a parser error quotes).
+        self.problem = " ".join(problem.splitlines())
+        super().__init__(f"{self.path}: {self.problem}")
 
 
 class MissingCRSError(TwinIOError):
