@@ -271,3 +271,40 @@ def test_a_saved_run_whose_results_are_not_a_zip_is_refused(tmp_path: Path) -> N
     with pytest.raises(TwinIOError, match="the saved run cannot be read") as error:
         load_run(tmp_path)
     assert error.value.path == tmp_path
+
+
+def quarters_with(tmp_path: Path, damage: Callable[[dict], None]) -> Path:
+    document = json.loads(seeds.quarters()["quarters.geojson"])
+    damage(document)
+    path = tmp_path / "quarters.geojson"
+    path.write_text(json.dumps(document), encoding="utf-8")  # NaN as Python writes it
+    return path
+
+
+@pytest.mark.parametrize("damage, problem", [
+    (lambda document: document["features"][1]["properties"].update(name="West"), "two quarters are named 'West'"),
+    (lambda document: document["features"][0]["geometry"]["coordinates"][0][1].__setitem__(0, float("nan")),
+     "not a finite number"),
+], ids=["duplicate-name", "nan-corner"])
+def test_a_quarters_file_the_scene_cannot_take_is_refused(tmp_path: Path, damage: Callable[[dict], None],
+                                                          problem: str) -> None:
+    """Two quarters of one name ended in the scene's ValueError when a project opened (long fuzzer)."""
+    with pytest.raises(TwinIOError, match=problem):
+        read_quarters_in(quarters_with(tmp_path, damage), SCENE_CRS)
+
+
+def test_a_quarters_file_nested_thousands_deep_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "quarters.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": ' + "[" * 5000 + "]" * 5000 + "}")
+    with pytest.raises(TwinIOError, match="nests too deeply"):
+        read_quarters_in(path, SCENE_CRS)
+
+
+def test_a_scenario_crs_that_is_a_table_is_refused(tmp_path: Path) -> None:
+    """normalize_crs called .strip() on the table (AttributeError, long fuzzer)."""
+    for name, content in seeds.scenario().items():
+        (tmp_path / name).write_bytes(content)
+    path = tmp_path / "scenario.toml"
+    path.write_text(path.read_text().replace('crs = "EPSG:25833"', "crs = { a = 1 }"))
+    with pytest.raises(ScenarioError, match="is not the name of a coordinate reference system"):
+        Scenario.load(path)

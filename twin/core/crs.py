@@ -49,6 +49,8 @@ def normalize_crs(value: str | int | CRS | None) -> str | None:
             raise CRSError(f"EPSG:{value} is not a coordinate reference system") from error
     if isinstance(value, CRS):
         return _epsg_of(value, value.name)
+    if not isinstance(value, str):  # a table or a list where a CRS name belongs (a damaged file)
+        raise CRSError(f"{str(value)[:40]} is not the name of a coordinate reference system")
     text = value.strip()
     if not text:
         return None

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import shapely.geometry
 from shapely.errors import GeometryTypeError
 
@@ -22,6 +23,8 @@ def read_quarters(path: Path) -> tuple[list[Quarter], str | None]:
         document = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise TwinIOError(path, f"not a readable GeoJSON file ({error})") from None
+    except RecursionError:
+        raise TwinIOError(path, "the JSON nests too deeply to be a quarters file") from None
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         raise TwinIOError(path, "a quarters file must be a GeoJSON FeatureCollection")
     try:
@@ -34,6 +37,10 @@ def read_quarters(path: Path) -> tuple[list[Quarter], str | None]:
     quarters = [_quarter(path, number, feature) for number, feature in enumerate(features, start=1)]
     if not quarters:
         raise TwinIOError(path, "the file holds no quarters")
+    names = [quarter.name for quarter in quarters]
+    twice = next((name for number, name in enumerate(names) if name in names[:number]), None)
+    if twice is not None:  # a scene tells quarters apart by name
+        raise TwinIOError(path, f"two quarters are named '{twice[:60]}'")
     return quarters, crs
 
 
@@ -61,6 +68,9 @@ def _quarter(path: Path, number: int, feature: Any) -> Quarter:
         raise TwinIOError(path, f"feature {number} has no 'name' property")
     try:
         polygon = shapely.geometry.shape(feature.get("geometry"))
+        if not np.isfinite(shapely.get_coordinates(polygon)).all():
+            raise TwinIOError(path, f"the polygon of quarter '{name[:60]}' has a coordinate that is not a "
+                                    "finite number")
         return Quarter(name, polygon, approximate=bool(properties.get("approximate", False)))
     except (GeometryTypeError, ValueError, TypeError, AttributeError, KeyError, IndexError) as error:
         raise TwinIOError(path, f"quarter '{name}' has no usable polygon ({error})") from None
