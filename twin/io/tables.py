@@ -23,8 +23,7 @@ def write_table_csv(path: Path, table: ResultTable) -> None:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     names = list(table.columns)
-    writer.writerow([f"{name} [{table.units[name]}]" if table.units.get(name) else name
-                     for name in names])
+    writer.writerow(_headings(table))
     columns = [np.asarray(table.columns[name]).tolist() for name in names]
     writer.writerows(zip(*columns, strict=True))
     write_atomic(path, buffer.getvalue())
@@ -37,7 +36,7 @@ def write_table_gpkg(path: Path, table: ResultTable, features: Any, feature_of_r
     geometry = np.array([_geometry_of(features, int(feature)) if feature >= 0 else None
                          for feature in feature_of_row], dtype=object)
     names = list(table.columns)
-    fields = [f"{name} [{table.units[name]}]" if table.units.get(name) else name for name in names]
+    fields = _headings(table)
     data = [_field_values(np.asarray(table.columns[name])) for name in names]
     package = io.BytesIO()
     try:
@@ -46,6 +45,11 @@ def write_table_gpkg(path: Path, table: ResultTable, features: Any, feature_of_r
     except pyogrio.errors.DataSourceError as error:
         raise TwinIOError(path, f"cannot be written as a GeoPackage: {error}") from None
     write_atomic(path, package.getvalue())
+
+
+def _headings(table: ResultTable) -> list[str]:
+    """Column names with their units, e.g. 'max_depth [m]'."""
+    return [f"{name} [{table.units[name]}]" if table.units.get(name) else name for name in table.columns]
 
 
 def _geometry_of(features: Any, index: int) -> Any:

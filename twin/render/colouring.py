@@ -111,7 +111,7 @@ def _result_colouring(layer: ResultLayer, mesh: pv.PolyData) -> Colouring | None
         return _categorical(attribute, categories, f"{_capitalised(layer.attribute_label(attribute))}{when}",
                             mesh[attribute], "no result")
     cmap = layer.colormap if layer.color_by else _DEFAULT_MAPS["table"]
-    clim = layer.color_range or _data_range(_all_steps(layer, attribute))
+    clim = layer.color_range or _data_range(layer.attribute_values(attribute))  # every time step
     # Named after what it is drawn on: the buildings' max depth is not the grid's max depth.
     drawn_on = next(name for ids, name in _DRAWN_ON.items() if ids in mesh.array_names)
     title = _capitalised(layer.attribute_label(attribute))
@@ -141,10 +141,6 @@ def _categorical(attribute: str, categories: tuple[Category, ...], title: str, v
 def _when(layer: ResultLayer) -> str:
     """The time step shown, for the legend title (", 2031"); empty without time steps."""
     return f", {layer.time_labels[layer.time_index]}" if layer.time_steps > 1 else ""
-
-
-def _all_steps(layer: ResultLayer, attribute: str) -> np.ndarray:
-    return np.asarray(layer.attribute_values(attribute), dtype=np.float64)
 
 
 def _with_missing(entries: list[tuple[str, str]], values: np.ndarray,
