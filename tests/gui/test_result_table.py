@@ -89,3 +89,18 @@ def test_the_work_list_exports_as_csv_and_as_a_geopackage_with_its_segments(pane
     np.testing.assert_allclose(values["cost [EUR]"], table.columns["cost"])
     assert list(values["segment_id"]) == [str(value) for value in table.columns["segment_id"]]
     assert sorted(path.name for path in tmp_path.iterdir()) == ["work_list.csv", "work_list.gpkg"]  # no temporaries
+
+
+def test_numbers_read_one_way_grouped_and_to_three_digits(panel):
+    from twin.core.numbers import format_number
+
+    source = panel.proxy.sourceModel()
+    columns = panel.layer.data.columns
+    big = int(np.flatnonzero(columns["cumulative_cost"] >= 1000)[0])
+    shown = source.index(big, column(panel, "cumulative_cost")).data()
+    assert shown == format_number(columns["cumulative_cost"][big], "EUR") and "," in shown
+    assert "." not in shown  # whole euros
+    area = source.index(0, column(panel, "area")).data()
+    assert area == format_number(columns["area"][0])
+    digits = area.replace(",", "").replace(".", "").lstrip("0")
+    assert len(digits) <= max(3, len(str(int(columns["area"][0]))))  # no 9218.4 beside 99,852

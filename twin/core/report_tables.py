@@ -34,6 +34,7 @@ from twin.core.data import (
 )
 from twin.core.fields import DType, OutputCatalogue, flatten_figures
 from twin.core.layers import Layer
+from twin.core.numbers import format_value
 from twin.core.scene import RunRecord, Scene
 
 WHOLE_RUN = "whole area"  # the column of a run's summary, next to its quarters
@@ -42,28 +43,6 @@ RATING_THRESHOLD = 4.5  # ... and the threshold value that calls for works
 ID_COLUMNS = ("building_id", "segment_id", "station_id")
 _STREET_LABELS = {name: label for name, (label, _) in STREET_SCHEMA.items()}
 _STREET_UNITS = {name: unit for name, (_, unit) in STREET_SCHEMA.items()}
-
-
-def format_value(value: Any) -> str:
-    """A value as a person reads it: grouped thousands, three significant digits for small numbers."""
-    if value is None:
-        return ""
-    if isinstance(value, bool | np.bool_):
-        return "yes" if value else "no"
-    if isinstance(value, np.datetime64):
-        return str(np.datetime_as_string(value, unit="m")).replace("T", " ")
-    if not isinstance(value, int | float | np.number):
-        return str(value)
-    number = float(value)
-    if math.isnan(number):
-        return "no data"
-    if abs(number) >= 10_000:  # four-digit numbers (years among them) stay ungrouped
-        return f"{number:,.0f}"
-    if number == round(number):
-        return f"{number:.0f}"
-    if abs(number) >= 10:
-        return f"{number:.1f}"
-    return f"{number:.3g}"
 
 
 # ----------------------------------------------------------------------------- the figures table
@@ -259,8 +238,9 @@ def _feature_count(data: Any) -> int:
 def _column_rows(columns: Mapping[str, np.ndarray], row: int, units: Mapping[str, str] | None = None,
                  labels: Mapping[str, str] | None = None) -> list[AttributeRow]:
     units, labels = units or {}, labels or {}
-    return [AttributeRow(labels.get(name) or name.replace("_", " "), format_value(values[row]),
-                         units.get(name, "")) for name, values in columns.items()]
+    return [AttributeRow(labels.get(name) or name.replace("_", " "),
+                         format_value(values[row], units.get(name, ""), name=name), units.get(name, ""))
+            for name, values in columns.items()]
 
 
 def _position_rows(xyz: np.ndarray) -> list[AttributeRow]:
@@ -280,12 +260,12 @@ def _cell_rows(layer: Layer, data: RasterData | ResultRaster, row: int, col: int
     if isinstance(data, ResultRaster) and data.times is not None:
         step = getattr(layer, "time_index", 0)
         rows.append(AttributeRow("time", format_value(data.times[step] / 60.0), "min"))
-        rows.append(AttributeRow(data.name, format_value(data.values[step, row, col]), units))
+        rows.append(AttributeRow(data.name, format_value(data.values[step, row, col], units), units))
         rows.append(AttributeRow(f"{data.name}, highest over time",
-                                 format_value(np.nanmax(data.values[:, row, col])), units))
+                                 format_value(np.nanmax(data.values[:, row, col]), units), units))
     else:
         label = data.name if isinstance(data, ResultRaster) else "value"
-        rows.append(AttributeRow(label, format_value(data.values[row, col]), units))
+        rows.append(AttributeRow(label, format_value(data.values[row, col], units), units))
     return rows
 
 
@@ -306,7 +286,7 @@ def _latest_observations(sensors: SensorData, station_id: str) -> list[Attribute
         if len(series.times):
             when = format_value(series.times[-1].astype("datetime64[m]"))
             label = f"{stream.name.replace('_', ' ')} (latest, {when} UTC)"
-            rows.append(AttributeRow(label, format_value(series.values[-1]), stream.unit))
+            rows.append(AttributeRow(label, format_value(series.values[-1], stream.unit), stream.unit))
     return rows
 
 

@@ -32,7 +32,8 @@ from PySide6.QtWidgets import (
 )
 
 from twin.core.atomic import write_atomic
-from twin.core.report_tables import FigureTable, format_value
+from twin.core.numbers import format_value
+from twin.core.report_tables import FigureTable
 from twin.core.scene import RunRecord, Scene
 from twin.qt.charts import PNG_SIZE, chart_widget, image_png_bytes
 from twin.sim.presentation import compared_figures, run_charts, run_figures
@@ -293,7 +294,7 @@ def _fill_table(widget: QTableWidget, table: FigureTable | None) -> None:
         widget.setItem(row, 0, QTableWidgetItem(figure.label))
         widget.setItem(row, 1, QTableWidgetItem(figure.unit))
         for column, value in enumerate(figure.values, start=2):
-            item = QTableWidgetItem(format_value(value))
+            item = QTableWidgetItem(format_value(value, figure.unit, name=figure.key))
             item.setTextAlignment(right)
             if value is not None:
                 item.setToolTip(f"{value:.10g} {figure.unit}".strip())

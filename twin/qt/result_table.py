@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from twin.core.layers import Layer, ResultTableLayer
-from twin.core.report_tables import format_value
+from twin.core.numbers import format_value
 from twin.core.scene import Scene
 from twin.io.errors import TwinIOError
 from twin.io.tables import write_table_csv, write_table_gpkg
@@ -72,7 +72,8 @@ class ResultTableModel(QAbstractTableModel):
         name = self._names[index.column()]
         value = self.layer.data.columns[name][index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._class_labels(name).get(value) or format_value(value)
+            return self._class_labels(name).get(value) or format_value(
+                value, self.layer.data.units.get(name, ""), name=name)
         if role == Qt.ItemDataRole.UserRole:  # what sorting compares: numbers as numbers
             return value.item() if isinstance(value, np.generic) else value
         if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, int | float | np.number):

@@ -1,0 +1,79 @@
+"""Numbers as people read them, one way in every table, legend and inspector of the twin.
+
+Thousands are grouped ("99,852", "3,284"); a number keeps three significant digits, but never
+decimals once it reaches a hundred ("9,218", "12.3", "3.28", "0.00983"); whole numbers show
+no decimals ("12"); money has no cents. Calendar years are the exception: "2031", not "2,031".
+The exact value belongs in a tooltip or an export, not in a table cell.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import numpy as np
+
+SIGNIFICANT_DIGITS = 3
+_WHOLE_UNITS = frozenset({"EUR", "€", "EUR/a", "€/a"})  # money reads in whole euros
+_YEAR_NAME = re.compile(r"(^|_|\s)(year|years)($|_|\s)|year_of|_year$", re.IGNORECASE)
+
+
+def names_a_year(name: str) -> bool:
+    """True for a column or figure that holds calendar years ('year', 'year_of_construction')."""
+    return bool(name) and _YEAR_NAME.search(name) is not None
+
+
+def format_number(value: float, unit: str = "", *, name: str = "", decimals: int | None = None) -> str:
+    """One number as the twin shows it in a table cell or legend label (see the module's rules).
+
+    `unit` and `name` tell what it measures: euros have no cents, a year is not grouped.
+    `decimals` overrides the rule (at most that many, trailing zeros dropped). NaN is 'no data'.
+    """
+    number = float(value)
+    if math.isnan(number):
+        return "no data"
+    if math.isinf(number):
+        return "infinite" if number > 0 else "-infinite"
+    if names_a_year(name) and number == round(number) and abs(number) < 10_000:
+        return f"{number:.0f}"
+    if decimals is None:
+        decimals = 0 if unit in _WHOLE_UNITS else decimals_for(number)
+    text = f"{number:,.{decimals}f}"
+    if decimals:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def decimals_for(number: float, significant: int = SIGNIFICANT_DIGITS) -> int:
+    """Decimals that show `significant` digits of a number, none from a hundred up."""
+    magnitude = abs(number)
+    if magnitude == 0 or magnitude == round(magnitude):
+        return 0
+    digits_before_point = math.floor(math.log10(magnitude)) + 1
+    return max(0, significant - digits_before_point)
+
+
+def format_value(value: Any, unit: str = "", *, name: str = "") -> str:
+    """Any cell value as a person reads it: numbers by `format_number`, flags as yes/no,
+    times to the minute, text as it is; None is an empty cell."""
+    if value is None:
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, np.datetime64):
+        return str(np.datetime_as_string(value, unit="m")).replace("T", " ")
+    if not isinstance(value, int | float | np.number):
+        return str(value)
+    return format_number(float(value), unit, name=name)
+
+
+def format_range_labels(values: list[float], unit: str = "") -> list[str]:
+    """Labels for the ticks of a colour bar: each formatted alike, with enough decimals that
+    neighbouring ticks never read the same ("0", "0.5", "1" rather than "0", "0", "1")."""
+    labels = [format_number(value, unit) for value in values]
+    step = min((abs(b - a) for a, b in zip(values, values[1:], strict=False) if b != a), default=0.0)
+    if step == 0 or len(set(labels)) == len(labels):
+        return labels
+    decimals = max(0, -math.floor(math.log10(step)) + 1)
+    return [format_number(value, unit, decimals=decimals) for value in values]
