@@ -156,6 +156,11 @@ def _split_offsets(text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _read_sensorthings(path: Path) -> tuple[SensorData, int]:
     """The stations of a SensorThings response and how many next links were not followed."""
     document = _load_json(path)
+    return sensors_from_response(path, document), _count_next_links(document, _things(path, document))
+
+
+def sensors_from_response(path: Path, document: Any) -> SensorData:
+    """The stations of a parsed SensorThings response (a file's, or a service's: path names it)."""
     things = _things(path, document)
     ids, xyz, rows, streams = [], [], [], []
     for number, thing in enumerate(things, start=1):
@@ -171,9 +176,8 @@ def _read_sensorthings(path: Path) -> tuple[SensorData, int]:
         if not isinstance(datastreams, list):
             raise TwinIOError(path, f"the Datastreams of Thing '{station_id}' are not a list")
         streams += [_datastream(path, station_id, stream) for stream in datastreams]
-    sensors = SensorData(ids=np.array(ids, dtype=str), xyz=np.array(xyz, dtype=np.float64),
-                         attributes=_attribute_columns(rows), datastreams=streams, crs=WGS84)
-    return sensors, _count_next_links(document, things)
+    return SensorData(ids=np.array(ids, dtype=str), xyz=np.array(xyz, dtype=np.float64),
+                      attributes=_attribute_columns(rows), datastreams=streams, crs=WGS84)
 
 
 def _load_json(path: Path) -> Any:
@@ -255,6 +259,11 @@ def _datastream(path: Path, station_id: str, stream: Any) -> Datastream:
 
 
 def _observation_series(path: Path, where: str, observations: list) -> TimeSeries:
+    return _sorted_series(*observation_arrays(path, where, observations))
+
+
+def observation_arrays(path: Path, where: str, observations: list) -> tuple[np.ndarray, np.ndarray]:
+    """UTC times (datetime64[s], an interval's end) and values of SensorThings Observations, in order."""
     try:
         times = [observation["phenomenonTime"] for observation in observations]
         results = [observation["result"] for observation in observations]
@@ -271,7 +280,7 @@ def _observation_series(path: Path, where: str, observations: list) -> TimeSerie
     except _BadValue as bad:
         raise TwinIOError(path, f"observation {bad.index + 1} of {where} has an unreadable "
                                 f"phenomenonTime '{times[bad.index]}'") from None
-    return _sorted_series(parsed, values)
+    return parsed, values
 
 
 def _numbers(results: list) -> np.ndarray:

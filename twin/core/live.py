@@ -1,0 +1,154 @@
+"""A sensors layer that follows a live feed: new observations merge in, duplicates do not.
+
+Observations arrive from a polled SensorThings service or an MQTT broker (twin/io); the
+`LiveSensorFeed` merges them into its layer's datastreams in batches and replaces the layer's
+data once per batch, so the views (the station symbols, the inspector's charts) follow through
+the layer's own `data` event, and its listeners hear a `MergeResult` on `feed.events.merged`.
+
+An observation counts once per datastream: a second one with the same `@iot.id`, or with the
+same phenomenonTime (a series holds one value per instant), is a duplicate and is dropped, so a
+broker that delivers a message twice after a reconnect, or a poll that overlaps the last one,
+changes nothing. Each station gets a `latest_<quantity>` attribute: the value of its most recent
+observation of that quantity, for colouring its symbol by the latest value.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import NamedTuple
+
+import numpy as np
+from psygnal import Signal, SignalGroup
+
+from twin.core.data import Datastream, SensorData, TimeSeries
+from twin.core.layers import SensorsLayer
+
+LATEST_PREFIX = "latest_"
+
+
+class Observation(NamedTuple):
+    """One new value of one datastream; `time` is UTC datetime64[s] (an interval's end)."""
+
+    datastream_id: str
+    time: np.datetime64
+    value: float
+    id: str | None = None
+
+
+@dataclass
+class MergeResult:
+    """What one merge did: observations added per datastream, and what it left out."""
+
+    added: dict[str, int] = field(default_factory=dict)
+    duplicates: int = 0
+    unknown_datastreams: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total_added(self) -> int:
+        return sum(self.added.values())
+
+
+class LiveFeedEvents(SignalGroup):
+    merged = Signal(object)  # MergeResult, after the layer's data has been replaced
+
+
+class LiveSensorFeed:
+    """Merges observations into a sensors layer. Call `merge` from one thread (the GUI's, in the app)."""
+
+    def __init__(self, layer: SensorsLayer) -> None:
+        self.layer = layer
+        self.events = LiveFeedEvents()
+        self._seen_ids: dict[str, set[str]] = {}
+        self._lock = threading.Lock()
+        self.layer.data = with_latest_values(layer.data)
+
+    def latest_time(self, datastream_id: str) -> np.datetime64 | None:
+        """The phenomenonTime of the datastream's most recent observation (None: it has none)."""
+        stream = self._stream(datastream_id)
+        if stream is None or not len(stream.series.times):
+            return None
+        return stream.series.times[-1]
+
+    def datastream_ids(self) -> list[str]:
+        return [stream.id for stream in self.layer.data.datastreams]
+
+    def merge(self, observations: Iterable[Observation]) -> MergeResult:
+        """Add what is new, in time order; replace the layer's data once if anything was added."""
+        with self._lock:
+            result = MergeResult()
+            sensors = self.layer.data
+            by_stream = _group(observations)
+            known = {stream.id: index for index, stream in enumerate(sensors.datastreams)}
+            streams = list(sensors.datastreams)
+            for stream_id, batch in by_stream.items():
+                if stream_id not in known:
+                    result.unknown_datastreams[stream_id] = len(batch)
+                    continue
+                index = known[stream_id]
+                streams[index], added = self._merged_stream(streams[index], batch)
+                result.duplicates += len(batch) - added
+                if added:
+                    result.added[stream_id] = added
+            if result.total_added:
+                self.layer.data = with_latest_values(replace(sensors, datastreams=streams))
+        self.events.merged.emit(result)
+        return result
+
+    def _merged_stream(self, stream: Datastream, batch: list[Observation]) -> tuple[Datastream, int]:
+        seen = self._seen_ids.setdefault(stream.id, set())
+        fresh = [item for item in batch if item.id is None or item.id not in seen]
+        if not fresh:
+            return stream, 0
+        times = np.array([item.time for item in fresh], dtype="datetime64[s]")
+        values = np.array([item.value for item in fresh], dtype=np.float64)
+        # One value per instant: the first of a batch wins, an instant the series has is old.
+        _, first = np.unique(times, return_index=True)
+        first = np.sort(first)
+        new = first[~np.isin(times[first], stream.series.times)]
+        seen.update(item.id for item in fresh if item.id is not None)
+        if not len(new):
+            return stream, 0
+        all_times = np.concatenate([stream.series.times, times[new]])
+        all_values = np.concatenate([stream.series.values, values[new]])
+        order = np.argsort(all_times, kind="stable")
+        series = TimeSeries(all_times[order], all_values[order])
+        return replace(stream, series=series), len(new)
+
+    def _stream(self, datastream_id: str) -> Datastream | None:
+        return next((s for s in self.layer.data.datastreams if s.id == datastream_id), None)
+
+
+def _group(observations: Iterable[Observation]) -> dict[str, list[Observation]]:
+    groups: dict[str, list[Observation]] = {}
+    for observation in observations:
+        groups.setdefault(observation.datastream_id, []).append(observation)
+    return groups
+
+
+def with_latest_values(sensors: SensorData) -> SensorData:
+    """The sensors with one `latest_<quantity>` column per quantity: each station's newest value."""
+    ids = np.asarray(sensors.ids).astype(str).tolist()
+    rows = {station: row for row, station in enumerate(ids)}
+    columns: dict[str, np.ndarray] = {}
+    newest: dict[str, np.ndarray] = {}
+    for stream in sensors.datastreams:
+        if not len(stream.series.times) or stream.station_id not in rows:
+            continue
+        name = latest_column(stream.quantity)
+        column = columns.setdefault(name, np.full(len(ids), np.nan))
+        times = newest.setdefault(name, np.full(len(ids), np.datetime64("NaT"), dtype="datetime64[s]"))
+        row = rows[stream.station_id]
+        if np.isnat(times[row]) or stream.series.times[-1] > times[row]:
+            times[row] = stream.series.times[-1]
+            column[row] = stream.series.values[-1]
+    attributes = {name: values for name, values in sensors.attributes.items()
+                  if not name.startswith(LATEST_PREFIX)}
+    return replace(sensors, attributes={**attributes, **columns})
+
+
+def latest_column(quantity: str) -> str:
+    """The attribute name of a quantity's latest value: 'latest_precipitation', 'latest_no2'."""
+    return LATEST_PREFIX + (re.sub(r"[^0-9a-z]+", "_", quantity.lower()).strip("_") or "value")
