@@ -37,7 +37,7 @@ GRAVITY = 9.81
 OUTSIDE = 0  # no data: not part of the domain
 UNSEALED = 1  # infiltration
 SEALED = 2  # sewer inlets
-ROOF = 3  # a building modelled as a wall: no flow; its rain drains into the sewer
+ROOF = 3  # a building modelled as a wall: no flow; its rain drains to the sewer or its downpipes
 
 # m: the time step counts the speed of a film as if it were at least this deep. Thinner films
 # carry q / h values that are no velocity (a face's upstream depth over a cell just drained)
@@ -378,19 +378,22 @@ def _limited(q: np.ndarray, factor: np.ndarray, fi: int, fj: int, di: int, dj: i
 def update_depths(h: np.ndarray, cell_class: np.ndarray, qx_new: np.ndarray, qy_new: np.ndarray,
                   factor: np.ndarray, qx: np.ndarray, qy: np.ndarray, dt: float, dx: float, rain: float,
                   infiltration_initial: float, infiltration_final: float, horton_decay: float,
-                  excess_infiltrated: np.ndarray, sewer: float, time_after: float, wet_depth: float,
+                  excess_infiltrated: np.ndarray, sewer: float, roof_drained: float, time_after: float,
+                  wet_depth: float,
                   velocity_depth: float, max_depth: np.ndarray, max_velocity: np.ndarray,
                   arrival: np.ndarray, row_volumes: np.ndarray, row_max_wave: np.ndarray) -> None:
     """The new discharges limited by outflow_limits' factors (written to qx, qy), continuity,
     then rain and losses; track maxima and first wetting.
 
-    `rain`, the infiltration rates and `sewer` are in m/s. Infiltration follows Horton's curve
+    `rain`, the infiltration rates and `sewer` are in m/s; `roof_drained` is the depth of this
+    step's rain that a roof cell's gutters take into the sewer (the rest runs out of the
+    downpipes: see pour_downpipes). Infiltration follows Horton's curve
     in its cumulative form (the "modified Horton" of EPA SWMM): a cell's capacity is f0 - k Fe,
     at least fc, where Fe (`excess_infiltrated`, m) is the water it took in above the final rate
     fc. Under ponding that is Horton's fc + (f0 - fc) exp(-k t) exactly; under light rain the
     capacity stays as high as the soil's intake left it, where the curve in time since the
     start would have decayed it although little water went in. Per row, row_volumes holds the depth
-    sums (m) of rain in, infiltration out, sewer out (roof drainage included), and the rounding
+    sums (m) of rain in, infiltration out, sewer out (roof gutters included), and the rounding
     repair (water added where round-off left a depth a hair below zero); row_max_wave the
     fastest signal speed |u| + sqrt(g h) of a cell (films counted at CFL_FILM_DEPTH), for the
     next time step. Every cell is computed and the results of cells without flow (outside,
@@ -418,7 +421,7 @@ def update_depths(h: np.ndarray, cell_class: np.ndarray, qx_new: np.ndarray, qy_
             excess_infiltrated[i, j] += max(loss - infiltration_final * dt, 0.0) if unsealed else 0.0
             rain_sum += 0.0 if kind == OUTSIDE else rain_depth
             infiltration_sum += loss if unsealed else 0.0
-            sewer_sum += (loss if kind == SEALED else 0.0) + (rain_depth if kind == ROOF else 0.0)
+            sewer_sum += (loss if kind == SEALED else 0.0) + (roof_drained if kind == ROOF else 0.0)
             repair_sum += repair if flows else 0.0
             if not flows:
                 depth = h[i, j]
@@ -442,6 +445,24 @@ def update_depths(h: np.ndarray, cell_class: np.ndarray, qx_new: np.ndarray, qy_
         row_volumes[i, 2] = sewer_sum
         row_volumes[i, 3] = repair_sum
         row_max_wave[i] = _bits_float(fastest_bits)
+
+
+@njit(cache=True, nogil=True)
+def pour_downpipes(h: np.ndarray, cells: np.ndarray, shares: np.ndarray, depth: float,
+                   max_depth: np.ndarray, row_max_wave: np.ndarray) -> None:
+    """Add the roof water a step's downpipes pour out: `depth` (m) from each roof cell, cell
+    `cells[k]` (a flat index) taking that of `shares[k]` roof cells.
+
+    Serial: few cells, and two roof blocks may pour into one. The row's signal speed bound
+    grows by sqrt(g added), which bounds the growth of sqrt(g h), as for a point inflow.
+    """
+    cols = h.shape[1]
+    for k in range(len(cells)):
+        i, j = cells[k] // cols, cells[k] % cols
+        added = shares[k] * depth
+        h[i, j] += added
+        max_depth[i, j] = max(max_depth[i, j], h[i, j])
+        row_max_wave[i] += np.sqrt(GRAVITY * added)
 
 
 STEP_KERNELS = (face_velocities, update_fluxes, outflow_limits, update_depths)

@@ -86,10 +86,20 @@ class FloodSimulation(Simulation):
                       f"quarters ({CROP_MARGIN_M:g} m margin)",
                       label="only around the quarters", group=GRID),
         ParameterSpec("buildings_as", str, "walls", "walls: footprints take no water (roof rain drains "
-                      "to the sewer); blocks: footprints raised, roof rain runs off",
+                      "as 'roof drainage' says); blocks: footprints raised, roof rain runs off",
                       choices=("walls", "blocks"),
-                      choice_labels={"walls": "walls (roof rain to the sewer)", "blocks": "raised blocks"},
+                      choice_labels={"walls": "walls (roofs drain by gutters and downpipes)",
+                                     "blocks": "raised blocks"},
                       label="buildings as", group=GRID),
+        ParameterSpec("roof_drainage", str, "sewer", "walls: where roof rain goes. sewer: the roofs are "
+                      "connected to the sewer and share its capacity per m² with sealed ground (so the "
+                      "limit holds for the whole connected area), the rest overflows from the downpipes "
+                      "onto the cells beside the footprint; downpipes: all of it runs onto those cells",
+                      choices=("sewer", "downpipes"), choice_labels={
+                          "sewer": "sewer up to its capacity, the rest from the downpipes",
+                          "downpipes": "downpipes onto the ground"},
+                      label="roof drainage", group="Losses",
+                      applies_when={"buildings_as": ("walls",)}),
         ParameterSpec("block_height_m", float, 10.0, "blocks: how far footprints are raised", units="m",
                       minimum=0.5, maximum=200.0,
                       label="block height", group=GRID, advanced=True,
@@ -128,7 +138,8 @@ class FloodSimulation(Simulation):
                       minimum=0.0, maximum=100.0,
                       label="Horton: decay constant", group="Losses", advanced=True,
                       applies_when={"infiltration": ("horton",)}),
-        ParameterSpec("sewer_capacity_mm_h", float, 20.0, "sewer inlets' capacity on sealed cells",
+        ParameterSpec("sewer_capacity_mm_h", float, 20.0, "sewer capacity per m² of the connected area: "
+                      "sealed cells (inlets) and, with roof drainage 'sewer', roofs",
                       units="mm/h", minimum=0.0, maximum=500.0,
                       label="sewer inlet capacity", group="Losses"),
         ParameterSpec("edges", str, "open", "domain edges: open lets water leave, closed holds it",
@@ -265,10 +276,12 @@ def _gauge_start(text: str) -> np.datetime64 | None:
 
 def _losses(params: Mapping[str, Any]) -> Losses:
     final = params["infiltration_mm_h"] * MM_PER_HOUR
+    sewer = params["sewer_capacity_mm_h"] * MM_PER_HOUR
+    roofs_to_sewer = params["roof_drainage"] == "sewer"
     if params["infiltration"] == "constant":
-        return Losses(final, final, 0.0, params["sewer_capacity_mm_h"] * MM_PER_HOUR)
+        return Losses(final, final, 0.0, sewer, roofs_to_sewer)
     return Losses(final, params["infiltration_initial_mm_h"] * MM_PER_HOUR,
-                  params["horton_decay_per_h"] / 3600.0, params["sewer_capacity_mm_h"] * MM_PER_HOUR)
+                  params["horton_decay_per_h"] / 3600.0, sewer, roofs_to_sewer)
 
 
 def _settings(params: Mapping[str, Any]) -> Settings:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import ndimage
 
 from plugins.flood import kernels
 from plugins.flood.kernels import OUTSIDE, ROOF, SEALED, UNSEALED  # noqa: F401  (re-exported classes)
@@ -46,6 +47,8 @@ class Domain:
         self.cell_class = np.ascontiguousarray(self.cell_class, dtype=np.uint8)
         if not (self.terrain.shape == self.manning.shape == self.cell_class.shape):
             raise ValueError("terrain, roughness and cell classes differ in shape")
+        self.roof_cells = int(np.count_nonzero(self.cell_class == ROOF))
+        self.downpipe_cells, self.downpipe_shares, self.unrouted_roof_cells = downpipes(self.cell_class)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -84,6 +87,36 @@ class Domain:
         return dropx, dropy
 
 
+def downpipes(cell_class: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Where the rain that the sewer cannot take runs off the roofs: the footprint's edge cells.
+
+    Roofs that touch (a terraced block) drain as one: each block of 4-connected ROOF cells pours
+    evenly onto the open cells beside it (its downpipes), street side and courtyard alike.
+    Returns the flat indices of those cells, per cell the roof cells it takes the water of
+    (summed where it borders two blocks), and the count of roof cells whose block has no open
+    cell beside it (their water goes to the sewer: see FlowState.step).
+    """
+    roofs = cell_class == ROOF
+    blocks, count = ndimage.label(roofs)
+    if count == 0:
+        return np.zeros(0, np.intp), np.zeros(0), 0
+    flows = (cell_class == UNSEALED) | (cell_class == SEALED)
+    padded = np.pad(blocks, 1)
+    rows, cols = cell_class.shape
+    pairs = []
+    for di, dj in ((-1, 0), (1, 0), (0, -1), (0, 1)):
+        beside = padded[1 + di:1 + di + rows, 1 + dj:1 + dj + cols]
+        cells = np.flatnonzero(flows & (beside > 0))
+        pairs.append(np.stack([cells, beside.ravel()[cells]], axis=1))
+    cell_block = np.unique(np.concatenate(pairs), axis=0)  # each open cell once per block it borders
+    roof_count = np.bincount(blocks.ravel(), minlength=count + 1)
+    outlet_count = np.bincount(cell_block[:, 1], minlength=count + 1)
+    shares = roof_count[cell_block[:, 1]] / outlet_count[cell_block[:, 1]]
+    cells, position = np.unique(cell_block[:, 0], return_inverse=True)
+    unrouted = int(roof_count[1:][outlet_count[1:] == 0].sum())
+    return cells.astype(np.intp), np.bincount(position, weights=shares), unrouted
+
+
 def _row_drops(terrain: np.ndarray, flows: np.ndarray) -> np.ndarray:
     """Domain.face_drops for the inner faces between the columns of each row."""
     step = terrain[:, :-1] - terrain[:, 1:]  # downhill towards higher column
@@ -119,15 +152,22 @@ class PointInflow:
 class Losses:
     """Loss rates in m/s: infiltration on unsealed cells, sewer on sealed cells.
 
-    Infiltration follows Horton's curve from `infiltration_initial` down to
-    `infiltration_final` with `horton_decay`, in its cumulative form: the capacity falls with the
-    water a cell has taken in, not with the time since the start (see kernels.update_depths).
+    Roof rain goes to the sewer up to the same capacity, the rest to the ground through the
+    downpipes (see `roofs_to_sewer` and downpipes). Infiltration follows Horton's curve from
+    `infiltration_initial` down to `infiltration_final` with `horton_decay`, in its cumulative
+    form: the capacity falls with the water a cell has taken in, not with the time since the
+    start (see kernels.update_depths).
     """
 
     infiltration_final: float = 0.0
     infiltration_initial: float = 0.0
     horton_decay: float = 0.0  # 1/s; 0 means a constant rate (infiltration_final)
     sewer: float = 0.0
+    # True: roofs are connected to the sewer and take its capacity per square metre like sealed
+    # ground (the capacity is the sewer's, so it holds for the whole connected area); what it
+    # cannot take overflows from the downpipes onto the cells beside the footprint. False: all
+    # roof rain runs out of the downpipes (roofs disconnected from the sewer).
+    roofs_to_sewer: bool = True
 
     @property
     def initial_rate(self) -> float:
@@ -313,6 +353,7 @@ class FlowState:
              inflows: tuple[PointInflow, ...], settings: Settings) -> None:
         domain, dx = self.domain, self.domain.cell_size
         advection = settings.advection_depth > 0.0
+        roof_drained = min(rain, losses.sewer) * dt if losses.roofs_to_sewer else 0.0
         if advection:
             kernels.face_velocities(domain.terrain, self.h, domain.cell_class, self.qx, self.qy, self.ux,
                                     self.vy, settings.advection_depth)
@@ -323,9 +364,10 @@ class FlowState:
         kernels.outflow_limits(self.h, self.qx_new, self.qy_new, dt, dx, self.factor)
         kernels.update_depths(self.h, domain.cell_class, self.qx_new, self.qy_new, self.factor, self.qx,
                               self.qy, dt, dx, rain, losses.initial_rate, losses.infiltration_final,
-                              losses.horton_decay, self.excess_infiltrated, losses.sewer, t + dt,
-                              settings.wet_depth, settings.velocity_depth, self.max_depth,
+                              losses.horton_decay, self.excess_infiltrated, losses.sewer, roof_drained,
+                              t + dt, settings.wet_depth, settings.velocity_depth, self.max_depth,
                               self.max_velocity, self.arrival, self.row_volumes, self.row_max_wave)
+        self._pour_downpipes(rain * dt - roof_drained)
         self.balance.boundary += self._edge_outflow(dt)
         rain_in, infiltration, sewer, repair = self.row_volumes.sum(axis=0) * domain.cell_area
         self.balance.rain += rain_in
@@ -339,6 +381,16 @@ class FlowState:
             self.balance.inflow += volume
             # sqrt(g (h + added)) <= sqrt(g h) + sqrt(g added): the row's bound stays a bound
             self.row_max_wave[inflow.row] += math.sqrt(kernels.GRAVITY * added)
+
+    def _pour_downpipes(self, spill: float) -> None:
+        """Roof water the gutters did not take (m per roof cell) onto the cells beside the roofs."""
+        if spill <= 0.0 or not self.domain.roof_cells:
+            return
+        domain = self.domain
+        kernels.pour_downpipes(self.h, domain.downpipe_cells, domain.downpipe_shares, spill,
+                               self.max_depth, self.row_max_wave)
+        # a roof block with no open cell beside it has nowhere else to drain
+        self.balance.sewer += domain.unrouted_roof_cells * spill * domain.cell_area
 
     def _edge_outflow(self, dt: float) -> float:
         """Volume leaving through the domain edges in this step, m3."""
