@@ -22,6 +22,18 @@
     focal_point = [413000.0, 5656000.0, 110.0]
     view_up = [0.0, 0.0, 1.0]
 
+    [view]                                       # optional; how the window looked when saved
+    quarter = "Johannstadt"                      # the quarter chosen in the toolbar
+    legends = true                               # legends shown over the 3D view
+    eye_dome_lighting = false
+    window_geometry = "AdnQywADAAAAAAAA..."      # the window's size and place, base64 (the shell's own)
+    window_state = "AAAA/wAAAAD9AAAA..."         # docks, panels and toolbars, base64 (the shell's own)
+
+A path is stored relative to the project file when the file lies in the project's folder or
+below it, and absolute otherwise, so a project never points `../../..` out of the user's
+folders and moving the project folder keeps what is inside it. Projects written before this
+rule (relative paths that leave the folder) still open.
+
 Loading checks keys (with "did you mean") and types; saving is atomic. Whether the files are
 there and readable is found out on opening (twin.io.project), layer by layer.
 """
@@ -42,10 +54,11 @@ from twin.core.crs import normalize_crs
 from twin.core.errors import CRSError, TwinError, did_you_mean
 from twin.core.paths import UnsuitablePath, named_path, read_toml_text
 
-_TABLES = ("project", "layers", "camera")
+_TABLES = ("project", "layers", "camera", "view")
 _PROJECT_KEYS = ("name", "crs", "quarters_file", "scenarios", "runs")
 _LAYER_KEYS = ("path", "name", "visible", "opacity", "color_by", "colormap", "color_range", "crs")
 _CAMERA_KEYS = ("position", "focal_point", "view_up")
+_VIEW_KEYS = ("quarter", "legends", "eye_dome_lighting", "window_geometry", "window_state")
 
 Vector = tuple[float, float, float]
 
@@ -77,6 +90,21 @@ class Camera:
     view_up: Vector = (0.0, 0.0, 1.0)
 
 
+@dataclass(frozen=True)
+class ViewState:
+    """How the window looked when saved, as plain data; None is "as the window starts".
+
+    The window's geometry and dock state are the desktop shell's own bytes, kept as base64 text:
+    the project only carries them from one session to the next.
+    """
+
+    quarter: str | None = None
+    legends: bool | None = None
+    eye_dome_lighting: bool | None = None
+    window_geometry: str | None = None
+    window_state: str | None = None
+
+
 @dataclass
 class Project:
     name: str
@@ -86,6 +114,7 @@ class Project:
     scenarios: list[Path] = field(default_factory=list)
     runs: list[Path] = field(default_factory=list)
     camera: Camera | None = None
+    view: ViewState = field(default_factory=ViewState)
     path: Path | None = None
 
     @classmethod
@@ -105,20 +134,23 @@ class Project:
         return _Reader(path).project(document)
 
     def save(self, path: Path | str) -> None:
-        """Write the project atomically, with file paths relative to it."""
+        """Write the project atomically; paths inside its folder tree relative, others absolute."""
         path = Path(path).resolve()
         folder = path.parent
         header: dict[str, Any] = {"name": self.name, "crs": self.crs}
         if self.quarters_file is not None:
-            header["quarters_file"] = _relative(self.quarters_file, folder)
+            header["quarters_file"] = stored_path(self.quarters_file, folder)
         if self.scenarios:
-            header["scenarios"] = [_relative(file, folder) for file in self.scenarios]
+            header["scenarios"] = [stored_path(file, folder) for file in self.scenarios]
         if self.runs:
-            header["runs"] = [_relative(run, folder) for run in self.runs]
+            header["runs"] = [stored_path(run, folder) for run in self.runs]
         document: dict[str, Any] = {"project": header,
                                     "layers": [_layer_table(entry, folder) for entry in self.layers]}
         if self.camera is not None:
             document["camera"] = {key: list(getattr(self.camera, key)) for key in _CAMERA_KEYS}
+        view = {key: getattr(self.view, key) for key in _VIEW_KEYS if getattr(self.view, key) is not None}
+        if view:
+            document["view"] = view
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -129,7 +161,7 @@ class Project:
 
 
 def _layer_table(entry: LayerEntry, folder: Path) -> dict[str, Any]:
-    table: dict[str, Any] = {"path": _relative(entry.path, folder), "name": entry.name,
+    table: dict[str, Any] = {"path": stored_path(entry.path, folder), "name": entry.name,
                              "visible": entry.visible, "opacity": entry.opacity}
     optional = {"color_by": entry.color_by, "colormap": entry.colormap, "crs": entry.crs,
                 "color_range": list(entry.color_range) if entry.color_range else None}
@@ -160,6 +192,7 @@ class _Reader:
             runs=[self._file(text, "[project] runs", folder_expected=True) for text in
                   self._list(header.get("runs", []), "[project] runs")],
             camera=self._camera(document["camera"]) if "camera" in document else None,
+            view=self._view(document.get("view", {})),
             path=self.path,
         )
 
@@ -197,6 +230,17 @@ class _Reader:
         vectors = {key: tuple(self._vector(table[key], f"[camera] {key}", 3))
                    for key in _CAMERA_KEYS if key in table}
         return Camera(**vectors)
+
+    def _view(self, table: Any) -> ViewState:
+        table = self._table(table, "[view]")
+        self._known(table, _VIEW_KEYS, "key", " in [view]")
+        for key in ("legends", "eye_dome_lighting"):
+            if not isinstance(table.get(key, False), bool):
+                raise ProjectError(self.path, f"[view] {key} must be true or false")
+        texts = {key: self._text(table[key], f"[view] {key}")
+                 for key in ("quarter", "window_geometry", "window_state") if key in table}
+        return ViewState(legends=table.get("legends"), eye_dome_lighting=table.get("eye_dome_lighting"),
+                         **texts)
 
     def _known(self, table: dict, known: tuple[str, ...], what: str, where: str) -> None:
         for key in table:
@@ -247,5 +291,15 @@ class _Reader:
             raise ProjectError(self.path, f"{where}: {error.problem}") from None
 
 
-def _relative(file: Path, folder: Path) -> str:
-    return Path(os.path.relpath(file, folder)).as_posix()
+def stored_path(file: Path, folder: Path) -> str:
+    """How a project in `folder` names `file`: relative inside the folder's tree, else absolute.
+
+    A relative path that climbs out (`../../data`) breaks as soon as the project or the data
+    moves on its own; an absolute one keeps working wherever the project goes on this machine.
+    """
+    # As written (a link inside the folder stays a relative path) and with links followed.
+    for inside, tree in ((Path(os.path.abspath(file)), Path(os.path.abspath(folder))),
+                         (Path(file).resolve(), Path(folder).resolve())):
+        if inside.is_relative_to(tree):
+            return inside.relative_to(tree).as_posix()
+    return Path(os.path.abspath(file)).as_posix()

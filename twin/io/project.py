@@ -12,7 +12,7 @@ from pathlib import Path
 from twin.core.errors import TwinError
 from twin.core.feedback import Feedback
 from twin.core.layers import Layer
-from twin.core.project import Camera, LayerEntry, Project
+from twin.core.project import Camera, LayerEntry, Project, ViewState
 from twin.core.scene import Scene
 from twin.io.formats import read_layer
 from twin.io.quarters import read_quarters_in
@@ -24,12 +24,13 @@ class OpenedProject:
     scene: Scene
     camera: Camera | None
     problems: list[str] = field(default_factory=list)  # one sentence per part that did not open
+    view: ViewState = field(default_factory=ViewState)  # the window's look, for the shell to apply
 
 
 def open_project(project: Project, feedback: Feedback | None = None) -> OpenedProject:
     """The project's scene; `feedback` shows progress per layer and may cancel."""
     feedback = feedback or Feedback()
-    opened = OpenedProject(Scene(project.crs), project.camera)
+    opened = OpenedProject(Scene(project.crs), project.camera, view=project.view)
     if project.quarters_file is not None:
         try:
             opened.scene.set_quarters(read_quarters_in(project.quarters_file, opened.scene.crs))
@@ -51,7 +52,8 @@ def open_project(project: Project, feedback: Feedback | None = None) -> OpenedPr
 
 
 def project_of(scene: Scene, name: str, camera: Camera | None = None,
-               quarters_file: Path | None = None, scenarios: list[Path] | None = None) -> Project:
+               quarters_file: Path | None = None, scenarios: list[Path] | None = None,
+               view: ViewState | None = None) -> Project:
     """The project that reopens this scene: every layer read from a file, with its style."""
     entries = [LayerEntry(path=layer.source, name=layer.name, visible=layer.visible,
                           opacity=layer.opacity, color_by=layer.color_by,
@@ -59,11 +61,12 @@ def project_of(scene: Scene, name: str, camera: Camera | None = None,
                           color_range=layer.color_range)
                for layer in scene.layers if layer.source is not None]
     return Project(name=name, crs=scene.crs, quarters_file=quarters_file, layers=entries,
-                   scenarios=list(scenarios or []), camera=camera)
+                   scenarios=list(scenarios or []), camera=camera, view=view or ViewState())
 
 
 def save_project(scene: Scene, path: Path, name: str, camera: Camera | None = None,
-                 quarters_file: Path | None = None, scenarios: list[Path] | None = None) -> Project:
+                 quarters_file: Path | None = None, scenarios: list[Path] | None = None,
+                 view: ViewState | None = None) -> Project:
     """Save the scene as the project `path`, its runs in the folder `<stem>_runs` beside it.
 
     The runs are written first and the project file last, each atomically, so a crash at any
@@ -71,7 +74,8 @@ def save_project(scene: Scene, path: Path, name: str, camera: Camera | None = No
     be written; the scene is untouched either way.
     """
     path = Path(path).resolve()
-    project = project_of(scene, name, camera=camera, quarters_file=quarters_file, scenarios=scenarios)
+    project = project_of(scene, name, camera=camera, quarters_file=quarters_file, scenarios=scenarios,
+                         view=view)
     project.runs = save_runs(scene, path.parent / f"{path.stem}_runs")
     project.save(path)
     return project
