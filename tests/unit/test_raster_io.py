@@ -55,7 +55,8 @@ def test_written_grids_read_back(tmp_path, dtm_file):
 @pytest.mark.parametrize(("name", "content", "message"), [
     ("garbage.tif", b"this is not a tiff", "not a raster the twin can read"),
     ("empty.tif", b"", "not a raster the twin can read"),
-    ("points.xyz", b"1 2 3", "no reader for this kind of file"),
+    ("points.pts", b"1 2 3", "no reader for this kind of file"),
+    ("points.xyz", b"1 2 3", "all points have the same x; a grid needs at least two rows"),
 ])
 def test_bad_raster_files_are_one_clear_error(tmp_path, name, content, message):
     path = tmp_path / name

@@ -6,7 +6,7 @@
     seed = 42
     quarters = ["Johannstadt"]            # optional; default: every quarter of the scene
     quarters_file = "../data/quarters.geojson"
-    crs = "EPSG:25833"                    # optional; the scene CRS
+    crs = "EPSG:25833"                    # optional; without it, the CRS of the first input
 
     [inputs]                              # input name -> file, relative to this file
     terrain = "../data/demo/johannstadt_dtm1.tif"
@@ -14,7 +14,10 @@
     [parameters]                          # checked against the simulation's declared parameters
     duration_min = 60
 
-Typos are caught here with a suggestion ("unknown key 'sede' in [scenario] (did you mean 'seed'?)").
+A scenario without `crs` runs in the CRS of its first input, on that input's own grid (as QGIS
+takes a project's CRS from its first layer); naming a `crs` asks for the inputs to be brought
+into it, rasters warped. Typos are caught here with a suggestion ("unknown key 'sede' in
+[scenario] (did you mean 'seed'?)").
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ class Scenario:
     simulation: str
     description: str = ""
     seed: int | None = None
-    crs: str = "EPSG:25833"
+    crs: str | None = None  # None: the CRS of the first input
     quarters: tuple[str, ...] = ()
     quarters_file: Path | None = None
     inputs: dict[str, Path] = field(default_factory=dict)
@@ -94,7 +97,8 @@ class Scenario:
             header["description"] = self.description
         if self.seed is not None:
             header["seed"] = self.seed
-        header["crs"] = self.crs
+        if self.crs is not None:
+            header["crs"] = self.crs
         if self.quarters:
             header["quarters"] = list(self.quarters)
         if self.quarters_file is not None:
@@ -138,9 +142,11 @@ def _seed(header: dict, path: Path | None) -> int | None:
     return seed
 
 
-def _crs(header: dict, path: Path | None) -> str:
+def _crs(header: dict, path: Path | None) -> str | None:
+    if "crs" not in header:
+        return None
     try:
-        crs = normalize_crs(header.get("crs", "EPSG:25833"))
+        crs = normalize_crs(header["crs"])
     except CRSError as error:
         raise ScenarioError(path, f"[scenario] crs: {error}") from None
     if crs is None:
@@ -162,17 +168,31 @@ def _scenario_text(path: Path) -> str:
         raise ScenarioError(path, f"not a scenario file: {error.problem}") from None
 
 
-def _existing_file(text: Any, label: str, base: Path, path: Path | None) -> Path:
-    """The file a scenario names, under the rule of twin.core.paths (no devices, folders, system files)."""
+def _existing_file(text: Any, label: str, base: Path, path: Path | None,
+                   folder_allowed: bool = False) -> Path:
+    """The file a scenario names, under the rule of twin.core.paths (no devices, folders, system
+    files); where `folder_allowed`, a folder too (an input's tiles, read as one mosaic)."""
     if not isinstance(text, str) or not text.strip():
         raise ScenarioError(path, f"{label} must be a file path")
     try:
         file = named_path(base, text)
     except UnsuitablePath as error:
-        raise ScenarioError(path, f"{label}: {error.problem}") from None
+        file = _folder(base, text) if folder_allowed else None
+        if file is None:
+            empty = ", and holds no tiles" if folder_allowed and "is a folder" in error.problem else ""
+            raise ScenarioError(path, f"{label}: {error.problem}{empty}") from None
     if not file.exists():
         raise ScenarioError(path, f"{label} names a file that does not exist: {file}")
     return file
+
+
+def _folder(base: Path, text: str) -> Path | None:
+    """The folder `text` names where it holds files (tiles to read as one), else None."""
+    try:
+        folder = named_path(base, text, folder_expected=True)
+        return folder if any(entry.is_file() for entry in folder.iterdir()) else None
+    except (UnsuitablePath, OSError):
+        return None
 
 
 def _optional_file(header: dict, key: str, base: Path, path: Path | None) -> Path | None:
@@ -182,7 +202,7 @@ def _optional_file(header: dict, key: str, base: Path, path: Path | None) -> Pat
 
 
 def _inputs(table: dict, base: Path, path: Path | None) -> dict[str, Path]:
-    return {slot: _existing_file(text, f"input '{slot}'", base, path)
+    return {slot: _existing_file(text, f"input '{slot}'", base, path, folder_allowed=True)
             for slot, text in table.items()}
 
 

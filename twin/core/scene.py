@@ -1,4 +1,8 @@
-"""The scene: one CRS, an ordered evented list of layers, the quarters and the stored runs."""
+"""The scene: one CRS, an ordered evented list of layers, the quarters and the stored runs.
+
+A scene that names no CRS takes the CRS of its first georeferenced layer, as QGIS does: data
+keeps its own grid unless the user asks for another. (The demo city's project names EPSG:25833.)
+"""
 
 from __future__ import annotations
 
@@ -17,11 +21,12 @@ from twin.core.quarter import Quarter
 
 
 class LayerList(EventedList):
-    """Layers in drawing order. Insertion checks type, CRS and gives each a unique name."""
+    """Layers in drawing order. Insertion checks type, CRS and gives each a unique name; the
+    first georeferenced layer gives a list without a CRS its CRS."""
 
-    def __init__(self, scene_crs: str) -> None:
+    def __init__(self, scene_crs: str | None) -> None:
         super().__init__(child_events=False)
-        self._scene_crs = scene_crs
+        self.crs = scene_crs
 
     def _pre_insert(self, layer: Layer) -> Layer:
         if not isinstance(layer, Layer):
@@ -33,11 +38,14 @@ class LayerList(EventedList):
 
     def _check_crs(self, layer: Layer) -> None:
         if layer.crs is None:
-            raise CRSError(f"layer '{layer.name}' has no coordinate reference system; "
-                           f"give one (the scene uses {self._scene_crs})")
-        if normalize_crs(layer.crs) != self._scene_crs:
+            uses = f"the scene uses {self.crs}" if self.crs else "the scene has none yet"
+            raise CRSError(f"layer '{layer.name}' has no coordinate reference system; give one ({uses})")
+        crs = normalize_crs(layer.crs)
+        if self.crs is None:
+            self.crs = crs
+        elif crs != self.crs:
             raise CRSError(f"layer '{layer.name}' is in {layer.crs} but the scene uses "
-                           f"{self._scene_crs}; reproject it first")
+                           f"{self.crs}; reproject it first")
 
     def _unique_name(self, name: str) -> str:
         taken = {layer.name for layer in self}
@@ -67,17 +75,21 @@ class SceneEvents(SignalGroup):
 
 
 class Scene:
-    """Everything the user has open: layers in one CRS, model quarters and simulation runs."""
+    """Everything the user has open: layers in one CRS, model quarters and simulation runs.
 
-    def __init__(self, crs: str = "EPSG:25833") -> None:
-        normalized = normalize_crs(crs)
-        if normalized is None:
-            raise CRSError("a scene needs a coordinate reference system")
-        self.crs: str = normalized
+    `crs` None: the scene takes the CRS of the first georeferenced layer added.
+    """
+
+    def __init__(self, crs: str | None = None) -> None:
         self.events = SceneEvents()
-        self.layers = LayerList(self.crs)
+        self.layers = LayerList(normalize_crs(crs))
         self._quarters: dict[str, Quarter] = {}
         self.runs: list[RunRecord] = []
+
+    @property
+    def crs(self) -> str | None:
+        """'EPSG:NNNN'; None until a scene that named none has its first georeferenced layer."""
+        return self.layers.crs
 
     def add_layer(self, layer: Layer) -> Layer:
         self.layers.append(layer)

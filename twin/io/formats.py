@@ -8,7 +8,9 @@ and the counts of its kind:
     pointcloud: points, classes {"2": n, ...}
     buildings:  buildings, buildings_without_geometry, building_parts, surfaces {"roof": n, ...},
                 triangles, skipped_polygons
-    raster:     width, height, resolution [x, y], nodata
+    raster:     width, height, resolution [x, y], nodata (an .xyz grid also: points, missing_cells)
+and, where there is something to say, `notes`: sentences such as heights in another vertical
+reference than DHHN2016. A folder of tiles gives the summary of their mosaic, with `tiles`.
     streets:    features
     sensors:    stations, datastreams, observations
 """
@@ -23,6 +25,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from twin.core.data import RasterData
 from twin.core.errors import CRSError
 from twin.core.feedback import Feedback
 from twin.core.layers import BuildingsLayer, Layer, PointCloudLayer, RasterLayer, SensorsLayer, StreetsLayer
@@ -30,11 +33,14 @@ from twin.io.archive import is_zip, readable_members, unpacked
 from twin.io.citygml import citygml_info, read_citygml
 from twin.io.cityjson import cityjson_info, is_cityjson, read_cityjson
 from twin.io.errors import MissingCRSError, TwinIOError
+from twin.io.isolated import read_isolated
 from twin.io.lidar import point_cloud_info, read_point_cloud
 from twin.io.raster import raster_info, read_raster
 from twin.io.reproject import to_crs
 from twin.io.sensors import csv_partner_name, is_sensorthings, read_sensors, sensors_info
 from twin.io.streets import is_geojson, read_streets, streets_info
+from twin.io.vertical import vertical_note
+from twin.io.xyz import read_xyz, xyz_info
 
 SNIFF_BYTES = 64 * 1024
 
@@ -52,6 +58,8 @@ class FileFormat:
     sniff: Callable[[bytes], bool] | None = None
     # Readers of files that can be large take a `feedback` keyword: progress, and Cancel mid-read.
     reports_progress: bool = False
+    # A decoder in native code that can still take its process down (twin/io/isolated.py).
+    native_decoder: bool = False
 
     def takes(self, name: str, head: Callable[[], bytes]) -> bool:
         return name.endswith(self.suffixes) and (self.sniff is None or self.sniff(head()))
@@ -61,8 +69,9 @@ class FileFormat:
 # through the same line.
 FORMATS: tuple[FileFormat, ...] = (
     FileFormat("raster", (".tif", ".tiff", ".asc"), read_raster, raster_info, RasterLayer),
+    FileFormat("raster", (".xyz",), read_xyz, xyz_info, RasterLayer, reports_progress=True),
     FileFormat("pointcloud", (".las", ".laz"), read_point_cloud, point_cloud_info, PointCloudLayer,
-               reports_progress=True),
+               reports_progress=True, native_decoder=True),
     FileFormat("buildings", (".gml", ".xml", ".citygml"), read_citygml, citygml_info, BuildingsLayer,
                reports_progress=True),
     FileFormat("buildings", (".city.json", ".cityjson", ".json"), read_cityjson, cityjson_info,
@@ -88,12 +97,18 @@ def format_for(path: Path) -> FileFormat:
 
 def file_info(path: Path | str, crs: str | None = None) -> dict[str, Any]:
     """The `info` summary of a file (see the module doc for its keys)."""
+    if Path(path).is_dir():
+        from twin.io.mosaic import tiles_info  # the mosaic reads its tiles through this module
+
+        return _json_ready(tiles_info(Path(path), crs))
     path = _existing(path)
     with _readable_file(path) as (readable, member):
         file_format = format_for(readable)
         info = file_format.info(readable, crs)
+        note = vertical_note(readable, file_format.kind)
     extra = {"member": member} if member else {}
-    return _json_ready({"path": str(path), **extra, "kind": file_format.kind, **info})
+    notes = {"notes": [note]} if note else {}
+    return _json_ready({"path": str(path), **extra, "kind": file_format.kind, **info, **notes})
 
 
 def _json_ready(value: Any) -> Any:
@@ -109,34 +124,71 @@ def _json_ready(value: Any) -> Any:
 
 
 def read_layer(path: Path | str, crs: str | None = None, name: str | None = None,
-               to: str | None = None, feedback: Feedback | None = None) -> Layer:
+               to: str | None = None, feedback: Feedback | None = None,
+               notes: list[str] | None = None, isolate: bool = False) -> Layer:
     """Read a file into a layer of its kind, named after the file unless a name is given.
 
     `crs` is assumed where the file names none; `to` is the scene CRS the data is brought into.
-    `feedback` hears the reading progress and may cancel it (raising Canceled).
+    `feedback` hears the reading progress and may cancel it (raising Canceled). A folder opens
+    as one layer of its tiles (twin/io/mosaic.py). What the user should know about the data
+    (heights in another vertical reference, a raster warped into the scene's CRS) is appended
+    to `notes`. With `isolate`, a format whose decoder can crash is read in a child process
+    (twin/io/isolated.py): what the desktop app does, as it holds unsaved work.
     """
+    notes = [] if notes is None else notes
+    if Path(path).is_dir():
+        from twin.io.mosaic import read_tiles_layer, tile_paths  # the mosaic reads tiles through here
+
+        return read_tiles_layer(tile_paths(Path(path)), crs=crs, name=name or Path(path).name, to=to,
+                                feedback=feedback, notes=notes, source=Path(path))
     path = _existing(path)
-    feedback = feedback or Feedback()
-    with _readable_file(path) as (readable, _member):
-        file_format = format_for(readable)
-        if file_format.reports_progress:
-            data = file_format.read(readable, crs, feedback=feedback)
-        else:
-            data = file_format.read(readable, crs)
-    feedback.check()
+    file_format, data = read_data(path, crs, feedback or Feedback(), notes, isolate)
     if to is not None:
-        data = _in_scene_crs(path, data, to)
+        data = in_scene_crs(path, data, to, notes)
     return file_format.layer_type(data, name or path.stem, source=path)
 
 
-def _in_scene_crs(path: Path, data: Any, scene_crs: str) -> Any:
+def read_data(path: Path, crs: str | None, feedback: Feedback, notes: list[str],
+              isolate: bool = False) -> tuple[FileFormat, Any]:
+    """A file's format and its data in the file's own CRS (`crs` where it names none)."""
+    with _readable_file(path) as (readable, _member):
+        file_format = format_for(readable)
+        if isolate and file_format.native_decoder:
+            data = read_isolated(file_format.read, readable, crs, feedback)
+        elif file_format.reports_progress:
+            data = file_format.read(readable, crs, feedback=feedback)
+        else:
+            data = file_format.read(readable, crs)
+        note = vertical_note(readable, file_format.kind)
+    feedback.check()
+    if note:
+        notes.append(note)
+    return file_format, data
+
+
+def in_scene_crs(path: Path, data: Any, scene_crs: str, notes: list[str]) -> Any:
+    """The data in the scene's CRS; a note says so where it had to be moved (and for a raster,
+    that its cells were resampled)."""
     if data.crs is None:
         raise MissingCRSError(path, f"the file names no coordinate reference system; give one "
                                     f"(the scene uses {scene_crs})")
     try:
-        return to_crs(data, scene_crs)
+        moved = to_crs(data, scene_crs)
     except CRSError as error:
         raise TwinIOError(path, str(error)) from None
+    if moved is not data:
+        notes.append(reprojection_note(path, data, moved))
+    return moved
+
+
+def reprojection_note(path: Path, data: Any, moved: Any) -> str:
+    """One sentence on how data came into the scene's CRS."""
+    if not isinstance(data, RasterData):
+        return f"{path.name} was reprojected from {data.crs} into the scene's {moved.crs}"
+    (rows, cols), (rows_now, cols_now) = data.shape, moved.shape
+    return (f"{path.name} was warped from {data.crs} into the scene's {moved.crs}: its {cols} x {rows} "
+            f"cells of {data.resolution[0]:g} m were resampled (bilinear) into {cols_now} x {rows_now} "
+            f"cells of {moved.resolution[0]:.4g} m")
 
 
 @contextmanager

@@ -2,6 +2,9 @@
 
 Each file is read in a Job (progress, Cancel); the layer joins the scene on the GUI thread.
 A file that names no CRS is not an error to the user: they are asked for one and it is read again.
+A folder opens as one layer of its tiles (twin/io/mosaic.py). A scene without a CRS takes its
+first layer's; what the user should know about a file (a raster warped into the scene's CRS,
+heights in another vertical reference) is said through `noticed`.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ class DataLoader(QObject):
     job_started = Signal(object)  # the Job, for a progress strip
     loaded = Signal(object)  # the Layer, once it is in the scene
     failed = Signal(str)  # one sentence naming the file and the problem
+    noticed = Signal(str)  # one sentence the user should read, about a file that did open
 
     def __init__(self, scene: Scene, ask_crs: AskCRS, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -57,11 +61,15 @@ class DataLoader(QObject):
         self._jobs: set[Job] = set()
 
     def open(self, path: Path, crs: str | None = None) -> Job:
-        """Start reading `path` (assuming `crs` where the file names none)."""
+        """Start reading `path`, a file or a folder of tiles (assuming `crs` where it names none)."""
         path = Path(path)
+        scene_crs = self.scene.crs
+        notes: list[str] = []
         job = Job(f"Opening {path.name}",
-                  lambda feedback: read_layer(path, crs=crs, to=self.scene.crs, feedback=feedback), self)
-        job.succeeded.connect(self._add)
+                  lambda feedback: read_layer(path, crs=crs, to=scene_crs, feedback=feedback, notes=notes,
+                                             isolate=True),
+                  self)
+        job.succeeded.connect(lambda layer: self._add(layer, path, crs, scene_crs, notes))
         job.failed.connect(lambda message: self._failed(job, path, message))
         job.canceled.connect(lambda: self.failed.emit(f"{path}: opening was cancelled; nothing was added"))
         job.finished.connect(lambda: self._jobs.discard(job))
@@ -79,20 +87,34 @@ class DataLoader(QObject):
             job.cancel()
             job.wait()
 
-    def _add(self, layer: Layer) -> None:
+    def _add(self, layer: Layer, path: Path, crs: str | None, read_for: str | None,
+             notes: list[str]) -> None:
+        if read_for is None and self.scene.crs is not None and layer.crs not in (None, self.scene.crs):
+            # read while the scene had no CRS yet, and another file gave it one meanwhile
+            self.open(path, crs)
+            return
+        if layer.georeferenced and layer.crs is None:  # read with no scene CRS to bring it into
+            self._ask_and_reopen(path)
+            return
         try:
             self.scene.add_layer(layer)
         except (TwinError, ValueError) as error:
             self.failed.emit(f"{layer.source}: {error}")
             return
         self.loaded.emit(layer)
+        for note in notes:
+            self.noticed.emit(note)
 
     def _failed(self, job: Job, path: Path, message: str) -> None:
         if isinstance(job.error, MissingCRSError):
-            crs = self._ask_crs(path, self.scene.crs)
-            if crs:
-                self.open(path, crs)
-                return
-            message = (f"{path}: not opened, because it names no coordinate reference system "
-                       "and none was given")
+            self._ask_and_reopen(path)
+            return
         self.failed.emit(message)
+
+    def _ask_and_reopen(self, path: Path) -> None:
+        crs = self._ask_crs(path, self.scene.crs or "EPSG:25833")
+        if crs:
+            self.open(path, crs)
+        else:
+            self.failed.emit(f"{path}: not opened, because it names no coordinate reference system "
+                             "and none was given")

@@ -30,17 +30,20 @@ SUMMARY_FILE = "summary.json"
 _MAX_SUMMARY_BYTES = 16 * 1024 * 1024
 
 
-def prepare_scene(scenario: Scenario) -> tuple[Scene, SimulationInputs]:
-    """A scene holding the scenario's input layers and quarters, and the run's inputs."""
+def prepare_scene(scenario: Scenario, notes: list[str] | None = None) -> tuple[Scene, SimulationInputs]:
+    """A scene holding the scenario's input layers and quarters, and the run's inputs.
+
+    A scenario without a crs runs in its first input's CRS, on that input's own grid; `notes`
+    hears what was brought into the scene's CRS (a raster warped, say)."""
     scene = Scene(scenario.crs)
-    scene.set_quarters(_quarters(scenario))
     layers = {}
     for slot, file in scenario.inputs.items():
-        layer = read_layer(file, crs=scenario.crs, name=slot, to=scenario.crs)
+        layer = read_layer(file, crs=scenario.crs, name=slot, to=scene.crs, notes=notes)
         try:
             layers[slot] = scene.add_layer(layer)
         except CRSError as error:
             raise ScenarioError(scenario.path, f"input '{slot}': {error}") from None
+    scene.set_quarters(_quarters(scenario, scene.crs))
     return scene, SimulationInputs(layers=layers, quarters=scene.quarters, crs=scene.crs)
 
 
@@ -48,10 +51,12 @@ def run_scenario(
     scenario: Scenario,
     registry: SimulationRegistry,
     feedback: Feedback | None = None,
+    notes: list[str] | None = None,
 ) -> tuple[Scene, RunReport]:
-    """Load and run a scenario; a run that ended well is stored in the returned scene."""
+    """Load and run a scenario; a run that ended well is stored in the returned scene. `notes`
+    hears what the user should know about the inputs (see prepare_scene)."""
     simulation = registry.get(scenario.simulation)()
-    scene, inputs = prepare_scene(scenario)
+    scene, inputs = prepare_scene(scenario, notes)
     report = run_simulation(simulation, inputs, scenario.parameters, seed=scenario.seed,
                             feedback=feedback, scenario=scenario.name, scene=scene)
     return scene, report
@@ -129,15 +134,15 @@ def _files_of_earlier_run(summary: Path) -> set[str] | None:
     return {name for name in files if isinstance(name, str)} if isinstance(files, list) else None
 
 
-def _quarters(scenario: Scenario) -> list[Quarter]:
+def _quarters(scenario: Scenario, scene_crs: str | None) -> list[Quarter]:
     if scenario.quarters_file is None:
         if scenario.quarters:
             raise ScenarioError(scenario.path, "[scenario] quarters needs a quarters_file")
         return []
     quarters, crs = read_quarters(scenario.quarters_file)
-    if crs is not None and crs != scenario.crs:
+    if crs is not None and scene_crs is not None and crs != scene_crs:
         raise ScenarioError(scenario.path, f"the quarters file is in {crs}, the scenario in "
-                                           f"{scenario.crs}")
+                                           f"{scene_crs}")
     by_name = {quarter.name: quarter for quarter in quarters}
     for name in scenario.quarters:
         if name not in by_name:

@@ -1,0 +1,323 @@
+"""Tiles of one kind opened as one layer: a folder (or a list) of GeoSN's 2 km tiles.
+
+- Terrain tiles become one grid: each tile is read in its own grid and pasted into the
+  mosaic by integer cell offset (the windowed reads of a GDAL VRT, but also for `.xyz` and
+  zipped tiles that GDAL cannot mosaic). The tiles must share CRS and cell size and lie on one
+  grid; where two overlap, the first tile's cells are kept.
+- LiDAR tiles become one point cloud sampled fairly across the tiles: each keeps the same share
+  of its points (its budget is the display budget times its share of all the points), so a
+  dense tile is not thinned more than a sparse one.
+- LoD2 tiles become one building layer; a building that crosses a tile edge is delivered in
+  both tiles with the same gml:id and is kept once (the first tile's copy).
+
+Tiles in different CRSs are refused: one delivery comes in one CRS, and a mosaic across two
+would warp some tiles' cells.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+import laspy
+import numpy as np
+from affine import Affine
+
+from twin.core.data import BuildingData, PointCloudData, RasterData
+from twin.core.feedback import Feedback
+from twin.core.layers import BuildingsLayer, Layer, PointCloudLayer, RasterLayer
+from twin.io.archive import is_zip, readable_members
+from twin.io.errors import TwinIOError
+from twin.io.formats import FORMATS, _readable_file, file_info, in_scene_crs, read_data
+from twin.io.lidar import DEFAULT_BUDGET, read_point_cloud
+from twin.io.vertical import vertical_note
+
+# Cells of two tiles are on one grid where their origins differ by whole cells, to this share.
+ALIGN_TOLERANCE = 1e-3
+_LAYER_TYPES: dict[str, type[Layer]] = {"raster": RasterLayer, "pointcloud": PointCloudLayer,
+                                        "buildings": BuildingsLayer}
+# Counts that add up over tiles in `info`.
+_SUMMED = ("points", "buildings", "buildings_without_geometry", "building_parts", "triangles",
+           "skipped_polygons", "missing_cells")
+
+
+def tile_paths(folder: Path) -> list[Path]:
+    """The files of a folder the twin reads (zips included), by name; sidecar files are skipped."""
+    suffixes = (*(suffix for f in FORMATS for suffix in f.suffixes), ".zip")
+    try:
+        files = sorted(path for path in folder.iterdir()
+                       if path.is_file() and not path.name.startswith(".")
+                       and path.name.lower().endswith(suffixes))
+    except OSError as error:
+        raise TwinIOError(folder, f"the folder cannot be listed ({error.strerror})") from None
+    if not files:
+        raise TwinIOError(folder, "the folder holds no file the twin reads")
+    return files
+
+
+def read_tiles_layer(paths: list[Path], crs: str | None = None, name: str | None = None,
+                     to: str | None = None, feedback: Feedback | None = None,
+                     notes: list[str] | None = None, source: Path | None = None,
+                     budget: int = DEFAULT_BUDGET) -> Layer:
+    """Tiles of one kind as one layer (see the module doc); `source` names them in messages and
+    projects (the folder they came from); `budget`: the points LiDAR tiles keep together.
+    `crs`, `to`, `feedback` and `notes` as for read_layer."""
+    paths = [Path(path) for path in paths]
+    if not paths:
+        raise ValueError("a mosaic needs at least one tile")
+    where = source or paths[0].parent
+    feedback = feedback or Feedback()
+    notes = [] if notes is None else notes
+    kind = _kind_by_name(where, paths)
+    if kind == "pointcloud":
+        data = _point_cloud(where, paths, crs, feedback, notes, budget)
+    else:
+        data, kind = _joined(where, paths, crs, feedback, notes)
+    if to is not None:
+        data = in_scene_crs(where, data, to, notes)
+    return _LAYER_TYPES[kind](data, name or where.name, source=where)
+
+
+def tiles_info(folder: Path, crs: str | None = None) -> dict[str, Any]:
+    """The `info` summary of a folder of tiles: the kind, CRS, bounds and counts of their mosaic."""
+    infos = [file_info(path, crs) for path in tile_paths(folder)]
+    first = infos[0]
+    for info in infos[1:]:
+        _same(folder, "kind", first, info, "holds {} and {} files; a mosaic is made of tiles of one kind")
+        _same(folder, "crs", first, info, "holds tiles in {} and in {}; a mosaic needs one CRS")
+    summary = {"path": str(folder), "kind": first["kind"], "format": first["format"], "version": None,
+               "crs": first["crs"], "bounds": _union_bounds(info["bounds"] for info in infos),
+               "tiles": len(infos)}
+    for key in _SUMMED:
+        if all(isinstance(info.get(key), int) for info in infos):
+            summary[key] = sum(info[key] for info in infos)
+    if first["kind"] == "raster":
+        for info in infos[1:]:
+            _same(folder, "resolution", first, info, "holds tiles of {} m and of {} m cells; "
+                                                      "a mosaic needs one cell size")
+        resolution = first["resolution"]
+        minx, miny, maxx, maxy = summary["bounds"]
+        summary.update(width=round((maxx - minx) / resolution[0]),
+                       height=round((maxy - miny) / resolution[1]), resolution=resolution)
+    notes = [note for info in infos for note in info.get("notes", [])]
+    return {**summary, **({"notes": notes} if notes else {})}
+
+
+def mosaic_rasters(where: Path, tiles: list[tuple[Path, RasterData]]) -> RasterData:
+    """Terrain tiles pasted into one grid by cell offset; a TwinIOError naming the tile that
+    differs in CRS or cell size or lies off the first tile's grid."""
+    first_path, first = tiles[0]
+    for path, tile in tiles[1:]:
+        _check_same_grid(where, first_path, first, path, tile)
+    dx, dy = first.resolution
+    minx = min(tile.bounds[0] for _, tile in tiles)
+    maxy = max(tile.bounds[3] for _, tile in tiles)
+    width = round((max(tile.bounds[2] for _, tile in tiles) - minx) / dx)
+    height = round((maxy - min(tile.bounds[1] for _, tile in tiles)) / dy)
+    dtype = np.result_type(*(tile.values.dtype for _, tile in tiles))
+    values = np.full((height, width), np.nan, dtype=dtype)
+    for _, tile in tiles:
+        row, col = round((maxy - tile.bounds[3]) / dy), round((tile.bounds[0] - minx) / dx)
+        window = values[row:row + tile.shape[0], col:col + tile.shape[1]]
+        empty = np.isnan(window)  # where tiles overlap, the first one's cells stay
+        window[empty] = tile.values[empty]
+    transform = Affine(dx, 0.0, minx, 0.0, -dy, maxy)
+    return RasterData(values=values, transform=transform, crs=first.crs, nodata=first.nodata,
+                      units=first.units)
+
+
+def join_buildings(tiles: list[BuildingData]) -> BuildingData:
+    """Building tiles as one model, each building (by id) once: the first tile's copy is kept."""
+    seen: set[str] = set()
+    kept = []
+    for tile in tiles:
+        rows = np.array([str(ident) not in seen for ident in tile.ids], dtype=bool)
+        # a tile's own ids are unique; only the earlier tiles' ids are duplicates
+        seen.update(str(ident) for ident in tile.ids)
+        kept.append(_buildings_subset(tile, rows))
+    columns = _joined_columns([tile.attributes for tile in kept], [len(tile) for tile in kept])
+    offsets = np.cumsum([0, *(len(tile.vertices) for tile in kept)])
+    rows_before = np.cumsum([0, *(len(tile) for tile in kept)])
+    return BuildingData(
+        ids=np.concatenate([tile.ids for tile in kept]),
+        attributes=columns,
+        vertices=np.concatenate([tile.vertices for tile in kept]),
+        triangles=np.concatenate([tile.triangles + offset
+                                  for tile, offset in zip(kept, offsets, strict=False)]),
+        triangle_building=np.concatenate([tile.triangle_building + start
+                                          for tile, start in zip(kept, rows_before, strict=False)]),
+        triangle_surface=np.concatenate([tile.triangle_surface for tile in kept]),
+        footprints=np.concatenate([tile.footprints for tile in kept]),
+        crs=tiles[0].crs,
+        skipped_polygons=sum(tile.skipped_polygons for tile in tiles))
+
+
+def join_point_clouds(tiles: list[PointCloudData]) -> PointCloudData:
+    """Point cloud tiles as one cloud, with the attributes every tile has."""
+    shared = set.intersection(*(set(tile.attributes) for tile in tiles))
+    totals = [tile.total_points if tile.total_points is not None else len(tile.xyz) for tile in tiles]
+    return PointCloudData(
+        xyz=np.concatenate([tile.xyz for tile in tiles]), crs=tiles[0].crs,
+        attributes={key: np.concatenate([tile.attributes[key] for tile in tiles])
+                    for key in tiles[0].attributes if key in shared},
+        total_points=sum(totals))
+
+
+def _kind_by_name(where: Path, paths: list[Path]) -> str | None:
+    """The kind the tiles' names give (zips by the name of what they hold is not known before
+    reading: None), and a TwinIOError where the names give two kinds."""
+    kinds = {}
+    for path in paths:
+        inner = path.name[:-4] if path.name.lower().endswith(".zip") else path.name
+        for file_format in FORMATS:
+            if file_format.sniff is None and inner.lower().endswith(file_format.suffixes):
+                kinds.setdefault(file_format.kind, path)
+                break
+        else:
+            for kind, suffix in (("pointcloud", "_laz"), ("raster", "_tiff"), ("raster", "_xyz")):
+                if inner.lower().endswith(suffix):
+                    kinds.setdefault(kind, path)
+    if len(kinds) > 1:
+        (kind, path), (other, other_path) = list(kinds.items())[:2]
+        raise TwinIOError(where, f"holds {kind} ({path.name}) and {other} ({other_path.name}) files; "
+                                 "a folder opens as one layer of tiles of one kind")
+    return next(iter(kinds), None)
+
+
+def _joined(where: Path, paths: list[Path], crs: str | None, feedback: Feedback,
+            notes: list[str]) -> tuple[Any, str]:
+    """Terrain or building tiles read one by one and joined; the data and its kind."""
+    parts: list[tuple[Path, Any]] = []
+    kind = None
+    for number, path in enumerate(paths):
+        step = feedback.span(number / len(paths), (number + 1) / len(paths))
+        step.progress(0.0, f"Reading tile {number + 1} of {len(paths)}: {path.name}")
+        file_format, data = read_data(path, crs, step, notes)
+        if kind is not None and file_format.kind != kind:
+            raise TwinIOError(where, f"holds {kind} ({paths[0].name}) and {file_format.kind} "
+                                     f"({path.name}) files; a folder opens as one layer of tiles of one kind")
+        kind = file_format.kind
+        _check_same_crs(where, parts[0] if parts else None, path, data)
+        parts.append((path, data))
+    if kind == "raster":
+        return mosaic_rasters(where, parts), kind
+    if kind == "buildings":
+        return join_buildings([data for _, data in parts]), kind
+    if len(parts) == 1:
+        return parts[0][1], kind
+    raise TwinIOError(where, f"holds {kind} files; a folder opens as one layer only for terrain, "
+                             "LiDAR or building tiles")
+
+
+def _point_cloud(where: Path, paths: list[Path], crs: str | None, feedback: Feedback,
+                 notes: list[str], budget: int) -> PointCloudData:
+    counts = [_point_count(path) for path in paths]
+    total = max(sum(counts), 1)
+    tiles: list[PointCloudData] = []
+    for number, (path, count) in enumerate(zip(paths, counts, strict=True)):
+        step = feedback.span(number / len(paths), (number + 1) / len(paths))
+        step.progress(0.0, f"Reading tile {number + 1} of {len(paths)}: {path.name}")
+        with _readable_file(path) as (readable, _member):
+            cloud = read_point_cloud(readable, crs, budget=max(1, int(budget * count / total)), feedback=step)
+            note = vertical_note(readable, "pointcloud")
+        if note:
+            notes.append(note)
+        _check_same_crs(where, (paths[0], tiles[0]) if tiles else None, path, cloud)
+        tiles.append(cloud)
+    return join_point_clouds(tiles)
+
+
+def _point_count(path: Path) -> int:
+    """The points a LAS/LAZ tile's header announces, read without unpacking a zip."""
+    try:
+        with _readable_stream(path) as stream:
+            return int(laspy.LasHeader.read_from(stream).point_count)
+    except (laspy.LaspyException, OSError, ValueError, zipfile.BadZipFile) as error:
+        raise TwinIOError(path, f"not a LAS/LAZ tile ({error})") from None
+
+
+@contextmanager
+def _readable_stream(path: Path) -> Iterator[IO[bytes]]:
+    """The tile's bytes, or those of the LAS/LAZ file in its zip, as a stream."""
+    if not is_zip(path):
+        with path.open("rb") as stream:
+            yield stream
+        return
+    member = readable_members(path, (".las", ".laz"))[0]
+    with zipfile.ZipFile(path) as archive, archive.open(member) as stream:
+        yield stream
+
+
+def _check_same_crs(where: Path, first: tuple[Path, Any] | None, path: Path, data: Any) -> None:
+    if first is not None and first[1].crs != data.crs:
+        raise TwinIOError(where, f"holds tiles in different CRSs ({first[0].name} is in {first[1].crs}, "
+                                 f"{path.name} in {data.crs}); a mosaic needs one CRS")
+
+
+def _check_same_grid(where: Path, first_path: Path, first: RasterData, path: Path, tile: RasterData) -> None:
+    if not np.allclose(first.resolution, tile.resolution, rtol=1e-9, atol=0):
+        raise TwinIOError(where, f"holds tiles of different cell sizes ({first_path.name}: "
+                                 f"{first.resolution[0]:g} m, {path.name}: {tile.resolution[0]:g} m); "
+                                 "a mosaic needs one cell size")
+    offsets = (np.array(tile.bounds[:2]) - np.array(first.bounds[:2])) / np.array(first.resolution)
+    if np.abs(offsets - np.rint(offsets)).max() > ALIGN_TOLERANCE:
+        raise TwinIOError(where, f"{path.name} does not lie on the grid of {first_path.name} (its "
+                                 "cells are shifted by part of a cell); a mosaic needs one grid")
+
+
+def _same(where: Path, key: str, first: dict, info: dict, problem: str) -> None:
+    if first.get(key) != info.get(key):
+        raise TwinIOError(where, problem.format(first.get(key), info.get(key)))
+
+
+def _union_bounds(boxes: Any) -> list[float | None] | None:
+    boxes = [box for box in boxes if box is not None]
+    if not boxes:
+        return None
+    half = len(boxes[0]) // 2
+    table = np.array([[np.nan if value is None else value for value in box] for box in boxes], dtype=float)
+    with np.errstate(all="ignore"):
+        low, high = np.nanmin(table[:, :half], axis=0), np.nanmax(table[:, half:], axis=0)
+    return [float(value) for value in (*low, *high)]
+
+
+def _buildings_subset(tile: BuildingData, rows: np.ndarray) -> BuildingData:
+    """The buildings of `rows` (a mask) with their triangles, renumbered."""
+    if rows.all():
+        return tile
+    new_row = np.cumsum(rows) - 1
+    triangles_kept = rows[tile.triangle_building]
+    triangles = tile.triangles[triangles_kept]
+    used = np.unique(triangles)
+    new_vertex = np.full(len(tile.vertices), -1, dtype=np.int64)
+    new_vertex[used] = np.arange(len(used))
+    return BuildingData(
+        ids=tile.ids[rows], attributes={key: column[rows] for key, column in tile.attributes.items()},
+        vertices=tile.vertices[used], triangles=new_vertex[triangles],
+        triangle_building=new_row[tile.triangle_building[triangles_kept]],
+        triangle_surface=tile.triangle_surface[triangles_kept], footprints=tile.footprints[rows],
+        crs=tile.crs, skipped_polygons=tile.skipped_polygons)
+
+
+def _joined_columns(tables: list[dict[str, np.ndarray]], lengths: list[int]) -> dict[str, np.ndarray]:
+    """Attribute tables stacked; a column a tile lacks is empty there (NaN, '' or 0)."""
+    names = list(dict.fromkeys(name for table in tables for name in table))
+    joined = {}
+    for name in names:
+        sample = next(table[name] for table in tables if name in table)
+        joined[name] = np.concatenate([table[name] if name in table else _empty(sample, length)
+                                       for table, length in zip(tables, lengths, strict=True)])
+    return joined
+
+
+def _empty(sample: np.ndarray, length: int) -> np.ndarray:
+    if sample.dtype.kind == "f":
+        return np.full(length, np.nan, dtype=sample.dtype)
+    if sample.dtype.kind in "US":
+        return np.full(length, "", dtype=sample.dtype)
+    if sample.dtype.kind == "O":
+        return np.full(length, None, dtype=object)
+    return np.zeros(length, dtype=sample.dtype)
