@@ -1,4 +1,5 @@
-"""The command line behind main.py: `info`, `plugins`, `demo` and `run`; the desktop app when none is given.
+"""The command line behind main.py: `info`, `plugins`, `demo`, `run` and `tiles`; the desktop app
+when none is given.
 
 Exit status: 0 done, 1 the simulation failed, 2 bad input (file, scenario, parameter),
 130 cancelled with Ctrl-C, 141 the reader of the output went away (`info FILE | head -1`), as
@@ -25,6 +26,8 @@ from twin.core.memory import limit_allocator_arenas
 from twin.core.paths import UnsuitablePath, read_toml_text
 from twin.core.scenario import Scenario
 from twin.io import file_info
+from twin.io.tiles import PRODUCTS as TILE_PRODUCTS
+from twin.io.tiles import download_names, tiles_for_area
 from twin.sim.registry import SimulationRegistry
 from twin.sim.runner import RunReport, RunStatus
 from twin.sim.scenario_run import check_run_folder, run_scenario, write_run
@@ -84,6 +87,15 @@ def _parser() -> argparse.ArgumentParser:
                      help="output folder (default: runs/<scenario>-<date-time>)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(handler=_run)
+
+    tiles = commands.add_parser("tiles", help="the GeoSN 2 km tiles covering a quarter or a box")
+    tiles.add_argument("area", metavar="QUARTER_OR_BBOX",
+                       help="a quarter's name, or xmin,ymin,xmax,ymax in EPSG:25833")
+    tiles.add_argument("--quarters", type=Path, metavar="FILE",
+                       help="the quarters file (default: data/quarters.geojson)")
+    tiles.add_argument("--product", choices=sorted(TILE_PRODUCTS), action="append",
+                       help="only these products' file names (repeatable); default: all")
+    tiles.set_defaults(handler=_tiles)
     return parser
 
 
@@ -94,6 +106,15 @@ def _info(args: argparse.Namespace) -> int:
     else:
         for key, value in info.items():
             print(f"{key:>18}: {value}")
+    return EXIT_OK
+
+
+def _tiles(args: argparse.Namespace) -> int:
+    from data.demo import QUARTERS_FILE
+
+    products = tuple(args.product or TILE_PRODUCTS)
+    for tile in tiles_for_area(args.area, args.quarters or QUARTERS_FILE):
+        print(tile.key, *download_names(tile, products), sep="  ")
     return EXIT_OK
 
 
@@ -158,9 +179,12 @@ def _run(args: argparse.Namespace) -> int:
     registry = SimulationRegistry.discover()
     bar = None if args.quiet else ProgressBar(sys.stderr)
     feedback = Feedback(bar)
-    report = _run_cancellable(lambda: run_scenario(scenario, registry, feedback)[1], feedback)
+    notes: list[str] = []
+    report = _run_cancellable(lambda: run_scenario(scenario, registry, feedback, notes)[1], feedback)
     if bar:
         bar.close()
+    for note in notes:
+        _say(f"note: {note}")
     if report.status is RunStatus.CANCELED:
         _say("cancelled; no results were written")
         return EXIT_CANCELED

@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self.loader.job_started.connect(self.jobs_bar.track)
         self.loader.loaded.connect(self._loaded)
         self.loader.failed.connect(self.show_error)
+        self.loader.noticed.connect(lambda note: self.statusBar().showMessage(note, 15_000))
         self.recent = RecentFiles(self.settings)
         self.last_error = ""
         self._press: QPoint | None = None
