@@ -163,3 +163,32 @@ def test_a_quarter_shows_the_figures_only_the_whole_run_has(qtbot, panel, city):
     panel.set_quarter("Johannstadt")
     rows = {row[0]: row for row in table_text(panel)}
     assert rows[f"street segments ({WHOLE_RUN})"][2] == str(street.summary["segments"])
+
+
+def test_the_difference_of_two_compared_runs_becomes_a_layer_naming_both(qtbot, panel, city):
+    import numpy as np
+
+    from twin.sim.difference import DifferenceTableLayer, run_results
+
+    cheap = run_in(city, "street_decay", monte_carlo_runs=0, horizon_years=5, budget_eur=1e5)
+    rich = run_in(city, "street_decay", monte_carlo_runs=0, horizon_years=5, budget_eur=3e6)
+    panel.show_run(rich)
+    panel.compare_with(None)
+    assert not panel.difference_button.isEnabled()  # nothing to subtract without a comparison
+    panel.compare_with(cheap)
+    assert "condition" in panel.difference_results() and panel.difference_button.isEnabled()
+    assert "Δ condition" in [action.text() for action in panel.difference_button.menu().actions()]
+    runs = {run.run_id: run for run in city.runs}
+    layer = panel.add_difference_layer("condition")
+    assert isinstance(layer, DifferenceTableLayer) and layer in city.layers
+    assert layer.comparison == f"Johannstadt street_decay ({cheap[:6]}) − Johannstadt street_decay ({rich[:6]})"
+    rich_table, cheap_table = (run_results(city, runs[run_id])["condition"] for run_id in (rich, cheap))
+    assert not rich_table.visible and not cheap_table.visible  # the difference is what is seen
+    year = layer.time_labels[-1]
+    order = np.argsort(cheap_table.data.columns["segment_id"])
+    expected = (cheap_table.data.columns[f"condition_{year}"][order]
+                - rich_table.data.columns[f"condition_{year}"][np.argsort(rich_table.data.columns["segment_id"])])
+    shown = layer.data.columns[f"condition_{year}"][np.argsort(layer.data.columns["segment_id"])]
+    np.testing.assert_allclose(shown, expected)
+    assert shown.max() > 0  # a smaller budget leaves streets in a worse condition
+    city.remove_layer(layer.name)

@@ -17,7 +17,7 @@ from tests.conftest import CELL, ORIGIN_X, ORIGIN_Y
 from twin.core import Scene
 from twin.core.data import BuildingData, ResultRaster, ResultTable, StreetData, SurfaceKind
 from twin.core.fields import by_code
-from twin.core.layers import BuildingsLayer, StreetsLayer, result_layer
+from twin.core.layers import BuildingsLayer, result_layer
 from twin.core.project import Camera
 from twin.io import read_layer
 from twin.render.results import feature_values
@@ -53,29 +53,6 @@ def two_streets() -> StreetData:
     lines = np.array([shapely.LineString([(ORIGIN_X, Y0 + STREET_Y), (ORIGIN_X + 200, Y0 + STREET_Y)]),
                       shapely.LineString([(ORIGIN_X + 100, Y0), (ORIGIN_X + 100, Y0 + 100)])])
     return StreetData(np.array(["S1", "S2"]), lines, {}, "EPSG:25833")
-
-
-@pytest.fixture
-def plotter():
-    plotter = pv.Plotter(off_screen=True, window_size=SIZE)
-    yield plotter
-    plotter.close()
-
-
-@pytest.fixture
-def town(plotter, dtm_file):
-    """(scene, view) with terrain, houses and streets, looked at from straight above (in the left
-    part of the view: the legends take the right)."""
-    from twin.render import SceneView
-
-    scene = Scene()
-    scene.add_layer(read_layer(dtm_file, name="terrain"))
-    scene.add_layer(BuildingsLayer(box_houses(), "houses"))
-    scene.add_layer(StreetsLayer(two_streets(), "streets"))
-    view = SceneView(scene, plotter)
-    view.set_camera(Camera((*VIEW_CENTRE, 530.0), (*VIEW_CENTRE, 110.0), (0.0, 1.0, 0.0)))
-    plotter.screenshot(return_img=True)  # the first frame: pyvista skips render() before it
-    return scene, view
 
 
 def pixel_of(view, x: float, y: float, z: float) -> tuple[int, int]:

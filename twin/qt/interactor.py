@@ -6,13 +6,17 @@ busy to show a run's progress. Here a frame is drawn only when asked for: after 
 scene (the SceneView asks), a camera move (VTK's interactor renders those itself) and a resize
 or expose (the widget's paint event). Requests made in one pass of the event loop (a layer
 added, its legend, its group's tick) make one frame, through a zero-delay single-shot timer.
+The mouse wheel zooms toward the point under the cursor, as map users expect.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QWidget
 from pyvistaqt import QtInteractor
+
+from twin.render.navigation import wheel_factor, zoom_at
 
 
 class OnDemandInteractor(QtInteractor):
@@ -34,6 +38,15 @@ class OnDemandInteractor(QtInteractor):
         frame = getattr(self, "_frame", None)  # None while pyvistaqt's constructor sets the camera
         if frame is not None and not getattr(self, "_closed", False):
             frame.start()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 (Qt's name)
+        """Zoom toward the point under the cursor (VTK's own wheel zooms toward the view's middle)."""
+        turn = event.angleDelta().y()
+        if turn:
+            ratio = self.devicePixelRatioF()  # Qt's logical pixels to the render window's
+            zoom_at(self, event.position().x() * ratio, event.position().y() * ratio, wheel_factor(turn))
+            self.render()
+        event.accept()
 
     def render_now(self) -> None:
         """Draw a frame now (screenshots, and the frame asked for by `render`)."""

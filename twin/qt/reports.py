@@ -21,21 +21,26 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QMessageBox,
     QPushButton,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from twin.core.atomic import write_atomic
+from twin.core.data import ResultRaster
+from twin.core.layers import Layer
 from twin.core.numbers import format_value
 from twin.core.report_tables import FigureTable
 from twin.core.scene import RunRecord, Scene
 from twin.qt.charts import PNG_SIZE, chart_widget, image_png_bytes
+from twin.sim.difference import DifferenceError, comparable_results, difference_layer, run_results
 from twin.sim.presentation import compared_figures, run_charts, run_figures
 from twin.sim.registry import SimulationRegistry, default_registry
 
@@ -67,6 +72,12 @@ class ReportsPanel(QWidget):
         self.compare_combo.setToolTip("Show another run of the same simulation beside this one, with the "
                                       "differences")
         self.compare_combo.currentIndexChanged.connect(lambda _index: self._refresh())
+        self.difference_button = QToolButton()
+        self.difference_button.setText("Difference layer")
+        self.difference_button.setToolTip("Add a layer to the 3D view: the compared run's result minus this "
+                                          "run's, cell by cell or building by building")
+        self.difference_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.difference_button.setMenu(QMenu(self.difference_button))
         self.csv_button = QPushButton("Export CSV…")
         self.csv_button.setToolTip("Save the table of figures as a CSV file")
         self.csv_button.clicked.connect(self.choose_csv_file)
@@ -91,6 +102,7 @@ class ReportsPanel(QWidget):
         top.addWidget(self.run_combo, 1)
         top.addWidget(QLabel("Compare with:"))
         top.addWidget(self.compare_combo, 1)
+        top.addWidget(self.difference_button)
         top.addWidget(self.csv_button)
         top.addWidget(self.png_button)
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -148,11 +160,7 @@ class ReportsPanel(QWidget):
             return None
         other = self.compared_run
         if other is not None:
-            names = [run_name(run), run_name(other)]
-            if names[0] == names[1]:  # two runs of one scenario: tell them apart by id
-                names = [f"{name} ({shown.run_id[:6]})"
-                         for name, shown in zip(names, (run, other), strict=True)]
-            return compared_figures(self.registry, [run, other], names, self._quarter)
+            return compared_figures(self.registry, [run, other], _run_names(run, other), self._quarter)
         return run_figures(self.registry, run, self._shown_quarter(run), every_year)
 
     def _shown_quarter(self, run: RunRecord) -> str | None:
@@ -164,7 +172,7 @@ class ReportsPanel(QWidget):
         self._run_added.emit(record)
 
     def _on_layer_removed(self, *_event: object) -> None:
-        self._refresh()  # a chart drawn from a removed result layer goes with it
+        self._refresh()  # a chart drawn from a removed result layer goes with it, and its difference
 
     def _add_run(self, record: RunRecord) -> None:
         self._fill_runs()
@@ -197,8 +205,42 @@ class ReportsPanel(QWidget):
         self.compare_combo.blockSignals(False)
         self.compare_combo.setEnabled(self.compare_combo.count() > 1)
 
+    def difference_results(self) -> list[str]:
+        """The results the compared run and the run shown share on the same grid or features."""
+        run, other = self.current_run, self.compared_run
+        return [] if run is None or other is None else comparable_results(self.scene, run, other)
+
+    def add_difference_layer(self, result: str) -> Layer:
+        """Add the compared run's `result` minus the shown run's to the scene (the runs' own layers
+        of it are hidden, so the difference is what is seen); raises DifferenceError."""
+        run, other = self.current_run, self.compared_run
+        if run is None or other is None:
+            raise DifferenceError("choose a run and a run to compare it with first")
+        run_a, run_b = _run_names(run, other)
+        layer = difference_layer(self.scene, run, other, result, (run_b, run_a))
+        for compared in (run, other):
+            run_results(self.scene, compared)[result].visible = False
+        return self.scene.add_layer(layer)
+
+    def _fill_difference_menu(self) -> None:
+        menu = self.difference_button.menu()
+        menu.clear()
+        results = self.difference_results()
+        for result in results:
+            label = _result_label(run_results(self.scene, self.current_run)[result])
+            action = menu.addAction(f"Δ {label}")
+            action.triggered.connect(lambda _checked=False, name=result: self._add_difference_or_say(name))
+        self.difference_button.setEnabled(bool(results))
+
+    def _add_difference_or_say(self, result: str) -> None:
+        try:
+            self.add_difference_layer(result)
+        except DifferenceError as error:
+            QMessageBox.warning(self, "Difference layer", str(error))
+
     def _refresh(self) -> None:
         run = self.current_run
+        self._fill_difference_menu()
         for button in (self.csv_button, self.png_button):
             button.setEnabled(run is not None)
         if run is None:
@@ -302,6 +344,20 @@ def _fill_table(widget: QTableWidget, table: FigureTable | None) -> None:
     header = widget.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+
+
+def _run_names(run: RunRecord, other: RunRecord) -> list[str]:
+    """What two compared runs are called, told apart by id where their names are the same."""
+    names = [run_name(run), run_name(other)]
+    if names[0] == names[1]:
+        names = [f"{name} ({shown.run_id[:6]})" for name, shown in zip(names, (run, other), strict=True)]
+    return names
+
+
+def _result_label(layer: Layer) -> str:
+    """A result as the simulation names it: 'deepest water (m)' for a grid, its name for a table."""
+    data = layer.data
+    return layer.attribute_label(data.name) if isinstance(data, ResultRaster) else data.name.replace("_", " ")
 
 
 def run_name(run: RunRecord) -> str:

@@ -19,17 +19,21 @@ from twin.render.palettes import (
     NO_VALUE_COLOUR,
     category_colours,
     category_entries,
+    difference_colours,
     point_class_colours,
     point_class_entries,
     surface_colours,
     surface_entries,
+    terrain_colours,
     water_colours,
 )
+from twin.sim.difference import DifferenceLayer
 from twin.sim.presentation import attribute_legend
 from twin.sim.registry import default_registry
 
 _DRAWN_ON = {"building": "buildings", "feature": "streets", "station": "stations"}
-_DEFAULT_MAPS = {"raster": "gist_earth", "pointcloud": "viridis", "grid": "Blues", "table": "YlOrRd"}
+_DEFAULT_MAPS = {"pointcloud": "viridis", "grid": "Blues", "table": "YlOrRd"}
+SHALLOWEST_WATER_RANGE = 0.1  # metres: a depth legend spans at least this, so a film still reads
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class Colouring:
     title: str
     entries: tuple[tuple[str, str], ...] = ()  # (label, colour) per category
     nan_opacity: float = 1.0  # 0: elements without a value are not drawn (dry cells of a flood)
+    unit: str = ""  # of the values, for the legend's numbers (whole euros, ...)
 
     def mesh_style(self) -> dict[str, Any]:
         """Keyword arguments of `Plotter.add_mesh` for this colouring."""
@@ -64,7 +69,8 @@ def colouring_for(layer: Layer, mesh: pv.PolyData, terrain_range: tuple[float, f
     if layer.color_by and layer.color_by in mesh.array_names:
         clim = layer.color_range or _data_range(mesh[layer.color_by])
         title = _capitalised(layer.attribute_label(layer.color_by))
-        return Colouring(layer.color_by, layer.colormap, clim, title)
+        return Colouring(layer.color_by, layer.colormap, clim, title,
+                         unit=layer.attribute_unit(layer.color_by))
     return _default_colouring(layer, mesh, terrain_range)
 
 
@@ -86,10 +92,10 @@ def _default_colouring(layer: Layer, mesh: pv.PolyData,
             return _categorical(attribute, legend.categories, legend.title, mesh[attribute], "not rated")
     if layer.kind == "raster":
         clim = terrain_range if terrain_range[0] < terrain_range[1] else _data_range(mesh["elevation"])
-        return Colouring("elevation", _DEFAULT_MAPS["raster"], clim, "Terrain height (m)")
+        return Colouring("elevation", terrain_colours(), clim, "Terrain height (m)", unit="m")
     if layer.kind == "pointcloud":
         return Colouring("elevation", _DEFAULT_MAPS["pointcloud"], _data_range(mesh["elevation"]),
-                         "Point height (m)")
+                         "Point height (m)", unit="m")
     return None
 
 
@@ -112,10 +118,14 @@ def _result_colouring(layer: ResultLayer, mesh: pv.PolyData) -> Colouring | None
                             mesh[attribute], "no result")
     cmap = layer.colormap if layer.color_by else _DEFAULT_MAPS["table"]
     clim = layer.color_range or _data_range(layer.attribute_values(attribute))  # every time step
+    if isinstance(layer, DifferenceLayer) and not layer.color_by:
+        clim = layer.color_range or _symmetric_range(layer.attribute_values(attribute))
+        cmap = difference_colours()
     # Named after what it is drawn on: the buildings' max depth is not the grid's max depth.
     drawn_on = next(name for ids, name in _DRAWN_ON.items() if ids in mesh.array_names)
     title = _capitalised(layer.attribute_label(attribute))
-    return Colouring(attribute, cmap, clim, f"{title} of {drawn_on}{when}")
+    return Colouring(attribute, cmap, clim, f"{title} of {drawn_on}{when}{_compared(layer)}",
+                     unit=layer.attribute_unit(attribute))
 
 
 def _grid_colouring(layer: ResultLayer, mesh: pv.PolyData) -> Colouring:
@@ -124,10 +134,13 @@ def _grid_colouring(layer: ResultLayer, mesh: pv.PolyData) -> Colouring:
     cmap = layer.colormap if layer.color_by else _DEFAULT_MAPS["grid"]
     clim = layer.color_range or _data_range(grid.values)  # over every step: colours comparable in time
     if grid.palette == "water" and not layer.color_by:
-        # Depths that matter for people and buildings lie below a metre; deeper is all dark.
-        cmap, clim = water_colours(), layer.color_range or (0.0, min(max(clim[1], 0.1), 1.0))
+        # From dry to the deepest water of the run: a legend stopping at 1 m hid the 3.9 m of an underpass.
+        cmap, clim = water_colours(), layer.color_range or (0.0, max(clim[1], SHALLOWEST_WATER_RANGE))
+    elif isinstance(layer, DifferenceLayer) and not layer.color_by:
+        cmap, clim = difference_colours(), layer.color_range or _symmetric_range(grid.values)
     title = _capitalised(layer.attribute_label(grid.name))
-    return Colouring("values", cmap, clim, f"{title}{when}", nan_opacity=0.0)
+    return Colouring("values", cmap, clim, f"{title}{when}{_compared(layer)}", nan_opacity=0.0,
+                     unit=grid.units)
 
 
 def _categorical(attribute: str, categories: tuple[Category, ...], title: str, values: np.ndarray,
@@ -136,6 +149,19 @@ def _categorical(attribute: str, categories: tuple[Category, ...], title: str, v
     cmap, clim = category_colours(categories)
     return Colouring(attribute, cmap, clim, title,
                      _with_missing(category_entries(categories), values, missing_label))
+
+
+def _compared(layer: ResultLayer) -> str:
+    """The runs a difference compares, on the legend title's second line ("100-year − 30-year")."""
+    return f"\n{layer.comparison}" if isinstance(layer, DifferenceLayer) else ""
+
+
+def _symmetric_range(values: np.ndarray) -> tuple[float, float]:
+    """A range centred on zero reaching the largest difference either way: zero is the middle colour."""
+    values = np.asarray(values, dtype=np.float64)
+    finite = np.abs(values[np.isfinite(values)])
+    reach = float(finite.max()) if len(finite) and finite.max() > 0 else 1.0
+    return -reach, reach
 
 
 def _when(layer: ResultLayer) -> str:

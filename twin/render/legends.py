@@ -14,6 +14,7 @@ import numpy as np
 import pyvista as pv
 import vtk
 
+from twin.core.numbers import format_range_labels
 from twin.render.colouring import Colouring
 from twin.render.hud import TEXT_COLOUR, polygon_actor, set_polygon, style_text, text_actor
 
@@ -23,6 +24,7 @@ GAP_PX = 12
 TITLE_PX = 18
 ENTRY_PX = 17
 BAR_PX = 40  # the bar and its tick labels
+LABEL_PX = 17  # the tick labels under the bar
 PAD_PX = 6
 BAR_INSET_PX = 24
 FONT_SIZE = 13
@@ -34,9 +36,10 @@ class _Legend:
     title: vtk.vtkTextActor
     body: Any  # vtkScalarBarActor or vtkLegendBoxActor
     body_height: int
+    labels: tuple[vtk.vtkTextActor, ...] = ()  # under a scalar bar: low, middle, high
 
     def actors(self) -> tuple[Any, ...]:
-        return self.panel, self.title, self.body
+        return self.panel, self.title, self.body, *self.labels
 
 
 class Legends:
@@ -60,7 +63,8 @@ class Legends:
             body, height = _category_box(colouring) if colouring.entries else _scalar_bar(colouring)
             # a pale background, so the legend reads over any part of the scene
             panel = polygon_actor((1.0, 1.0, 1.0), opacity=0.8)
-            legend = _Legend(panel, text_actor(colouring.title, FONT_SIZE, bold=True), body, height)
+            labels = () if colouring.entries else _bar_labels(colouring)
+            legend = _Legend(panel, text_actor(colouring.title, FONT_SIZE, bold=True), body, height, labels)
             for actor in legend.actors():
                 actor.SetPickable(False)
                 self.plotter.renderer.AddViewProp(actor)
@@ -75,30 +79,42 @@ class Legends:
         self._legends, self.colourings = [], []
 
     def lay_out(self) -> None:
-        """Stack the legends from the top right corner down (again only when the size changed)."""
+        """Stack the legends from the top right corner down (again only when the size changed), all
+        as wide as the longest title needs, so no title or label is cut."""
         width, height = self.plotter.renderer.GetSize()
         if (width, height) == self._laid_out_for:
             return
         self._laid_out_for = (width, height)
-        left = max(width - WIDTH_PX - MARGIN_PX, 0)
+        legend_width = self._width(width)
+        left = max(width - legend_width - MARGIN_PX, 0)
         top = height - MARGIN_PX
         self._boxes = []
         for legend in self._legends:
-            bottom = top - PAD_PX - TITLE_PX - legend.body_height - PAD_PX
-            legend.title.SetDisplayPosition(left + PAD_PX, top - PAD_PX - TITLE_PX + 3)
+            title_height = TITLE_PX * (legend.title.GetInput().count("\n") + 1)
+            bottom = top - PAD_PX - title_height - legend.body_height - PAD_PX
+            legend.title.SetDisplayPosition(left + PAD_PX, top - PAD_PX - title_height + 3)
             if isinstance(legend.body, vtk.vtkScalarBarActor):  # inset: the end labels stand out
-                _place(legend.body, left + BAR_INSET_PX, bottom + PAD_PX,
-                       WIDTH_PX - 2 * BAR_INSET_PX, legend.body_height)
+                _place(legend.body, left + BAR_INSET_PX, bottom + PAD_PX + LABEL_PX,
+                       legend_width - 2 * BAR_INSET_PX, legend.body_height - LABEL_PX)
+                _place_labels(legend.labels, left + BAR_INSET_PX, legend_width - 2 * BAR_INSET_PX,
+                              bottom + PAD_PX)
             else:
-                _place(legend.body, left + PAD_PX, bottom + PAD_PX, WIDTH_PX - 2 * PAD_PX, legend.body_height)
-            set_polygon(legend.panel, [(left, bottom), (left + WIDTH_PX, bottom), (left + WIDTH_PX, top),
-                                       (left, top)])
+                _place(legend.body, left + PAD_PX, bottom + PAD_PX, legend_width - 2 * PAD_PX,
+                       legend.body_height)
+            set_polygon(legend.panel, [(left, bottom), (left + legend_width, bottom),
+                                       (left + legend_width, top), (left, top)])
             visible = bottom >= 0  # a legend that no longer fits is left out rather than drawn over
             for actor in legend.actors():
                 actor.SetVisibility(visible)
             if visible:
-                self._boxes.append((left, bottom, left + WIDTH_PX, top))
+                self._boxes.append((left, bottom, left + legend_width, top))
             top = bottom - GAP_PX
+
+    def _width(self, view_width: int) -> int:
+        """The legends' width: room for the widest title, at least WIDTH_PX, at most 3/5 of the view."""
+        dpi = self.plotter.render_window.GetDPI()
+        needed = max((text_width(legend.title, dpi) + 2 * PAD_PX for legend in self._legends), default=0)
+        return int(min(max(WIDTH_PX, needed), max(WIDTH_PX, view_width * 3 // 5)))
 
     def boxes(self) -> list[tuple[int, int, int, int]]:
         """(left, bottom, right, top) in pixels of each legend shown, title included, top first."""
@@ -120,14 +136,34 @@ def _scalar_bar(colouring: Colouring) -> tuple[vtk.vtkScalarBarActor, int]:
     bar = vtk.vtkScalarBarActor()
     bar.SetLookupTable(table)
     bar.SetOrientationToHorizontal()
-    bar.SetNumberOfLabels(3)  # low, middle, high: room for every label at a fixed font size
-    bar.SetLabelFormat("%-.3g")
-    bar.UnconstrainedFontSizeOn()  # fixed pixel font sizes instead of ones scaled to the bar
-    bar.SetBarRatio(0.4)
-    bar.SetTextPositionToSucceedScalarBar()
-    style_text(bar.GetLabelTextProperty(), FONT_SIZE)
+    bar.SetDrawTickLabels(False)  # the twin's own labels, numbers written as in every table
+    bar.SetBarRatio(1.0)
     bar.SetTitle("")
     return bar, BAR_PX
+
+
+def _bar_labels(colouring: Colouring) -> tuple[vtk.vtkTextActor, ...]:
+    """Low, middle and high value under the bar, formatted like the twin's tables (no '0.00983')."""
+    low, high = colouring.clim
+    texts = format_range_labels([low, (low + high) / 2.0, high], colouring.unit)
+    actors = tuple(text_actor(text, FONT_SIZE) for text in texts)
+    for actor, justification in zip(actors, (vtk.VTK_TEXT_LEFT, vtk.VTK_TEXT_CENTERED, vtk.VTK_TEXT_RIGHT),
+                                    strict=True):
+        actor.GetTextProperty().SetJustification(justification)
+    return actors
+
+
+def _place_labels(labels: tuple[vtk.vtkTextActor, ...], left: int, width: int, bottom: int) -> None:
+    """Under the bar: the low label from its left end, the middle centred, the high one to its right end."""
+    for label, x in zip(labels, (left, left + width // 2, left + width), strict=True):
+        label.SetDisplayPosition(int(x), bottom)
+
+
+def text_width(actor: vtk.vtkTextActor, dpi: int) -> int:
+    """How many pixels wide a text actor's text is drawn."""
+    box = [0, 0, 0, 0]
+    vtk.vtkTextRenderer().GetBoundingBox(actor.GetTextProperty(), actor.GetInput(), box, dpi)
+    return box[1] - box[0]
 
 
 def _category_box(colouring: Colouring) -> tuple[vtk.vtkLegendBoxActor, int]:

@@ -30,6 +30,9 @@ STREET_LIFT = 0.4  # streets float this far above the terrain so it does not hid
 SENSOR_LIFT = 3.0
 RESULT_LIFT = 0.3  # result grids float above the terrain, below streets
 DRY_DEPTH = 0.05  # metres of water below which a depth grid shows the ground (rain's own film)
+# A difference smaller than this share of the largest is drawn as unchanged (not at all): it would be
+# the white middle of the colour map anyway, and leaving it out keeps the terrain in sight.
+UNCHANGED_SHARE = 0.01
 
 
 class Ground:
@@ -159,15 +162,23 @@ def result_sheet(result: ResultRaster, origin: Origin, ground: Ground = FLAT_GRO
 
 
 def result_values(result: ResultRaster, cells: np.ndarray, step: int) -> np.ndarray:
-    """The grid's values at flat cell indices (of one time step); dry cells of a depth are NaN.
+    """The grid's values at flat cell indices (of one time step); dry cells of a depth are NaN, and
+    so are the cells of a difference that hardly changed.
 
-    Cells without water drawn as NaN (transparent) keep the terrain visible under a flood.
+    Cells drawn as NaN (transparent) keep the terrain visible under a flood or a comparison.
     """
     grid = result.values if result.times is None else result.values[step]
     values = grid.ravel()[cells].astype(np.float32)
-    if "depth" in result.name:
+    if result.palette == "water" or (not result.palette and "depth" in result.name):
         values[values < DRY_DEPTH] = np.nan
+    elif result.palette == "difference":
+        values[np.abs(values) < UNCHANGED_SHARE * _largest_change(result)] = np.nan
     return values
+
+
+def _largest_change(result: ResultRaster) -> float:
+    finite = np.abs(result.values[np.isfinite(result.values)])
+    return float(finite.max()) if finite.size else 0.0
 
 
 def quarter_outlines(quarters: list[Quarter], origin: Origin, ground: Ground = FLAT_GROUND,

@@ -33,7 +33,18 @@ NO_VALUE_COLOUR = "#9e9e9e"  # features a result or rating says nothing about
 
 def water_colours() -> LinearSegmentedColormap:
     """Water depth from a clear light blue (shallow, still visible on the terrain) to deep navy."""
-    return LinearSegmentedColormap.from_list("water", ["#8fd3ff", "#2b83d6", "#08306b"])
+    return LinearSegmentedColormap.from_list("water", ["#7cc8ff", "#2b83d6", "#08306b"])
+
+
+def terrain_colours() -> LinearSegmentedColormap:
+    """Terrain height from olive lowland over sand to pale stone: earth tones without any blue, so
+    low ground never reads as water (gist_earth's low end is a dark blue) and water stays the only blue."""
+    return LinearSegmentedColormap.from_list("earth", ["#5b6b45", "#8d9462", "#bca77f", "#d9cdb8", "#f1ede6"])
+
+
+def difference_colours() -> str:
+    """Differences between two runs: blue below zero, white at zero, red above (matplotlib's RdBu_r)."""
+    return "RdBu_r"
 
 
 def category_colours(categories: tuple[Category, ...]) -> tuple[ListedColormap, tuple[float, float]]:

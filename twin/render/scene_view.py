@@ -28,11 +28,12 @@ from twin.render.legends import Legends
 from twin.render.meshes import Ground, Origin, quarter_outlines
 from twin.render.overlays import Orientation
 from twin.render.picking import Pick, outline
-from twin.render.visuals import LayerVisual, ResultTableVisual, visual_for
+from twin.render.visuals import LayerVisual, RasterVisual, ResultTableVisual, visual_for
 
 QUARTERS_COLOUR = "#ff7f0e"
 HIGHLIGHT_COLOUR = "#ff00d4"  # magenta: no layer's palette uses it
 PICK_TOLERANCE = 0.004  # of the window diagonal: thin lines and small points can be hit
+LINE_PICK_PX = 8  # a street or station this many pixels from the cursor wins over the ground below
 # The oblique view from the south-west: Dresden's quarters lie along the Elbe from north-west to
 # south-east; seen from the south-west they spread across the width of the window, not its depth.
 VIEW_DIRECTION = np.array([-0.55, -0.65, 0.75])
@@ -152,22 +153,38 @@ class SceneView:
     def pick(self, x: int, y: int) -> Pick | None:
         """The feature under a pixel of the view (origin top-left, as Qt counts), or None.
 
-        Only visible layers are hit. `x`, `y` are render-window pixels: multiply Qt's logical
+        Only visible layers are hit. A street or station within LINE_PICK_PX of the pixel is
+        picked rather than the ground or result grid under the cursor: lines a few pixels wide
+        are hard to hit exactly. `x`, `y` are render-window pixels: multiply Qt's logical
         coordinates by the widget's devicePixelRatioF() on high-DPI screens.
         """
-        picker = vtk.vtkCellPicker()
-        picker.SetTolerance(PICK_TOLERANCE)
-        picker.PickFromListOn()
         drawn = [visual for visual in self.visuals() if visual.drawn and visual.layer.visible]
-        for visual in drawn:
+        hit = self._pick_among(drawn, x, y, PICK_TOLERANCE)
+        if hit is None or isinstance(hit[0], RasterVisual):
+            thin = [visual for visual in drawn if visual.thin]
+            diagonal = float(np.hypot(*self.plotter.render_window.GetSize()))
+            near = self._pick_among(thin, x, y, LINE_PICK_PX / diagonal) if thin else None
+            hit = near or hit
+        if hit is None:
+            return None
+        visual, cell, position = hit
+        return visual.pick(cell, position)
+
+    def _pick_among(self, visuals: list[LayerVisual], x: int, y: int,
+                    tolerance: float) -> tuple[LayerVisual, int, tuple[float, float, float]] | None:
+        """(visual, cell, map position) of the nearest of these visuals' cells under the pixel."""
+        picker = vtk.vtkCellPicker()
+        picker.SetTolerance(tolerance)
+        picker.PickFromListOn()
+        for visual in visuals:
             picker.AddPickList(visual.actor)
             picker.AddLocator(visual.locator())
         height = self.plotter.render_window.GetSize()[1]
         if not picker.Pick(x, height - 1 - y, 0.0, self.plotter.renderer):
             return None
-        visual = next(visual for visual in drawn if visual.actor is picker.GetActor())
+        visual = next(visual for visual in visuals if visual.actor is picker.GetActor())
         position = tuple(float(value) for value in np.asarray(picker.GetPickPosition()) + self.origin)
-        return visual.pick(picker.GetCellId(), position)
+        return visual, picker.GetCellId(), position
 
     def highlight(self, pick: Pick | None) -> None:
         """Outline a picked feature in magenta; None clears the outline."""

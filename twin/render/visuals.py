@@ -33,16 +33,17 @@ from twin.render.results import FEATURE_ARRAYS, feature_values, paint, rows_of_f
 if TYPE_CHECKING:
     from twin.render.scene_view import SceneView
 
+THIN_KINDS = ("streets", "sensors")
 PLAIN_COLOURS = {"buildings": "#d9cbb8", "streets": "#404040", "sensors": "#d62728"}
 # How each kind of geometry is drawn; a result drawn on a layer's features uses that layer's kind.
 _GEOMETRY_STYLES: dict[str, dict[str, Any]] = {
     "pointcloud": {"point_size": 2, "render_points_as_spheres": False},
-    "streets": {"line_width": 3},
+    "streets": {"line_width": 5},
     "sensors": {"point_size": 12, "render_points_as_spheres": True},
     "buildings": {"smooth_shading": False, "specular": 0.1},
 }
 # A result drawn a little wider covers the street or station below it.
-_WIDER_ON_TARGET: dict[str, dict[str, Any]] = {"streets": {"line_width": 5},
+_WIDER_ON_TARGET: dict[str, dict[str, Any]] = {"streets": {"line_width": 7},
                                                "sensors": {"point_size": 15}}
 
 
@@ -118,6 +119,11 @@ class LayerVisual:
     def overlay(self) -> bool:
         """True for a visual drawn over other geometry in the same place (results on their target)."""
         return False
+
+    @property
+    def thin(self) -> bool:
+        """True for lines and stations: a pick a few pixels beside them still finds them."""
+        return self.layer.kind in THIN_KINDS
 
     # -- picking ------------------------------------------------------------------------------
 
@@ -204,6 +210,10 @@ class ResultTableVisual(LayerVisual):
     def undraw(self) -> None:
         super().undraw()
         self.target = self.rows = None
+
+    @property
+    def thin(self) -> bool:
+        return self.target is not None and self.target.kind in THIN_KINDS
 
     def make_mesh(self) -> pv.PolyData | None:
         target = target_of(self.layer, list(self.view.scene.layers))
