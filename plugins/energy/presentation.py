@@ -13,8 +13,14 @@ from twin.core.report_tables import figure_values
 from twin.core.scene import RunRecord
 from twin.sim import YEAR, DType, FieldSpec, Location
 
-HEAT_YEAR = FieldSpec("heat_{year}_mwh", Location.QUARTER, "MWh/a", "heat demand in a scenario year",
-                      "heat demand {year}", dimensions=(YEAR,))
+# Final energy for heating and hot water at the typical level of measured consumption (all heated
+# buildings), and the calculated need (TABULA, housing only): two quantities, never summed.
+HEAT_YEAR = FieldSpec("heat_final_{year}_mwh", Location.QUARTER, "MWh/a",
+                      "final energy for heating and hot water in a scenario year (typical consumption)",
+                      "heat final energy {year}", dimensions=(YEAR,))
+HEAT_NEED_YEAR = FieldSpec("heat_need_{year}_mwh", Location.QUARTER, "MWh/a",
+                           "calculated heat need of the housing (TABULA) in a scenario year",
+                           "heat need of housing {year}", dimensions=(YEAR,))
 
 
 def _share(name: str, label: str) -> FieldSpec:
@@ -32,14 +38,21 @@ _QUARTER_FIGURES = (
     FieldSpec("grid_import_mwh", Location.QUARTER, "MWh/a", "grid import", "grid import"),
     FieldSpec("grid_export_mwh", Location.QUARTER, "MWh/a", "grid export", "grid export"),
     FieldSpec("peak_demand_kw", Location.QUARTER, "kW", "highest hourly demand", "peak demand"),
+    FieldSpec("sum_of_building_peaks_kw", Location.QUARTER, "kW", "sum of every building's own highest "
+              "hourly demand", "sum of building peaks"),
+    FieldSpec("coincidence_factor", Location.QUARTER, "", "peak demand over the sum of building peaks "
+              "(simultaneity)", "coincidence factor"),
     FieldSpec("peak_import_after_pv_kw", Location.QUARTER, "kW", "highest import after PV",
               "peak import after PV"),
     FieldSpec("peak_import_after_batteries_kw", Location.QUARTER, "kW", "highest import after batteries",
               "peak import after batteries"),
     FieldSpec("peak_export_kw", Location.QUARTER, "kW", "highest export", "peak export"),
-    FieldSpec("heat_now_mwh", Location.QUARTER, "MWh/a", "space heating and hot water today",
-              "heat demand today"),
+    FieldSpec("heat_final_now_mwh", Location.QUARTER, "MWh/a", "final energy for heating and hot water "
+              "today (typical consumption)", "heat final energy today"),
+    FieldSpec("heat_need_now_mwh", Location.QUARTER, "MWh/a", "calculated heat need of the housing today "
+              "(TABULA)", "heat need of housing today"),
     HEAT_YEAR,
+    HEAT_NEED_YEAR,
     FieldSpec("pv_kwp", Location.QUARTER, "kWp", "rooftop PV potential", "PV potential"),
 )
 
@@ -57,12 +70,17 @@ _BUILDING_TABLE = (
     _column("floor_area", "m²", "conditioned floor area", _BUILDINGS),
     _column("dwellings", "", "flats", _BUILDINGS),
     _column("heat_source", "", "where the heat figures come from", _BUILDINGS, DType.TEXT),
-    _column("heat_now", "MWh/a", "heat demand today", _BUILDINGS),
-    FieldSpec("heat_{year}", Location.BUILDING, "MWh/a", "heat demand in a scenario year",
-              "heat demand {year}", result=_BUILDINGS, dimensions=(YEAR,), headline=True),
+    _column("heat_need_now", "MWh/a", "calculated heat need today (TABULA; housing only)", _BUILDINGS),
+    _column("heat_final_now", "MWh/a", "final energy for heat today (typical consumption)", _BUILDINGS),
+    FieldSpec("heat_need_{year}", Location.BUILDING, "MWh/a", "calculated heat need in a scenario year "
+              "(TABULA; housing only)", "heat need {year}", result=_BUILDINGS, dimensions=(YEAR,)),
+    FieldSpec("heat_final_{year}", Location.BUILDING, "MWh/a", "final energy for heat in a scenario year "
+              "(typical consumption)", "heat final energy {year}", result=_BUILDINGS, dimensions=(YEAR,),
+              headline=True),
     _column("pv_kwp", "kWp", "PV potential", _BUILDINGS),
     _column("pv_yield", "MWh/a", "PV yield", _BUILDINGS),
     _column("electricity", "MWh/a", "electricity demand", _BUILDINGS),
+    _column("peak_demand", "kW", "highest hourly electricity demand", _BUILDINGS),
     _column("self_sufficiency", "", "self-sufficiency (0-1)", _BUILDINGS),
 )
 # The quarter table holds the quarter figures as columns (shares as stored, 0-1).
@@ -112,7 +130,7 @@ def charts(run: RunRecord, tables: Mapping[str, ResultTable], quarter: str | Non
                   "#56B4E9"),
         BarSeries("the quarter together", figure_values(run, places, "self_sufficiency_quarter", 100.0),
                   "#0072B2")], y_range=(0.0, 100.0)))
-    if "heat_now_mwh" in run.per_quarter[places[0]]:
+    if "heat_final_now_mwh" in run.per_quarter[places[0]]:
         found.append(_heat_chart(run, places))
     if "energy_week" in tables:
         found.append(_week_chart(tables["energy_week"], quarter))
@@ -130,8 +148,8 @@ def _yearly_balance(run: RunRecord, places: list[str]) -> BarChartData:
 
 def _heat_chart(run: RunRecord, places: list[str]) -> BarChartData:
     years = sorted(key for key in run.per_quarter[places[0]] if HEAT_YEAR.match(key) is not None)
-    return BarChartData("Heat demand, today and after refurbishment", "heat (MWh/a)", places, [
-        BarSeries("heat demand today", figure_values(run, places, "heat_now_mwh")),
+    return BarChartData("Heat, final energy today and after refurbishment", "heat (MWh/a)", places, [
+        BarSeries("heat final energy today", figure_values(run, places, "heat_final_now_mwh")),
         *(BarSeries(HEAT_YEAR.quantity(key).label, figure_values(run, places, key)) for key in years)])
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from plugins.energy import heat, presentation, stock
+from plugins.energy import heat, households, presentation, stock
 from plugins.energy.balance import Battery, building_balances, dispatch, self_consumption, self_sufficiency
 from plugins.energy.loads import COMMERCIAL_PROFILES, HOUSEHOLD_PROFILES, load_profiles
 from plugins.energy.pv import ac_output_per_kwp, sun_and_sky
@@ -74,6 +74,14 @@ class EnergySimulation(Simulation):
         ParameterSpec("refurbishment_depth", str, "usual", "TABULA refurbishment package",
                       choices=("usual", "advanced"),
                       label="refurbishment package", group=HEAT),
+        ParameterSpec("refurbished_today", list, heat.REFURBISHED_TODAY, "share of each TABULA "
+                      "construction-year class (01 ..1859 to 12 2016..) already refurbished today "
+                      "(usual package); default: estimates for Dresden, see plugins/energy/heat.py",
+                      minimum=0.0, maximum=1.0,
+                      label="refurbished today, per age class", group=HEAT, advanced=True),
+        ParameterSpec("heat_expenditure_factor", float, heat.EXPENDITURE_FACTOR, "delivered heat per "
+                      "unit of need (distribution, storage, transfer losses)", minimum=1.0, maximum=3.0,
+                      label="heat supply expenditure factor", group=HEAT, advanced=True),
         ParameterSpec("module_efficiency", float, 0.21, "module efficiency (kWp per m2 of modules)",
                       minimum=0.05, maximum=0.3,
                       label="module efficiency", group=PV, advanced=True),
@@ -101,6 +109,10 @@ class EnergySimulation(Simulation):
         ParameterSpec("household_profile", str, "H25", "BDEW load profile of households (2025 or 1999)",
                       choices=HOUSEHOLD_PROFILES,
                       label="household load profile", group=ELECTRICITY, advanced=True),
+        ParameterSpec("household_loads", str, "stochastic", "each dwelling's own stochastic year "
+                      "(mean: the standard profile) or the standard profile itself",
+                      choices=("stochastic", "standard profile"),
+                      label="household loads", group=ELECTRICITY, advanced=True),
         ParameterSpec("nonresidential_kwh_per_m2", float, 60.0, "electricity of other heated buildings "
                       "per m2", units="kWh/(m2 a)", minimum=0.0, maximum=1000.0,
                       label="other buildings, per m²", group=ELECTRICITY),
@@ -142,6 +154,9 @@ class EnergySimulation(Simulation):
     )
 
     def check_parameters(self, params: Mapping[str, Any]) -> None:
+        if len(params["refurbished_today"]) != len(heat.REFURBISHED_TODAY):
+            raise ParameterError(f"parameter 'refurbished_today' must give {len(heat.REFURBISHED_TODAY)} "
+                                 "shares, one per TABULA construction-year class")
         if params["calendar_year"] % 4 == 0:
             raise ParameterError("parameter 'calendar_year' must not be a leap year: the reference year "
                                  "has 8760 hours")
@@ -166,23 +181,27 @@ class EnergySimulation(Simulation):
         group_of, names = _groups(buildings, inputs)
         capacity = roofs.kwp_per_building * params["battery_kwh_per_kwp"]
         profile_names = (params["household_profile"], params["commercial_profile"], "hospital")
-        balances = building_balances(np.stack([profiles[name] for name in profile_names]), profile_of,
-                                     annual_kwh, roofs.yields, roofs.start, roofs.classes, roofs.kwp,
-                                     Battery(capacity, capacity * params["battery_c_rate"],
-                                             params["battery_efficiency"]), group_of, len(names))
+        shapes, profile_of = _demand_shapes(np.stack([profiles[name] for name in profile_names]), profile_of,
+                                            houses.dwellings, annual_kwh, params, rng)
+        feedback.check()
+        balances = building_balances(shapes, profile_of, annual_kwh, roofs.yields, roofs.start, roofs.classes,
+                                     roofs.kwp, Battery(capacity, capacity * params["battery_c_rate"],
+                                                        params["battery_efficiency"]), group_of, len(names))
+        peaks = shapes.max(axis=1)[profile_of] * annual_kwh
         feedback.progress(0.85, "quarter batteries and figures")
-        quarter_rows = [_quarter_figures(balances.hourly[index], balances.yearly[group_of == index], params)
-                        for index in range(len(names))]
+        quarter_rows = [_quarter_figures(balances.hourly[index], balances.yearly[group_of == index], params,
+                                         peaks[group_of == index]) for index in range(len(names))]
         per_quarter = {name: figures for name, (figures, *_) in zip(names, quarter_rows, strict=True)}
-        summary = _quarter_figures(balances.hourly.sum(axis=0), balances.yearly, params)[0]
+        summary = _quarter_figures(balances.hourly.sum(axis=0), balances.yearly, params, peaks)[0]
         summary["buildings"] = len(buildings)
         heat_columns_and_pv = {**heat_columns, "pv_kwp": roofs.kwp_per_building}
         for column, values in heat_columns_and_pv.items():
             key = column if column == "pv_kwp" else f"{column}_mwh"
-            summary[key] = float(values.sum())
+            summary[key] = float(np.nansum(values))
             for index, name in enumerate(names):
-                per_quarter[name][key] = float(values[group_of == index].sum())
-        results = [_building_table(layer.name, buildings, houses, heat_columns, heat_source, roofs, balances),
+                per_quarter[name][key] = float(np.nansum(values[group_of == index]))
+        results = [_building_table(layer.name, buildings, houses, heat_columns, heat_source, roofs, balances,
+                                   peaks),
                    _quarter_table(per_quarter), _week_table(names, quarter_rows, weather, params["week"]),
                    _month_table(names, quarter_rows, weather)]
         return SimulationOutput(summary=summary, per_quarter=per_quarter, results=results)
@@ -228,15 +247,33 @@ def _roof_pv(buildings: BuildingData, sky, params: Mapping[str, Any]) -> _RoofPV
 
 
 def _heat_columns(houses: stock.Stock, params: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Heat now and per scenario year (MWh/a), and where each building's figures come from."""
-    space, hot_water, source = heat.heat_intensities(houses.kind, houses.year, houses.function,
-                                                     houses.floor_area, Typology())
+    """Heat need (housing only, NaN elsewhere) and final energy now and per scenario year (MWh/a),
+    and where each building's figures come from."""
+    figures = heat.heat_intensities(houses.kind, houses.year, houses.function, houses.floor_area, Typology())
     depth = 1 if params["refurbishment_depth"] == "usual" else 2
-    columns = {"heat_now": heat.heat_demand_mwh(houses.floor_area, space, hot_water, 0.0, depth)}
-    for year in params["scenario_years"]:
-        share = heat.refurbished_share(params["base_year"], year, params["refurbishment_rate"])
-        columns[f"heat_{int(year)}"] = heat.heat_demand_mwh(houses.floor_area, space, hot_water, share, depth)
-    return columns, source
+    columns = {}
+    for label, year in (("now", params["base_year"]), *((str(int(y)), y) for y in params["scenario_years"])):
+        before, since = heat.refurbished_shares(figures.year_class, tuple(params["refurbished_today"]),
+                                                params["base_year"], year, params["refurbishment_rate"])
+        state = heat.heat_state(figures, before, since, depth, params["heat_expenditure_factor"])
+        columns[f"heat_need_{label}"] = heat.heat_mwh(houses.floor_area, state.need)
+        columns[f"heat_final_{label}"] = heat.heat_mwh(houses.floor_area, state.final)
+    return columns, figures.source
+
+
+def _demand_shapes(standard: np.ndarray, profile_of: np.ndarray, dwellings: np.ndarray,
+                   annual_kwh: np.ndarray, params: Mapping[str, Any],
+                   rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The hourly shapes (each summing to 1) the buildings use and each building's row: the standard
+    profiles, and with stochastic households one drawn row per residential building."""
+    residential = np.flatnonzero((profile_of == 0) & (annual_kwh > 0))
+    if params["household_loads"] != "stochastic" or len(residential) == 0:
+        return standard, profile_of
+    model = households.household_model(standard[0])
+    loads = households.dwelling_loads(model, dwellings[residential], annual_kwh[residential], rng)
+    profile_of = profile_of.copy()
+    profile_of[residential] = len(standard) + np.arange(len(residential))
+    return np.concatenate([standard, loads / annual_kwh[residential, None]]), profile_of
 
 
 def _electricity(buildings: BuildingData, houses: stock.Stock,
@@ -268,8 +305,8 @@ def _groups(buildings: BuildingData, inputs: SimulationInputs) -> tuple[np.ndarr
     return group_of, names + (["outside the quarters"] if (group_of == len(names)).any() else [])
 
 
-def _quarter_figures(hourly: np.ndarray, yearly: np.ndarray,
-                     params: Mapping[str, Any]) -> tuple[dict[str, Any], np.ndarray, np.ndarray]:
+def _quarter_figures(hourly: np.ndarray, yearly: np.ndarray, params: Mapping[str, Any],
+                     building_peaks: np.ndarray) -> tuple[dict[str, Any], np.ndarray, np.ndarray]:
     """Figures of a group from its hourly sums, with its quarter battery shaving the grid import;
     also the week's series (WEEK_SERIES) and the hourly balance (BALANCE_FLOWS), in kW."""
     direct, charge_pv, _, discharge, imported, exported, demand, pv = hourly
@@ -291,6 +328,9 @@ def _quarter_figures(hourly: np.ndarray, yearly: np.ndarray,
         "grid_import_mwh": final_import.sum() / 1000.0,
         "grid_export_mwh": final_export.sum() / 1000.0,
         "peak_demand_kw": demand.max(),
+        # Buildings peak at different hours: the group's peak is well below the sum of theirs.
+        "sum_of_building_peaks_kw": building_peaks.sum(),
+        "coincidence_factor": demand.max() / building_peaks.sum() if building_peaks.sum() > 0 else np.nan,
         "peak_import_after_pv_kw": imported.max(),
         "peak_import_after_batteries_kw": final_import.max(),
         "peak_export_kw": final_export.max(),
@@ -303,7 +343,7 @@ def _quarter_figures(hourly: np.ndarray, yearly: np.ndarray,
 
 def _building_table(layer_name: str, buildings: BuildingData, houses: stock.Stock,
                     heat_columns: dict[str, np.ndarray], heat_source: np.ndarray, roofs: _RoofPV,
-                    balances) -> ResultTable:
+                    balances, peaks: np.ndarray) -> ResultTable:
     yearly = balances.yearly
     demand = yearly[:, 6]
     sufficiency = np.divide(yearly[:, 0] + yearly[:, 3], demand, out=np.full(len(demand), np.nan),
@@ -313,11 +353,12 @@ def _building_table(layer_name: str, buildings: BuildingData, houses: stock.Stoc
                "dwellings": houses.dwellings,
                "heat_source": heat_source, **heat_columns, "pv_kwp": roofs.kwp_per_building,
                "pv_yield": yearly[:, 7] / 1000.0,
-               "electricity": demand / 1000.0, "self_sufficiency": sufficiency}
+               "electricity": demand / 1000.0, "peak_demand": peaks, "self_sufficiency": sufficiency}
     units = {"floor_area": "m²", "pv_kwp": "kWp", "pv_yield": "MWh/a", "electricity": "MWh/a",
-             **{column: "MWh/a" for column in heat_columns}}
+             "peak_demand": "kW", **{column: "MWh/a" for column in heat_columns}}
     return ResultTable("energy_buildings", layer_name, columns, units,
-                       "heated area, heat demand now and per scenario year, rooftop PV, electricity")
+                       "heated area, heat need (housing) and final energy now and per scenario year, "
+                       "rooftop PV, electricity and its peak")
 
 
 def _quarter_table(per_quarter: dict[str, dict[str, Any]]) -> ResultTable:

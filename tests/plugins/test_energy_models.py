@@ -6,8 +6,8 @@ import numba
 import numpy as np
 import pytest
 
-from plugins.energy import balance, nonresidential
-from plugins.energy.balance import Battery, dispatch, self_consumption, self_sufficiency
+from plugins.energy import balance, heat, nonresidential
+from plugins.energy.balance import Battery, dispatch, self_consumption
 from plugins.energy.heat import heat_intensities
 from plugins.energy.loads import bdew_1999_hourly, load_profiles, read_selp_table, saxony_holidays
 from plugins.energy.pv import ac_output_per_kwp, sun_and_sky
@@ -64,12 +64,6 @@ def test_reference_year_region_4(weather):
     assert weather.air_temperature.mean() == pytest.approx(9.5, abs=0.1)
 
 
-@pytest.mark.parametrize(("tilt", "azimuth", "expected"), [(30, 180, 975), (10, 180, 923), (30, 90, 847)])
-def test_specific_pv_yield_in_dresden(sky, tilt, azimuth, expected):
-    yearly = ac_output_per_kwp(sky, np.array([tilt]), np.array([azimuth]))[0].sum()
-    assert yearly == pytest.approx(expected, rel=0.05)
-
-
 def test_west_and_east_mirror_and_north_is_worst(sky):
     yearly = ac_output_per_kwp(sky, np.array([30, 30, 30]), np.array([90, 270, 0])).sum(axis=1)
     assert yearly[0] == pytest.approx(yearly[1], rel=0.06)
@@ -80,14 +74,6 @@ def test_holidays_of_saxony():
     days = {str(day) for day in saxony_holidays(2023)}
     assert {"2023-04-07", "2023-04-10", "2023-05-18", "2023-05-29", "2023-10-31", "2023-11-22"} <= days
     assert len(days) == 11
-
-
-@pytest.mark.parametrize(("battery_kwh", "expected"), [(0.0, 0.36), (5.0, 0.65)])
-def test_self_sufficiency_of_a_house(sky, h25, battery_kwh, expected):
-    demand = h25 * 4000.0
-    pv = ac_output_per_kwp(sky, np.array([30]), np.array([180]))[0] * 5.0
-    flows = dispatch(demand, pv, Battery(np.array(battery_kwh), np.array(battery_kwh / 2)))[0]
-    assert self_sufficiency(flows[0].sum(), flows[3].sum(), demand.sum()) == pytest.approx(expected, abs=0.04)
 
 
 def test_energy_balance_closes_every_hour(sky, h25):
@@ -209,15 +195,19 @@ def test_benchmark_size_factor_and_values():
 def test_heat_intensities_by_use():
     kinds = np.array(["AB", "non-residential", "unheated"])
     functions = np.array(["31001_1000", "31001_3021", "31001_2463"])
-    space, hot_water, source = heat_intensities(kinds, np.array([1975, 1975, 1975]), functions,
-                                                np.array([5000.0, 400.0, 0.0]), Typology())
-    np.testing.assert_array_equal(space[0], [106.1, 55.2, 34.7])  # TABULA East German slab
-    assert space[1, 0] == pytest.approx(49.3 * 1.46)
+    figures = heat_intensities(kinds, np.array([1975, 1975, 1975]), functions, np.array([5000.0, 400.0, 0.0]),
+                               Typology())
+    np.testing.assert_array_equal(figures.space_need[0], [106.1, 55.2, 34.7])  # TABULA East German slab
+    # A school has a final-energy benchmark and no calculated need: the two are never mixed.
+    assert np.isnan(figures.space_need[1:]).all() and np.isnan(figures.hot_water_need[1:]).all()
+    assert figures.benchmark_heating[1] == pytest.approx(49.3 * 1.46)
+    assert figures.benchmark_hot_water[1] == 22.4 and np.isnan(figures.benchmark_heating[0])
     # Refurbished like a multi-family house of the same age class.
     mfh = Typology().q_h_nd(np.array(["MFH"]), np.array([1975]))[0]
-    np.testing.assert_allclose(space[1], 49.3 * 1.46 * mfh / mfh[0])
-    np.testing.assert_array_equal(hot_water, [15.0, 22.4, 0.0])
-    assert list(source) == ["TABULA AB", "Schulen", "unheated"] and (space[2] == 0).all()
+    np.testing.assert_allclose(figures.refurbished_ratio[1], mfh / mfh[0])
+    assert figures.hot_water_need[0] == 15.0 and figures.benchmark_heating[2] == 0.0
+    assert list(figures.source) == ["TABULA AB", "Schulen", "unheated"]
+    assert list(figures.year_class) == [6, 6, 6]
 
 
 def test_every_numba_kernel_releases_the_gil():
@@ -225,3 +215,49 @@ def test_every_numba_kernel_releases_the_gil():
                if isinstance(value, numba.core.registry.CPUDispatcher)]
     assert len(kernels) == 3
     assert all(kernel.targetoptions.get("nogil") for kernel in kernels)
+
+
+# --- heat today: refurbished shares, TABULA's adaptation to typical consumption -------------------
+
+def test_adaptation_factor_interpolates_tabulas_nodes():
+    factors = heat.typical_consumption_factor(np.array([0.0, 100.0, 150.0, 500.0, 800.0]))
+    np.testing.assert_allclose(factors, [heat.ADAPTATION_FACTORS[0], heat.ADAPTATION_FACTORS[1],
+                                         np.mean(heat.ADAPTATION_FACTORS[1:3]), heat.ADAPTATION_FACTORS[-1],
+                                         heat.ADAPTATION_FACTORS[-1]])
+    assert np.all(np.diff(heat.ADAPTATION_FACTORS) <= 0)  # the worse the building, the larger the gap
+
+
+def test_refurbished_shares_start_from_today_and_never_exceed_the_stock():
+    classes = np.array([6, 6, 10])
+    today = tuple(np.linspace(0.0, 0.9, 12))
+    before, since = heat.refurbished_shares(classes, today, 2026, 2026, 0.02)
+    np.testing.assert_allclose(before, [today[5], today[5], today[9]])
+    assert (since == 0).all()
+    before, since = heat.refurbished_shares(classes, today, 2026, 2036, 0.02)
+    np.testing.assert_allclose(since, [0.2, 0.2, min(0.2, 1 - today[9])])
+    _, since = heat.refurbished_shares(classes, today, 2026, 2126, 0.02)
+    np.testing.assert_allclose(before + since, 1.0)
+
+
+def test_heat_today_counts_the_refurbished_share_and_keeps_need_apart_from_final_energy():
+    kinds = np.array(["AB", "non-residential"])
+    figures = heat_intensities(kinds, np.array([1975, 1975]), np.array(["31001_1000", "31001_3021"]),
+                               np.array([5000.0, 400.0]), Typology())
+    state = heat.heat_state(figures, np.array([0.6, 0.6]), np.zeros(2), 1, expenditure=1.2)
+    need = 0.4 * 106.1 + 0.6 * 55.2 + 15.0
+    assert state.need[0] == pytest.approx(need)
+    assert state.final[0] == pytest.approx(need * 1.2 * heat.typical_consumption_factor(need * 1.2))
+    # The school's benchmark is already consumption of today's stock: no need, final as benchmarked.
+    assert np.isnan(state.need[1]) and state.final[1] == pytest.approx(49.3 * 1.46 + 22.4)
+    unrefurbished = heat.heat_state(figures, np.zeros(2), np.zeros(2), 1, expenditure=1.2)
+    assert unrefurbished.need[0] == pytest.approx(106.1 + 15.0) and state.final[0] < unrefurbished.final[0]
+
+
+def test_refurbished_today_must_name_every_age_class():
+    from plugins.energy.simulation import EnergySimulation
+    from twin.sim import ParameterError
+
+    params = {spec.name: spec.default for spec in EnergySimulation.parameters}
+    EnergySimulation().check_parameters(params)
+    with pytest.raises(ParameterError, match="refurbished_today"):
+        EnergySimulation().check_parameters({**params, "refurbished_today": [0.5, 0.5]})

@@ -41,26 +41,37 @@ def test_energy_run_on_the_fzk_haus(fzk_file, household_profile):
     assert summary["electricity_mwh"] == pytest.approx(4.0, rel=1e-12)
     # Only the south face carries modules: 69.3 m2 x 60 % x 0.21 kWp/m2; the north face yields too little.
     assert summary["pv_kwp"] == pytest.approx(12 * 5 / np.cos(np.radians(30)) * 0.6 * 0.21, rel=1e-9)
-    assert summary["pv_mwh"] == pytest.approx(summary["pv_kwp"] * 0.975, rel=0.05)
+    # 30 deg south: about 915 kWh/kWp (tests/plugins/test_energy_references.py).
+    assert summary["pv_mwh"] == pytest.approx(summary["pv_kwp"] * 0.915, rel=0.02)
     assert 0.0 < summary["self_sufficiency"] < 1.0
-    assert summary["heat_2045_mwh"] < summary["heat_now_mwh"]
+    assert summary["heat_final_2045_mwh"] < summary["heat_final_now_mwh"]
+    assert summary["heat_need_2045_mwh"] < summary["heat_need_now_mwh"]
+    # One house: its own stochastic year peaks at several kW, as it is the only building the
+    # coincidence factor is 1.
+    assert 2.0 < summary["peak_demand_kw"] == pytest.approx(summary["sum_of_building_peaks_kw"])
+    assert summary["coincidence_factor"] == pytest.approx(1.0)
     tables = {table.name: table for table in report.output.results}
     buildings = tables["energy_buildings"]
     assert buildings.columns["pv_kwp"][0] == pytest.approx(summary["pv_kwp"])
     assert buildings.columns["heat_source"][0] == "TABULA SFH"
+    assert buildings.columns["peak_demand"][0] == pytest.approx(summary["peak_demand_kw"])
+    # Need (calculated) and final energy (typical consumption) are separate columns, never summed.
+    assert {"heat_need_now", "heat_final_now", "heat_need_2045", "heat_final_2045"} <= set(buildings.columns)
     # A construction year is a date, not an amount: it carries no unit.
     assert "year_of_construction" not in buildings.units and buildings.units["floor_area"] == "m²"
     assert tables["energy_quarters"].units == {"electricity_mwh": "MWh/a", "pv_mwh": "MWh/a",
                                                "grid_import_mwh": "MWh/a", "grid_export_mwh": "MWh/a",
-                                               "peak_demand_kw": "kW", "peak_import_after_pv_kw": "kW",
+                                               "peak_demand_kw": "kW", "sum_of_building_peaks_kw": "kW",
+                                               "peak_import_after_pv_kw": "kW",
                                                "peak_import_after_batteries_kw": "kW", "peak_export_kw": "kW",
-                                               "heat_now_mwh": "MWh/a", "heat_2030_mwh": "MWh/a",
-                                               "heat_2035_mwh": "MWh/a", "heat_2045_mwh": "MWh/a",
+                                               "heat_final_now_mwh": "MWh/a", "heat_need_now_mwh": "MWh/a",
+                                               **{f"heat_{kind}_{year}_mwh": "MWh/a" for year in (2030, 2035, 2045)
+                                                  for kind in ("final", "need")},
                                                "pv_kwp": "kWp"}
     assert len(tables["energy_week"]) == 168
-    # Drawn on the buildings, the result shows heat demand by scenario year (the time slider's steps).
+    # Drawn on the buildings, the result shows final energy by scenario year (the time slider's steps).
     shown = next(layer for layer in report.result_layers if layer.name.endswith("energy_buildings"))
-    assert shown.default_color_by() == "heat" and shown.time_labels == ["2030", "2035", "2045"]
+    assert shown.default_color_by() == "heat_final" and shown.time_labels == ["2030", "2035", "2045"]
 
 
 def test_months_add_up_to_the_year_and_close_the_balance_with_both_batteries(fzk_file):
@@ -91,12 +102,16 @@ def test_months_add_up_to_the_year_and_close_the_balance_with_both_batteries(fzk
                                rtol=1e-9)
     assert np.all(flows["battery_discharge"] > 0) and flows["battery_grid_charge"].sum() > 0
     assert flows["pv"][5] > 3 * flows["pv"][11]  # June against December
-    # Months are calendar months of the reference year's clock (MEZ): the H25 profile summed over them.
+    # Months are calendar months of the reference year's clock (MEZ): with the standard profile
+    # (not a stochastic year) the demand is the H25 profile summed over them.
+    standard = run_simulation(EnergySimulation(), SimulationInputs({"buildings": layer}, [], "EPSG:25832"),
+                              {"kwh_per_dwelling": 4000.0, "household_loads": "standard profile"}, seed=1)
+    months = next(table for table in standard.output.results if table.name == "energy_months")
     weather = read_reference_year(4, 2023)
     profile = load_profiles(2023, weather)["H25"]
     month_ends = np.cumsum([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]) * 24
-    np.testing.assert_allclose(flows["demand"], np.add.reduceat(profile, np.r_[0, month_ends[:-1]]) * 4.0,
-                               rtol=1e-9)
+    np.testing.assert_allclose(months.columns["demand"],
+                               np.add.reduceat(profile, np.r_[0, month_ends[:-1]]) * 4.0, rtol=1e-9)
 
 
 def test_energy_is_registered():
