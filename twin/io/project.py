@@ -60,7 +60,8 @@ def project_of(scene: Scene, name: str, camera: Camera | None = None,
                           colormap=layer.colormap if layer.color_by else None,
                           color_range=layer.color_range)
                for layer in scene.layers if layer.source is not None]
-    return Project(name=name, crs=scene.crs, quarters_file=quarters_file, layers=entries,
+    # A scene still without layers has no CRS of its own yet: the project's default stands for it.
+    return Project(name=name, crs=scene.crs or Project.crs, quarters_file=quarters_file, layers=entries,
                    scenarios=list(scenarios or []), camera=camera, view=view or ViewState())
 
 
