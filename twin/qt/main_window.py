@@ -251,6 +251,7 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(holder)
         self.scene.layers.events.inserted.connect(lambda index, layer: self._watch_time_steps(layer))
         self.scene.layers.events.removed.connect(self._keep_time_bar_on_a_shown_layer)
+        self.time_bar.follow(self.scene)  # after the above: a run's hidden depth snapshots bring it too
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
