@@ -85,7 +85,7 @@ def main() -> None:
     params = StreetDecaySimulation.defaults()
     budget = 0.02 * args.segments * 100 * 8 * 20  # money for about 2 % of the area a year at 20 EUR/m2
     started, cpu_started = time.perf_counter(), time.process_time()
-    stays, _ = chain_stays(streets, calibrate=False, min_moves=30)
+    stays, _ = chain_stays(streets, calibrate=False, prior_years=30.0, sigma=0.15)
     network = build_network(streets, quarters, stays, params)
     start = start_condition(streets, 2026)
     prepared = time.perf_counter() - started

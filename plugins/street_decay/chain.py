@@ -4,8 +4,8 @@ The 1.0-5.0 condition scale is cut into ten equal states of 0.4 (the ten PCI ban
 each, mapped 100..0 to 1.0..5.0). Each year a segment stays in its state with probability p_ii or
 drops one state; the worst state keeps it. A chain is therefore given by its ten stay
 probabilities. Defaults come from the PAVER family curves (CONDITION.md): p_ii = 1 - 1/T_i with
-T_i the years the curve spends in state i. Calibration replaces them, state by state, where the
-inspection history holds enough transitions.
+T_i the years the curve spends in state i. Calibration (calibration.py) fits them to the
+inspection history with these defaults as its prior.
 """
 
 from __future__ import annotations
@@ -86,6 +86,19 @@ def expected_forecast(stay: np.ndarray, years: int) -> np.ndarray:
     return _expected_values(np.asarray(stay, dtype=np.float64), MIDPOINTS, years)
 
 
+def years_to_value(stay: np.ndarray, value: float, longest: int = 200) -> float:
+    """Years the expected forecast of a new segment (best state) takes to reach `value`
+    (interpolated between years; inf where it does not within `longest` years)."""
+    forecast = expected_forecast(stay, longest)
+    beyond = np.flatnonzero(forecast >= value)
+    if len(beyond) == 0:
+        return float("inf")
+    year = int(beyond[0])
+    if year == 0:
+        return 0.0
+    return year - 1 + float((value - forecast[year - 1]) / (forecast[year] - forecast[year - 1]))
+
+
 def default_stay(road_class: str, surface: str) -> np.ndarray:
     """The default chain of a road class ('main' or other) and surface, fitted to its family curve."""
     curve = FAMILY_CURVES["main" if road_class == "main" else "side"]
@@ -124,38 +137,6 @@ def expected_values(distribution: np.ndarray) -> np.ndarray:
     return distribution @ MIDPOINTS
 
 
-def transition_counts(state_from: np.ndarray, state_to: np.ndarray, years: np.ndarray,
-                      max_years: int) -> np.ndarray:
-    """Counts[i, j, d]: observed moves from state i to state j over d whole years (d <= max_years)."""
-    counts = np.zeros((STATES, STATES, max_years + 1), dtype=np.int64)
-    keep = (years >= 1) & (years <= max_years)
-    np.add.at(counts, (state_from[keep], state_to[keep], years[keep]), 1)
-    return counts
-
-
-def log_likelihood(stay: np.ndarray, counts: np.ndarray) -> float:
-    """Log-likelihood of the observed moves under the chain (moves the chain cannot make count as rare)."""
-    return _log_likelihood(np.asarray(stay, dtype=np.float64), counts)
-
-
-def calibrate(default: np.ndarray, counts: np.ndarray, min_moves: int = 30,
-              sweeps: int = 4) -> tuple[np.ndarray, np.ndarray]:
-    """Maximum-likelihood stay probabilities from transition counts between dated ratings.
-
-    Ratings years apart see several yearly steps at once, so the likelihood uses the matrix
-    power for each gap. States from which fewer than `min_moves` moves start keep the default;
-    the rest are fitted one at a time (golden-section search, a few sweeps). Returns the stay
-    probabilities and a mask of the states fitted from the data.
-    """
-    fitted = counts.sum(axis=(1, 2)) >= min_moves
-    fitted[-1] = False  # the worst state keeps everything by construction
-    stay = np.asarray(default, dtype=np.float64).copy()
-    for _ in range(sweeps):
-        for state in np.flatnonzero(fitted):
-            stay[state] = _golden_max(lambda p, s=state: log_likelihood(_with(stay, s, p), counts))
-    return stay, fitted
-
-
 # The fits call these thousands of times. Compiled and free of the GIL, they cost microseconds;
 # in numpy, a worker thread's stream of tiny matrix products kept the GUI thread from the GIL for
 # hundreds of milliseconds (each product drops and retakes it, and a waiting thread that sees the
@@ -179,19 +160,6 @@ def _expected_values(stay, midpoints, years):  # pragma: no cover - compiled
         values[year] = np.sum(distribution * midpoints)
         _step(distribution, stay)
     return values
-
-
-@numba.njit(nogil=True, cache=True)
-def _log_likelihood(stay, counts):  # pragma: no cover - compiled
-    power = np.eye(stay.size)  # row i: where a segment in state i is after `years` years
-    total = 0.0
-    for years in range(1, counts.shape[2]):
-        for start in range(stay.size):
-            _step(power[start], stay)
-            for end in range(stay.size):
-                if counts[start, end, years] > 0:
-                    total += counts[start, end, years] * np.log(max(power[start, end], 1e-12))
-    return total
 
 
 def _with(stay: np.ndarray, state: int, value: float) -> np.ndarray:

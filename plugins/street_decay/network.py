@@ -14,9 +14,11 @@ from typing import Any
 import numpy as np
 import shapely
 
+from plugins.street_decay import calibration
 from plugins.street_decay import chain as chains
+from plugins.street_decay.calibration import Fit
 from plugins.street_decay.forecast import Network
-from plugins.street_decay.rating import QUANTITIES, rate
+from plugins.street_decay.rating import QUANTITIES, WARNING, rate
 from plugins.street_decay.treatments import bucket_ranks
 from twin.core.data import StreetData
 from twin.core.quarter import Quarter
@@ -105,7 +107,7 @@ def quarter_index(streets: StreetData, quarters: list[Quarter]) -> np.ndarray:
     return index
 
 
-def build_network(streets: StreetData, quarters: list[Quarter], stays: dict[tuple[str, str], np.ndarray],
+def build_network(streets: StreetData, quarters: list[Quarter], fits: dict[tuple[str, str], Fit],
                   params: Mapping[str, Any]) -> Network:
     """The forecast's network under the chosen strategy and costs."""
     road_class = text_column(streets, "road_class", "side")
@@ -116,7 +118,7 @@ def build_network(streets: StreetData, quarters: list[Quarter], stays: dict[tupl
     width = np.where(np.isfinite(width) & (width > 0), width,
                      np.where(main, params["width_main_m"], params["width_side_m"]))
     area = length * width
-    keys = list(stays)
+    keys = list(fits)
     chain = np.array([keys.index(key) for key in zip(np.where(main, "main", "side"), surface, strict=True)])
     cost_m2 = np.where(main[:, None], np.array(params["cost_main_eur_m2"]),
                        np.array(params["cost_side_eur_m2"]))
@@ -126,7 +128,7 @@ def build_network(streets: StreetData, quarters: list[Quarter], stays: dict[tupl
     ranks = bucket_ranks(params["strategy"], profiles[:, :4], profiles[:, 4])
     tie_order = np.lexsort((np.arange(len(streets)), -weight))
     return Network(length=length, area=area, quarter=quarter_index(streets, quarters), quarters=len(quarters),
-                   stay=np.array([stays[key] for key in keys]), chain=chain, group=group.ravel(),
+                   stay=np.array([fits[key].stay for key in keys]), chain=chain, group=group.ravel(),
                    ranks=ranks, tie_order=tie_order, cost=cost_m2 * area[:, None])
 
 
@@ -137,43 +139,76 @@ def chain_keys(streets: StreetData) -> list[tuple[str, str]]:
     return sorted(set(zip(road_class.tolist(), surface.tolist(), strict=True)))
 
 
-def chain_stays(streets: StreetData, calibrate: bool, min_moves: int,
-                max_gap_years: int = 12) -> tuple[dict[tuple[str, str], np.ndarray], dict[str, Any]]:
-    """Stay probabilities per (road class, surface): defaults from the curves, calibrated where the
-    history holds at least `min_moves` moves from a state. Also a report of what was fitted."""
-    stays, report = {}, {}
-    moves = _history_moves(streets) if calibrate else None
+def chain_stays(streets: StreetData, calibrate: bool, prior_years: float, sigma: float,
+                until_year: int | None = None) -> tuple[dict[tuple[str, str], Fit], dict[str, Any]]:
+    """The chain per (road class, surface): the family curve's, fitted to the rating history (up to
+    `until_year`) with the curve as prior (calibration.py). Also a report of what the history weighed."""
+    fits, report = {}, {}
+    keyed = rating_histories(streets, sigma, until_year) if calibrate else None
     for key in chain_keys(streets):
         default = chains.default_stay(*key)
-        stays[key], fitted = default, np.zeros(chains.STATES, dtype=bool)
-        if moves is not None:
-            mine = moves[0] == f"{key[0]}/{key[1]}"
-            counts = chains.transition_counts(moves[1][mine], moves[2][mine], moves[3][mine], max_gap_years)
-            if counts.any():
-                stays[key], fitted = chains.calibrate(default, counts, min_moves)
-        report[f"{key[0]}/{key[1]}"] = {"stay_probabilities": np.round(stays[key], 4).tolist(),
-                                        "states_calibrated": np.flatnonzero(fitted).tolist()}
-    return stays, report
+        name = f"{key[0]}/{key[1]}"
+        if keyed is not None and (keyed[0] == name).any():
+            fits[key] = calibration.fit(keyed[1].subset(keyed[0] == name), default, prior_years, sigma)
+        else:
+            fits[key] = calibration.Fit(default, np.full(chains.STATES, 1.0 / chains.STATES),
+                                        np.zeros(chains.STATES), np.zeros(chains.STATES), 0.0, 0)
+        report[name] = _chain_report(fits[key], default)
+    return fits, report
 
 
-def _history_moves(streets: StreetData) -> tuple[np.ndarray, ...] | None:
-    """Consecutive rating pairs without a treatment in between: (chain key, state from, state to, years)."""
+def _chain_report(fit: calibration.Fit, default: np.ndarray) -> dict[str, Any]:
+    return {"stay_probabilities": np.round(fit.stay, 4).tolist(),
+            "family_curve_stay_probabilities": np.round(default, 4).tolist(),
+            "history_years": np.round(fit.history_years, 1).tolist(),
+            "history_share": np.round(fit.history_share, 3).tolist(),
+            "states_calibrated": np.flatnonzero(fit.history_share >= 0.5).tolist(),
+            "years_new_to_warning": round(chains.years_to_value(fit.stay, WARNING), 1),
+            "family_curve_years_new_to_warning": round(chains.years_to_value(default, WARNING), 1)}
+
+
+def unrecorded_treatment_margin(sigma: float) -> float:
+    """How much better than the one before a rating must be to mark a treatment nobody recorded:
+    more than the measurement model explains in one state (its width, plus three standard
+    deviations of the difference of two noisy ratings)."""
+    return chains.STATE_WIDTH + 3.0 * np.sqrt(2.0) * sigma
+
+
+def rating_histories(streets: StreetData, sigma: float, until_year: int | None = None,
+                     min_ratings: int = 2) -> tuple[np.ndarray, calibration.Histories] | None:
+    """The rating sequences of unchanged segments, with each one's chain key ('main/asphalt', ...).
+
+    A sequence ends at a treatment: at the last_treatment_year (a rating in that very year is left
+    out: before or after the works is unknown), or where a rating is better than the one before
+    by more than noise explains (unrecorded_treatment_margin): an unrecorded treatment. Ratings
+    after `until_year` are left out, and so are sequences of fewer than `min_ratings` ratings (one
+    rating says nothing about the decay). Sequences come by segment, each segment's oldest first.
+    """
     history = streets.inspections
-    if history is None or len(history) < 2:
+    if history is None or len(history) == 0:
         return None
     order = np.lexsort((history.date, history.segment))
     segment, date, rating = history.segment[order], history.date[order], history.rating[order]
-    pair = np.flatnonzero(segment[1:] == segment[:-1])
-    row = segment[pair]
-    years = np.round((date[pair + 1] - date[pair]).astype(np.float64) / 365.25).astype(np.int64)
-    before, after = chains.state_of(rating[pair]), chains.state_of(rating[pair + 1])
-    keep = after >= before  # a better rating later means a treatment (or a measuring error) between
-    treated = streets.attributes.get("last_treatment_year")
-    if treated is not None:
-        year = np.asarray(treated, dtype=np.float64)[row]
-        first = date[pair].astype("datetime64[Y]").astype(np.int64) + 1970
-        last = date[pair + 1].astype("datetime64[Y]").astype(np.int64) + 1970
-        keep &= ~((year >= first) & (year <= last))
+    year = date.astype("datetime64[Y]").astype(np.int64) + 1970
+    treated = np.asarray(streets.attributes.get("last_treatment_year", np.full(len(streets), np.nan)),
+                         dtype=np.float64)[segment]
+    keep = (year != treated) & (year <= (until_year if until_year is not None else year.max()))
+    segment, date, rating, year, treated = segment[keep], date[keep], rating[keep], year[keep], treated[keep]
+    if len(segment) < min_ratings:
+        return None
+    margin = unrecorded_treatment_margin(sigma)
+    starts = np.ones(len(segment), dtype=bool)
+    starts[1:] = ((segment[1:] != segment[:-1]) | ((year[:-1] < treated[1:]) & (year[1:] > treated[1:]))
+                  | (rating[1:] < rating[:-1] - margin))
+    sequence = np.cumsum(starts) - 1
+    offset = np.round((date - date[starts][sequence]).astype(np.float64) / 365.25).astype(np.int64)
+    grid = np.full((sequence[-1] + 1, offset.max() + 1), np.nan)
+    grid[sequence, offset] = rating  # in date order: of two ratings in one year the later counts
+    last_date = np.empty(len(grid), dtype="datetime64[D]")
+    last_date[sequence] = date
+    rated = (~np.isnan(grid)).sum(axis=1) >= min_ratings
     road = np.where(text_column(streets, "road_class", "side") == "main", "main", "side")
-    key = np.char.add(np.char.add(road, "/"), text_column(streets, "surface", "asphalt"))[row]
-    return key[keep], before[keep], after[keep], years[keep]
+    key = np.char.add(np.char.add(road, "/"), text_column(streets, "surface", "asphalt"))
+    first_segment = segment[starts]
+    histories = calibration.Histories(grid, first_segment, last_date)
+    return key[first_segment][rated], histories.subset(rated)

@@ -113,7 +113,47 @@ _FIGURES = (
     FieldSpec("segments", Location.SCENE, "", "street segments", "street segments", DType.INTEGER),
     FieldSpec("treatments", Location.SCENE, "", "the treatments, cheapest first", "treatments", DType.RECORD),
 )
-OUTPUTS = (*_CONDITION_TABLE, *_TREATMENT_TABLE, *_WORK_LIST, *_QUARTER_TABLE, *_FIGURES)
+_BACKTEST_TABLE = (
+    _text("class", "backtest", "condition class", Location.SCENE),
+    FieldSpec("segments", Location.SCENE, "", "segments forecast in the class", "segments", DType.INTEGER,
+              "backtest"),
+    FieldSpec("rated_share", Location.SCENE, "", "share of length the ratings put in the class (0-1)",
+              "rated share", result="backtest"),
+    FieldSpec("forecast_share", Location.SCENE, "", "share of length the forecast puts in the class (0-1)",
+              "forecast share", result="backtest"),
+    FieldSpec("mean_error", Location.SCENE, "", "mean of forecast minus rating over the segments "
+              "forecast in the class", "mean error", result="backtest", headline=True),
+    FieldSpec("mean_absolute_error", Location.SCENE, "", "mean of |forecast minus rating| over the "
+              "segments forecast in the class",
+              "mean absolute error", result="backtest"),
+)
+_BACKTEST_FIGURES = (
+    FieldSpec("backtest_until", Location.SCENE, "", "back-test: chains calibrated on the ratings up to "
+              "this year", "back-test calibrated up to", DType.INTEGER),
+    FieldSpec("backtest_year", Location.SCENE, "", "back-test: the year whose ratings were forecast",
+              "back-test year", DType.INTEGER),
+    FieldSpec("backtest_segments", Location.SCENE, "", "back-test: segments compared", "back-test segments",
+              DType.INTEGER),
+    FieldSpec("backtest_note", Location.SCENE, "", "why there is no back-test", "back-test", DType.TEXT),
+    FieldSpec("backtest_mean_error", Location.SCENE, "", "back-test: mean of forecast minus rating",
+              "back-test mean error"),
+    FieldSpec("backtest_mean_absolute_error", Location.SCENE, "", "back-test: mean of |forecast minus "
+              "rating|", "back-test mean absolute error"),
+    FieldSpec("backtest_{class}_segments", Location.SCENE, "", "back-test: segments forecast in the class",
+              "back-test segments {class}", DType.INTEGER, dimensions=(CLASS,)),
+    FieldSpec("backtest_{class}_rated_share", Location.SCENE, "", "back-test: share of length rated in "
+              "the class", "back-test rated share {class}", dimensions=(CLASS,)),
+    FieldSpec("backtest_{class}_forecast_share", Location.SCENE, "", "back-test: share of length forecast "
+              "in the class", "back-test forecast share {class}", dimensions=(CLASS,)),
+    FieldSpec("backtest_{class}_mean_error", Location.SCENE, "", "back-test: mean of forecast minus "
+              "rating of the segments forecast in the class", "back-test mean error {class}",
+              dimensions=(CLASS,)),
+    FieldSpec("backtest_{class}_mean_absolute_error", Location.SCENE, "", "back-test: mean of |forecast "
+              "minus rating| of the segments forecast in the class", "back-test mean absolute error {class}",
+              dimensions=(CLASS,)),
+)
+OUTPUTS = (*_CONDITION_TABLE, *_TREATMENT_TABLE, *_WORK_LIST, *_QUARTER_TABLE, *_BACKTEST_TABLE, *_FIGURES,
+           *_BACKTEST_FIGURES)
 CONDITION_REFERENCES = (ReferenceLine(WARNING, f"warning value {WARNING}", "#E69F00"),
                         ReferenceLine(THRESHOLD, f"threshold value {THRESHOLD}", "#D55E00"))
 

@@ -8,7 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from plugins.street_decay import presentation, treatments
+from plugins.street_decay import calibration, presentation, treatments
+from plugins.street_decay.backtest import back_test
 from plugins.street_decay.chain import state_of
 from plugins.street_decay.forecast import Expected, MonteCarlo, Network, expected_forecast, monte_carlo
 from plugins.street_decay.network import build_network, chain_stays, importance, start_condition, text_column
@@ -62,9 +63,23 @@ class StreetDecaySimulation(Simulation):
         ParameterSpec("calibrate", bool, True, "fit the chains to the inspection history where it "
                       "holds enough moves",
                       label="calibrate on the inspection history", group=CALIBRATION),
-        ParameterSpec("min_transitions", int, 30, "moves from a state needed to calibrate it; fewer "
-                      "keep the family-curve default", minimum=1,
-                      label="moves needed per state", group=CALIBRATION, advanced=True,
+        ParameterSpec("prior_years", float, 30.0, "weight of the family curves as prior: each stay "
+                      "probability counts the curve as this many segment-years observed in the state; "
+                      "where the history holds many more, it decides", units="a", minimum=0.0,
+                      label="weight of the family curves", group=CALIBRATION, advanced=True,
+                      applies_when={"calibrate": (True,)}),
+        ParameterSpec("rating_noise_sigma", float, calibration.RATING_NOISE_SIGMA, "standard deviation "
+                      "of repeated ratings of one unchanged segment (the calibration's measurement "
+                      "model; 0.15 is an assumption, see calibration.py)", minimum=0.0, maximum=1.0,
+                      label="rating noise (sigma)", group=CALIBRATION, advanced=True,
+                      applies_when={"calibrate": (True,)}),
+        ParameterSpec("backtest_until", int, 2020, "back-test: calibrate on the ratings up to this year",
+                      minimum=1950, maximum=2100,
+                      label="back-test: calibrate up to", group=CALIBRATION, advanced=True,
+                      applies_when={"calibrate": (True,)}),
+        ParameterSpec("backtest_year", int, 2024, "back-test: forecast this year's ratings and compare",
+                      minimum=1950, maximum=2100,
+                      label="back-test: forecast year", group=CALIBRATION, advanced=True,
                       applies_when={"calibrate": (True,)}),
         ParameterSpec("cost_main_eur_m2", list, treatments.COST_MAIN_EUR_M2, "main roads: crack sealing, "
                       "surface renewal, overlay, reconstruction (Somerville 2012 collector figures "
@@ -90,6 +105,8 @@ class StreetDecaySimulation(Simulation):
     )
 
     def check_parameters(self, params: Mapping[str, Any]) -> None:
+        if params["backtest_year"] <= params["backtest_until"]:
+            raise ParameterError("parameter 'backtest_year' must come after 'backtest_until'")
         for name in ("cost_main_eur_m2", "cost_side_eur_m2"):
             if len(params[name]) != len(treatments.TREATMENTS):
                 raise ParameterError(f"parameter '{name}' needs {len(treatments.TREATMENTS)} costs, one per "
@@ -100,8 +117,9 @@ class StreetDecaySimulation(Simulation):
         streets: StreetData = inputs.layers["streets"].data
         start = start_condition(streets, params["start_year"])
         feedback.progress(0.05, "calibrating the deterioration chains")
-        stays, chain_report = chain_stays(streets, params["calibrate"], params["min_transitions"])
-        network = build_network(streets, inputs.quarters, stays, params)
+        fits, chain_report = chain_stays(streets, params["calibrate"], params["prior_years"],
+                                         params["rating_noise_sigma"])
+        network = build_network(streets, inputs.quarters, fits, params)
         budget = params["budget_eur"] if params["strategy"] != "do_nothing" else 0.0
         feedback.progress(0.2, "expected forecast")
         expected = expected_forecast(network, start, params["horizon_years"], budget)
@@ -118,9 +136,16 @@ class StreetDecaySimulation(Simulation):
                    _treatment_table(streets, layer, expected, years),
                    _work_list(streets, layer, places, network, start, params),
                    _quarter_table([*places, "network"], network, expected, spread, years)]
+        tested: dict[str, Any] = {"note": "no back-test: calibration is off"}
+        if params["calibrate"]:
+            feedback.progress(0.9, "back-test")
+            tested, table = back_test(streets, params["prior_years"], params["rating_noise_sigma"],
+                                      params["backtest_until"], params["backtest_year"])
+            results += [table] if table is not None else []
         per_quarter = {name: _figures(network, expected, spread, years, index)
                        for index, name in enumerate(places)}
         summary = {**_figures(network, expected, spread, years, len(places)), "chains": chain_report,
+                   "backtest": tested,
                    "segments": len(streets), "treatments": list(treatments.TREATMENTS)}
         return SimulationOutput(summary=summary, per_quarter=per_quarter, results=results)
 

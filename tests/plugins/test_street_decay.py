@@ -9,7 +9,7 @@ import shapely
 
 from data.generator.layout import PlannedStreet
 from data.generator.streets import write_streets
-from plugins.street_decay import chain
+from plugins.street_decay import calibration, chain
 from plugins.street_decay.forecast import expected_forecast, monte_carlo
 from plugins.street_decay.network import build_network, chain_stays, start_condition
 from plugins.street_decay.simulation import StreetDecaySimulation
@@ -90,31 +90,20 @@ def test_calibration_recovers_the_chain_the_histories_were_simulated_with():
             drop = rng.random(count) >= true_stay[state]
             state = np.minimum(state + drop, chain.STATES - 1)
         states.append(state.copy())
-    ratings = chain.MIDPOINTS[np.array(states)]  # (campaigns, count)
-    years = np.arange(campaigns) * 4
-    counts = chain.transition_counts(chain.state_of(ratings[:-1]).ravel(), chain.state_of(ratings[1:]).ravel(),
-                                     np.repeat(np.diff(years), count), 12)
-    fitted, mask = chain.calibrate(chain.default_stay("side", "asphalt"), counts, min_moves=200)
-    assert mask[:7].all()
-    well_observed = counts.sum(axis=(1, 2)) >= 1000  # the rarely reached worst states stay noisy
+    grid = np.full((count, 4 * (campaigns - 1) + 1), np.nan)
+    grid[:, ::4] = chain.MIDPOINTS[np.array(states)].T  # exact ratings at the state midpoints
+    histories = calibration.Histories(grid, np.arange(count), np.full(count, np.datetime64("2024-01-01")))
+    fitted = calibration.fit(histories, chain.default_stay("side", "asphalt"), 30.0, sigma=0.0)
+    well_observed = fitted.history_years >= 4000  # the rarely reached worst states stay noisy
     well_observed[-1] = False  # the worst state keeps everything by construction
     assert well_observed[:6].all()
-    np.testing.assert_allclose(fitted[well_observed], true_stay[well_observed], atol=0.03)
-
-
-def test_too_few_moves_keep_the_curve_default():
-    counts = np.zeros((chain.STATES, chain.STATES, 5), dtype=np.int64)
-    counts[0, 0, 4], counts[0, 1, 4] = 3, 2
-    default = chain.default_stay("side", "asphalt")
-    fitted, mask = chain.calibrate(default, counts, min_moves=30)
-    assert not mask.any()
-    np.testing.assert_array_equal(fitted, default)
+    np.testing.assert_allclose(fitted.stay[well_observed], true_stay[well_observed], atol=0.03)
 
 
 def network_of(streets: StreetData, **changes):
     chosen = params(**changes)
-    stays, _ = chain_stays(streets, chosen["calibrate"], chosen["min_transitions"])
-    return build_network(streets, halves(), stays, chosen), start_condition(streets, chosen["start_year"])
+    fits, _ = chain_stays(streets, chosen["calibrate"], chosen["prior_years"], chosen["rating_noise_sigma"])
+    return build_network(streets, halves(), fits, chosen), start_condition(streets, chosen["start_year"])
 
 
 @pytest.mark.parametrize("strategy", ["worst_first", "benefit_per_cost"])
@@ -192,8 +181,9 @@ def test_where_the_need_is_close_to_the_budget_the_expected_forecast_pools_it_ov
                          crs="EPSG:25833", attributes={"road_class": np.full(count, "side"),
                                                        "width_m": np.full(count, 6.0)})
     chosen = params(strategy="worst_first")
-    network = build_network(streets, halves(), {("side", "asphalt"): chain.default_stay("side", "asphalt")},
-                            chosen)
+    default = chain.default_stay("side", "asphalt")
+    fit = calibration.Fit(default, np.full(10, 0.1), np.zeros(10), np.zeros(10), 0.0, 0)
+    network = build_network(streets, halves(), {("side", "asphalt"): fit}, chosen)
     start = np.full(count, 1.4)
     price = network.cost[0, 0]
     budget = budget_segments * price
