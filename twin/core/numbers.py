@@ -28,7 +28,7 @@ def format_number(value: float, unit: str = "", *, name: str = "", decimals: int
     """One number as the twin shows it in a table cell or legend label (see the module's rules).
 
     `unit` and `name` tell what it measures: euros have no cents, a year is not grouped.
-    `decimals` overrides the rule (at most that many, trailing zeros dropped). NaN is 'no data'.
+    `decimals` overrides the rule with exactly that many (ticks of an axis: "1.0", "1.5"). NaN is 'no data'.
     """
     number = float(value)
     if math.isnan(number):
@@ -37,12 +37,13 @@ def format_number(value: float, unit: str = "", *, name: str = "", decimals: int
         return "infinite" if number > 0 else "-infinite"
     if names_a_year(name) and number == round(number) and abs(number) < 10_000:
         return f"{number:.0f}"
+    strip = decimals is None
     if decimals is None:
         decimals = 0 if unit in _WHOLE_UNITS else decimals_for(number)
     text = f"{number:,.{decimals}f}"
-    if decimals:
+    if strip and decimals:
         text = text.rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
+    return text[1:] if text.startswith("-") and float(text[1:].replace(",", "")) == 0 else text
 
 
 def decimals_for(number: float, significant: int = SIGNIFICANT_DIGITS) -> int:
@@ -75,5 +76,5 @@ def format_range_labels(values: list[float], unit: str = "") -> list[str]:
     step = min((abs(b - a) for a, b in zip(values, values[1:], strict=False) if b != a), default=0.0)
     if step == 0 or len(set(labels)) == len(labels):
         return labels
-    decimals = max(0, -math.floor(math.log10(step)) + 1)
+    decimals = max(0, -math.floor(math.log10(step)))
     return [format_number(value, unit, decimals=decimals) for value in values]

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from twin.core.atomic import write_atomic
 from twin.core.charts import BarChartData, ChartData, LineChartData
+from twin.core.numbers import format_number, names_a_year
 
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442")
 DASHES = ("-", "--", "-.", ":")
@@ -298,7 +299,7 @@ def _x_axis(axes: Axes, data: LineChartData, fit: Fit) -> None:
             locator, formats=TIME_FORMATS, zero_formats=TIME_ZERO_FORMATS,
             offset_formats=TIME_OFFSET_FORMATS))
         return
-    axes.xaxis.set_major_formatter(GroupedNumbers())
+    axes.xaxis.set_major_formatter(GroupedNumbers(years=names_a_year(data.x_label)))
     if all(_whole(series.x) for series in data.series):
         axes.xaxis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10], integer=True))
 
@@ -335,33 +336,20 @@ def _draw_bars(axes: Axes, data: BarChartData, fit: Fit) -> None:
 # ----------------------------------------------------------------------------- numbers and hover
 
 class GroupedNumbers(Formatter):
-    """Plain tick labels with as many decimals as the tick step needs; thousands grouped on an axis
-    that reaches 10,000, on all its labels alike.
+    """Tick labels written as in the twin's tables (twin.core.numbers): thousands grouped, as many
+    decimals as the tick step needs on every label alike; years (`years`) not grouped."""
 
-    Four-digit numbers, years among them, stay ungrouped, as in the reports' tables.
-    """
-
-    def __init__(self) -> None:
+    def __init__(self, years: bool = False) -> None:
         self.decimals = 0
-        self.grouped = False
+        self.years = years
 
     def set_locs(self, locs) -> None:
         super().set_locs(locs)
-        values = np.asarray(locs, dtype=float)
-        steps = np.diff(values)
+        steps = np.diff(np.asarray(locs, dtype=float))
         self.decimals = _decimals(float(steps.min())) if len(steps) else 0
-        low, high = sorted(self.axis.get_view_interval()) if self.axis is not None else (-np.inf, np.inf)
-        shown = values[(values >= low) & (values <= high)]  # the locator adds one tick beyond each end
-        self.grouped = bool(len(shown)) and float(np.abs(shown).max()) >= 10_000
 
     def __call__(self, value: float, pos: int | None = None) -> str:
-        return _grouped(value, self.decimals, self.grouped)
-
-
-def _grouped(value: float, decimals: int, grouped: bool) -> str:
-    if abs(value) < 0.5 * 10.0**-decimals:
-        return "0"  # never "-0"
-    return f"{value:{',' if grouped else ''}.{decimals}f}"
+        return format_number(value, name="year" if self.years else "", decimals=self.decimals)
 
 
 def _decimals(step: float) -> int:
@@ -372,14 +360,14 @@ def _decimals(step: float) -> int:
 
 
 def _number_text(value: float) -> str:
-    """A single value for the hover label: three significant digits below 100, whole numbers above."""
-    return _grouped(value, 0, abs(value) >= 10_000) if abs(value) >= 100 else f"{value:.3g}"
+    """A single value for the hover label, as the tables write it."""
+    return format_number(value)
 
 
 def _x_text(data: LineChartData, x: float) -> str:
     if data.time_axis:
         return f"{mdates.num2date(x):%Y-%m-%d %H:%M}"
-    return _grouped(x, 0, abs(x) >= 10_000) if float(x).is_integer() else _number_text(x)
+    return format_number(x, name=data.x_label)
 
 
 def _nearest_point(axes: Axes, x: float, y: float) -> tuple[str, float, float] | None:
