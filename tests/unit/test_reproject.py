@@ -84,3 +84,15 @@ def test_quarters_without_a_crs_are_lon_lat_when_they_look_it_and_scene_coordina
     assert quarters_to_crs(in_metres, None, "EPSG:25833") == in_metres
     (from_utm32,) = quarters_to_crs(in_metres, "EPSG:25832", "EPSG:25833")
     assert from_utm32.polygon.bounds[0] < 100_000  # 411 km east in zone 32 lies far west in zone 33
+
+
+def test_read_layer_says_when_it_reprojects_or_warps(tmp_path):
+    """Data in another CRS than the scene's is moved only with a note saying so."""
+    dtm = write_dtm(tmp_path / "dtm.tif")
+    notes: list[str] = []
+    read_layer(dtm, to="EPSG:25833", notes=notes)
+    assert notes == []
+    warped = read_layer(dtm, to="EPSG:25832", notes=notes).data
+    assert len(notes) == 1 and notes[0].startswith(
+        "dtm.tif was warped from EPSG:25833 into the scene's EPSG:25832: its 100 x 50 cells of 2 m were "
+        f"resampled (bilinear) into {warped.shape[1]} x {warped.shape[0]} cells of")
