@@ -395,3 +395,28 @@ def test_focus_alone_chooses_no_row_to_remove(panel, qtbot):
     panel.tree.setFocus(Qt.FocusReason.TabFocusReason)
     qtbot.waitUntil(panel.tree.hasFocus)
     assert panel.selected_layer() is None and not panel.remove_action.isEnabled()
+
+
+def test_a_run_result_offers_its_difference_with_another_run_of_the_simulation(panel, scene):
+    from twin.sim.difference import DifferenceRasterLayer
+
+    flood_run(scene)
+    terrain = scene.layers_of_kind("raster")[0].data
+    deeper = ResultRaster("depth", np.full((2, *terrain.shape), 2.0, np.float32), terrain.transform, terrain.crs,
+                          "m", "water depth", times=np.array([0.0, 600.0]))
+    second = RunRecord("r2", "flood", "Heavy rain T1000", 1, {}, {}, {})
+    scene.add_run(second, [result_layer(deeper, "T1000: depth", run_id="r2")])
+    rect = panel.tree.visualRect(panel.index_of(scene.layer("Flood: depth")))
+    menu = panel.context_menu(rect.center())
+    differences = next(action.menu() for action in menu.actions() if action.menu() is not None)
+    assert differences.title() == "Difference of depth (m) with"
+    offered = differences.actions()
+    assert [action.text() for action in offered] == ["Heavy rain T1000 − Heavy rain T100"]
+    offered[0].trigger()
+    layer = scene.layers[-1]
+    assert isinstance(layer, DifferenceRasterLayer) and panel.selected_layer() is layer
+    np.testing.assert_allclose(layer.data.values, 2.0 - scene.layer("Flood: depth").data.values)
+    assert not scene.layer("Flood: depth").visible and not scene.layer("T1000: depth").visible
+    rect = panel.tree.visualRect(panel.index_of(scene.layer("Flood: buildings")))
+    menu = panel.context_menu(rect.center())  # the other run has no building table: nothing to subtract
+    assert all(action.menu() is None for action in menu.actions())

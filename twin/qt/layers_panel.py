@@ -43,6 +43,8 @@ from twin.core.data import ResultRaster, ResultTable
 from twin.core.layers import Layer, ResultLayer
 from twin.core.scene import RunRecord, Scene
 from twin.qt.layer_model import GROUP_ROLE, LayerTreeModel
+from twin.qt.reports import add_difference, result_label, run_name
+from twin.sim.difference import DifferenceError, comparable_results
 
 KIND_TITLES = {"raster": "Terrain and rasters", "pointcloud": "Point clouds", "buildings": "Buildings",
                "streets": "Streets", "sensors": "Sensors", "result": "Results"}
@@ -505,9 +507,31 @@ class LayersPanel(QWidget):
         for action in (self.zoom_action, self.move_up_action, self.move_down_action):
             if action.isEnabled():
                 menu.addAction(action)
+        self._add_difference_menu(menu, self.selected_layer())
         menu.addSeparator()
         menu.addAction(self.remove_action)
         return menu
+
+    def _add_difference_menu(self, menu: QMenu, layer: Layer | None) -> None:
+        """'Difference with' another run of the same simulation, for a run's result layer."""
+        run = next((record for record in self.scene.runs if isinstance(layer, ResultLayer)
+                    and record.run_id and record.run_id == layer.run_id), None)
+        if run is None:
+            return
+        others = [other for other in reversed(self.scene.runs) if other.run_id != run.run_id
+                  and layer.data.name in comparable_results(self.scene, run, other)]
+        if not others:
+            return
+        differences = menu.addMenu(f"Difference of {result_label(layer)} with")
+        for other in others:
+            action = differences.addAction(f"{run_name(other)} − {run_name(run)}")
+            action.triggered.connect(lambda _checked=False, b=other: self._add_difference(run, b, layer))
+
+    def _add_difference(self, run: RunRecord, other: RunRecord, layer: Layer) -> None:
+        try:
+            self.select_layer(add_difference(self.scene, run, other, layer.data.name))
+        except DifferenceError as error:
+            QMessageBox.warning(self, "Difference layer", str(error))
 
     def _show_context_menu(self, position: QPoint) -> None:
         menu = self.context_menu(position)

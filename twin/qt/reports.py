@@ -216,18 +216,14 @@ class ReportsPanel(QWidget):
         run, other = self.current_run, self.compared_run
         if run is None or other is None:
             raise DifferenceError("choose a run and a run to compare it with first")
-        run_a, run_b = _run_names(run, other)
-        layer = difference_layer(self.scene, run, other, result, (run_b, run_a))
-        for compared in (run, other):
-            run_results(self.scene, compared)[result].visible = False
-        return self.scene.add_layer(layer)
+        return add_difference(self.scene, run, other, result)
 
     def _fill_difference_menu(self) -> None:
         menu = self.difference_button.menu()
         menu.clear()
         results = self.difference_results()
         for result in results:
-            label = _result_label(run_results(self.scene, self.current_run)[result])
+            label = result_label(run_results(self.scene, self.current_run)[result])
             action = menu.addAction(f"Δ {label}")
             action.triggered.connect(lambda _checked=False, name=result: self._add_difference_or_say(name))
         self.difference_button.setEnabled(bool(results))
@@ -346,6 +342,16 @@ def _fill_table(widget: QTableWidget, table: FigureTable | None) -> None:
     header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
 
 
+def add_difference(scene: Scene, run_a: RunRecord, run_b: RunRecord, result: str) -> Layer:
+    """Add run B's `result` minus run A's to the scene as a layer; the runs' own layers of it are
+    hidden, so the difference is what is seen. Raises DifferenceError where they cannot be subtracted."""
+    name_a, name_b = _run_names(run_a, run_b)
+    layer = difference_layer(scene, run_a, run_b, result, (name_b, name_a))
+    for compared in (run_a, run_b):
+        run_results(scene, compared)[result].visible = False
+    return scene.add_layer(layer)
+
+
 def _run_names(run: RunRecord, other: RunRecord) -> list[str]:
     """What two compared runs are called, told apart by id where their names are the same."""
     names = [run_name(run), run_name(other)]
@@ -354,7 +360,7 @@ def _run_names(run: RunRecord, other: RunRecord) -> list[str]:
     return names
 
 
-def _result_label(layer: Layer) -> str:
+def result_label(layer: Layer) -> str:
     """A result as the simulation names it: 'deepest water (m)' for a grid, its name for a table."""
     data = layer.data
     return layer.attribute_label(data.name) if isinstance(data, ResultRaster) else data.name.replace("_", " ")
