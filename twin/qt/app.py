@@ -19,7 +19,7 @@ def run_app(project: Path | None = None, screenshot: Path | None = None,
     from PySide6.QtWidgets import QApplication
 
     from twin.qt.main_window import MainWindow
-    from twin.qt.session import ProjectSession
+    from twin.qt.session import session_for
     from twin.qt.views import interactive_view, offscreen_view
 
     loaded = Project.load(project or _demo_project(progress))
@@ -29,9 +29,8 @@ def run_app(project: Path | None = None, screenshot: Path | None = None,
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Dresden urban twin")
     make_view = offscreen_view if screenshot is not None else interactive_view
-    session = ProjectSession(opened.scene, loaded.path, loaded.name, loaded.quarters_file, loaded.scenarios)
     window = MainWindow(opened.scene, make_view, camera=opened.camera, problems=opened.problems,
-                        session=session)
+                        session=session_for(opened.scene, loaded), view=opened.view)
     window.show()
     if screenshot is not None:
         app.processEvents()

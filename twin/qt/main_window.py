@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pyvista as pv
-from PySide6.QtCore import QEvent, QObject, QPoint, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -23,16 +23,19 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QToolBar,
     QWidget,
 )
 
 from twin.core.crs import normalize_crs
 from twin.core.errors import TwinError
+from twin.core.feedback import Feedback
 from twin.core.layers import Layer, ResultTableLayer
-from twin.core.project import Camera, Project
+from twin.core.project import Camera, Project, ViewState
 from twin.core.scene import Scene
 from twin.io.formats import FORMATS
+from twin.io.pack import PACK_MARK, pack_project
 from twin.io.project import OpenedProject, open_project
 from twin.io.quarters import read_quarters_in
 from twin.qt.data_loader import DataLoader, RecentFiles
@@ -41,17 +44,19 @@ from twin.qt.jobs import Job, JobBar
 from twin.qt.layers_panel import LayersPanel
 from twin.qt.reports import ReportsPanel
 from twin.qt.result_table import ResultTablePanel, feature_of_row
-from twin.qt.session import ProjectSession
+from twin.qt.session import ProjectSession, is_generated_demo, session_for
 from twin.qt.simulation_panel import SimulationPanel
 from twin.qt.time_bar import TimeBar, has_time_steps
 from twin.render import SceneView
 from twin.render.picking import Pick
 from twin.render.results import target_of
+from twin.sim.registry import SimulationRegistry
 from twin.sim.runner import RunReport
 
 ViewFactory = Callable[[QWidget | None], tuple[QWidget, pv.BasePlotter]]
 CLICK_TOLERANCE_PX = 4  # a press and release closer than this is a click (pick), not a drag
 ALL_QUARTERS = "Whole scene"
+VIEW_MINIMUM = (320, 220)  # px: the 3D view keeps a usable size however small the window; docks scroll
 
 
 class MainWindow(QMainWindow):
@@ -59,15 +64,18 @@ class MainWindow(QMainWindow):
 
     def __init__(self, scene: Scene, make_view: ViewFactory, camera: Camera | None = None,
                  problems: list[str] | None = None, session: ProjectSession | None = None,
-                 settings: QSettings | None = None) -> None:
+                 settings: QSettings | None = None, view: ViewState | None = None,
+                 registry: SimulationRegistry | None = None) -> None:
         super().__init__()
         self.scene, self._make_view = scene, make_view
+        self._registry = registry  # the simulations offered; None: the installed ones
         self.settings = settings or QSettings("Dresden urban twin", "twin")
         self.session = session or ProjectSession(scene, parent=self)
         self.session.setParent(self)
         self.resize(1600, 1000)
         self.setAcceptDrops(True)
         self.view_widget, plotter = make_view(self)
+        self.view_widget.setMinimumSize(*VIEW_MINIMUM)
         self.setCentralWidget(self.view_widget)
         self.scene_view = SceneView(scene, plotter)
         self.jobs_bar = JobBar()
@@ -88,6 +96,9 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._camera = camera
         self._camera_placed = False
+        self._view = view or ViewState()
+        self._layout_restored = self._restore_layout(self._view)
+        self._running_runs: dict[Job, str] = {}  # a simulation's job -> how the user knows that run
         self._show_problems(problems or [])
         MainWindow.open_windows.append(self)
 
@@ -125,8 +136,12 @@ class MainWindow(QMainWindow):
         path = path or self.session.path
         if path is None:
             return self.save_project_as()
+        if is_generated_demo(Path(path)):
+            self.show_error(f"{path}: the demo city's generated project is kept as it is; "
+                            f"save the project in a folder of your own")
+            return False
         try:
-            self.session.save(Path(path), self.scene_view.camera())
+            self.session.save(Path(path), self.scene_view.camera(), self.view_state())
         except (TwinError, OSError) as error:
             self.show_error(f"{path}: the project was not saved ({error})")
             return False
@@ -135,9 +150,49 @@ class MainWindow(QMainWindow):
         return True
 
     def save_project_as(self) -> bool:
-        start = str(self.session.path or Path.home() / "project.toml")
+        start = str(self.session.path or Path.home() / "project.toml")  # an untitled one: the user's home
         path, _ = QFileDialog.getSaveFileName(self, "Save project", start, "Twin project (*.toml)")
         return bool(path) and self.save_project(Path(path).with_suffix(".toml"))
+
+    def pack_project(self, dest: Path | None = None, as_zip: bool = False) -> Job | None:
+        """Pack the saved project with copies of its data and runs into a folder or zip, in the background.
+
+        The pack is made from the project as saved: unsaved changes are saved first (after asking).
+        """
+        if (self.session.dirty or self.session.path is None) and not self._save_before_packing():
+            return None
+        if dest is None:
+            dest, as_zip = self._choose_pack_destination()
+            if dest is None:
+                return None
+        replace = dest.exists()
+        if replace and not self.ask_replace_pack(dest):
+            return None
+        try:
+            project = Project.load(self.session.path)
+        except TwinError as error:
+            self.show_error(str(error))
+            return None
+        def work(feedback: Feedback) -> Path:
+            return pack_project(project, dest, feedback, replace=replace, as_zip=as_zip)
+
+        job = Job(f"Packing {project.path.name}", work, self)
+        say = self.statusBar().showMessage
+        job.succeeded.connect(lambda packed: say(f"Packed the project into {packed}", 15_000))
+        job.failed.connect(self.show_error)
+        job.canceled.connect(lambda: say("Packing was cancelled; nothing was written", 10_000))
+        self.jobs_bar.track(job)
+        job.start()
+        return job
+
+    def view_state(self) -> ViewState:
+        """How the window looks now (quarter, legends, lighting, size and docks), for the project."""
+        quarter = self.quarter_box.currentText()
+        return ViewState(quarter=None if quarter in (ALL_QUARTERS, "") else quarter,
+                         legends=self.scene_view.legends_shown,
+                         eye_dome_lighting=self.scene_view.eye_dome_lighting,
+                         window_geometry=bytes(self.saveGeometry().toBase64()).decode("ascii"),
+                         window_state=bytes(self.saveState().toBase64()).decode("ascii"))
 
     def select_quarter(self, name: str | None) -> None:
         """Look at one quarter (None: the whole scene); reports and simulations follow."""
@@ -198,8 +253,10 @@ class MainWindow(QMainWindow):
         self.layers_panel.zoom_requested.connect(self.zoom_to_layer)
         self.layers_panel.selection_changed.connect(self._layer_selected)
         self.layers_dock = self._dock("Layers", self.layers_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.simulation_panel = SimulationPanel(self.scene, quarters_file=self.session.quarters_file)
+        self.simulation_panel = SimulationPanel(self.scene, self._registry,
+                                                quarters_file=self.session.quarters_file)
         self.simulation_panel.job_started.connect(self.jobs_bar.track)
+        self.simulation_panel.job_started.connect(self._simulation_started)
         self.simulation_panel.run_finished.connect(self._run_finished)
         simulations = self.simulations_dock = self._dock("Simulations", self.simulation_panel,
                                                          Qt.DockWidgetArea.RightDockWidgetArea)
@@ -223,7 +280,12 @@ class MainWindow(QMainWindow):
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(title.lower())
-        dock.setWidget(widget)
+        # In a small window a panel scrolls rather than taking the 3D view's room.
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(widget)
+        dock.setWidget(scroll)
         self.addDockWidget(area, dock)
         return dock
 
@@ -263,11 +325,13 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "Open &quarters...", self._choose_quarters)
         self._action(file_menu, "&Save project", self.save_project, QKeySequence.StandardKey.Save)
         self._action(file_menu, "Save project &as...", self.save_project_as, QKeySequence.StandardKey.SaveAs)
+        self._action(file_menu, "&Pack project...", self.pack_project)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         view_menu = self.menuBar().addMenu("&View")
         self._action(view_menu, "&Reset view", lambda: self.select_quarter(None), "Home")
-        edl = self._action(view_menu, "&Eye-dome lighting for point clouds", self._set_eye_dome_lighting)
+        edl = self.eye_dome_action = self._action(view_menu, "&Eye-dome lighting for point clouds",
+                                                  self._set_eye_dome_lighting)
         edl.setCheckable(True)
         edl.setChecked(self.scene_view.eye_dome_lighting)
         self.legends_action = self._action(view_menu, "&Legends", self._set_legends_shown, "Ctrl+L")
@@ -397,10 +461,8 @@ class MainWindow(QMainWindow):
         self.refresh_view()
 
     def _replace_with(self, opened: OpenedProject, project: Project) -> None:
-        session = ProjectSession(opened.scene, project.path, project.name, project.quarters_file,
-                                 project.scenarios)
-        window = MainWindow(opened.scene, self._make_view, opened.camera, opened.problems, session,
-                            self.settings)
+        window = MainWindow(opened.scene, self._make_view, opened.camera, opened.problems,
+                            session_for(opened.scene, project), self.settings, opened.view)
         window.show()
         self.session.mark_clean()  # the user already chose to leave these changes
         self.close()
@@ -438,14 +500,84 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self._place_camera)
 
     def _place_camera(self) -> None:
-        self.resizeDocks([self.layers_dock, self.simulations_dock], [300, 470], Qt.Orientation.Horizontal)
+        if not self._layout_restored:
+            self.resizeDocks([self.layers_dock, self.simulations_dock], [300, 470], Qt.Orientation.Horizontal)
         self.layout().activate()  # apply the dock sizes now, so the camera fits the final view
         self.refresh_view()  # sizes the render window to the widget
-        self.scene_view.set_camera(self._camera)
+        self._restore_look(self._view)
+        self.scene_view.set_camera(self._camera)  # a saved camera wins over the quarter's view
         self.refresh_view()
 
+    def _restore_layout(self, view: ViewState) -> bool:
+        """The saved size, place and docks of the window; False where none was saved or Qt refused it."""
+        if view.window_geometry:
+            self.restoreGeometry(QByteArray.fromBase64(view.window_geometry.encode("ascii")))
+        return bool(view.window_state) and self.restoreState(
+            QByteArray.fromBase64(view.window_state.encode("ascii")))
+
+    def _restore_look(self, view: ViewState) -> None:
+        """The saved legends, lighting and quarter (a quarter the scene no longer has is left)."""
+        if view.legends is not None:
+            self.legends_action.setChecked(view.legends)
+            self.scene_view.set_legends_shown(view.legends)
+        if view.eye_dome_lighting is not None:
+            self.eye_dome_action.setChecked(view.eye_dome_lighting)
+            self.scene_view.set_eye_dome_lighting(view.eye_dome_lighting)
+        if view.quarter and any(quarter.name == view.quarter for quarter in self.scene.quarters):
+            self.select_quarter(view.quarter)
+
+    def _save_before_packing(self) -> bool:
+        """A pack is made from the saved project: save it first, if the user agrees."""
+        if not self.ask_save_before_packing():
+            return False
+        return self.save_project() and not self.session.dirty
+
+    def ask_save_before_packing(self) -> bool:
+        buttons = QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel
+        answer = QMessageBox.question(self, "Pack project", "A pack holds the project as it is saved. "
+                                      "Save the project first?", buttons, QMessageBox.StandardButton.Save)
+        return answer == QMessageBox.StandardButton.Save
+
+    def _choose_pack_destination(self) -> tuple[Path | None, bool]:
+        start = Path.home() / f"{self.session.path.stem}-pack"
+        path, chosen = QFileDialog.getSaveFileName(
+            self, "Pack project into a new folder or zip", str(start),
+            "Project folder (*);;Zip archive (*.zip)", options=QFileDialog.Option.DontConfirmOverwrite)
+        if not path:
+            return None, False
+        as_zip = chosen.startswith("Zip") or path.lower().endswith(".zip")
+        return (Path(path).with_suffix(".zip") if as_zip else Path(path)), as_zip
+
+    def ask_replace_pack(self, dest: Path) -> bool:
+        """Whether to replace an earlier pack at `dest`; anything else there is never replaced."""
+        if not ((dest / PACK_MARK).is_file() or dest.suffix.lower() == ".zip"):
+            self.show_error(f"{dest}: already exists and is not an earlier pack; choose a new name")
+            return False
+        answer = QMessageBox.question(self, "Pack project", f"{dest} holds an earlier pack. Replace it?")
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _simulation_started(self, job: Job) -> None:
+        """Remember how the user knows a starting run, to name it if they close the window."""
+        simulation = self.simulation_panel.simulation
+        if simulation is None or job.title != simulation.title:
+            return  # the panel also opens a scenario's files in a job: not a run
+        name = self.simulation_panel.name_edit.text().strip()
+        run = f"The {simulation.title} run"
+        self._running_runs[job] = f"{run} '{name}'" if name else run
+        job.finished.connect(lambda: self._running_runs.pop(job, None))
+
+    def _may_stop_running_simulations(self) -> bool:
+        running = [name for job, name in self._running_runs.items() if job.running]
+        return not running or self.ask_cancel_run(running[0])
+
+    def ask_cancel_run(self, run: str) -> bool:
+        answer = QMessageBox.question(self, "A simulation is running", f"{run} is still running. "
+                                      f"Cancel it and quit?", QMessageBox.StandardButton.Yes
+                                      | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
-        if not self._may_discard_changes():
+        if not self._may_stop_running_simulations() or not self._may_discard_changes():
             event.ignore()
             return
         self.loader.cancel_all()

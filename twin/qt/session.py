@@ -3,6 +3,9 @@
 Every change a user makes to the scene (layers added, removed, reordered, restyled, shown or
 hidden; quarters; simulation runs) marks the session unsaved, so the window can warn before
 closing. Saving writes the project file atomically (twin.core.atomic).
+
+The demo city's project is generated into the demo cache: it opens untitled, so saving asks
+for a place of the user's own and the generated file is never overwritten.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from twin.core.layers import Layer
-from twin.core.project import Camera
+from twin.core.project import Camera, Project, ViewState
 from twin.core.scene import Scene
 from twin.io.project import save_project
 
@@ -46,11 +49,11 @@ class ProjectSession(QObject):
             self._dirty = True
             self.dirty_changed.emit(True)
 
-    def save(self, path: Path, camera: Camera | None) -> None:
-        """Write the project (layers, styles, quarters, scenarios, runs, camera) to `path`."""
+    def save(self, path: Path, camera: Camera | None, view: ViewState | None = None) -> None:
+        """Write the project (layers, styles, quarters, scenarios, runs, camera, view) to `path`."""
         path = Path(path).resolve()
         save_project(self.scene, path, self.name, camera=camera, quarters_file=self.quarters_file,
-                     scenarios=self.scenarios)
+                     scenarios=self.scenarios, view=view)
         self.path = path
         self.mark_clean()
 
@@ -66,3 +69,16 @@ class ProjectSession(QObject):
     def _watch(self, layer: Layer) -> None:
         for signal in (layer.events.name, layer.events.visible, layer.events.opacity, layer.events.style):
             signal.connect(self.mark_dirty)
+
+
+def session_for(scene: Scene, project: Project) -> ProjectSession:
+    """The session of an opened project; the generated demo project is untitled (saved elsewhere)."""
+    path = None if project.path is None or is_generated_demo(project.path) else project.path
+    return ProjectSession(scene, path, project.name, project.quarters_file, project.scenarios)
+
+
+def is_generated_demo(path: Path) -> bool:
+    """Whether `path` lies in the demo city's cache, which the twin regenerates and never saves into."""
+    from data.demo import DATA_DIR
+
+    return Path(path).resolve().is_relative_to((DATA_DIR / "cache").resolve())
