@@ -35,6 +35,7 @@ GRID_TOLERANCE = 1e-3
 # A grid the points fill less than this share of is a sign of an irregular spacing, not of gaps.
 MIN_FILLED_SHARE = 1 / 16
 _NOT_A_NUMBER, _NOT_THREE_NUMBERS = 1, 2
+SNIFF_BYTES = 64 * 1024  # a header line is shorter than this
 _POWERS_OF_TEN = 10.0 ** np.arange(23)
 
 
@@ -66,11 +67,11 @@ def _points(path: Path, feedback: Feedback) -> tuple[np.ndarray, np.ndarray, np.
     text = _bytes(path)
     feedback.progress(0.1, f"Parsing {len(text) / 1e6:.0f} MB of points")
     start = 3 if text[:3].tobytes() == b"\xef\xbb\xbf" else 0  # a UTF-8 byte order mark
-    rows = np.empty((int(np.count_nonzero(text == 10)) + 1, 3), dtype=np.float64)
+    rows = np.empty((_count_lines(text), 3), dtype=np.float64)
     count, bad_line, problem = _parse(text, start, rows)
     if problem == _NOT_A_NUMBER and bad_line == 1:  # a header line (x y z, or column names)
-        newline = int(np.argmax(text == 10)) if (text == 10).any() else len(text)
-        count, bad_line, problem = _parse(text, newline + 1, rows)
+        first_line = text[:SNIFF_BYTES].tobytes().split(b"\n", 1)[0]
+        count, bad_line, problem = _parse(text, len(first_line) + 1, rows)
         bad_line += 1
     if problem:
         what = "holds something that is not a number" if problem == _NOT_A_NUMBER else \
@@ -157,6 +158,16 @@ def _crs(path: Path, zone: int | None, given: str | None) -> str | None:
         return normalize_crs(given)
     except CRSError as error:
         raise TwinIOError(path, str(error)) from None
+
+
+@numba.njit(cache=True, nogil=True)
+def _count_lines(text):  # pragma: no cover - compiled
+    """Lines in `text`, the last one counted also without a closing line break."""
+    lines = 1
+    for byte in text:
+        if byte == 10:
+            lines += 1
+    return lines
 
 
 @numba.njit(cache=True, nogil=True)
