@@ -15,9 +15,12 @@ from affine import Affine
 from pyproj import CRS
 
 from tests.unit.test_xyz import write_geotiff, write_xyz
+from twin.core.project import Project
 from twin.core.scenario import Scenario
+from twin.core.scene import Scene
 from twin.io import TwinIOError, file_info, read_layer, read_raster
 from twin.io.mosaic import read_tiles_layer
+from twin.io.project import open_project, save_project
 from twin.sim.registry import SimulationRegistry
 from twin.sim.scenario_run import run_scenario
 
@@ -213,3 +216,13 @@ def test_a_point_cloud_in_another_vertical_reference_is_reported(tmp_path):
     notes: list[str] = []
     assert read_layer(tmp_path / "dhhn92.las", to="EPSG:25833", notes=notes).crs == "EPSG:25833"
     assert len(notes) == 1 and "DHHN92" in notes[0]
+
+
+def test_a_project_reopens_a_folder_of_tiles_as_one_layer(tmp_path):
+    cut_into_tiles(tmp_path / "tiles", big_heights())
+    scene = Scene()
+    scene.add_layer(read_layer(tmp_path / "tiles"))
+    save_project(scene, tmp_path / "city.toml", "city")
+    opened = open_project(Project.load(tmp_path / "city.toml"))
+    assert opened.problems == [] and [layer.name for layer in opened.scene.layers] == ["tiles"]
+    np.testing.assert_array_equal(opened.scene.layer("tiles").data.values, scene.layer("tiles").data.values)

@@ -202,7 +202,7 @@ class _Reader:
         self._known(table, _LAYER_KEYS, "key", f" in {where}")
         if "path" not in table:
             raise ProjectError(self.path, f"{where} needs a 'path'")
-        file = self._file(table["path"], where)
+        file = self._layer_path(table["path"], where)
         opacity = self._number(table.get("opacity", 1.0), f"{where} opacity")
         if not 0.0 <= opacity <= 1.0:
             raise ProjectError(self.path, f"{where} opacity must lie between 0 and 1, got {opacity}")
@@ -281,6 +281,19 @@ class _Reader:
         except CRSError as error:
             raise ProjectError(self.path, f"{where}: {error}") from None
         return crs  # type: ignore[return-value]
+
+    def _layer_path(self, value: Any, where: str) -> Path:
+        """A layer's file, or a folder holding files: tiles that open as one layer (twin/io/mosaic.py)."""
+        try:
+            return self._file(value, where)
+        except ProjectError:
+            try:
+                folder = self._file(value, where, folder_expected=True)
+                if any(entry.is_file() for entry in folder.iterdir()):
+                    return folder
+            except (ProjectError, OSError):
+                pass
+            raise
 
     def _file(self, value: Any, where: str, folder_expected: bool = False) -> Path:
         # Existence is checked on opening: one missing file must not cost the user the others.
