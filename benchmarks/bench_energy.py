@@ -109,10 +109,10 @@ def first_buildings(parts: list[BuildingData], count: int) -> BuildingData:
 
 # --- 1. the full run -----------------------------------------------------------------------------
 
-def full_run(buildings: BuildingData, quarters: list) -> tuple[float, float, dict]:
+def full_run(buildings: BuildingData, quarters: list, **changes: object) -> tuple[float, float, dict]:
     inputs = SimulationInputs({"buildings": BuildingsLayer(buildings, "buildings")}, quarters, "EPSG:25833")
     clock = Clock()
-    report = run_simulation(EnergySimulation(), inputs, PARAMETERS, seed=1)
+    report = run_simulation(EnergySimulation(), inputs, {**PARAMETERS, **changes}, seed=1)
     wall, cpu = clock.read()
     assert report.ok, report.traceback
     return wall, cpu, report.output.summary
@@ -184,7 +184,13 @@ def main() -> None:
     print(f"full plugin run, first in this process: {first_wall:.2f} s (CPU {first_cpu:.2f} s)")
     print(f"full plugin run, repeated:              {again_wall:.2f} s (CPU {again_cpu:.2f} s)")
     print(f"  PV {summary['pv_kwp'] / 1000:.1f} MWp, {summary['pv_mwh']:.0f} MWh/a; electricity "
-          f"{summary['electricity_mwh']:.0f} MWh/a; self-sufficiency {summary['self_sufficiency']:.1%}")
+          f"{summary['electricity_mwh']:.0f} MWh/a; self-sufficiency {summary['self_sufficiency']:.1%}; "
+          f"coincidence factor {summary['coincidence_factor']:.2f}")
+    # What drawing every dwelling's stochastic year costs: the same run on the standard profile.
+    standard_wall, standard_cpu, standard = full_run(buildings, quarters, household_loads="standard profile")
+    print(f"full plugin run, standard household profile: {standard_wall:.2f} s (CPU {standard_cpu:.2f} s); "
+          f"self-sufficiency {standard['self_sufficiency']:.1%}, coincidence factor "
+          f"{standard['coincidence_factor']:.2f}")
     sample = 20
     per_wall, per_cpu = python_full_run_per_building(buildings, sample)
     loop_wall, loop_cpu = per_wall * len(buildings), per_cpu * len(buildings)

@@ -116,3 +116,39 @@ def test_months_add_up_to_the_year_and_close_the_balance_with_both_batteries(fzk
 
 def test_energy_is_registered():
     assert SimulationRegistry.discover().get("energy") is EnergySimulation
+
+
+@pytest.fixture(scope="module")
+def dresden_layer(reference):
+    return read_layer(reference / "citygml" / "dresden_LoD2_33_416_5656_SN_14bldg_citygml1.gml", name="buildings")
+
+
+def _run(layer, seed: int, **changes):
+    report = run_simulation(EnergySimulation(), SimulationInputs({"buildings": layer}, [], "EPSG:25833"),
+                            {"default_year": 1900.0, **changes}, seed=seed)
+    assert report.ok, report.traceback
+    buildings = next(table for table in report.output.results if table.name == "energy_buildings")
+    return report.output.summary, buildings.columns
+
+
+def test_household_loads_are_drawn_from_the_scenario_seed(dresden_layer):
+    first, first_buildings = _run(dresden_layer, 1)
+    again, again_buildings = _run(dresden_layer, 1)
+    other, other_buildings = _run(dresden_layer, 2)
+    assert first == again
+    np.testing.assert_array_equal(first_buildings["peak_demand"], again_buildings["peak_demand"])
+    assert not np.array_equal(first_buildings["peak_demand"], other_buildings["peak_demand"])
+    assert first["electricity_mwh"] == pytest.approx(other["electricity_mwh"], rel=1e-12)  # same energy
+
+
+def test_buildings_peak_at_different_hours_and_the_standard_profile_hides_it(dresden_layer):
+    stochastic, buildings = _run(dresden_layer, 1)
+    standard, standard_buildings = _run(dresden_layer, 1, household_loads="standard profile")
+    flats = buildings["dwellings"] > 0
+    assert flats.sum() >= 5
+    # Each building's stochastic year peaks above its smooth standard-profile year ...
+    assert (buildings["peak_demand"][flats] > 1.3 * standard_buildings["peak_demand"][flats]).all()
+    # ... at its own hours: the group's peak lies well below the sum of the buildings' peaks.
+    assert stochastic["coincidence_factor"] < 0.8 < standard["coincidence_factor"]
+    assert stochastic["peak_demand_kw"] == pytest.approx(stochastic["coincidence_factor"]
+                                                         * stochastic["sum_of_building_peaks_kw"])
