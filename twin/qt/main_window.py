@@ -318,6 +318,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         self._action(file_menu, "&Open data...", self._choose_files, QKeySequence.StandardKey.Open)
+        self._action(file_menu, "Open &tiles folder...", self._choose_tiles_folder)
         self.recent_menu = file_menu.addMenu("Open &recent")
         self._fill_recent_menu()
         file_menu.addSeparator()
@@ -355,6 +356,12 @@ class MainWindow(QMainWindow):
         pattern = f"Twin data ({' '.join([*suffixes, '*.zip'])});;All files (*)"
         paths, _ = QFileDialog.getOpenFileNames(self, "Open data", str(self._last_folder()), pattern)
         self.open_files([Path(path) for path in paths])
+
+    def _choose_tiles_folder(self) -> None:
+        """A folder of tiles of one kind (GeoSN's 2 km tiles) opens as one layer (twin/io/mosaic.py)."""
+        folder = QFileDialog.getExistingDirectory(self, "Open a folder of tiles", str(self._last_folder()))
+        if folder:
+            self.open_files([Path(folder)])
 
     def _choose_project(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open project", str(self._last_folder()),
