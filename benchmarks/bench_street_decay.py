@@ -18,7 +18,7 @@ import numpy as np
 import shapely
 
 from plugins.street_decay.chain import nearest_states
-from plugins.street_decay.forecast import AFTER, expected_forecast, monte_carlo
+from plugins.street_decay.forecast import AFTER, AFTER_WORSE_SHARE, expected_forecast, monte_carlo
 from plugins.street_decay.network import build_network, chain_stays, start_condition
 from plugins.street_decay.simulation import StreetDecaySimulation
 from plugins.street_decay.treatments import NEEDED
@@ -51,7 +51,7 @@ def python_loop(network, start_value: np.ndarray, budget: float, runs: int, seed
     stay, ranks, cost = network.stay.tolist(), network.ranks.tolist(), network.cost.tolist()
     chain, group, length = network.chain.tolist(), network.group.tolist(), network.length.tolist()
     position = {segment: place for place, segment in enumerate(network.tie_order.tolist())}
-    needed, after = NEEDED.tolist(), AFTER.tolist()
+    needed, after, worse = NEEDED.tolist(), AFTER.tolist(), AFTER_WORSE_SHARE.tolist()
     lower, upper_share = (values.tolist() for values in nearest_states(start_value))
     mean = 0.0
     for _ in range(runs):
@@ -64,7 +64,7 @@ def python_loop(network, start_value: np.ndarray, budget: float, runs: int, seed
                 price = cost[i][needed[state[i]]]
                 if price <= left:
                     left -= price
-                    state[i] = after[state[i]]
+                    state[i] = after[state[i]] + (generator.random() < worse[state[i]])
             for i in range(len(state)):
                 if state[i] < 9 and generator.random() >= stay[chain[i]][state[i]]:
                     state[i] += 1

@@ -130,7 +130,8 @@ def nearest_states(value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The lower of the two state midpoints around each value (0-8) and the upper one's share."""
     position = np.clip((np.asarray(value, dtype=np.float64) - MIDPOINTS[0]) / STATE_WIDTH, 0.0, STATES - 1)
     lower = np.minimum(np.floor(position).astype(np.int64), STATES - 2)
-    return lower, position - lower
+    share = position - lower
+    return lower, np.where(share < 1e-9, 0.0, share)  # a value on a midpoint is not split by rounding noise
 
 
 def expected_values(distribution: np.ndarray) -> np.ndarray:

@@ -34,12 +34,12 @@ import numpy as np
 from plugins.street_decay import kernels
 from plugins.street_decay.chain import MIDPOINTS, STATES, nearest_states, spread_value
 from plugins.street_decay.rating import WARNING, condition_class
-from plugins.street_decay.treatments import NEEDED, TREATMENTS, state_after
+from plugins.street_decay.treatments import NEEDED, TREATMENTS, states_after
 
 CLASSES = 5
 STATE_CLASS = condition_class(MIDPOINTS).astype(np.int64)
 PAST_WARNING = MIDPOINTS > WARNING
-AFTER = state_after(np.arange(STATES))
+AFTER, AFTER_WORSE_SHARE = states_after(np.arange(STATES))  # where a treatment lands, split in two
 ODDS = 2.0**32  # probabilities as thresholds on 32 random bits
 
 
@@ -95,7 +95,7 @@ def expected_forecast(network: Network, start_value: np.ndarray, years: int, bud
     spent, backlog = np.zeros((years + 1, places)), np.zeros((years + 1, places))
     kernels.expected_years(spread_value(start_value[order]), network.stay, network.chain[order],
                            network.group[order], network.ranks, network.cost[order], NEEDED, AFTER,
-                           STATE_CLASS, PAST_WARNING, MIDPOINTS, _places(network)[order],
+                           AFTER_WORSE_SHARE, STATE_CLASS, PAST_WARNING, MIDPOINTS, _places(network)[order],
                            network.length[order], float(budget), value, treated, cost, class_length, spent,
                            backlog)
     value[:, order], treated[:, order], cost[:, order] = value.copy(), treated.copy(), cost.copy()
@@ -119,7 +119,8 @@ def monte_carlo(network: Network, start_value: np.ndarray, years: int, budget: f
         max(min(runs, numba.get_num_threads()), 1), lower.astype(np.uint8),
         np.floor(upper_share * ODDS).astype(np.uint64), stay_odds, network.chain[order].astype(np.uint8),
         network.group[order], network.ranks, _cheapest_in_bucket(network), network.cost[order], NEEDED, AFTER,
-        STATE_CLASS, PAST_WARNING, MIDPOINTS, _places(network)[order],
+        np.floor(AFTER_WORSE_SHARE * ODDS).astype(np.uint64), STATE_CLASS, PAST_WARNING, MIDPOINTS,
+        _places(network)[order],
         np.round(network.length[order] * 1e6).astype(np.int64), float(budget), np.uint64(seed),
         value_sum, class_length, spent, backlog)
     total_length = class_length[0, 0].sum(axis=1)

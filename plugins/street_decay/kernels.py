@@ -12,6 +12,7 @@ import numpy as np
 
 STATES = 10
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+TREATMENT_STREAM = np.uint64(0xD1B54A32D192ED03)  # the treatments' draws: a stream apart from the ageing
 
 
 @numba.njit(nogil=True, cache=True)
@@ -26,14 +27,16 @@ def random_bits(seed: np.uint64, counter: np.uint64) -> np.uint64:
 
 @numba.njit(parallel=True, nogil=True, cache=True)
 def monte_carlo_runs(chunks, lower, upper_odds, stay_odds, chain, group, ranks, bucket_min, cost, needed,
-                     after, state_class, past_warning, midpoints, place, length_um, budget, seed, value_sum,
-                     class_length, spent, backlog):  # pragma: no cover - numba
+                     after, after_worse_odds, state_class, past_warning, midpoints, place, length_um, budget,
+                     seed, value_sum, class_length, spent, backlog):  # pragma: no cover - numba
     """Runs of the chain under the strategy, `chunks` of them at a time in parallel.
 
     `lower`/`upper_odds`: each segment starts in state lower or lower + 1, the latter when its
     32 random bits fall below upper_odds. `stay_odds[chain, state]`: a segment stays when its
     bits fall below it (2**32 for the worst state, which keeps everything). Run r, year y and
-    segment s draw from counter (r * (years + 1) + y) * segments + s, whatever the chunking.
+    segment s draw from counter (r * (years + 1) + y) * segments + s, whatever the chunking (its
+    ageing from the seed, its treatment from the seed xor TREATMENT_STREAM). A treated segment
+    lands in state after[s] or, when its bits fall below after_worse_odds[s], one state worse.
     Each run keeps its length per place and state (in micrometres) and its backlog per place (in cents)
     as exact integers, updated only where a segment changes state. Results per run, year and
     place (quarters, then the whole network) go to the last four arrays.
@@ -62,10 +65,10 @@ def monte_carlo_runs(chunks, lower, upper_odds, stay_odds, chain, group, ranks, 
                    owed)
             _record(run, 0, tally, owed, midpoints, state_class, value_sum, class_length, backlog)
             for year in range(1, years + 1):
-                _spend(run, year, state, bucket, slots, members, starts, fill, bucket_min, cheapest_after,
-                       group, ranks, cost, needed, after, past_warning, place, length_um, tally, owed, budget,
-                       spent)
                 counter += np.uint64(count)
+                _spend(run, year, state, bucket, slots, members, starts, fill, bucket_min, cheapest_after,
+                       group, ranks, cost, needed, after, after_worse_odds, seed ^ TREATMENT_STREAM, counter,
+                       past_warning, place, length_um, tally, owed, budget, spent)
                 for i in range(count):  # no branches: the compiler vectorises it
                     stays = random_bits(seed, counter + np.uint64(i)) < stay_odds[chain[i], state[i]]
                     aged[i] = state[i] + (0 if stays else 1)
@@ -116,8 +119,8 @@ def _move(i, old, new, state, group, ranks, cost, needed, past_warning, place, l
 
 @numba.njit(nogil=True, cache=True)
 def _spend(run, year, state, bucket, slots, members, starts, fill, bucket_min, cheapest_after, group, ranks,
-           cost, needed, after, past_warning, place, length_um, tally, owed, budget,
-           spent):  # pragma: no cover - numba
+           cost, needed, after, after_worse_odds, seed, counter, past_warning, place, length_um, tally, owed,
+           budget, spent):  # pragma: no cover - numba
     """Treat candidates in strategy order while the budget allows, skipping those it cannot pay.
 
     A counting sort by bucket puts them in order (ties in array order, the tie-break order).
@@ -148,8 +151,9 @@ def _spend(run, year, state, bucket, slots, members, starts, fill, bucket_min, c
             price = cost[i, needed[here]]
             if price <= left:
                 left -= price
-                _move(i, here, after[here], state, group, ranks, cost, needed, past_warning, place, length_um,
-                      bucket, members, tally, owed)
+                worse = random_bits(seed, counter + np.uint64(i)) < after_worse_odds[here]
+                _move(i, here, after[here] + (1 if worse else 0), state, group, ranks, cost, needed,
+                      past_warning, place, length_um, bucket, members, tally, owed)
                 spent[run, year, network] += price
                 if place[i] < network:
                     spent[run, year, place[i]] += price
@@ -174,14 +178,15 @@ def _record(run, year, tally, owed, midpoints, state_class, value_sum, class_len
 
 
 @numba.njit(nogil=True, cache=True)
-def expected_years(start, stay, chain, group, ranks, cost, needed, after, state_class, past_warning,
-                   midpoints, place, length, budget, value, treated, expected_cost, class_length, spent,
-                   backlog):  # pragma: no cover - numba
+def expected_years(start, stay, chain, group, ranks, cost, needed, after, after_worse, state_class,
+                   past_warning, midpoints, place, length, budget, value, treated, expected_cost,
+                   class_length, spent, backlog):  # pragma: no cover - numba
     """The expected forecast: every year the strategy, then one step of the chain, on state probabilities.
 
     The strategy takes (segment, state) pairs in its order, each as the probability mass the
     segment has in that state: where what is left covers the segment's full price (as a run
-    decides), the mass is treated at the expected cost mass x price; else it is passed over.
+    decides), the mass is treated at the expected cost mass x price; else it is passed over. The
+    treated mass lands in state after[s], the share after_worse[s] of it one state worse.
     `start` (segments, states) holds the state probabilities in year 0. Per segment and year
     come out the expected value, the mass treated by each treatment and the expected cost; per
     place (quarters, then the network) the length per colour class, the money spent and the backlog.
@@ -219,7 +224,8 @@ def expected_years(start, stay, chain, group, ranks, cost, needed, after, state_
             if full_price <= left:
                 left -= price
                 now[i, here] -= mass
-                now[i, after[here]] += mass
+                now[i, after[here]] += mass * (1.0 - after_worse[here])
+                now[i, after[here] + 1] += mass * after_worse[here]  # after[s] is at most the ninth state
                 treated[year, i, needed[here]] += mass
                 expected_cost[year, i] += price
                 spent[year, network] += price

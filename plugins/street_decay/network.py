@@ -108,8 +108,9 @@ def quarter_index(streets: StreetData, quarters: list[Quarter]) -> np.ndarray:
 
 
 def build_network(streets: StreetData, quarters: list[Quarter], fits: dict[tuple[str, str], Fit],
-                  params: Mapping[str, Any]) -> Network:
-    """The forecast's network under the chosen strategy and costs."""
+                  params: Mapping[str, Any], cost_factor: float = 1.0) -> Network:
+    """The forecast's network under the chosen strategy and costs (the unit costs times
+    `cost_factor`, the price index from their price year to the run's)."""
     road_class = text_column(streets, "road_class", "side")
     surface = text_column(streets, "surface", "asphalt")
     main = road_class == "main"
@@ -120,8 +121,8 @@ def build_network(streets: StreetData, quarters: list[Quarter], fits: dict[tuple
     area = length * width
     keys = list(fits)
     chain = np.array([keys.index(key) for key in zip(np.where(main, "main", "side"), surface, strict=True)])
-    cost_m2 = np.where(main[:, None], np.array(params["cost_main_eur_m2"]),
-                       np.array(params["cost_side_eur_m2"]))
+    cost_m2 = cost_factor * np.where(main[:, None], np.array(params["cost_main_eur_m2"]),
+                                     np.array(params["cost_side_eur_m2"]))
     weight = importance(streets, params)
     profile = np.column_stack([cost_m2, weight])
     profiles, group = np.unique(profile, axis=0, return_inverse=True)

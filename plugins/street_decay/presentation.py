@@ -152,8 +152,18 @@ _BACKTEST_FIGURES = (
               "minus rating| of the segments forecast in the class", "back-test mean absolute error {class}",
               dimensions=(CLASS,)),
 )
+_COST_FIGURES = (
+    FieldSpec("costs_price_year", Location.SCENE, "", "the year whose prices the unit costs are in",
+              "price year of the costs", DType.INTEGER),
+    FieldSpec("costs_currency", Location.SCENE, "", "the currency of the unit costs", "currency", DType.TEXT),
+    FieldSpec("costs_indexed_to", Location.SCENE, "", "the year the unit costs were indexed to (none: not "
+              "indexed)", "costs indexed to", DType.INTEGER),
+    FieldSpec("costs_index_factor", Location.SCENE, "", "price index of that year over the price year's",
+              "cost index factor"),
+    FieldSpec("costs_note", Location.SCENE, "", "how the unit costs were priced", "costs", DType.TEXT),
+)
 OUTPUTS = (*_CONDITION_TABLE, *_TREATMENT_TABLE, *_WORK_LIST, *_QUARTER_TABLE, *_BACKTEST_TABLE, *_FIGURES,
-           *_BACKTEST_FIGURES)
+           *_BACKTEST_FIGURES, *_COST_FIGURES)
 CONDITION_REFERENCES = (ReferenceLine(WARNING, f"warning value {WARNING}", "#E69F00"),
                         ReferenceLine(THRESHOLD, f"threshold value {THRESHOLD}", "#D55E00"))
 

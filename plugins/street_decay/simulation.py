@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from plugins.street_decay import calibration, presentation, treatments
+from plugins.street_decay import calibration, presentation, prices, treatments
 from plugins.street_decay.backtest import back_test
 from plugins.street_decay.chain import state_of
 from plugins.street_decay.forecast import Expected, MonteCarlo, Network, expected_forecast, monte_carlo
@@ -83,11 +83,19 @@ class StreetDecaySimulation(Simulation):
                       applies_when={"calibrate": (True,)}),
         ParameterSpec("cost_main_eur_m2", list, treatments.COST_MAIN_EUR_M2, "main roads: crack sealing, "
                       "surface renewal, overlay, reconstruction (Somerville 2012 collector figures "
-                      "converted, see treatments.py)", units="EUR/m2", minimum=0.0,
-                      label="main roads", group=COSTS, advanced=True),
+                      "converted, see treatments.py), in prices of the cost price year", units="EUR/m2",
+                      minimum=0.0, label="main roads", group=COSTS, advanced=True),
         ParameterSpec("cost_side_eur_m2", list, treatments.COST_SIDE_EUR_M2, "side roads: the same four "
                       "(residential figures)", units="EUR/m2", minimum=0.0,
                       label="side roads", group=COSTS, advanced=True),
+        ParameterSpec("cost_price_year", int, treatments.COST_PRICE_YEAR, "the year whose prices the unit "
+                      "costs are in (2012: US$ of 2012 converted at 0.78 EUR/US$)", minimum=1950,
+                      maximum=2100, label="price year of the costs", group=COSTS, advanced=True),
+        ParameterSpec("cost_currency", str, "EUR", "the currency of the unit costs", choices=("EUR",),
+                      label="currency of the costs", group=COSTS, advanced=True),
+        ParameterSpec("index_costs", bool, True, "scale the unit costs from their price year to the start "
+                      "year by the road-building price index (Destatis, table price_index.csv in the "
+                      "plugin)", label="index costs to the start year", group=COSTS, advanced=True),
         ParameterSpec("width_main_m", float, 7.5, "width of a main road without width_m", units="m",
                       minimum=1.0, maximum=60.0,
                       label="main roads", group=WIDTHS, advanced=True),
@@ -119,7 +127,9 @@ class StreetDecaySimulation(Simulation):
         feedback.progress(0.05, "calibrating the deterioration chains")
         fits, chain_report = chain_stays(streets, params["calibrate"], params["prior_years"],
                                          params["rating_noise_sigma"])
-        network = build_network(streets, inputs.quarters, fits, params)
+        factor, cost_basis = prices.cost_factor(prices.read_price_index() if params["index_costs"] else {},
+                                                params["cost_price_year"], params["start_year"])
+        network = build_network(streets, inputs.quarters, fits, params, factor)
         budget = params["budget_eur"] if params["strategy"] != "do_nothing" else 0.0
         feedback.progress(0.2, "expected forecast")
         expected = expected_forecast(network, start, params["horizon_years"], budget)
@@ -145,7 +155,7 @@ class StreetDecaySimulation(Simulation):
         per_quarter = {name: _figures(network, expected, spread, years, index)
                        for index, name in enumerate(places)}
         summary = {**_figures(network, expected, spread, years, len(places)), "chains": chain_report,
-                   "backtest": tested,
+                   "backtest": tested, "costs": {**cost_basis, "currency": params["cost_currency"]},
                    "segments": len(streets), "treatments": list(treatments.TREATMENTS)}
         return SimulationOutput(summary=summary, per_quarter=per_quarter, results=results)
 

@@ -172,19 +172,20 @@ def test_where_the_budget_never_runs_short_the_expected_forecast_is_the_mean_of_
 
 
 def test_where_the_need_is_close_to_the_budget_the_expected_forecast_pools_it_over_the_runs():
-    """200 equal segments rated 1.4 are each in state 0 or 1 (crack sealing) with even odds. A budget
+    """200 equal segments rated 1.8 are each in state 1 or 2 (crack sealing) with even odds. A budget
     for 101 sealings pays for all the expected need (100) but not for what a run may draw (K ~ B(200, 1/2)):
-    runs seal min(K, 101) segments, the expected forecast the whole need."""
+    runs seal min(K, 101) segments, the expected forecast the whole need. Sealing lifts half the
+    sealed segments into state 1 (0.2 points of 0.4)."""
     count, budget_segments = 200, 101
     lines = [shapely.LineString([(X0 + 10, Y0 + 2 * i), (X0 + 110, Y0 + 2 * i)]) for i in range(count)]
     streets = StreetData(ids=np.arange(count).astype(str), geometries=np.array(lines, dtype=object),
                          crs="EPSG:25833", attributes={"road_class": np.full(count, "side"),
                                                        "width_m": np.full(count, 6.0)})
     chosen = params(strategy="worst_first")
-    default = chain.default_stay("side", "asphalt")
-    fit = calibration.Fit(default, np.full(10, 0.1), np.zeros(10), np.zeros(10), 0.0, 0)
+    stay = chain.default_stay("side", "asphalt")
+    fit = calibration.Fit(stay, np.full(10, 0.1), np.zeros(10), np.zeros(10), 0.0, 0)
     network = build_network(streets, halves(), {("side", "asphalt"): fit}, chosen)
-    start = np.full(count, 1.4)
+    start = np.full(count, 1.8)
     price = network.cost[0, 0]
     budget = budget_segments * price
     expected = expected_forecast(network, start, 1, budget)
@@ -192,17 +193,16 @@ def test_where_the_need_is_close_to_the_budget_the_expected_forecast_pools_it_ov
 
     odds = [math.comb(count, k) / 2.0**count for k in range(count + 1)]
     sealed = sum(p * min(k, budget_segments) for k, p in enumerate(odds))  # about 97.2
-    left_in_state_1 = sum(p * max(k - budget_segments, 0) for k, p in enumerate(odds)) / count
-    stay = chain.default_stay("side", "asphalt")
-    def mean_after_a_year(share_in_1: float) -> float:
-        return 1.2 + 0.4 * ((1 - share_in_1) * (1 - stay[0]) + share_in_1 * (1 + 1 - stay[1]))
+
+    def mean_after_a_year(share_in_2: float) -> float:
+        return (1 - share_in_2) * (1.6 + 0.4 * (1 - stay[1])) + share_in_2 * (2.0 + 0.4 * (1 - stay[2]))
 
     assert expected.spent[1, -1] == pytest.approx(count / 2 * price)  # all the expected need
     assert within_monte_carlo_error(spread.spent[:, 1, -1], sealed * price)
     assert spread.spent[:, 1, -1].mean() < 0.98 * expected.spent[1, -1]
-    assert expected.mean_value[1, -1] == pytest.approx(mean_after_a_year(0.0))
-    assert within_monte_carlo_error(spread.mean_value[:, 1, -1], mean_after_a_year(left_in_state_1))
-    assert spread.mean_value[:, 1, -1].mean() > expected.mean_value[1, -1] + 0.003  # the runs are worse off
+    assert expected.mean_value[1, -1] == pytest.approx(mean_after_a_year(0.25))
+    assert within_monte_carlo_error(spread.mean_value[:, 1, -1], mean_after_a_year((count / 2 - sealed / 2) / count))
+    assert spread.mean_value[:, 1, -1].mean() > expected.mean_value[1, -1] + 0.0015  # the runs are worse off
 
 
 @pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs two threads")
@@ -261,3 +261,19 @@ def test_the_plugin_writes_per_segment_per_year_columns_a_work_list_and_quarter_
 
 def test_costs_are_one_per_treatment():
     assert len(COST_MAIN_EUR_M2) == len(COST_SIDE_EUR_M2) == 4
+
+
+def test_a_run_reports_its_back_test_and_the_price_basis_of_its_costs(demo_streets):
+    inputs = SimulationInputs(layers={"streets": StreetsLayer(demo_streets, "streets")}, quarters=halves(),
+                              crs="EPSG:25833")
+    report = run_simulation(StreetDecaySimulation(), inputs, {"horizon_years": 5, "monte_carlo_runs": 0}, seed=4)
+    assert report.ok, report.traceback
+    summary = report.output.summary
+    tested = summary["backtest"]
+    assert (tested["until"], tested["year"]) == (2020, 2024)
+    assert tested["segments"] > 0 and 0 <= tested["mean_absolute_error"] < 1.0
+    table = {table.name: table for table in report.output.results}["backtest"]
+    assert list(table.columns["class"]) == ["blue", "dark_green", "light_green", "yellow", "red"]
+    assert table.columns["segments"].sum() == tested["segments"]
+    assert summary["costs"]["price_year"] == 2012 and summary["costs"]["currency"] == "EUR"
+    assert set(summary["chains"]["side/asphalt"]) >= {"history_share", "years_new_to_warning"}
