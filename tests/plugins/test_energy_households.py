@@ -95,3 +95,12 @@ def test_buildings_without_dwellings_draw_nothing(h25):
     loads = dwelling_loads(household_model(h25), np.array([0.0, 2.0]), np.array([0.0, 5000.0]),
                            np.random.default_rng(1))
     assert (loads[0] == 0).all() and loads[1].sum() == pytest.approx(5000.0)
+
+
+def test_event_hours_are_those_of_the_rates_cumulative_distribution():
+    from plugins.energy.households import _hours_of
+
+    rng = np.random.default_rng(4)
+    cumulative = np.cumsum(rng.random(8760) * (rng.random(8760) > 0.3))  # hours without events too
+    values = np.r_[rng.random(100_000) * cumulative[-1], 0.0, cumulative[-1] * (1 - 1e-15)]
+    np.testing.assert_array_equal(_hours_of(cumulative, values), np.searchsorted(cumulative, values, "right"))
