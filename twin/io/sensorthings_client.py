@@ -165,7 +165,7 @@ class SensorThingsClient:
         try:
             response = self._session.get(url, params=query, timeout=self.settings.timeout_s)
         except requests.RequestException as error:
-            causes = _causes(error)
+            url, causes = _without_query(url), _causes(error)
             if any(_is_timeout(cause) for cause in causes):
                 raise SensorServiceError(url, f"the service did not answer within "
                                               f"{self.settings.timeout_s:g} s ({self.settings.retries} "
@@ -176,7 +176,7 @@ class SensorThingsClient:
 
 
 def _json_answer(response: requests.Response) -> dict:
-    url = response.url
+    url = _without_query(response.url)
     if response.status_code in (401, 403):
         raise SensorServiceError(url, f"the service refused access (HTTP {response.status_code}); it needs "
                                       "a valid token")
@@ -204,6 +204,11 @@ def _service_root(url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise SensorServiceError(url, "a sensor service is opened by its http:// or https:// URL")
     return url.strip().rstrip("/")
+
+
+def _without_query(url: str) -> str:
+    """A URL as messages name it: the resource, without the (long, encoded) query."""
+    return url.split("?", 1)[0]
 
 
 def _causes(error: BaseException) -> list[BaseException]:

@@ -1,0 +1,166 @@
+"""File > Open sensor service...: a live SensorThings service (and MQTT) in the window, over real HTTP."""
+
+import json
+import time
+
+import numpy as np
+import paho.mqtt.client as mqtt
+import pytest
+import shiboken6
+from paho.mqtt.enums import CallbackAPIVersion
+from pyproj import Transformer
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QLabel, QLineEdit
+
+from tests.conftest import REFERENCE
+from tests.sensor_service import Mosquitto, SensorThingsServer, mosquitto_binary
+from twin.core import Scene
+from twin.io import read_layer, read_quarters
+from twin.qt.main_window import MainWindow
+from twin.qt.sensor_service import TOKEN_NOTE, LiveSensorService, SensorServiceDialog, ServiceChoice
+from twin.qt.session import ProjectSession
+from twin.qt.views import offscreen_view
+
+pytestmark = pytest.mark.gui
+SERVICE_FILE = REFERENCE / "sensorthings" / "dresden_johannstadt_service.sta.json"
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, dtm_file, quarters_file):
+    scene = Scene()
+    scene.set_quarters(read_quarters(quarters_file)[0])
+    scene.add_layer(read_layer(dtm_file))
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(scene, offscreen_view, session=ProjectSession(scene, name="test"), settings=settings)
+    qtbot.addWidget(window, before_close_func=lambda widget: widget.session.mark_clean())
+    window.show()
+    return window
+
+
+@pytest.fixture
+def service(tmp_path):
+    """The reference service with its stations moved onto the test terrain (the bowl at 411 km E)."""
+    document = json.loads(SERVICE_FILE.read_text(encoding="utf-8"))
+    to_wgs84 = Transformer.from_crs("EPSG:25833", "EPSG:4326", always_xy=True)
+    for thing, x in zip(document["value"], (411_050.0, 411_150.0), strict=True):
+        thing["Locations"][0]["location"]["coordinates"] = [*to_wgs84.transform(x, 5_654_050.0), 111.0]
+    # the observations carry today's dates, so that the last day's history has them
+    shift = np.datetime64("now", "s") - np.datetime64("2026-07-10T18:00:00")
+    for thing in document["value"]:
+        for observation in thing["Datastreams"][0]["Observations"]:
+            ends = [np.datetime64(part.removesuffix("Z"), "s") + shift
+                    for part in observation["phenomenonTime"].split("/")]
+            observation["phenomenonTime"] = "/".join(f"{end}Z" for end in ends)
+    path = tmp_path / "service.sta.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    with SensorThingsServer(path) as server:
+        yield server
+
+
+def open_service(qtbot, window, choice) -> LiveSensorService:
+    live = LiveSensorService(window, choice)
+    with qtbot.waitSignal(live.opened, timeout=20_000):
+        live.start()
+    return live
+
+
+def test_the_dialog_asks_for_url_token_interval_and_broker_and_hides_the_token(qtbot):
+    dialog = SensorServiceDialog()
+    qtbot.addWidget(dialog)
+    dialog.url.setText("  https://sta.example.org/v1.1 ")
+    dialog.token.setText("s3cret")
+    dialog.interval.setValue(30.0)
+    assert dialog.token.echoMode() == QLineEdit.EchoMode.Password
+    assert dialog.choice() == ServiceChoice("https://sta.example.org/v1.1", "s3cret", 30.0, "")
+    assert any(label.text() == TOKEN_NOTE for label in dialog.findChildren(QLabel))
+
+
+def test_an_opened_service_becomes_a_live_layer_whose_symbols_and_chart_follow_new_observations(
+        qtbot, window, service, tmp_path):
+    live = open_service(qtbot, window, ServiceChoice(service.url, poll_interval_s=0.3))
+    layer = window.scene.layers[-1]
+    assert layer.kind == "sensors" and layer.name.startswith("127.0.0.1:") and layer.crs == "EPSG:25833"
+    assert layer.color_by == "latest_precipitation"
+    rain = layer.data.datastreams[0]
+    count = len(rain.series.values)
+    assert count == 73
+    window.inspector.show_feature(layer, 0)
+    chart = window.inspector.chart_widgets()[0]
+    assert len(chart.data.series[0].x) == count
+    _shoot(window, tmp_path / "before.png")
+    last = rain.series.times[-1]
+    for k, mm in enumerate([4.0, 9.5], start=1):
+        service.add_observation(11, f"{last + np.timedelta64(5 * k, 'm')}Z", mm, 9000 + k)
+    qtbot.waitUntil(lambda: len(layer.data.datastreams[0].series.values) == count + 2, timeout=20_000)
+    assert layer.data.attributes["latest_precipitation"][0] == 9.5
+    chart = window.inspector.chart_widgets()[0]
+    assert len(chart.data.series[0].x) == count + 2  # the inspector's chart grew
+    _shoot(window, tmp_path / "after.png")
+    live.stop()
+
+
+def test_a_service_answering_html_is_one_sentence_and_the_scene_stays(qtbot, window, service, monkeypatch):
+    errors = []
+    monkeypatch.setattr(window, "show_error", errors.append)
+    service.misbehave("html")
+    live = LiveSensorService(window, ServiceChoice(service.url))
+    job = live.start()
+    qtbot.waitUntil(lambda: bool(errors), timeout=20_000)
+    job.wait()
+    assert errors == [f"{service.url}/Things: the service answered a web page (HTML), not SensorThings JSON; "
+                      "give the service root, such as https://host/FROST-Server/v1.1"]
+    assert [layer.kind for layer in window.scene.layers] == ["raster"]
+
+
+def test_a_failing_poll_is_said_in_the_status_bar_and_the_layer_keeps_what_it_has(qtbot, window, service):
+    live = open_service(qtbot, window, ServiceChoice(service.url, poll_interval_s=3600))
+    layer = window.scene.layers[-1]
+    before = len(layer.data.datastreams[0].series.values)
+    service.misbehave("broken")
+    job = live.poll_now()
+    qtbot.waitUntil(lambda: not job.running, timeout=20_000)
+    qtbot.waitUntil(lambda: "trying again at the next poll" in window.statusBar().currentMessage(), timeout=5000)
+    assert "the answer is not valid JSON" in window.statusBar().currentMessage()
+    assert len(layer.data.datastreams[0].series.values) == before
+    live.stop()
+
+
+def test_removing_the_layer_stops_its_polling(qtbot, window, service):
+    live = open_service(qtbot, window, ServiceChoice(service.url, poll_interval_s=0.2))
+    window.scene.remove_layer(window.scene.layers[-1].name)
+    asked = len(service.requests)
+    time.sleep(0.6)
+    qtbot.wait(200)
+    assert len(service.requests) == asked
+    assert not shiboken6.isValid(live)  # the service let go of itself with its layer
+
+
+@pytest.mark.skipif(mosquitto_binary() is None, reason="the mosquitto broker is not installed")
+def test_observations_pushed_over_mqtt_reach_the_layer(qtbot, window, service, tmp_path):
+    broker = Mosquitto(tmp_path)
+    broker.start()
+    try:
+        live = open_service(qtbot, window, ServiceChoice(service.url, poll_interval_s=3600,
+                                                         mqtt_broker=f"127.0.0.1:{broker.port}"))
+        assert live.mqtt.wait_connected(10)
+        qtbot.wait(300)  # the subscription follows the connection
+        layer = live.feed.layer
+        count = len(layer.data.datastreams[0].series.values)
+        last = layer.data.datastreams[0].series.times[-1]
+        sender = mqtt.Client(CallbackAPIVersion.VERSION2)
+        sender.connect("127.0.0.1", broker.port)
+        sender.loop_start()
+        for k in range(1, 51):
+            payload = {"@iot.id": 7000 + k, "phenomenonTime": f"{last + np.timedelta64(k, 'm')}Z", "result": 0.1}
+            sender.publish("v1.1/Datastreams(11)/Observations", json.dumps(payload), qos=1).wait_for_publish(5)
+        sender.loop_stop()
+        qtbot.waitUntil(lambda: len(layer.data.datastreams[0].series.values) == count + 50, timeout=20_000)
+        live.stop()
+    finally:
+        broker.stop()
+
+
+def _shoot(window, path) -> None:
+    window.inspector_dock.raise_()
+    window.refresh_view()
+    window.grab().save(str(path))

@@ -1,0 +1,237 @@
+"""File > Open sensor service...: a SensorThings service (polled) and/or an MQTT broker as a live layer.
+
+The dialog asks for the service URL, a token if the service needs one, the poll interval and
+an optional MQTT broker. The token stays in this session's memory: it is never written to the
+project or any other file (reopen the service after a restart). Reading the service and every
+poll run as background jobs; new observations merge on the GUI thread through the layer's
+`LiveSensorFeed`, so the station symbols (coloured by `latest_<quantity>`) and the inspector's
+charts follow and the window never waits for the network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QWidget,
+)
+
+from twin.core.errors import TwinError
+from twin.core.layers import SensorsLayer
+from twin.core.live import LiveSensorFeed, MergeResult, Observation, latest_column
+from twin.io.mqtt_feed import MqttObservationFeed, TopicMapping, sensorthings_topic
+from twin.io.reproject import to_crs
+from twin.io.sensorthings_client import SensorThingsClient, ServicePoller
+from twin.qt.jobs import Job
+
+if TYPE_CHECKING:
+    from twin.qt.main_window import MainWindow
+
+HISTORY = np.timedelta64(24, "h")  # observations read when the service opens
+DRAIN_INTERVAL_MS = 200  # MQTT: merge what arrived five times a second, in one batch each
+TOKEN_NOTE = ("The token is kept in memory for this session only; it is never saved in the project "
+              "or any other file.")
+
+
+@dataclass(frozen=True)
+class ServiceChoice:
+    url: str
+    token: str | None = None
+    poll_interval_s: float = 60.0
+    mqtt_broker: str = ""  # host:port; empty for polling only
+
+
+class SensorServiceDialog(QDialog):
+    """Asks for a service URL, an optional token, the poll interval and an optional MQTT broker."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Open sensor service")
+        self.url = QLineEdit()
+        self.url.setPlaceholderText("https://host/FROST-Server/v1.1")
+        self.token = QLineEdit()
+        self.token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.token.setPlaceholderText("only if the service needs one")
+        self.interval = QDoubleSpinBox()
+        self.interval.setRange(1.0, 3600.0)
+        self.interval.setValue(60.0)
+        self.interval.setSuffix(" s")
+        self.broker = QLineEdit()
+        self.broker.setPlaceholderText("host:1883 (optional: observations pushed over MQTT)")
+        note = QLabel(TOKEN_NOTE)
+        note.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow("SensorThings URL", self.url)
+        form.addRow("Token", self.token)
+        form.addRow("Poll every", self.interval)
+        form.addRow("MQTT broker", self.broker)
+        form.addRow(note)
+        form.addRow(buttons)
+        self.setMinimumWidth(520)
+
+    def choice(self) -> ServiceChoice:
+        return ServiceChoice(self.url.text().strip(), self.token.text() or None, self.interval.value(),
+                             self.broker.text().strip())
+
+
+class LiveSensorService(QObject):
+    """One opened service: its live layer, the poll timer and the MQTT feed. A child of the window."""
+
+    opened = Signal(object)   # the SensorsLayer, once in the scene
+    merged = Signal(object)   # a MergeResult that added observations
+
+    def __init__(self, window: MainWindow, choice: ServiceChoice) -> None:
+        super().__init__(window)
+        self.window, self.choice = window, choice
+        self.client = SensorThingsClient(choice.url, choice.token)
+        self.poller: ServicePoller | None = None
+        self.feed: LiveSensorFeed | None = None
+        self.mqtt: MqttObservationFeed | None = None
+        self._poll_job: Job | None = None
+        self._poll_timer = QTimer(self)
+        self._poll_timer.setInterval(int(choice.poll_interval_s * 1000))
+        self._poll_timer.timeout.connect(self.poll_now)
+        self._drain_timer = QTimer(self)
+        self._drain_timer.setInterval(DRAIN_INTERVAL_MS)
+        self._drain_timer.timeout.connect(self._drain)
+
+    def start(self) -> Job:
+        """Read the stations and the last day's observations in the background."""
+        since = np.datetime64("now", "s") - HISTORY
+        scene_crs = self.window.scene.crs
+
+        def read(_feedback) -> tuple[Any, dict]:
+            sensors, raw_ids = self.client.sensors(since=since)
+            return to_crs(sensors, scene_crs), raw_ids
+
+        job = Job(f"Opening {self.choice.url}", read, self)
+        job.succeeded.connect(self._opened)
+        job.failed.connect(self._failed_to_open)
+        self.window.jobs_bar.track(job)
+        job.start()
+        return job
+
+    def stop(self) -> None:
+        self._poll_timer.stop()
+        self._drain_timer.stop()
+        if self.mqtt is not None:
+            self.mqtt.stop()
+            self.mqtt = None
+        if self._poll_job is not None:
+            self._poll_job.wait()
+        self.client.close()
+
+    def poll_now(self) -> Job | None:
+        """Ask the service for what is new; skipped while the previous poll still runs."""
+        if self.feed is None or self.poller is None or (self._poll_job and self._poll_job.running):
+            return None
+        latest = {stream: self.feed.latest_time(stream) for stream in self.feed.datastream_ids()}
+        poller = self.poller
+        self._poll_job = Job("Polling sensors", lambda _feedback: poller.poll(latest), self)
+        self._poll_job.succeeded.connect(self.merge)
+        self._poll_job.failed.connect(lambda message: self._say(f"{message}; trying again at the next poll"))
+        self._poll_job.start()
+        return self._poll_job
+
+    def merge(self, observations: list[Observation]) -> MergeResult | None:
+        if self.feed is None or not observations:
+            return None
+        result = self.feed.merge(observations)
+        if result.total_added:
+            self._refresh_inspector()
+            self._say(f"{result.total_added} new observations in {self.feed.layer.name}")
+            self.merged.emit(result)
+        return result
+
+    def _opened(self, result: tuple[Any, dict]) -> None:
+        sensors, raw_ids = result
+        layer = SensorsLayer(sensors, urlsplit(self.choice.url).netloc or "sensor service")
+        try:
+            layer = self.window.scene.add_layer(layer)
+        except TwinError as error:
+            self._failed_to_open(str(error))
+            return
+        self.feed = LiveSensorFeed(layer)
+        self.poller = ServicePoller(self.client, raw_ids)
+        _colour_by_latest(layer)
+        self.window.scene.layers.events.removed.connect(self._on_layer_removed)
+        self._poll_timer.start()
+        if self.choice.mqtt_broker:
+            self._subscribe(self.choice.mqtt_broker, raw_ids)
+        self.window.statusBar().showMessage(
+            f"Opened {self.choice.url}: {len(sensors)} stations, {len(sensors.datastreams)} datastreams; "
+            f"polling every {self.choice.poll_interval_s:g} s", 10_000)
+        self.opened.emit(layer)
+
+    def _subscribe(self, broker: str, raw_ids: dict) -> None:
+        host, _, port = broker.rpartition(":")
+        if not host or not port.isdigit():
+            host, port = broker, "1883"
+        topics = [TopicMapping(sensorthings_topic(raw)) for raw in raw_ids.values()]
+        self.mqtt = MqttObservationFeed(host, int(port), topics)
+        self.mqtt.start()
+        self._drain_timer.start()
+
+    def _drain(self) -> None:
+        if self.mqtt is None:
+            return
+        for problem in self.mqtt.take_problems():
+            self._say(problem)
+        self.merge(self.mqtt.drain())
+
+    def _failed_to_open(self, message: str) -> None:
+        self.window.show_error(message)
+        self.stop()
+        self.deleteLater()
+
+    def _on_layer_removed(self, _index: int, layer: object) -> None:
+        if self.feed is not None and layer is self.feed.layer:
+            self.window.scene.layers.events.removed.disconnect(self._on_layer_removed)
+            self.stop()
+            self.deleteLater()
+
+    def _refresh_inspector(self) -> None:
+        shown = self.window.inspector.shown
+        if shown is not None and shown[0] is self.feed.layer:
+            self.window.inspector.show_feature(*shown)
+
+    def _say(self, message: str) -> None:
+        self.window.statusBar().showMessage(message, 15_000)
+
+
+def _colour_by_latest(layer: SensorsLayer) -> None:
+    """Colour the stations by their latest rain, else by the first quantity with a latest value."""
+    offered = layer.color_attributes()
+    preferred = latest_column("precipitation")
+    choice = preferred if preferred in offered else next(
+        (name for name in offered if name.startswith("latest_")), None)
+    if choice is not None and layer.color_by is None:
+        layer.set_style(color_by=choice)
+
+
+def open_sensor_service(window: MainWindow) -> LiveSensorService | None:
+    """Ask for a service and open it as a live layer (File > Open sensor service...)."""
+    dialog = SensorServiceDialog(window)
+    if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.choice().url:
+        return None
+    try:
+        service = LiveSensorService(window, dialog.choice())
+    except TwinError as error:
+        window.show_error(str(error))
+        return None
+    service.start()
+    return service
