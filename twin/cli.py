@@ -66,7 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     info = commands.add_parser("info", help="summarise a data file (kind, CRS, bounds, counts)")
-    info.add_argument("path", type=Path)
+    info.add_argument("path", help="a data file, or a SensorThings service's http(s):// URL")
+    info.add_argument("--token-env", metavar="NAME",
+                      help="a service's token: read from this environment variable (never stored)")
     info.add_argument("--crs", help="the CRS to assume where the file names none, e.g. EPSG:25833")
     info.add_argument("--json", action="store_true", help="print one JSON object")
     info.set_defaults(handler=_info)
@@ -88,6 +90,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(handler=_run)
 
+    watch = commands.add_parser("watch", help="follow a live rain gauge and run flood nowcasts on a rule "
+                                              "(the scenario's [watch] table; Ctrl-C stops)")
+    watch.add_argument("scenario", type=Path, metavar="SCENARIO.toml")
+    watch.set_defaults(handler=_watch)
+
     tiles = commands.add_parser("tiles", help="the GeoSN 2 km tiles covering a quarter or a box")
     tiles.add_argument("area", metavar="QUARTER_OR_BBOX",
                        help="a quarter's name, or xmin,ymin,xmax,ymax in EPSG:25833")
@@ -100,7 +107,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _info(args: argparse.Namespace) -> int:
-    info = file_info(args.path, crs=args.crs)
+    if args.path.startswith(("http://", "https://")):
+        from twin.io.sensorthings_client import service_info
+
+        info = service_info(args.path, os.environ.get(args.token_env) if args.token_env else None)
+    else:
+        info = file_info(Path(args.path), crs=args.crs)
     if args.json:
         print(json.dumps(info, indent=2, allow_nan=False))  # NaN is not JSON: file_info says null
     else:
@@ -194,6 +206,21 @@ def _run(args: argparse.Namespace) -> int:
     written = write_run(report, out)
     print(f"{scenario.name}: done in {report.seconds:.1f} s (seed {report.seed}); "
           f"wrote {len(written)} files to {out}")
+    return EXIT_OK
+
+
+def _watch(args: argparse.Namespace) -> int:
+    from twin.sim.watch import WatchConfig, Watcher, print_alert
+
+    def alert(raised) -> None:
+        _say(raised.sentence())
+        print_alert(raised)
+
+    config = WatchConfig.load(args.scenario)
+    try:
+        Watcher(config, _say, alert).run(threading.Event())
+    except KeyboardInterrupt:
+        _say("stopped watching")
     return EXIT_OK
 
 

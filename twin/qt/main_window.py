@@ -44,6 +44,7 @@ from twin.qt.jobs import Job, JobBar
 from twin.qt.layers_panel import LayersPanel
 from twin.qt.reports import ReportsPanel
 from twin.qt.result_table import ResultTablePanel, feature_of_row
+from twin.qt.sensor_service import open_sensor_service
 from twin.qt.session import ProjectSession, is_generated_demo, session_for
 from twin.qt.simulation_panel import SimulationPanel
 from twin.qt.time_bar import TimeBar, has_time_steps
@@ -324,6 +325,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "Open &project...", self._choose_project, "Ctrl+Shift+O")
         self._action(file_menu, "Open &quarters...", self._choose_quarters)
+        self._action(file_menu, "Open sensor ser&vice...", lambda: open_sensor_service(self))
         self._action(file_menu, "&Save project", self.save_project, QKeySequence.StandardKey.Save)
         self._action(file_menu, "Save project &as...", self.save_project_as, QKeySequence.StandardKey.SaveAs)
         self._action(file_menu, "&Pack project...", self.pack_project)
