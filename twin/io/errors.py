@@ -17,6 +17,10 @@ class TwinIOError(TwinError):
         self.problem = " ".join(problem.splitlines())
         super().__init__(f"{self.path}: {self.problem}")
 
+    def __reduce__(self) -> tuple[type, tuple[Path, str]]:
+        # so that it crosses from a reading process (twin/io/isolated.py) as itself
+        return type(self), (self.path, self.problem)
+
 
 class MissingCRSError(TwinIOError):
     """A file names no coordinate reference system and none was given: the user must pick one."""
