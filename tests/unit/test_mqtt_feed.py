@@ -19,7 +19,7 @@ from twin.io.mqtt_feed import (
     parse_message,
     sensorthings_topic,
 )
-from twin.io.sensors import read_sensors
+from twin.io.sensors import read_sensors, sensors_from_response
 
 SERVICE_FILE = REFERENCE / "sensorthings" / "dresden_johannstadt_service.sta.json"
 RAIN_TOPIC = "v1.1/Datastreams(11)/Observations"
@@ -71,6 +71,17 @@ def test_the_sensorthings_topic_names_its_datastream():
                          b'{"phenomenonTime": "2026-07-10T18:05:00+02:00", "result": 1.5, "@iot.id": 7}',
                          TopicMapping("#"))
     assert (item.datastream_id, str(item.time), item.value, item.id) == ("it's", "2026-07-10T16:05:00", 1.5, "7")
+
+
+@pytest.mark.parametrize("time", ["2026-07-10T18:05:00Z", "2026-07-10T18:05:00.750Z", "2026-07-10Z",
+                                  "2026-07-10T20:05:00+02:00", "2026-07-10T18:00:00Z/2026-07-10T18:05:00Z"])
+def test_a_message_reads_its_time_as_a_saved_response_would(time):
+    document = {"value": [{"@iot.id": 1, "Locations": [{"location": {"type": "Point", "coordinates": [13.7, 51.0]}}],
+                           "Datastreams": [{"@iot.id": 11, "Observations": [{"phenomenonTime": time, "result": 2}]}]}]}
+    path = REFERENCE.parent / "unused.json"
+    expected = sensors_from_response(path, document).datastreams[0].series.times[0]
+    item = parse_message(RAIN_TOPIC, json.dumps({"phenomenonTime": time, "result": 2}).encode(), TopicMapping("#"))
+    assert item.time == expected and item.value == 2.0
 
 
 def test_a_configured_topic_maps_its_own_payload():

@@ -23,6 +23,7 @@ the whole topic is), the time (empty: the arrival time) and the value.
 from __future__ import annotations
 
 import json
+import math
 import re
 import threading
 import uuid
@@ -196,19 +197,36 @@ def parse_message(topic: str, payload: bytes, mapping: TopicMapping) -> Observat
     if not isinstance(document, dict):
         raise MessageError("a message is JSON but not an object (an Observation)")
     stream_id = _datastream_of(topic, document, mapping)
-    entry = {"phenomenonTime": document.get(mapping.time_key) if mapping.time_key else _now(),
-             "result": document.get(mapping.value_key)}
     if mapping.time_key and mapping.time_key not in document:
         raise MessageError(f"a message has no '{mapping.time_key}'")
     if mapping.value_key not in document:
         raise MessageError(f"a message has no '{mapping.value_key}'")
-    try:
-        times, values = observation_arrays(Path(topic), f"datastream {stream_id}", [entry])
+    when = document[mapping.time_key] if mapping.time_key else _now()
+    identity = document.get(mapping.id_key)
+    identity = None if identity is None else _text(identity)
+    value = document[mapping.value_key]
+    time = _plain_utc_time(when)
+    if time is not None and isinstance(value, int | float) and not isinstance(value, bool) \
+            and math.isfinite(value):
+        return Observation(stream_id, time, float(value), identity)
+    try:  # offsets, intervals and every bad value: the file reader's parsing and messages
+        times, values = observation_arrays(Path(topic), f"datastream {stream_id}",
+                                           [{"phenomenonTime": when, "result": value}])
     except TwinIOError as error:
         raise MessageError(error.problem.replace("observation 1 of ", "the observation of ")) from None
-    identity = document.get(mapping.id_key)
-    return Observation(stream_id, times[0], float(values[0]),
-                       None if identity is None else _text(identity))
+    return Observation(stream_id, times[0], float(values[0]), identity)
+
+
+def _plain_utc_time(text: Any) -> np.datetime64 | None:
+    """A time like "2026-07-10T18:05:00Z" read directly (a tenth of the general path's cost, which a
+    flood of messages feels); None for anything else (offsets, intervals), left to the general path."""
+    if not isinstance(text, str) or not text.endswith("Z") or "/" in text or len(text) < 11:
+        return None
+    try:
+        time = np.datetime64(text[:-1], "s")
+    except ValueError:
+        return None
+    return None if np.isnat(time) else time
 
 
 def _datastream_of(topic: str, document: dict, mapping: TopicMapping) -> str:
