@@ -1,9 +1,13 @@
 """The SensorThings client against a real local service over HTTP: paging, $filter, $expand, failures."""
 
+import json
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
-from tests.conftest import REFERENCE
+from tests.conftest import PROJECT_ROOT, REFERENCE
 from tests.sensor_service import SensorThingsServer
 from twin.core.layers import SensorsLayer
 from twin.core.live import LiveSensorFeed
@@ -150,3 +154,17 @@ def test_info_lists_the_stations_and_datastreams(service):
     assert info["datastream_list"][0] == {"id": "11", "station": "1", "name": "Rain Johannstadt, 5-minute sums",
                                           "quantity": "precipitation", "unit": "mm"}
     assert not any("Observations" in request for request in service.requests)
+
+
+def test_info_url_on_the_command_line(service):
+    done = subprocess.run([sys.executable, "main.py", "info", service.url, "--json"], cwd=PROJECT_ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    info = json.loads(done.stdout)
+    assert (info["format"], info["stations"], info["url"]) == ("SensorThings API", 2, service.url)
+    service.misbehave("html")
+    done = subprocess.run([sys.executable, "main.py", "info", service.url], cwd=PROJECT_ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr == (f"error: {service.url}/Things: the service answered a web page (HTML), not "
+                           "SensorThings JSON; give the service root, such as https://host/FROST-Server/v1.1\n")
