@@ -43,8 +43,10 @@ def run_in(scene: Scene, simulation: str, quarter: str = "Johannstadt", **parame
 @pytest.fixture(scope="module")
 def city() -> Scene:
     scene = demo_city()
+    # the demo city is shared with other modules, which may have run one simulation but not the other
     if not any(run.simulation == "street_decay" for run in scene.runs):
         run_in(scene, "street_decay", monte_carlo_runs=20, horizon_years=15)
+    if not any(run.simulation == "energy" for run in scene.runs):
         run_in(scene, "energy")
     return scene
 

@@ -91,8 +91,8 @@ def test_the_work_list_exports_as_csv_and_as_a_geopackage_with_its_segments(pane
     assert sorted(path.name for path in tmp_path.iterdir()) == ["work_list.csv", "work_list.gpkg"]  # no temporaries
 
 
-def test_numbers_read_one_way_grouped_and_to_three_digits(panel):
-    from twin.core.numbers import format_number
+def test_numbers_read_one_way_grouped_and_with_one_number_of_decimals_per_column(panel):
+    from twin.core.numbers import column_decimals, format_number
 
     source = panel.proxy.sourceModel()
     columns = panel.layer.data.columns
@@ -100,7 +100,8 @@ def test_numbers_read_one_way_grouped_and_to_three_digits(panel):
     shown = source.index(big, column(panel, "cumulative_cost")).data()
     assert shown == format_number(columns["cumulative_cost"][big], "EUR") and "," in shown
     assert "." not in shown  # whole euros
-    area = source.index(0, column(panel, "area")).data()
-    assert area == format_number(columns["area"][0])
-    digits = area.replace(",", "").replace(".", "").lstrip("0")
-    assert len(digits) <= max(3, len(str(int(columns["area"][0]))))  # no 9218.4 beside 99,852
+    condition = [source.index(row, column(panel, "condition")).data() for row in range(source.rowCount())]
+    decimals = column_decimals(columns["condition"])
+    assert decimals == 2 and all(len(text.split(".")[1]) == 2 for text in condition)  # "2.70" under "2.01"
+    exact = source.index(0, column(panel, "condition")).data(Qt.ItemDataRole.ToolTipRole)
+    assert float(exact) == pytest.approx(columns["condition"][0])  # the exact value in the tooltip

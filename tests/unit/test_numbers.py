@@ -38,3 +38,15 @@ def test_colour_bar_labels_are_formatted_alike_and_never_repeat():
     assert format_range_labels([0.0, 1.95, 3.9]) == ["0", "1.95", "3.9"]
     assert format_range_labels([1000.2, 1000.5, 1000.8]) == ["1,000.2", "1,000.5", "1,000.8"]
     assert format_range_labels([-2.0, 0.0, 2.0]) == ["-2", "0", "2"]
+
+
+def test_a_column_shares_one_number_of_decimals_so_its_numbers_line_up():
+    from twin.core.numbers import column_decimals
+
+    condition = np.array([2.01, 2.7, 1.843, np.nan])
+    decimals = column_decimals(condition)
+    assert [format_value(value, decimals=decimals) for value in condition] == ["2.01", "2.70", "1.84", "no data"]
+    assert column_decimals(np.array([120.5, 3.25])) == 0  # the largest sets the scale
+    assert column_decimals(np.array([0.012, 0.0034])) == 4  # three digits of the largest: 0.0120
+    assert column_decimals(np.array([1.0, 2.0])) is None and column_decimals(np.array([3, 4])) is None
+    assert column_decimals(np.array([1.5, 2.25]), "EUR") is None

@@ -55,9 +55,23 @@ def decimals_for(number: float, significant: int = SIGNIFICANT_DIGITS) -> int:
     return max(0, significant - digits_before_point)
 
 
-def format_value(value: Any, unit: str = "", *, name: str = "") -> str:
-    """Any cell value as a person reads it: numbers by `format_number`, flags as yes/no,
-    times to the minute, text as it is; None is an empty cell."""
+def column_decimals(values: Any, unit: str = "") -> int | None:
+    """Decimals for every number of a column (or a row of figures), so they line up: those its
+    largest value needs for three significant digits ("2.01", "2.70", "1.84"); None where the
+    numbers are whole or money, which `format_number` writes without decimals anyway."""
+    array = np.asarray(values)
+    if array.dtype.kind != "f" or unit in _WHOLE_UNITS:
+        return None
+    finite = np.abs(array[np.isfinite(array)])
+    if not finite.size or (finite == np.round(finite)).all():
+        return None
+    largest = float(finite.max())
+    return max(0, SIGNIFICANT_DIGITS - (math.floor(math.log10(largest)) + 1))
+
+
+def format_value(value: Any, unit: str = "", *, name: str = "", decimals: int | None = None) -> str:
+    """Any cell value as a person reads it: numbers by `format_number` (with the column's
+    `decimals` where given), flags as yes/no, times to the minute, text as it is; None is empty."""
     if value is None:
         return ""
     if isinstance(value, bool | np.bool_):
@@ -66,7 +80,7 @@ def format_value(value: Any, unit: str = "", *, name: str = "") -> str:
         return str(np.datetime_as_string(value, unit="m")).replace("T", " ")
     if not isinstance(value, int | float | np.number):
         return str(value)
-    return format_number(float(value), unit, name=name)
+    return format_number(float(value), unit, name=name, decimals=decimals)
 
 
 def format_range_labels(values: list[float], unit: str = "") -> list[str]:

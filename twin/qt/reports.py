@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import (
@@ -36,7 +37,7 @@ from PySide6.QtWidgets import (
 from twin.core.atomic import write_atomic
 from twin.core.data import ResultRaster
 from twin.core.layers import Layer
-from twin.core.numbers import format_value
+from twin.core.numbers import column_decimals, format_value
 from twin.core.report_tables import FigureTable
 from twin.core.scene import RunRecord, Scene
 from twin.qt.charts import PNG_SIZE, chart_widget, image_png_bytes
@@ -331,8 +332,10 @@ def _fill_table(widget: QTableWidget, table: FigureTable | None) -> None:
     for row, figure in enumerate(table.rows):
         widget.setItem(row, 0, QTableWidgetItem(figure.label))
         widget.setItem(row, 1, QTableWidgetItem(figure.unit))
+        numbers = [np.nan if value is None else value for value in figure.values]
+        decimals = column_decimals(np.asarray(numbers, dtype=float), figure.unit)  # alike along the row
         for column, value in enumerate(figure.values, start=2):
-            item = QTableWidgetItem(format_value(value, figure.unit, name=figure.key))
+            item = QTableWidgetItem(format_value(value, figure.unit, name=figure.key, decimals=decimals))
             item.setTextAlignment(right)
             if value is not None:
                 item.setToolTip(f"{value:.10g} {figure.unit}".strip())

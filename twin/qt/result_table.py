@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from twin.core.layers import Layer, ResultTableLayer
-from twin.core.numbers import format_value
+from twin.core.numbers import column_decimals, format_value
 from twin.core.scene import Scene
 from twin.io.errors import TwinIOError
 from twin.io.tables import write_table_csv, write_table_gpkg
@@ -53,6 +53,10 @@ class ResultTableModel(QAbstractTableModel):
         super().__init__()
         self.layer = layer
         self._names: list[str] = [] if layer is None else list(layer.data.columns)
+        # one number of decimals per column, so its numbers line up ("2.70" under "2.01")
+        units = {} if layer is None else layer.data.units
+        self._decimals = {} if layer is None else {
+            name: column_decimals(values, units.get(name, "")) for name, values in layer.data.columns.items()}
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008, N802 (Qt's name)
         return 0 if self.layer is None or parent.isValid() else len(self.layer.data)
@@ -73,7 +77,9 @@ class ResultTableModel(QAbstractTableModel):
         value = self.layer.data.columns[name][index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return self._class_labels(name).get(value) or format_value(
-                value, self.layer.data.units.get(name, ""), name=name)
+                value, self.layer.data.units.get(name, ""), name=name, decimals=self._decimals[name])
+        if role == Qt.ItemDataRole.ToolTipRole and isinstance(value, float | np.floating):
+            return f"{value:.10g} {self.layer.data.units.get(name, '')}".strip()  # the exact value
         if role == Qt.ItemDataRole.UserRole:  # what sorting compares: numbers as numbers
             return value.item() if isinstance(value, np.generic) else value
         if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, int | float | np.number):
