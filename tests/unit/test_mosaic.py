@@ -226,3 +226,12 @@ def test_a_project_reopens_a_folder_of_tiles_as_one_layer(tmp_path):
     opened = open_project(Project.load(tmp_path / "city.toml"))
     assert opened.problems == [] and [layer.name for layer in opened.scene.layers] == ["tiles"]
     np.testing.assert_array_equal(opened.scene.layer("tiles").data.values, scene.layer("tiles").data.values)
+
+
+def test_a_building_model_in_dhhn92_is_reported(reference):
+    """The KIT's FZK-Haus names urn:adv:crs:ETRS89_UTM32*DE_DHHN92_NH: DHHN92 heights."""
+    notes: list[str] = []
+    read_layer(reference / "citygml" / "FZK-Haus-LoD2_citygml3.gml", notes=notes)
+    assert len(notes) == 1 and "the heights are in DE_DHHN92_NH (AdV), not in DHHN2016" in notes[0]
+    assert file_info(reference / "citygml" / "FZK-Haus-LoD2_citygml3.gml")["notes"] == notes
+    assert "notes" not in file_info(reference / DRESDEN_LOD2)  # GeoSN's own: DHHN2016
