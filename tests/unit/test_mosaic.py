@@ -235,3 +235,12 @@ def test_a_building_model_in_dhhn92_is_reported(reference):
     assert len(notes) == 1 and "the heights are in DE_DHHN92_NH (AdV), not in DHHN2016" in notes[0]
     assert file_info(reference / "citygml" / "FZK-Haus-LoD2_citygml3.gml")["notes"] == notes
     assert "notes" not in file_info(reference / DRESDEN_LOD2)  # GeoSN's own: DHHN2016
+
+
+def test_tiles_too_far_apart_for_memory_are_one_sentence(tmp_path):
+    heights = np.ones((4, 4), dtype=np.float32)
+    (tmp_path / "far").mkdir()
+    write_geotiff(tmp_path / "far" / "a.tif", heights, Affine(1, 0, 0, 0, -1, 4))
+    write_geotiff(tmp_path / "far" / "b.tif", heights, Affine(1, 0, 9_000_000, 0, -1, 9_000_000))
+    with pytest.raises(TwinIOError, match="the tiles span 9,000,004 x 9,000,000 cells .* open fewer or nearer tiles"):
+        read_layer(tmp_path / "far")

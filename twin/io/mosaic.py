@@ -16,6 +16,7 @@ would warp some tiles' cells.
 
 from __future__ import annotations
 
+import os
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -118,6 +119,7 @@ def mosaic_rasters(where: Path, tiles: list[tuple[Path, RasterData]]) -> RasterD
     width = round((max(tile.bounds[2] for _, tile in tiles) - minx) / dx)
     height = round((maxy - min(tile.bounds[1] for _, tile in tiles)) / dy)
     dtype = np.result_type(*(tile.values.dtype for _, tile in tiles))
+    _check_fits_memory(where, width, height, dtype.itemsize)
     values = np.full((height, width), np.nan, dtype=dtype)
     for _, tile in tiles:
         row, col = round((maxy - tile.bounds[3]) / dy), round((tile.bounds[0] - minx) / dx)
@@ -266,6 +268,15 @@ def _check_same_grid(where: Path, first_path: Path, first: RasterData, path: Pat
     if np.abs(offsets - np.rint(offsets)).max() > ALIGN_TOLERANCE:
         raise TwinIOError(where, f"{path.name} does not lie on the grid of {first_path.name} (its "
                                  "cells are shifted by part of a cell); a mosaic needs one grid")
+
+
+def _check_fits_memory(where: Path, width: int, height: int, cell_bytes: int) -> None:
+    """Refuse a mosaic of tiles far apart before allocating the grid between them."""
+    needed = width * height * cell_bytes
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    if needed > memory // 2:
+        raise TwinIOError(where, f"the tiles span {width:,} x {height:,} cells (about {needed / 1e9:.0f} "
+                                 "GB), more than half of this machine's memory; open fewer or nearer tiles")
 
 
 def _same(where: Path, key: str, first: dict, info: dict, problem: str) -> None:
