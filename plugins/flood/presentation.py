@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from twin.core.charts import BarChartData, BarSeries, ChartData
+from twin.core.charts import BarChartData, BarSeries, ChartData, LineChartData, LineSeries
 from twin.core.data import ResultTable
 from twin.core.report_tables import figure_values
 from twin.core.scene import RunRecord
@@ -62,6 +62,11 @@ _RUN_FIGURES = (
     FieldSpec("max_velocity_m_s", Location.SCENE, "m/s", "fastest flow anywhere", "fastest flow"),
     FieldSpec("rain_depth_mm", Location.SCENE, "mm", "rain depth of the event", "rain depth"),
     FieldSpec("rain_peak_mm_h", Location.SCENE, "mm/h", "highest rain intensity", "rain peak"),
+    FieldSpec("rain_table", Location.SCENE, "", "the depth-duration table (or record) the rain came "
+              "from: a KOSTRA cell and file, the scenario's table, or the illustrative demo table",
+              "rain table", DType.TEXT),
+    FieldSpec("rain_hyetograph", Location.SCENE, "", "the rain's intensity per interval (start_min, "
+              "end_min, mm_h), for the report's chart", "rain over time", DType.RECORD),
     FieldSpec("rain_start_utc", Location.SCENE, "", "start of a replayed gauge event", "rain start (UTC)",
               DType.TIME),
     FieldSpec("simulated_min", Location.SCENE, "min", "simulated time", "simulated time"),
@@ -79,9 +84,13 @@ OUTPUTS = (*_GRIDS, *_TABLES, *_QUARTER_FIGURES, *_RUN_FIGURES)
 
 
 def charts(run: RunRecord, tables: Mapping[str, ResultTable], quarter: str | None) -> list[ChartData]:
-    """Flooded area by depth class and buildings reached, per quarter."""
+    """The rain (titled with the table it came from), flooded area by depth class and buildings
+    reached, per quarter."""
     places = [quarter] if quarter is not None else list(run.per_quarter)
     found: list[ChartData] = []
+    rain_chart = _rain(run)
+    if rain_chart is not None:
+        found.append(rain_chart)
     depth_chart = _depth_classes(run, places)
     if depth_chart is not None:
         found.append(depth_chart)
@@ -90,6 +99,18 @@ def charts(run: RunRecord, tables: Mapping[str, ResultTable], quarter: str | Non
             BarSeries("buildings in the quarter", figure_values(run, places, "buildings"), "#BBBBBB"),
             BarSeries("affected", figure_values(run, places, "buildings_affected"), "#D55E00")]))
     return found
+
+
+def _rain(run: RunRecord) -> LineChartData | None:
+    """The rain's intensity as steps over time; the title says which table it came from."""
+    hyetograph = run.summary.get("rain_hyetograph")
+    if not hyetograph or not hyetograph.get("start_min"):
+        return None
+    starts, rates = np.asarray(hyetograph["start_min"], float), np.asarray(hyetograph["mm_h"], float)
+    edges = np.append(starts, float(hyetograph["end_min"]))
+    x, y = np.repeat(edges, 2)[1:-1], np.repeat(rates, 2)
+    return LineChartData(f"Rain: {run.summary.get('rain_table', '')}", "minutes from the start",
+                         "intensity (mm/h)", [LineSeries("rain", x, y, color="#0072B2")])
 
 
 def _depth_classes(run: RunRecord, places: list[str]) -> BarChartData | None:

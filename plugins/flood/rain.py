@@ -79,10 +79,11 @@ def euler_type2(durations_min: tuple[float, ...], depths_mm: tuple[float, ...], 
                 step_min: float = 5.0) -> RainSeries:
     """Euler type II design storm from a depth-duration table (DWA practice).
 
-    The cumulative depth is interpolated at each step, the step increments sorted descending
-    (Euler type I), then the largest ones turned ascending so that the peak falls in the step
-    that contains 0.3 D, where DWA practice puts it. (Rounding 0.3 times the step count put it
-    a step early for 75, 90 and 120 minutes.)
+    The cumulative depth is interpolated at each step (log-log between the table's durations,
+    as KOSTRA depths grow like a power of the duration: see plugins.flood.kostra), the step
+    increments sorted descending (Euler type I), then the largest ones turned ascending so that
+    the peak falls in the step that contains 0.3 D, where DWA practice puts it. (Rounding 0.3
+    times the step count put it a step early for 75, 90 and 120 minutes.)
     """
     durations, depths = _table(durations_min, depths_mm)
     if duration_min > durations[-1] + 1e-9:
@@ -92,8 +93,7 @@ def euler_type2(durations_min: tuple[float, ...], depths_mm: tuple[float, ...], 
     if steps < 1 or abs(steps * step_min - duration_min) > 1e-9:
         raise RainError(f"the storm duration {duration_min:g} min must be a whole number of "
                         f"{step_min:g} min steps")
-    ends = step_min * np.arange(1, steps + 1)
-    cumulative = np.interp(ends, np.concatenate([[0.0], durations]), np.concatenate([[0.0], depths]))
+    cumulative = log_log(step_min * np.arange(1, steps + 1), durations, depths)
     increments = np.sort(np.diff(np.concatenate([[0.0], cumulative])))[::-1]
     peak_step = int(np.floor(0.3 * steps + 1e-9))  # the step [k, k + 1) that holds 0.3 D
     rising = peak_step + 1
@@ -108,9 +108,18 @@ def _table(durations_min: tuple[float, ...], depths_mm: tuple[float, ...]) -> tu
         raise RainError("the depth-duration table needs as many depths as durations, at least one")
     if np.any(np.diff(durations) <= 0) or durations[0] <= 0:
         raise RainError("the table's durations must be above zero and rise")
-    if np.any(np.diff(depths) < 0) or depths[0] < 0:
-        raise RainError("the table's depths must not fall as the duration grows")
+    if np.any(np.diff(depths) < 0) or depths[0] <= 0:
+        raise RainError("the table's depths must be above zero and not fall as the duration grows")
     return durations, depths
+
+
+def log_log(durations: np.ndarray, table_durations: np.ndarray, table_depths: np.ndarray) -> np.ndarray:
+    """Depths at `durations` on the power law hN = a D^b through each pair of neighbouring table
+    points; below the first duration at its constant intensity."""
+    durations = np.asarray(durations, dtype=float)
+    clipped = np.maximum(durations, table_durations[0])
+    depths = np.exp(np.interp(np.log(clipped), np.log(table_durations), np.log(table_depths)))
+    return np.where(durations < table_durations[0], table_depths[0] * durations / table_durations[0], depths)
 
 
 def gauge_rain(sensors: SensorData, station_id: str, start: np.datetime64 | None = None,

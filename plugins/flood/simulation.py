@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from plugins.flood import analysis, grid, kernels, presentation, rain, rasterise
+from plugins.flood import analysis, grid, kernels, kostra, presentation, rain, rasterise
 from plugins.flood.solver import Domain, FloodResult, Losses, PointInflow, Settings, simulate
 from twin.core.data import BuildingData, RasterData, ResultRaster, ResultTable, SensorData, StreetData
 from twin.sim import (
@@ -58,15 +58,21 @@ class FloodSimulation(Simulation):
                       minimum=5.0, maximum=1440.0,
                       label="rain duration", group="Rain",
                       applies_when={"rain": ("block", "euler2")}),
-        ParameterSpec("table_durations_min", list, tuple(d for d, _ in rain.DRESDEN_100_YEAR_TABLE),
-                      "design storm: durations of the depth-duration table (default: illustrative "
-                      "Dresden 100-year table, not KOSTRA values)", units="min", minimum=0.0,
-                      label="depth-duration table: durations", group="Rain", advanced=True,
+        ParameterSpec("kostra_file", str, "", "design storm: a KOSTRA-DWD table export (CSV) of the "
+                      "site's grid cell, durations in rows and return periods in columns (absolute path, "
+                      "or relative to the working folder); empty: the rain table below",
+                      label="KOSTRA table file (CSV)", group="Rain",
                       applies_when={"rain": ("euler2",)}),
-        ParameterSpec("table_depths_mm", list, tuple(h for _, h in rain.DRESDEN_100_YEAR_TABLE),
-                      "design storm: depths of the depth-duration table, one per duration",
-                      units="mm", minimum=0.0,
-                      label="depth-duration table: depths", group="Rain", advanced=True,
+        ParameterSpec("return_period_a", float, 100.0, "design storm: return period taken from the table "
+                      "(between its columns: linear in ln T)", units="a", minimum=1.0, maximum=100.0,
+                      label="return period", group="Rain",
+                      applies_when={"rain": ("euler2",)}),
+        ParameterSpec("rain_table", tuple, tuple((d, 100.0, h) for d, h in rain.DRESDEN_100_YEAR_TABLE),
+                      "design storm without a KOSTRA file: depth-duration rows (log-log between "
+                      "durations). The default is an illustrative Dresden 100-year table, NOT KOSTRA: "
+                      "the demo's, to be replaced by the site's official values",
+                      columns=("duration (min)", "return period (a)", "depth (mm)"), minimum=0.0,
+                      label="depth-duration table", group="Rain", advanced=True,
                       applies_when={"rain": ("euler2",)}),
         ParameterSpec("rain_gauge", str, "", "gauge: station id of the rain gauge in the sensors layer",
                       label="rain gauge (station id)", group="Rain",
@@ -82,6 +88,16 @@ class FloodSimulation(Simulation):
                       "cells, averaged over blocks (2 m runs a 1 m quarter about 8x faster); 0 keeps the "
                       "terrain's", units="m", minimum=0.0, maximum=50.0,
                       label="cell size", group=GRID),
+        ParameterSpec("street_channels", str, "keep", "coarsening: keep the street channels and kerbs "
+                      "(street blocks at their lowest street cell, blocks beside the street at their "
+                      "highest: a 2 m mean halves a 15 cm kerb and lets street water spill into gardens) "
+                      "or average every block", choices=("keep", "average"), choice_labels={
+                          "keep": "keep channels and kerbs", "average": "average every block"},
+                      label="street channels when coarsening", group=GRID, advanced=True),
+        ParameterSpec("kerb_height_m", float, 0.0, "kerbs to burn into a DTM that lacks them: street "
+                      "areas are lowered by this height (a segment's kerb_height_m where the street layer "
+                      "has one); 0 keeps the DTM's own", units="m", minimum=0.0, maximum=0.5,
+                      label="kerb height to burn in", group=GRID, advanced=True),
         ParameterSpec("crop_to_quarters", bool, False, "run only on the terrain around the scenario's "
                       f"quarters ({CROP_MARGIN_M:g} m margin)",
                       label="only around the quarters", group=GRID),
@@ -189,8 +205,7 @@ class FloodSimulation(Simulation):
     def check_parameters(self, params: Mapping[str, Any]) -> None:
         try:
             if params["rain"] == "euler2":
-                rain.euler_type2(params["table_durations_min"], params["table_depths_mm"],
-                                 params["rain_duration_min"])
+                _design_storm(params)
             if params["inflow_points"]:
                 _check_hydrograph(_pairs(params["inflow_hydrograph"]))
         except SimulationInputError as error:
@@ -198,9 +213,9 @@ class FloodSimulation(Simulation):
 
     def run(self, inputs: SimulationInputs, params: Mapping[str, Any], *,
             rng: np.random.Generator, feedback: Feedback) -> SimulationOutput:
-        terrain = _grid(inputs.layers["terrain"].data, inputs, params)
         buildings = _data(inputs, "buildings")
         streets = _data(inputs, "streets")
+        terrain = _grid(inputs.layers["terrain"].data, inputs, params, streets)
         sensors = _data(inputs, "sensors")
         feedback.progress(0.01, "rasterising buildings and streets")
         cell_size = _cell_size(terrain)
@@ -244,10 +259,22 @@ def _cell_size(terrain: RasterData) -> float:
     return float(width)
 
 
-def _grid(terrain: RasterData, inputs: SimulationInputs, params: Mapping[str, Any]) -> RasterData:
+def _grid(terrain: RasterData, inputs: SimulationInputs, params: Mapping[str, Any],
+          streets: StreetData | None) -> RasterData:
+    """The terrain cropped, kerbs burnt in where asked, and coarsened keeping street channels."""
     if params["crop_to_quarters"]:
         terrain = grid.crop_to(terrain, inputs.quarters, CROP_MARGIN_M)
-    return grid.coarsen(terrain, params["cell_size_m"])
+    if streets is None:
+        return grid.coarsen(terrain, params["cell_size_m"])
+    lowered = rasterise.kerb_depths(streets, terrain.transform, terrain.shape, params["street_width_m"],
+                                    params["kerb_height_m"])
+    if lowered.any():
+        terrain = RasterData((terrain.values - lowered).astype(np.float32), terrain.transform, terrain.crs,
+                             terrain.nodata, terrain.units)
+    keep = params["street_channels"] == "keep"
+    on_street = rasterise.street_mask(streets, terrain.transform, terrain.shape, params["street_width_m"]) \
+        if keep else None
+    return grid.coarsen(terrain, params["cell_size_m"], on_street)
 
 
 def _rain(params: Mapping[str, Any], sensors: SensorData | None,
@@ -255,13 +282,39 @@ def _rain(params: Mapping[str, Any], sensors: SensorData | None,
     if params["rain"] == "block":
         return rain.block_rain(params["block_depth_mm"], params["rain_duration_min"]), None
     if params["rain"] == "euler2":
-        return rain.euler_type2(params["table_durations_min"], params["table_depths_mm"],
-                                params["rain_duration_min"]), None
+        return _design_storm(params)[0], None
     if sensors is None:
         raise rain.RainError("rain = 'gauge' needs a sensors layer with the rain gauge")
     if not params["rain_gauge"]:
         raise rain.RainError("rain = 'gauge' needs the station id in rain_gauge")
     return rain.gauge_rain(sensors, params["rain_gauge"], _gauge_start(params["gauge_start_utc"]), seconds)
+
+
+def _design_storm(params: Mapping[str, Any]) -> tuple[rain.RainSeries, str]:
+    """The Euler type II storm of the run and the table it came from, in words."""
+    table = _rain_table(params)
+    depths = table.column(params["return_period_a"])
+    storm = rain.euler_type2(tuple(table.durations_min), tuple(depths), params["rain_duration_min"])
+    return storm, f"{table.source}, T = {params['return_period_a']:g} a"
+
+
+def _rain_table(params: Mapping[str, Any]) -> kostra.DepthDurationTable:
+    if params["kostra_file"]:
+        return kostra.read_kostra_csv(params["kostra_file"])
+    rows = params["rain_table"]
+    default = FloodSimulation.parameter("rain_table").default
+    source = kostra.ILLUSTRATIVE_LABEL if tuple(rows) == default else \
+        f"rain table of the scenario ({len(rows)} rows)"
+    return kostra.from_rows(rows, source)
+
+
+def rain_table_label(params: Mapping[str, Any]) -> str:
+    """Which table or record the run's rain came from, as the summary reports it."""
+    if params["rain"] == "euler2":
+        return _design_storm(params)[1]
+    if params["rain"] == "block":
+        return "none: block rain"
+    return f"none: the record of rain gauge {params['rain_gauge']}"
 
 
 def _gauge_start(text: str) -> np.datetime64 | None:
@@ -391,6 +444,8 @@ def _output(inputs: SimulationInputs, params: Mapping[str, Any], terrain: Raster
     summary.update({
         "max_velocity_m_s": float(result.max_velocity.max()),
         "rain_depth_mm": storm.depth_mm, "rain_peak_mm_h": storm.peak_mm_h,
+        "rain_table": rain_table_label(params),
+        "rain_hyetograph": _hyetograph(storm),
         "rain_start_utc": None if rain_start is None else str(rain_start),
         "simulated_min": params["duration_min"], "time_steps": result.steps,
         "solver_seconds": result.seconds,
@@ -399,6 +454,12 @@ def _output(inputs: SimulationInputs, params: Mapping[str, Any], terrain: Raster
         "mass_balance_relative_error": result.balance.relative_error,
     })
     return SimulationOutput(summary=summary, per_quarter=per_quarter, results=results)
+
+
+def _hyetograph(storm: rain.RainSeries) -> dict[str, list[float]]:
+    """The rain's intensity over time, for the report's chart: start minutes and mm/h."""
+    return {"start_min": [float(start) / 60.0 for start in storm.starts], "end_min": storm.end / 60.0,
+            "mm_h": [float(value) / MM_PER_HOUR for value in storm.intensities]}
 
 
 def _hydrographs(inputs: SimulationInputs, result: FloodResult, names: list[str],

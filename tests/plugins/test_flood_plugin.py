@@ -197,13 +197,14 @@ def test_the_cli_runs_a_flood_scenario_on_a_dtm_file(tmp_path):
         '[scenario]\nname = "Flood"\nsimulation = "flood"\nseed = 1\nquarters_file = "quarters.geojson"\n\n'
         '[inputs]\nterrain = "dtm.tif"\n\n'
         '[parameters]\nrain = "euler2"\nduration_min = 30.0\nrain_duration_min = 30.0\n'
-        'table_durations_min = [5, 15, 30]\ntable_depths_mm = [12, 25, 35]\n', encoding="utf-8")
+        'rain_table = [[5, 100, 12], [15, 100, 25], [30, 100, 35]]\n', encoding="utf-8")
     out = tmp_path / "out"
     done = subprocess.run([sys.executable, str(PROJECT_ROOT / "main.py"), "run", str(tmp_path / "flood.toml"),
                            "--out", str(out), "--quiet"], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     summary = json.loads((out / "summary.json").read_text())
     assert summary["summary"]["rain_depth_mm"] == pytest.approx(35.0)
+    assert summary["summary"]["rain_table"] == "rain table of the scenario (3 rows), T = 100 a"
     assert summary["summary"]["mass_balance_relative_error"] < 1e-6
     assert set(summary["per_quarter"]) == {"West", "East"}
     assert {"max_depth.tif", "max_velocity.tif", "arrival_time.tif", "depth.tif"} <= set(summary["files"])
@@ -211,10 +212,13 @@ def test_the_cli_runs_a_flood_scenario_on_a_dtm_file(tmp_path):
 
 @pytest.mark.parametrize(("params", "words"), [
     ({"rain": "gauge", "rain_gauge": "X9"}, "no station 'X9'"),
-    ({"rain": "euler2", "table_durations_min": [5, 15, 60], "table_depths_mm": [16.5, 30.5]},
-     "as many depths as durations"),
-    ({"rain": "euler2", "table_durations_min": [5, 15, 60], "table_depths_mm": [16.5, 3.05, 52.5]},
+    ({"rain": "euler2", "rain_table": [[5, 100, 16.5], [15, 50, 30.5], [60, 100, 52.5]]},
+     "needs a depth for every return period"),
+    ({"rain": "euler2", "rain_table": [[5, 100, 16.5], [15, 100, 3.05], [60, 100, 52.5]]},
      "must not fall"),
+    ({"rain": "euler2", "rain_table": [[5, 100, 16.5], [60, 100, 52.5]], "return_period_a": 50.0},
+     "no return period of 50 years"),
+    ({"rain": "euler2", "kostra_file": "/nonexistent/kostra.csv"}, "cannot read the KOSTRA table"),
     ({"rain": "gauge", "rain_gauge": "RG1", "gauge_start_utc": "10.07.2026 15:00"}, "not an ISO 8601 time"),
     ({"hydrograph_points": [[X0 - 500, Y1]]}, "lies outside the terrain"),
     ({"cell_size_m": 3.0}, "whole multiple"),
