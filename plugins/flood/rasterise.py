@@ -58,13 +58,36 @@ def street_mask(streets: StreetData | None, transform: Affine, shape: tuple[int,
     """Cells under a street: segments buffered by half their width_m (or the default width)."""
     if streets is None or len(streets) == 0:
         return np.zeros(shape, dtype=bool)
+    areas = shapely.buffer(streets.geometries, _widths(streets, default_width) / 2.0, cap_style="flat")
+    shapes = [(area, 1) for area in areas if _usable(area)]
+    return _burn(shapes, transform, shape).astype(bool)
+
+
+def _widths(streets: StreetData, default_width: float) -> np.ndarray:
+    """Each segment's width_m, or the default where the layer has none."""
     widths = np.full(len(streets), default_width, dtype=float)
     if "width_m" in streets.attributes:
         given = np.asarray(streets.attributes["width_m"], dtype=float)
         widths = np.where(np.isfinite(given) & (given > 0), given, default_width)
-    areas = shapely.buffer(streets.geometries, widths / 2.0, cap_style="flat")
-    shapes = [(area, 1) for area in areas if _usable(area)]
-    return _burn(shapes, transform, shape).astype(bool)
+    return widths
+
+
+def kerb_depths(streets: StreetData | None, transform: Affine, shape: tuple[int, int],
+                default_width: float, default_height: float) -> np.ndarray:
+    """How far to lower each cell under a street to burn its kerbs into a DTM that lacks them (m):
+    a segment's `kerb_height_m` where the layer has one, else `default_height`."""
+    if streets is None or len(streets) == 0:
+        return np.zeros(shape)
+    heights = np.full(len(streets), default_height, dtype=float)
+    if "kerb_height_m" in streets.attributes:
+        given = np.asarray(streets.attributes["kerb_height_m"], dtype=float)
+        heights = np.where(np.isfinite(given) & (given >= 0), given, default_height)
+    areas = shapely.buffer(streets.geometries, _widths(streets, default_width) / 2.0, cap_style="flat")
+    shapes = [(area, height) for area, height in zip(areas, heights, strict=True)
+              if _usable(area) and height > 0]
+    if not shapes:
+        return np.zeros(shape)
+    return rasterize(shapes, out_shape=shape, transform=transform, fill=0.0, dtype="float64")
 
 
 def land_cover(terrain: np.ndarray, buildings: np.ndarray, streets: np.ndarray, cell_size: float,
