@@ -5,23 +5,27 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import replace
 
 import numpy as np
+import paho.mqtt.client as mqtt
 import pytest
+from paho.mqtt.enums import CallbackAPIVersion
 from pyproj import Transformer
 
 from plugins.flood.simulation import FloodSimulation
 from tests.conftest import PROJECT_ROOT, REFERENCE, write_quarters
 from tests.plugins.test_flood_plugin import X0, Y1, scene_inputs
-from tests.sensor_service import SensorThingsServer
+from tests.sensor_service import Mosquitto, SensorThingsServer, mosquitto_binary
 from twin.core.data import SensorData, TimeSeries
 from twin.core.layers import SensorsLayer
 from twin.core.live import LiveSensorFeed, Observation
 from twin.io.reproject import to_crs
 from twin.io.sensors import read_sensors
 from twin.sim.nowcast import Nowcaster, NowcastError, RainRule, RainWatch, StormTail, nowcast_record
+from twin.sim.watch import WatchConfig, Watcher
 
 SERVICE_FILE = REFERENCE / "sensorthings" / "dresden_johannstadt_service.sta.json"
 RULE = RainRule("11", threshold_mm=15.0, window_min=30.0)
@@ -186,3 +190,47 @@ def test_a_watch_scenario_without_its_rule_is_refused_in_one_sentence(tmp_path, 
     assert done.returncode == 2
     assert done.stderr == (f"error: {scenario}: unknown key 'treshold_mm' in [watch] (did you mean "
                            "'threshold_mm'?)\n")
+
+
+@pytest.mark.skipif(mosquitto_binary() is None, reason="the mosquitto broker is not installed "
+                    "(apt-get install mosquitto; .ci/run installs it)")
+def test_watch_over_mqtt_alone_takes_its_stations_from_the_sensors_file(tmp_path, dtm_file, moved_service_file):
+    write_quarters(tmp_path / "quarters.geojson")
+    broker = Mosquitto(tmp_path)
+    broker.start()
+    scenario = tmp_path / "watch.toml"
+    scenario.write_text(
+        '[scenario]\nname = "Watch"\nsimulation = "flood"\nseed = 1\nquarters_file = "quarters.geojson"\n\n'
+        f'[inputs]\nterrain = "dtm.tif"\nsensors = "{moved_service_file.name}"\n\n'
+        '[parameters]\nsnapshot_interval_min = 10.0\n\n'
+        f'[watch]\nmqtt_broker = "127.0.0.1:{broker.port}"\nmqtt_topics = ["dresden/rain"]\n'
+        'mqtt_datastream_key = "stream"\nmqtt_time_key = "ts"\nmqtt_value_key = "mm"\n'
+        'datastream = "11"\ntail = "none"\nafter_rain_min = 10.0\n', encoding="utf-8")
+    said, alerts, stop = [], [], threading.Event()
+    watcher = Watcher(WatchConfig.load(scenario), said.append, lambda alert: (alerts.append(alert), stop.set()))
+    loop = threading.Thread(target=watcher.run, args=(stop,), daemon=True)
+    loop.start()
+    try:
+        deadline = time.monotonic() + 20
+        while (watcher.mqtt is None or not watcher.mqtt.connected) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)  # the subscription follows the connection
+        sender = mqtt.Client(CallbackAPIVersion.VERSION2)
+        sender.connect("127.0.0.1", broker.port)
+        sender.loop_start()
+        sender.publish("dresden/rain", b"not json", qos=1).wait_for_publish(5)
+        for k in range(1, 4):
+            end = np.datetime64("2026-07-10T18:00:00") + np.timedelta64(5 * k, "m")
+            payload = {"stream": 11, "ts": f"{end}Z", "mm": 6.0}
+            sender.publish("dresden/rain", json.dumps(payload), qos=1).wait_for_publish(5)
+        sender.loop_stop()
+        loop.join(120)
+    finally:
+        stop.set()
+        broker.stop()
+    assert not loop.is_alive()
+    assert [(str(alert.trigger.time), alert.trigger.window_mm, alert.quarter, alert.observed_mm)
+            for alert in alerts] == [("2026-07-10T18:15:00", 18.0, "West", 18.0)]
+    assert alerts[0].error is None and alerts[0].max_depth_m > 0
+    assert f"mqtt://127.0.0.1:{broker.port}: topic dresden/rain: a message is not valid JSON (Expecting value " \
+           "at column 1) (1 message left out)" in said
