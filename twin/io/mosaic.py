@@ -34,6 +34,7 @@ from twin.io.archive import is_zip, readable_members
 from twin.io.errors import TwinIOError
 from twin.io.formats import FORMATS, _readable_file, file_info, in_scene_crs, read_data
 from twin.io.lidar import DEFAULT_BUDGET, read_point_cloud
+from twin.io.sensors import csv_partner_name
 from twin.io.vertical import vertical_note
 
 # Cells of two tiles are on one grid where their origins differ by whole cells, to this share.
@@ -169,19 +170,16 @@ def join_point_clouds(tiles: list[PointCloudData]) -> PointCloudData:
 
 
 def _kind_by_name(where: Path, paths: list[Path]) -> str | None:
-    """The kind the tiles' names give (zips by the name of what they hold is not known before
-    reading: None), and a TwinIOError where the names give two kinds."""
-    kinds = {}
+    """The kind the tiles' names give (a zip's by the name of the file it holds; None where only
+    the content tells, as for .json), and a TwinIOError where the names give two kinds."""
+    kinds: dict[str, Path] = {}
+    suffixes = tuple(suffix for file_format in FORMATS for suffix in file_format.suffixes)
     for path in paths:
-        inner = path.name[:-4] if path.name.lower().endswith(".zip") else path.name
-        for file_format in FORMATS:
-            if file_format.sniff is None and inner.lower().endswith(file_format.suffixes):
-                kinds.setdefault(file_format.kind, path)
-                break
-        else:
-            for kind, suffix in (("pointcloud", "_laz"), ("raster", "_tiff"), ("raster", "_xyz")):
-                if inner.lower().endswith(suffix):
-                    kinds.setdefault(kind, path)
+        name = readable_members(path, suffixes, partner=csv_partner_name)[0] if is_zip(path) else path.name
+        kind = next((file_format.kind for file_format in FORMATS
+                     if file_format.sniff is None and name.lower().endswith(file_format.suffixes)), None)
+        if kind is not None:
+            kinds.setdefault(kind, path)
     if len(kinds) > 1:
         (kind, path), (other, other_path) = list(kinds.items())[:2]
         raise TwinIOError(where, f"holds {kind} ({path.name}) and {other} ({other_path.name}) files; "
