@@ -12,6 +12,7 @@ about 0.8 sigma.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -27,8 +28,8 @@ from twin.core.data import ResultTable, StreetData
 CLASS_EDGES = np.array([1.0, TARGET, 2.5, WARNING, THRESHOLD, 5.0]) + calibration.RATING_STEP / 2
 
 
-def back_test(streets: StreetData, prior_years: float, sigma: float, until_year: int,
-              year: int) -> tuple[dict[str, Any], ResultTable | None]:
+def back_test(streets: StreetData, prior_years: float, sigma: float, until_year: int, year: int,
+              check: Callable[[], None] | None = None) -> tuple[dict[str, Any], ResultTable | None]:
     """The back-test's figures (for the summary) and its table per class (None where the history
     cannot give one: the figures then hold a note saying why)."""
     keyed = rating_histories(streets, sigma, until_year, min_ratings=1)
@@ -36,7 +37,7 @@ def back_test(streets: StreetData, prior_years: float, sigma: float, until_year:
     if keyed is None or not np.isfinite(target[0]).any():
         return {"until": until_year, "year": year, "segments": 0,
                 "note": f"no back-test: the history holds no ratings up to {until_year} and in {year}"}, None
-    fits, _ = chain_stays(streets, True, prior_years, sigma, until_year)
+    fits, _ = chain_stays(streets, True, prior_years, sigma, until_year, check)
     keys, histories = keyed
     last = np.r_[histories.segment[1:] != histories.segment[:-1], True]  # each segment's latest sequence
     keys, histories = keys[last], histories.subset(last)

@@ -20,6 +20,7 @@ years in a state, it decides; where it holds few, the curve does (a maximum a po
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numba
@@ -111,13 +112,14 @@ def _integral_below(edge: np.ndarray, low: np.ndarray, high: np.ndarray, sigma: 
 
 
 def fit(histories: Histories, prior_stay: np.ndarray, prior_years: float, sigma: float,
-        tolerance: float = 1e-7, max_iterations: int = 500) -> Fit:
+        tolerance: float = 1e-7, max_iterations: int = 500, check: Callable[[], None] | None = None) -> Fit:
     """The maximum a posteriori chain for the histories (Baum-Welch with a Beta prior per state).
 
     `prior_stay` is the family curve's chain; each stay probability has the prior
     Beta(prior_years * p + 1, prior_years * (1 - p) + 1), so the fit is
     (expected stays + prior_years * p) / (expected years in the state + prior_years).
-    Iterates until the log-posterior gains less than `tolerance` (relative).
+    Iterates until the log-posterior gains less than `tolerance` (relative); `check` is called
+    every iteration (a run's cancel check: on a city network a fit takes seconds).
     """
     prior_stay = np.asarray(prior_stay, dtype=np.float64)
     stay = prior_stay.copy()
@@ -127,6 +129,8 @@ def fit(histories: Histories, prior_stay: np.ndarray, prior_years: float, sigma:
     previous, iteration = -np.inf, 0
     while iteration < max_iterations:
         iteration += 1
+        if check is not None:
+            check()
         stays, years, first, log_likelihood = _expectations(emitted, last_year, stay, start)
         stay = _maximise(stays, years, prior_stay, prior_years)
         start = (first + 1e-6) / (first + 1e-6).sum()

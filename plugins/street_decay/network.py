@@ -8,7 +8,7 @@ latest rating of its history, else its family curve at its age since the last tr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -141,7 +141,8 @@ def chain_keys(streets: StreetData) -> list[tuple[str, str]]:
 
 
 def chain_stays(streets: StreetData, calibrate: bool, prior_years: float, sigma: float,
-                until_year: int | None = None) -> tuple[dict[tuple[str, str], Fit], dict[str, Any]]:
+                until_year: int | None = None,
+                check: Callable[[], None] | None = None) -> tuple[dict[tuple[str, str], Fit], dict[str, Any]]:
     """The chain per (road class, surface): the family curve's, fitted to the rating history (up to
     `until_year`) with the curve as prior (calibration.py). Also a report of what the history weighed."""
     fits, report = {}, {}
@@ -150,7 +151,8 @@ def chain_stays(streets: StreetData, calibrate: bool, prior_years: float, sigma:
         default = chains.default_stay(*key)
         name = f"{key[0]}/{key[1]}"
         if keyed is not None and (keyed[0] == name).any():
-            fits[key] = calibration.fit(keyed[1].subset(keyed[0] == name), default, prior_years, sigma)
+            fits[key] = calibration.fit(keyed[1].subset(keyed[0] == name), default, prior_years, sigma,
+                                        check=check)
         else:
             fits[key] = calibration.Fit(default, np.full(chains.STATES, 1.0 / chains.STATES),
                                         np.zeros(chains.STATES), np.zeros(chains.STATES), 0.0, 0)

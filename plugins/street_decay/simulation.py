@@ -126,7 +126,7 @@ class StreetDecaySimulation(Simulation):
         start = start_condition(streets, params["start_year"])
         feedback.progress(0.05, "calibrating the deterioration chains")
         fits, chain_report = chain_stays(streets, params["calibrate"], params["prior_years"],
-                                         params["rating_noise_sigma"])
+                                         params["rating_noise_sigma"], check=feedback.check)
         factor, cost_basis = prices.cost_factor(prices.read_price_index() if params["index_costs"] else {},
                                                 params["cost_price_year"], params["start_year"])
         network = build_network(streets, inputs.quarters, fits, params, factor)
@@ -146,18 +146,24 @@ class StreetDecaySimulation(Simulation):
                    _treatment_table(streets, layer, expected, years),
                    _work_list(streets, layer, places, network, start, params),
                    _quarter_table([*places, "network"], network, expected, spread, years)]
-        tested: dict[str, Any] = {"note": "no back-test: calibration is off"}
-        if params["calibrate"]:
-            feedback.progress(0.9, "back-test")
-            tested, table = back_test(streets, params["prior_years"], params["rating_noise_sigma"],
-                                      params["backtest_until"], params["backtest_year"])
-            results += [table] if table is not None else []
+        tested, table = _back_test(streets, params, feedback)
+        results += [table] if table is not None else []
         per_quarter = {name: _figures(network, expected, spread, years, index)
                        for index, name in enumerate(places)}
         summary = {**_figures(network, expected, spread, years, len(places)), "chains": chain_report,
                    "backtest": tested, "costs": {**cost_basis, "currency": params["cost_currency"]},
                    "segments": len(streets), "treatments": list(treatments.TREATMENTS)}
         return SimulationOutput(summary=summary, per_quarter=per_quarter, results=results)
+
+
+def _back_test(streets: StreetData, params: Mapping[str, Any],
+               feedback: Feedback) -> tuple[dict[str, Any], ResultTable | None]:
+    """The back-test's figures and table (none while calibration is off: there is nothing to test)."""
+    if not params["calibrate"]:
+        return {"note": "no back-test: calibration is off"}, None
+    feedback.progress(0.9, "back-test")
+    return back_test(streets, params["prior_years"], params["rating_noise_sigma"], params["backtest_until"],
+                     params["backtest_year"], feedback.check)
 
 
 def _condition_table(streets: StreetData, layer: str, places: list[str], network: Network,

@@ -277,3 +277,13 @@ def test_a_run_reports_its_back_test_and_the_price_basis_of_its_costs(demo_stree
     assert table.columns["segments"].sum() == tested["segments"]
     assert summary["costs"]["price_year"] == 2012 and summary["costs"]["currency"] == "EUR"
     assert set(summary["chains"]["side/asphalt"]) >= {"history_share", "years_new_to_warning"}
+
+
+def test_without_calibration_a_run_has_no_back_test_and_says_so(demo_streets):
+    inputs = SimulationInputs(layers={"streets": StreetsLayer(demo_streets, "streets")}, quarters=halves(),
+                              crs="EPSG:25833")
+    report = run_simulation(StreetDecaySimulation(), inputs, {"horizon_years": 3, "monte_carlo_runs": 0,
+                                                              "calibrate": False}, seed=4)
+    assert report.ok, report.traceback
+    assert report.output.summary["backtest"] == {"note": "no back-test: calibration is off"}
+    assert "backtest" not in {table.name for table in report.output.results}
