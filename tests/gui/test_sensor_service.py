@@ -135,6 +135,16 @@ def test_removing_the_layer_stops_its_polling(qtbot, window, service):
     assert not shiboken6.isValid(live)  # the service let go of itself with its layer
 
 
+def test_closing_the_window_stops_polling(qtbot, window, service):
+    live = open_service(qtbot, window, ServiceChoice(service.url, poll_interval_s=0.2))
+    window.session.mark_clean()
+    assert window.close()
+    qtbot.wait(100)
+    asked = len(service.requests)
+    qtbot.wait(700)
+    assert len(service.requests) == asked and not live._poll_timer.isActive()
+
+
 @pytest.mark.skipif(mosquitto_binary() is None, reason="the mosquitto broker is not installed")
 def test_observations_pushed_over_mqtt_reach_the_layer(qtbot, window, service, tmp_path):
     broker = Mosquitto(tmp_path)

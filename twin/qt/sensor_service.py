@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -108,6 +108,8 @@ class LiveSensorService(QObject):
         self._drain_timer = QTimer(self)
         self._drain_timer.setInterval(DRAIN_INTERVAL_MS)
         self._drain_timer.timeout.connect(self._drain)
+        self._open_job: Job | None = None
+        window.installEventFilter(self)  # a closed window stops polling (and waits for a running poll)
 
     def start(self) -> Job:
         """Read the stations and the last day's observations in the background."""
@@ -118,7 +120,7 @@ class LiveSensorService(QObject):
             sensors, raw_ids = self.client.sensors(since=since)
             return to_crs(sensors, scene_crs), raw_ids
 
-        job = Job(f"Opening {self.choice.url}", read, self)
+        job = self._open_job = Job(f"Opening {self.choice.url}", read, self)
         job.succeeded.connect(self._opened)
         job.failed.connect(self._failed_to_open)
         self.window.jobs_bar.track(job)
@@ -131,9 +133,21 @@ class LiveSensorService(QObject):
         if self.mqtt is not None:
             self.mqtt.stop()
             self.mqtt = None
-        if self._poll_job is not None:
-            self._poll_job.wait()
+        for job in (self._open_job, self._poll_job):
+            if job is not None:
+                job.wait()
         self.client.close()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self.window and event.type() == QEvent.Type.Close:
+            # The window may still refuse to close (unsaved changes): look once it has decided.
+            QTimer.singleShot(0, self._stop_if_closed)
+        return False
+
+    def _stop_if_closed(self) -> None:
+        if not self.window.isVisible():
+            self.window.removeEventFilter(self)
+            self.stop()
 
     def poll_now(self) -> Job | None:
         """Ask the service for what is new; skipped while the previous poll still runs."""
