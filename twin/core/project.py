@@ -45,7 +45,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tomli_w
 
@@ -54,7 +54,10 @@ from twin.core.crs import normalize_crs
 from twin.core.errors import CRSError, TwinError, did_you_mean
 from twin.core.paths import UnsuitablePath, named_path, read_toml_text
 
-_TABLES = ("project", "layers", "camera", "view")
+if TYPE_CHECKING:
+    from twin.core.bookmarks import Bookmark, Tour
+
+_TABLES = ("project", "layers", "camera", "view", "bookmarks", "tours")
 _PROJECT_KEYS = ("name", "crs", "quarters_file", "scenarios", "runs")
 _LAYER_KEYS = ("path", "name", "visible", "opacity", "color_by", "colormap", "color_range", "crs")
 _CAMERA_KEYS = ("position", "focal_point", "view_up")
@@ -116,6 +119,8 @@ class Project:
     camera: Camera | None = None
     view: ViewState = field(default_factory=ViewState)
     path: Path | None = None
+    bookmarks: list[Bookmark] = field(default_factory=list)  # views to present (twin.core.bookmarks)
+    tours: list[Tour] = field(default_factory=list)
 
     @classmethod
     def load(cls, path: Path | str) -> Project:
@@ -151,6 +156,9 @@ class Project:
         view = {key: getattr(self.view, key) for key in _VIEW_KEYS if getattr(self.view, key) is not None}
         if view:
             document["view"] = view
+        from twin.core.bookmarks import presentation_tables  # imports this module: here, not above
+
+        document |= presentation_tables(self.bookmarks, self.tours)
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -194,7 +202,14 @@ class _Reader:
             camera=self._camera(document["camera"]) if "camera" in document else None,
             view=self._view(document.get("view", {})),
             path=self.path,
+            **self._presentation(document),
         )
+
+    def _presentation(self, document: dict[str, Any]) -> dict[str, list]:
+        from twin.core.bookmarks import read_presentation  # imports this module: here, not above
+
+        bookmarks, tours = read_presentation(document, self.path)
+        return {"bookmarks": bookmarks, "tours": tours}
 
     def _layer(self, table: Any, number: int) -> LayerEntry:
         where = f"layer {number}"
