@@ -6,8 +6,8 @@ measurement model: within its state the true value is spread evenly over the sta
 and a rating is the true value plus normal noise of standard deviation `sigma` (clipped to the
 1.0-5.0 scale, given to one decimal). Fitting transitions to rated states as if they were exact
 (the former fit) reads every noisy upward rating as a drop and every downward one as a stay that
-ended: it shortens the years a surface takes to decay (histories simulated with sigma 0.15 and
-0.3 lost about a fifth and a third of the true years to the warning value).
+ended: it shortens the years a surface takes to decay (on histories simulated from a chain that
+reaches the warning value after 24 years, it found 20.4 years with sigma 0.15 and 17.8 with 0.3).
 
 The yearly chain is a stay-or-drop-one chain (chain.py). Ratings come years apart and not
 every year: the forward-backward pass runs on a yearly grid where years without a rating carry
