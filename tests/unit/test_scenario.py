@@ -76,8 +76,8 @@ def test_a_scenario_without_crs_keeps_a_dutch_terrain_on_its_own_grid(tmp_path):
     write(tmp_path / "delft.toml",
           '[scenario]\nname = "Delft"\nsimulation = "flood"\nseed = 1\n\n'
           '[inputs]\nterrain = "delft_dtm1.tif"\n\n'
-          '[parameters]\nrain = "block"\nblock_depth_mm = 30.0\nrain_duration_min = 10.0\n'
-          'duration_min = 10.0\nsnapshot_interval_min = 10.0\n')
+          '[parameters]\nrain = "block"\nblock_depth_mm = 30.0\nrain_duration_min = 5.0\n'
+          'duration_min = 2.0\nsnapshot_interval_min = 1.0\n')
     notes: list[str] = []
     _, report = run_scenario(Scenario.load(tmp_path / "delft.toml"), SimulationRegistry.discover(), notes=notes)
     assert report.ok, report.traceback
