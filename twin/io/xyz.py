@@ -35,6 +35,7 @@ GRID_TOLERANCE = 1e-3
 # A grid the points fill less than this share of is a sign of an irregular spacing, not of gaps.
 MIN_FILLED_SHARE = 1 / 16
 _NOT_A_NUMBER, _NOT_THREE_NUMBERS = 1, 2
+MAX_COORDINATE = 1e9  # metres or degrees: beyond any projected CRS's extent
 SNIFF_BYTES = 64 * 1024  # a header line is shorter than this
 _POWERS_OF_TEN = 10.0 ** np.arange(23)
 
@@ -80,7 +81,17 @@ def _points(path: Path, feedback: Feedback) -> tuple[np.ndarray, np.ndarray, np.
     if count == 0:
         raise TwinIOError(path, "the file holds no points")
     feedback.check()
+    _check_numbers(path, rows[:count])
     return rows[:count, 0], rows[:count, 1], rows[:count, 2]
+
+
+def _check_numbers(path: Path, points: np.ndarray) -> None:
+    """Refuse numbers no terrain has: an infinite one (1e400), or coordinates beyond any map's."""
+    wrong = ~np.isfinite(points).all(axis=1) | (np.abs(points[:, :2]) > MAX_COORDINATE).any(axis=1)
+    if wrong.any():
+        x, y, z = points[int(np.argmax(wrong))]
+        raise TwinIOError(path, f"the point x = {x:.6g}, y = {y:.6g}, z = {z:.6g} is no terrain point "
+                                f"(coordinates beyond {MAX_COORDINATE:g} or a number too large)")
 
 
 def _bytes(path: Path) -> np.ndarray:
