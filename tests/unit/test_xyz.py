@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 import rasterio
 from affine import Affine
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from twin.io import MissingCRSError, TwinIOError, file_info, read_layer, read_raster
 from twin.io.xyz import _number
@@ -126,3 +128,22 @@ def test_numbers_parse_as_pythons_float_does():
 @pytest.mark.parametrize("text", ["-", ".", "1e", "12a", "e5", "1.2.3"])
 def test_what_is_no_number_is_refused(text):
     assert _number(np.frombuffer(text.encode() + b"\n", dtype=np.uint8), 0)[1] == -1
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_a_damaged_tile_reads_or_is_one_sentence(tmp_path, data):
+    """Bytes replaced, cut or inserted anywhere: a grid, or the twin's own error in one line."""
+    text = bytearray(b"x,y,z\n412000.50,5654001.50,112.31\n412001.50,5654001.50,112.4\n"
+                     b"412000.50,5654000.50,111.98\n412001.50,5654000.50,1.12e2\n")
+    for _ in range(data.draw(st.integers(1, 4))):
+        at = data.draw(st.integers(0, len(text)))
+        text[at:at + data.draw(st.integers(0, 3))] = data.draw(st.binary(max_size=4))
+    tile = tmp_path / "damaged.xyz"
+    tile.write_bytes(bytes(text))
+    try:
+        grid = read_layer(tile, crs="EPSG:25833").data
+    except TwinIOError as error:
+        assert str(error).startswith(str(tile)) and "\n" not in str(error)
+        return
+    assert grid.values.ndim == 2 and np.isfinite(grid.values).any()
