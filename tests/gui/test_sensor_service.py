@@ -99,6 +99,18 @@ def test_an_opened_service_becomes_a_live_layer_whose_symbols_and_chart_follow_n
     live.stop()
 
 
+def test_the_token_reaches_the_service_and_never_the_saved_project(qtbot, window, tmp_path):
+    with SensorThingsServer(SERVICE_FILE, token="s3cret-token") as server:
+        live = open_service(qtbot, window, ServiceChoice(server.url, token="s3cret-token", poll_interval_s=3600))
+        assert window.scene.layers[-1].kind == "sensors"
+        assert window.save_project(tmp_path / "project.toml")
+        live.stop()
+    saved = (tmp_path / "project.toml").read_text(encoding="utf-8")
+    assert "s3cret-token" not in saved and "127.0.0.1" not in saved  # a live layer is not saved at all
+    assert not any("s3cret-token" in path.read_bytes().decode("utf-8", "replace")
+                   for path in tmp_path.rglob("*") if path.is_file())
+
+
 def test_a_service_answering_html_is_one_sentence_and_the_scene_stays(qtbot, window, service, monkeypatch):
     errors = []
     monkeypatch.setattr(window, "show_error", errors.append)
