@@ -234,3 +234,35 @@ def test_watch_over_mqtt_alone_takes_its_stations_from_the_sensors_file(tmp_path
     assert alerts[0].error is None and alerts[0].max_depth_m > 0
     assert f"mqtt://127.0.0.1:{broker.port}: topic dresden/rain: a message is not valid JSON (Expecting value " \
            "at column 1) (1 message left out)" in said
+
+
+def test_watch_goes_on_when_the_service_fails_for_a_while(tmp_path, dtm_file, moved_service_file):
+    write_quarters(tmp_path / "quarters.geojson")
+    with SensorThingsServer(moved_service_file) as server:
+        scenario = tmp_path / "watch.toml"
+        scenario.write_text(
+            '[scenario]\nname = "Watch"\nsimulation = "flood"\nquarters_file = "quarters.geojson"\n\n'
+            '[inputs]\nterrain = "dtm.tif"\n\n'
+            f'[watch]\nservice = "{server.url}"\npoll_interval_s = 0.2\nsince_utc = "2026-07-10T17:00:00Z"\n'
+            'datastream = "11"\n', encoding="utf-8")
+        said, stop = [], threading.Event()
+        watcher = Watcher(WatchConfig.load(scenario), said.append, lambda alert: None)
+        server.misbehave("html", count=1)
+        loop = threading.Thread(target=watcher.run, args=(stop,), daemon=True)
+        loop.start()
+        try:
+            deadline = time.monotonic() + 20
+            while not any("web page" in sentence for sentence in said) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            server.add_observation(11, "2026-07-10T18:05:00Z", 1.5, 5001)
+            while watcher.live.latest_time("11") != np.datetime64("2026-07-10T18:05:00") \
+                    and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            stop.set()
+            loop.join(20)
+    assert f"{server.url}/Datastreams(11)/Observations: the service answered a web page (HTML), not " \
+           "SensorThings JSON; give the service root, such as https://host/FROST-Server/v1.1; trying " \
+           "again in 0.2 s" in said
+    assert watcher.live.layer.data.datastreams[0].series.values[-1] == 1.5
+    assert not loop.is_alive()
