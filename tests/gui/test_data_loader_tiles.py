@@ -45,3 +45,21 @@ def test_a_tile_without_crs_asks_for_one_in_an_empty_scene(qtbot, tmp_path):
     loader.open(tile)
     qtbot.waitUntil(lambda: len(scene.layers) == 1, timeout=30_000)
     assert asked == [("terrain.xyz", "EPSG:25833")] and scene.crs == "EPSG:25833"
+
+
+def test_files_opened_together_into_an_empty_scene_all_join_it(qtbot, tmp_path):
+    """Both are read while the scene has no CRS; the one that arrives second is read again into
+    the CRS the first gave the scene."""
+    scene = Scene()
+    loader = DataLoader(scene, ask_crs=lambda path, crs: None)
+    notices = []
+    loader.noticed.connect(notices.append)
+    dutch = write_geotiff(tmp_path / "delft.tif", np.ones((20, 30), dtype=np.float32),
+                          Affine(1, 0, 85_000, 0, -1, 446_020), "EPSG:28992")
+    dresden = write_geotiff(tmp_path / "dresden.tif", np.ones((20, 30), dtype=np.float32),
+                            Affine(1, 0, 412_000, 0, -1, 5_654_020), "EPSG:25833")
+    loader.open(dutch)
+    loader.open(dresden)
+    qtbot.waitUntil(lambda: len(scene.layers) == 2 and not loader.busy, timeout=30_000)
+    assert {layer.crs for layer in scene.layers} == {scene.crs}
+    assert len(notices) == 1 and "was warped from" in notices[0]
