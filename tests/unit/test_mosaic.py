@@ -140,6 +140,9 @@ def test_lidar_tiles_are_one_cloud_sampled_by_the_same_share(tmp_path):
     west_share = np.count_nonzero(cloud.xyz[:, 0] < 412100.0) / 40_000
     east_share = np.count_nonzero(cloud.xyz[:, 0] >= 412100.0) / 120_000
     assert west_share == pytest.approx(0.1, rel=0.1) and east_share == pytest.approx(0.1, rel=0.1)
+    info = file_info(folder)
+    assert (info["kind"], info["tiles"], info["points"], info["classes"]) == ("pointcloud", 2, 160_000,
+                                                                              {"2": 160_000})
 
 
 def split_citygml(source: Path, folder: Path, parts: dict[str, slice]) -> list[int]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import zipfile
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -96,6 +97,9 @@ def tiles_info(folder: Path, crs: str | None = None) -> dict[str, Any]:
     for key in _SUMMED:
         if all(isinstance(info.get(key), int) for info in infos):
             summary[key] = sum(info[key] for info in infos)
+    for key in ("classes", "surfaces"):  # counts by class: added class by class
+        if all(isinstance(info.get(key), dict) for info in infos):
+            summary[key] = dict(sum((Counter(info[key]) for info in infos), Counter()))
     if first["kind"] == "raster":
         for info in infos[1:]:
             _same(folder, "resolution", first, info, "holds tiles of {} m and of {} m cells; "
