@@ -33,6 +33,11 @@ OBLIQUE = Bookmark("Oblique", Camera((VIEW_CENTRE[0] - 250, VIEW_CENTRE[1] - 300
 
 @pytest.fixture
 def town_scene(dtm_file):
+    return town_of(dtm_file)
+
+
+def town_of(dtm_file) -> Scene:
+    """Terrain, two houses and two streets (tests/render/test_results_view.py)."""
     scene = Scene()
     scene.add_layer(read_layer(dtm_file, name="terrain"))
     scene.add_layer(BuildingsLayer(box_houses(), "houses"))
