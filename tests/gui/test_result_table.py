@@ -105,3 +105,13 @@ def test_numbers_read_one_way_grouped_and_with_one_number_of_decimals_per_column
     assert decimals == 2 and all(len(text.split(".")[1]) == 2 for text in condition)  # "2.70" under "2.01"
     exact = source.index(0, column(panel, "condition")).data(Qt.ItemDataRole.ToolTipRole)
     assert float(exact) == pytest.approx(columns["condition"][0])  # the exact value in the tooltip
+
+
+def test_columns_are_as_wide_as_their_heading_and_a_heading_tells_itself_in_full(panel):
+    header = panel.view.horizontalHeader()
+    metrics = header.fontMetrics()
+    index = column(panel, "condition")
+    label = panel.proxy.headerData(index, Qt.Orientation.Horizontal)
+    assert label == "condition (1 very good .. 5 very poor)"
+    assert header.sectionSize(index) >= metrics.horizontalAdvance(label)  # not cut to "very good .. 5"
+    assert panel.proxy.headerData(index, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole) == label

@@ -66,7 +66,8 @@ class ResultTableModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole or orientation != Qt.Orientation.Horizontal:
+        shown = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole)  # the tip: a label cut short
+        if role not in shown or orientation != Qt.Orientation.Horizontal:
             return None
         return self.layer.attribute_label(self._names[section])
 
@@ -205,6 +206,7 @@ class ResultTablePanel(QWidget):
             return
         self.proxy.setSourceModel(ResultTableModel(layer))
         self.view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # the plugin's order until a click
+        self.view.resizeColumnsToContents()  # headers and numbers whole; the table scrolls sideways
         for button in (self.csv_button, self.gpkg_button):
             button.setEnabled(layer is not None)
         self.info.setText(NO_TABLE if layer is None else layer.data.description)
@@ -256,6 +258,7 @@ def _table_view(model: QSortFilterProxyModel) -> QTableView:
     view.verticalHeader().setVisible(False)
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setResizeContentsPrecision(200)  # widths from the first rows: quick when long
     return view
 
 
