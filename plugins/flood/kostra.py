@@ -158,9 +158,8 @@ def _header_columns(row: list[str]) -> tuple[list[float], list[int]] | None:
             break  # a second block (rain rates rN): the depths come first
         periods.append(period)
         columns.append(col)
-    has_duration = _duration_column(row) == 0 or any(
-        name.strip().lower() in _DURATION_COLUMNS for name in row)
-    return (periods, columns) if len(periods) >= 2 and has_duration and not _duration(row[0]) else None
+    # a row of data starts with a duration, whose depths would read as return periods
+    return (periods, columns) if len(periods) >= 2 and _duration(row[0]) is None else None
 
 
 def _duration_column(row: list[str]) -> int:
