@@ -103,7 +103,42 @@ def _parser() -> argparse.ArgumentParser:
     tiles.add_argument("--product", choices=sorted(TILE_PRODUCTS), action="append",
                        help="only these products' file names (repeatable); default: all")
     tiles.set_defaults(handler=_tiles)
+    _add_presenting_commands(commands)
     return parser
+
+
+def _add_presenting_commands(commands: argparse._SubParsersAction) -> None:
+    """`render` and `film` (pictures and films of bookmarks and tours); their work is in
+    twin/render/export_cli.py."""
+    render = commands.add_parser("render", help="render a project's bookmark (or saved view) to a PNG, "
+                                                "off-screen, up to 7680x4320")
+    render.add_argument("project", type=Path, metavar="PROJECT.toml")
+    render.add_argument("--bookmark", metavar="NAME", help="the bookmark to show (default: the saved camera)")
+    render.add_argument("--size", default="1920x1080", metavar="WxH", help="picture size (default 1920x1080)")
+    render.add_argument("--out", type=Path, required=True, metavar="OUT.png")
+    render.add_argument("--no-legends", action="store_true", help="leave the legends out")
+    render.set_defaults(handler=_presenting("render_command"))
+    film = commands.add_parser("film", help="film a project's tour as an MP4 (H.264), off-screen")
+    film.add_argument("project", type=Path, metavar="PROJECT.toml")
+    film.add_argument("--tour", required=True, metavar="NAME")
+    film.add_argument("--out", type=Path, required=True, metavar="OUT.mp4")
+    film.add_argument("--size", default="1920x1080", metavar="WxH", help="film size (default 1920x1080)")
+    film.add_argument("--fps", type=int, default=30, help="frames per second (default 30)")
+    film.add_argument("--no-legends", action="store_true", help="leave the legends out")
+    film.set_defaults(handler=_presenting("film_command"))
+
+
+def _presenting(command: str) -> Callable[[argparse.Namespace], int]:
+    def handler(args: argparse.Namespace) -> int:
+        from twin.render import export_cli  # VTK loads only for these commands
+
+        bar = ProgressBar(sys.stderr)
+        try:
+            return getattr(export_cli, command)(args, bar, _say)
+        finally:
+            bar.close()
+
+    return handler
 
 
 def _info(args: argparse.Namespace) -> int:
