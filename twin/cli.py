@@ -1,4 +1,4 @@
-"""The command line behind main.py: `info`, `plugins`, `demo`, `run` and `tiles`; the desktop app
+"""The command line behind main.py: `info`, `plugins`, `demo`, `run`, `batch` and `tiles`; the desktop app
 when none is given.
 
 Exit status: 0 done, 1 the simulation failed, 2 bad input (file, scenario, parameter),
@@ -89,6 +89,18 @@ def _parser() -> argparse.ArgumentParser:
                      help="output folder (default: runs/<scenario>-<date-time>)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(handler=_run)
+
+    batch = commands.add_parser("batch", help="run scenarios over the product of parameter variations on "
+                                              "Dask (a local cluster, or --scheduler) into one table")
+    batch.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO.toml")
+    batch.add_argument("--vary", action="append", metavar="KEY=V1,V2,...",
+                       help="a parameter and its values (repeatable: the runs are the product)")
+    batch.add_argument("--quarters", nargs="+", metavar="NAME", help="run on these quarters instead")
+    batch.add_argument("--scheduler", metavar="tcp://HOST:8786", help="an existing Dask scheduler")
+    batch.add_argument("--workers", type=int, metavar="N", help="local worker processes (default: cores)")
+    batch.add_argument("--out", type=Path, required=True, metavar="DIR",
+                       help="the batch folder: runs/KEY/ per run, batch.parquet and batch.csv")
+    batch.set_defaults(handler=_batch)
 
     watch = commands.add_parser("watch", help="follow a live rain gauge and run flood nowcasts on a rule "
                                               "(the scenario's [watch] table; Ctrl-C stops)")
@@ -242,6 +254,35 @@ def _run(args: argparse.Namespace) -> int:
     print(f"{scenario.name}: done in {report.seconds:.1f} s (seed {report.seed}); "
           f"wrote {len(written)} files to {out}")
     return EXIT_OK
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from twin.sim.batch_dask import BatchProgress, run_and_write_batch
+
+    for scenario_file in args.scenarios:
+        _generate_demo_when_named(scenario_file, quiet=False)
+    said = [""]
+
+    def show(progress: BatchProgress) -> None:
+        if progress.line() != said[0]:
+            said[0] = progress.line()
+            _say(said[0])
+
+    try:
+        outcome = run_and_write_batch(args.scenarios, args.vary or [], args.out,
+                                      SimulationRegistry.discover(), quarters=args.quarters or (),
+                                      scheduler=args.scheduler,
+                                      workers=args.workers, on_progress=show)
+    except KeyboardInterrupt:
+        _say("cancelled")
+        return EXIT_CANCELED
+    for name, error in outcome.failed_by_name.items():
+        _say(f"failed: {name}: {error}")
+    if outcome.canceled:
+        _say("cancelled; the finished runs are kept and a repeated batch resumes")
+        return EXIT_CANCELED
+    print(outcome.sentence())
+    return EXIT_FAILED if outcome.failed else EXIT_OK
 
 
 def _watch(args: argparse.Namespace) -> int:
