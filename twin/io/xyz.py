@@ -34,7 +34,11 @@ from twin.io.tiles import tile_of_name
 GRID_TOLERANCE = 1e-3
 # A grid the points fill less than this share of is a sign of an irregular spacing, not of gaps.
 MIN_FILLED_SHARE = 1 / 16
-_NOT_A_NUMBER, _NOT_THREE_NUMBERS = 1, 2
+_NOT_A_NUMBER, _NOT_THREE_NUMBERS, _NOT_A_TERRAIN_POINT = 1, 2, 3
+_PROBLEMS = {_NOT_A_NUMBER: "holds something that is not a number",
+             _NOT_THREE_NUMBERS: "does not hold three numbers (x y z)",
+             _NOT_A_TERRAIN_POINT: "holds a number no terrain point has (infinite, or a coordinate beyond "
+                                   "1e9)"}
 MAX_COORDINATE = 1e9  # metres or degrees: beyond any projected CRS's extent
 SNIFF_BYTES = 64 * 1024  # a header line is shorter than this
 _POWERS_OF_TEN = 10.0 ** np.arange(23)
@@ -80,23 +84,12 @@ def _points(path: Path, feedback: Feedback) -> tuple[np.ndarray, np.ndarray, np.
         count, bad_line, problem = _parse(text, len(first_line) + 1, rows)
         bad_line += 1
     if problem:
-        what = "holds something that is not a number" if problem == _NOT_A_NUMBER else \
-            "does not hold three numbers (x y z)"
-        raise TwinIOError(path, f"line {bad_line:,} {what}; an .xyz grid has one 'x y z' line per point")
+        raise TwinIOError(path, f"line {bad_line:,} {_PROBLEMS[problem]}; an .xyz grid has one 'x y z' "
+                                "line per point")
     if count == 0:
         raise TwinIOError(path, "the file holds no points")
     feedback.check()
-    _check_numbers(path, rows[:count])
     return rows[:count, 0], rows[:count, 1], rows[:count, 2]
-
-
-def _check_numbers(path: Path, points: np.ndarray) -> None:
-    """Refuse numbers no terrain has: an infinite one (1e400), or coordinates beyond any map's."""
-    wrong = ~np.isfinite(points).all(axis=1) | (np.abs(points[:, :2]) > MAX_COORDINATE).any(axis=1)
-    if wrong.any():
-        x, y, z = points[int(np.argmax(wrong))]
-        raise TwinIOError(path, f"the point x = {x:.6g}, y = {y:.6g}, z = {z:.6g} is no terrain point "
-                                f"(coordinates beyond {MAX_COORDINATE:g} or a number too large)")
 
 
 def _bytes(path: Path) -> np.ndarray:
@@ -123,17 +116,12 @@ def _grid(path: Path, x: np.ndarray, y: np.ndarray, z: np.ndarray) -> tuple[np.n
         raise TwinIOError(path, f"the points are not on a regular grid: {len(z):,} points fill only "
                                 f"{len(z) / (width * height):.1%} of the {width:,} x {height:,} cells of "
                                 f"{dx:g} x {dy:g} m their spacing gives")
-    col = np.rint((x - columns[0]) / dx).astype(np.int64)
-    row = np.rint((rows[-1] - y) / dy).astype(np.int64)
-    cell = row * width + col
-    counts = np.bincount(cell, minlength=width * height)
-    if counts.max() > 1:
-        twice = int(np.argmax(counts[cell] > 1))
+    values = np.full((height, width), np.nan, dtype=np.float32)
+    twice = _place(x, y, z, columns[0], rows[-1], dx, dy, values)
+    if twice >= 0:
         raise TwinIOError(path, f"two lines give the grid point x = {x[twice]:.3f}, y = {y[twice]:.3f}")
-    values = np.full(width * height, np.nan, dtype=np.float32)
-    values[cell] = z
     transform = Affine(dx, 0.0, columns[0] - dx / 2, 0.0, -dy, rows[-1] + dy / 2)
-    return values.reshape(height, width), transform
+    return values, transform
 
 
 def _spacing(path: Path, coordinates: np.ndarray, axis: str) -> float:
@@ -177,6 +165,18 @@ def _crs(path: Path, zone: int | None, given: str | None) -> str | None:
 
 
 @numba.njit(cache=True, nogil=True)
+def _place(x, y, z, west, north, dx, dy, values):  # pragma: no cover - compiled
+    """Each point's height into its cell (by integer index from the grid's corner point); the
+    index of the first point whose cell an earlier one filled, or -1."""
+    for k in range(len(z)):
+        row, col = int(np.rint((north - y[k]) / dy)), int(np.rint((x[k] - west) / dx))
+        if not np.isnan(values[row, col]):
+            return k
+        values[row, col] = z[k]
+    return -1
+
+
+@numba.njit(cache=True, nogil=True)
 def _count_lines(text):  # pragma: no cover - compiled
     """Lines in `text`, the last one counted also without a closing line break."""
     lines = 1
@@ -201,6 +201,9 @@ def _parse(text, start, rows):  # pragma: no cover - compiled
             value, i = _number(text, i)
             if i < 0:
                 return count, line, _NOT_A_NUMBER
+            # an infinite number (1e400), or coordinates beyond any map's: no terrain point
+            if not np.isfinite(value) or (fields < 2 and abs(value) > MAX_COORDINATE):
+                return count, line, _NOT_A_TERRAIN_POINT
             if fields < 3:
                 rows[count, fields] = value
             fields += 1
