@@ -171,13 +171,14 @@ def test_building_tiles_keep_a_building_across_their_edge_once(tmp_path, referen
 
 
 def test_a_flood_on_a_tile_folder_equals_the_flood_on_the_merged_file(tmp_path):
-    """A quarter across the tiles' edges floods the same on the tiles as on the merged grid."""
-    rows, cols = np.mgrid[0:ROWS, 0:COLS]
-    gentle = (110.0 + 0.0004 * ((cols - 43.0) ** 2 + (rows - 27.0) ** 2) + 0.002 * cols).astype(np.float32)
+    """A quarter across the tiles' edges floods the same on the tiles as on the merged grid
+    (480 cells: four tiles of 12 x 10 meeting at WEST + 12, NORTH - 10)."""
+    rows, cols = np.mgrid[0:20, 0:24]
+    gentle = (110.0 + 0.002 * ((cols - 13.0) ** 2 + (rows - 8.0) ** 2) + 0.002 * cols).astype(np.float32)
     write_geotiff(tmp_path / "big.tif", gentle, Affine(1, 0, WEST, 0, -1, NORTH))
     cut_into_tiles(tmp_path / "tiles", gentle, as_xyz=True)
-    quarter = [[WEST + 20, NORTH - 50], [WEST + 60, NORTH - 50], [WEST + 60, NORTH - 10], [WEST + 20, NORTH - 10],
-               [WEST + 20, NORTH - 50]]
+    quarter = [[WEST + 4, NORTH - 16], [WEST + 20, NORTH - 16], [WEST + 20, NORTH - 4], [WEST + 4, NORTH - 4],
+               [WEST + 4, NORTH - 16]]
     (tmp_path / "quarters.geojson").write_text(json.dumps({
         "type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "EPSG:25833"}},
         "features": [{"type": "Feature", "properties": {"name": "Across"},
@@ -188,7 +189,7 @@ def test_a_flood_on_a_tile_folder_equals_the_flood_on_the_merged_file(tmp_path):
             '[scenario]\nname = "Flood"\nsimulation = "flood"\nseed = 1\nquarters_file = "quarters.geojson"\n\n'
             f'[inputs]\nterrain = "{terrain}"\n\n'
             '[parameters]\nrain = "block"\nblock_depth_mm = 40.0\nrain_duration_min = 5.0\n'
-            'duration_min = 5.0\nsnapshot_interval_min = 5.0\n', encoding="utf-8")
+            'duration_min = 2.0\nsnapshot_interval_min = 1.0\n', encoding="utf-8")
         _, report = run_scenario(Scenario.load(tmp_path / "flood.toml"), SimulationRegistry.discover())
         assert report.ok, report.traceback
         results[terrain] = report.output
@@ -196,6 +197,7 @@ def test_a_flood_on_a_tile_folder_equals_the_flood_on_the_merged_file(tmp_path):
     depth = {name: next(result for result in output.results if result.name == "max_depth")
              for name, output in results.items()}
     np.testing.assert_array_equal(depth["tiles"].values, depth["big.tif"].values)
+    assert np.nanmax(depth["tiles"].values) > 0.016  # the 16 mm fallen gather in the bowl
     assert depth["tiles"].transform == depth["big.tif"].transform
 
 
