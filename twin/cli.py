@@ -115,6 +115,12 @@ def _parser() -> argparse.ArgumentParser:
     tiles.add_argument("--product", choices=sorted(TILE_PRODUCTS), action="append",
                        help="only these products' file names (repeatable); default: all")
     tiles.set_defaults(handler=_tiles)
+    pack = commands.add_parser("pack", help="copy a project with its data and runs into a new folder "
+                                            "(or DEST.zip) that opens on another machine")
+    pack.add_argument("project", type=Path, metavar="PROJECT.toml")
+    pack.add_argument("dest", type=Path, metavar="DEST", help="a new folder, or a .zip file")
+    pack.add_argument("--replace", action="store_true", help="replace an earlier pack at DEST")
+    pack.set_defaults(handler=_pack)
     _add_presenting_commands(commands)
     return parser
 
@@ -174,6 +180,23 @@ def _tiles(args: argparse.Namespace) -> int:
     products = tuple(args.product or TILE_PRODUCTS)
     for tile in tiles_for_area(args.area, args.quarters or QUARTERS_FILE):
         print(tile.key, *download_names(tile, products), sep="  ")
+    return EXIT_OK
+
+
+def _pack(args: argparse.Namespace) -> int:
+    from twin.core.project import Project
+    from twin.io.pack import pack_project
+
+    bar = ProgressBar(sys.stderr)
+    try:
+        packed = pack_project(Project.load(args.project), args.dest, Feedback(bar), replace=args.replace,
+                              as_zip=args.dest.suffix.lower() == ".zip")
+    except KeyboardInterrupt:  # the pack is written aside and put in place at the end: nothing is left
+        bar.close()
+        _say(f"{args.dest}: packing was cancelled; nothing was written")
+        return EXIT_CANCELED
+    bar.close()
+    print(packed)
     return EXIT_OK
 
 

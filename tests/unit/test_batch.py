@@ -157,7 +157,9 @@ def test_a_repeated_batch_skips_its_runs_and_an_interrupted_one_resumes(client, 
     assert {key: read_summary(out, key)["run_id"] for key in keys} == written
 
     shutil.rmtree(run_folder(out, keys[0]))  # as if the batch had stopped before this run
-    resumed = run_and_write_batch([scenario_file], [BUDGETS], out, registry, client=client)
+    # resumed on the same cluster, reached by its scheduler's address as --scheduler does
+    resumed = run_and_write_batch([scenario_file], [BUDGETS], out, registry,
+                                  scheduler=client.scheduler.address)
     assert resumed.statuses[keys[0]]["status"] == "ok" and resumed.statuses[keys[1]]["status"] == "reused"
     assert read_summary(out, keys[1])["run_id"] == written[keys[1]]
 

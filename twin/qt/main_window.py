@@ -32,12 +32,14 @@ from twin.core.crs import normalize_crs
 from twin.core.errors import TwinError
 from twin.core.feedback import Feedback
 from twin.core.layers import Layer, ResultTableLayer
+from twin.core.memory import release_freed_memory
 from twin.core.project import Camera, Project, ViewState
 from twin.core.scene import Scene
 from twin.io.formats import FORMATS
 from twin.io.pack import PACK_MARK, pack_project
 from twin.io.project import OpenedProject, open_project
 from twin.io.quarters import read_quarters_in
+from twin.qt.batch_view import open_batch
 from twin.qt.data_loader import DataLoader, RecentFiles
 from twin.qt.inspector import InspectorPanel
 from twin.qt.jobs import Job, JobBar
@@ -100,6 +102,9 @@ class MainWindow(QMainWindow):
         self._view = view or ViewState()
         self._layout_restored = self._restore_layout(self._view)
         self._running_runs: dict[Job, str] = {}  # a simulation's job -> how the user knows that run
+        # Once a removed layer's arrays are freed (after every listener let go), the allocator hands
+        # their pages back: glibc keeps freed memory otherwise, and the window only ever grew.
+        scene.layers.events.removed.connect(lambda *_: QTimer.singleShot(0, release_freed_memory))
         self._show_problems(problems or [])
         MainWindow.open_windows.append(self)
 
@@ -325,6 +330,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "Open &project...", self._choose_project, "Ctrl+Shift+O")
         self._action(file_menu, "Open &quarters...", self._choose_quarters)
+        self._action(file_menu, "Open &batch...", lambda: open_batch(self))
         self._action(file_menu, "Open sensor ser&vice...", lambda: open_sensor_service(self))
         self._action(file_menu, "&Save project", self.save_project, QKeySequence.StandardKey.Save)
         self._action(file_menu, "Save project &as...", self.save_project_as, QKeySequence.StandardKey.SaveAs)
@@ -509,8 +515,10 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self._place_camera)
 
     def _place_camera(self) -> None:
-        if not self._layout_restored:
-            self.resizeDocks([self.layers_dock, self.simulations_dock], [300, 470], Qt.Orientation.Horizontal)
+        if not self._layout_restored:  # wide enough for the panels, which scroll only in a small window
+            widths = [max(300, self.layers_panel.minimumSizeHint().width() + 4),
+                      max(470, self.simulation_panel.minimumSizeHint().width() + 4)]
+            self.resizeDocks([self.layers_dock, self.simulations_dock], widths, Qt.Orientation.Horizontal)
         self.layout().activate()  # apply the dock sizes now, so the camera fits the final view
         self.refresh_view()  # sizes the render window to the widget
         self._restore_look(self._view)

@@ -187,13 +187,17 @@ def plan_batch(scenario_files: Sequence[Path], variations: Sequence[str], regist
     contradict each other) is planned as refused, with its reason, and reported as failed."""
     if not scenario_files:
         raise BatchError("a batch needs at least one scenario file")
+    # absolute paths: the workers may start in another folder
+    scenarios = [Scenario.load(Path(file).absolute()) for file in scenario_files]
+    names = [scenario.name for scenario in scenarios]
     runs: list[PlannedRun] = []
-    for file in scenario_files:
-        scenario = Scenario.load(Path(file).absolute())  # absolute: workers may start elsewhere
+    for file, scenario in zip(scenario_files, scenarios, strict=True):
         simulation = registry.get(scenario.simulation)
         _check_given_parameters(scenario, simulation)
-        if quarters:
-            scenario = dataclasses.replace(scenario, quarters=tuple(quarters))
+        # Runs are told apart by name (in the table, as layers in the app): two scenarios named alike
+        # are named after their files too.
+        title = f"{scenario.name} ({Path(file).stem})" if names.count(scenario.name) > 1 else scenario.name
+        scenario = dataclasses.replace(scenario, name=title, quarters=tuple(quarters) or scenario.quarters)
         _check_quarters(scenario)
         parsed = [parse_variation(text, simulation) for text in variations]
         _refuse_repeated(parsed)

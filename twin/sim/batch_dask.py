@@ -14,12 +14,13 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import threading
 import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from importlib.util import find_spec
 from pathlib import Path
@@ -28,7 +29,7 @@ from typing import Any
 from distributed import Client, Event, Future, LocalCluster, get_worker
 
 from twin.core.atomic import check_writable_folder, remove_stale_temporaries, write_atomic
-from twin.core.feedback import Feedback
+from twin.core.feedback import Canceled, Feedback
 from twin.core.scenario import Scenario
 from twin.sim.batch import (
     BATCH_FILE,
@@ -162,22 +163,25 @@ def run_batch(runs: Sequence[PlannedRun], batch_folder: Path, *, client: Client 
     return BatchOutcome(statuses, canceled, progress.dashboard)
 
 
-def _client(scheduler: str | None, workers: int | None) -> Client | _LocalClient:
+def _client(scheduler: str | None, workers: int | None) -> Client | LocalBatchCluster:
     if scheduler is not None:
         try:
             return Client(scheduler, set_as_default=False, timeout=SCHEDULER_TIMEOUT_S)
         except (OSError, ValueError) as error:
             raise BatchError(f"the Dask scheduler at {scheduler} cannot be reached ({error})") from None
-    return _LocalClient(workers or len(os.sched_getaffinity(0)))
+    return LocalBatchCluster(workers or len(os.sched_getaffinity(0)))
 
 
-class _LocalClient:
+class LocalBatchCluster:
     """A LocalCluster of processes with one thread each, and its client; both close on exit."""
 
     def __init__(self, workers: int) -> None:
+        # One worker per core: a plugin's parallel kernels (numba) take one thread each, or the
+        # workers' threads would outnumber the cores.
         self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                      dashboard_address=":0" if find_spec("bokeh") else None,
-                                     silence_logs=logging.ERROR)
+                                     silence_logs=logging.CRITICAL, env={"NUMBA_NUM_THREADS": "1"},
+                                     preload=[__name__])  # dask_setup below
         self._client = Client(self._cluster, set_as_default=False)
 
     def __enter__(self) -> Client:
@@ -201,27 +205,33 @@ def _execute(client: Client, runs: list[PlannedRun], batch_folder: Path, statuse
     batch_id = uuid.uuid4().hex[:12]
     topic, cancel_name = f"twin-batch-{batch_id}", f"twin-batch-cancel-{batch_id}"
     lock = threading.Lock()
+    started: set[str] = set()  # runs a worker has begun: cancelling waits for them
 
-    def started(event: tuple[float, dict[str, str]]) -> None:
+    def started_or_ended(event: tuple[float, dict[str, str]]) -> None:
+        # The workers say so themselves: the futures' results may reach this client later.
         with lock:
-            key = event[1]["key"]
-            if key not in statuses:
+            key, state = event[1]["key"], event[1]["state"]
+            if state == "started":
+                started.add(key)
+            if state == "started" and key not in statuses:
                 progress.running.add(key)
+            else:
+                progress.running.discard(key)
         listener(progress)
 
-    client.subscribe_topic(topic, started)
+    client.subscribe_topic(topic, started_or_ended)
     futures = {client.submit(execute_run, run, str(batch_folder), topic, cancel_name,
                              key=f"twin-run-{run.key}-{batch_id}", pure=False): run for run in runs}
     listener(progress)
     try:
         _follow(futures, statuses, progress, listener, lock, stop)
     except KeyboardInterrupt:
-        _cancel(client, futures, cancel_name, statuses)
+        _cancel(client, futures, cancel_name, statuses, set(started))
         return True
     finally:
         client.unsubscribe_topic(topic)
     if stop is not None and stop.is_set():
-        _cancel(client, futures, cancel_name, statuses)
+        _cancel(client, futures, cancel_name, statuses, set(started))
         return True
     return False
 
@@ -256,11 +266,13 @@ def _status_of(future: Future, run: PlannedRun) -> dict[str, Any]:
 
 
 def _cancel(client: Client, futures: dict[Future, PlannedRun], cancel_name: str,
-            statuses: dict[str, dict[str, Any]]) -> None:
+            statuses: dict[str, dict[str, Any]], started: set[str]) -> None:
     """Stop the running tasks at their next progress report and drop the queued ones."""
     Event(cancel_name, client=client).set()
-    queued = [future for future in futures if future.status == "pending"]
-    client.cancel(queued)
+    # Only the runs no worker has started are dropped: a running one is waited for, so that it
+    # stops at its next check and writes nothing, or ends whole (a task cancelled in Dask would go
+    # on writing unseen). A run that starts meanwhile finds the Event set before it reads anything.
+    client.cancel([future for future, run in futures.items() if run.key not in started])
     deadline = time.monotonic() + CANCEL_GRACE_S
     for future, run in futures.items():
         if run.key in statuses:
@@ -276,6 +288,13 @@ def _cancel(client: Client, futures: dict[Future, PlannedRun], cancel_name: str,
 
 # ----------------------------------------------------------------------------- on a worker
 
+def dask_setup(worker: object) -> None:
+    """Dask's preload hook in the workers of a LocalCluster this batch starts: Ctrl-C in the terminal
+    reaches every process of the group, and the batch, not each worker, decides what it stops."""
+    with suppress(ValueError):  # not the main thread: then no terminal signal reaches it either
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 _prepared: OrderedDict[tuple, SimulationInputs] = OrderedDict()
 _registries: dict[str, SimulationRegistry] = {}
 
@@ -284,9 +303,21 @@ def execute_run(run: PlannedRun, batch_folder: str, topic: str, cancel_name: str
     """One run on a worker: prepare its inputs (or take them from this worker's memory), run, write.
 
     Never raises for the run's own problems: they come back as a failed status with the error."""
-    get_worker().log_event(topic, {"key": run.key, "state": "started"})
+    worker = get_worker()
+    worker.log_event(topic, {"key": run.key, "state": "started"})
+    try:
+        return _run_and_write(run, Path(batch_folder), cancel_name)
+    finally:
+        worker.log_event(topic, {"key": run.key, "state": "ended"})
+
+
+def _run_and_write(run: PlannedRun, batch_folder: Path, cancel_name: str) -> dict[str, Any]:
     feedback = Feedback()
     feedback.add_listener(_CancelWatch(cancel_name, feedback))
+    try:
+        feedback.progress(0.0, "starting")  # the first check: a run that starts after Ctrl-C stops here
+    except Canceled:
+        return {"status": "canceled"}
     try:
         inputs = _inputs_of(run.scenario)
         simulation = _registry().get(run.simulation)()
@@ -296,7 +327,7 @@ def execute_run(run: PlannedRun, batch_folder: str, topic: str, cancel_name: str
             return {"status": "canceled"}
         if report.status is RunStatus.FAILED:
             return {"status": "failed", "error": report.error, "seconds": round(report.seconds, 3)}
-        write_batch_run(run, report, inputs.crs, Path(batch_folder))
+        write_batch_run(run, report, inputs.crs, batch_folder)
     except Exception as error:  # a bad input file, a full disk: this run fails, the batch goes on
         return {"status": "failed", "error": str(error) or type(error).__name__}
     return {"status": "ok", "seconds": round(report.seconds, 3)}
