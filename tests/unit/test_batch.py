@@ -97,6 +97,13 @@ def test_a_bad_variation_is_one_sentence_before_anything_runs(scenario_file, reg
     assert said in str(raised.value) and "\n" not in str(raised.value)
 
 
+def test_quarters_replace_the_scenarios_own_and_an_unknown_one_is_refused(scenario_file, registry):
+    runs = plan_batch([scenario_file], [], registry, InputDigests(), quarters=["Prohlis", "Johannstadt"])
+    assert len(runs) == 1 and runs[0].scenario.quarters == ("Prohlis", "Johannstadt")
+    with pytest.raises(BatchError, match="no quarter named 'Johanstadt' .*did you mean 'Johannstadt'"):
+        plan_batch([scenario_file], [], registry, InputDigests(), quarters=["Johanstadt"])
+
+
 def test_the_command_refuses_a_typo_with_exit_status_2(scenario_file, tmp_path, capsys, registry):
     status = main(["batch", str(scenario_file), "--vary", "budgt_eur=1,2", "--out", str(tmp_path / "out")])
     error = capsys.readouterr().err
@@ -183,3 +190,20 @@ def test_cancelling_keeps_finished_runs_and_leaves_nothing_half_written(client, 
                                   client=client)
     assert not resumed.failed and not resumed.canceled
     assert sum(status["status"] == "reused" for status in resumed.statuses.values()) == states.count("ok")
+
+
+def test_the_command_runs_a_batch_names_its_failed_runs_and_exits_1(client, scenario_file, tmp_path, capsys):
+    out = tmp_path / "out"
+    status = main(["batch", str(scenario_file), "--vary", "budget_eur=3e5", "--vary", "backtest_year=2024,2019",
+                   "--scheduler", client.scheduler.address, "--out", str(out)])
+    said = capsys.readouterr()
+    assert status == 1
+    assert "failed: Johannstadt streets [budget_eur=300000, backtest_year=2019]: parameter 'backtest_year'" in said.err
+    assert "batch: 1/2 done (0 reused), 0 running, 1 failed" in said.err
+    assert said.out.startswith("2 runs: 1 ran, 0 reused, 1 failed; the table is ")
+    description = json.loads((out / "batch.json").read_text(encoding="utf-8"))
+    assert [run["status"] for run in description["runs"]] == ["ok", "failed"]
+    assert main(["batch", str(scenario_file), "--vary", "budget_eur=3e5", "--scheduler", client.scheduler.address,
+                 "--out", str(out)]) == 0  # another run: its name has no backtest_year
+    assert "1 run: 1 ran, 0 reused, 0 failed" in capsys.readouterr().out
+    assert len(list((out / "runs").iterdir())) == 2

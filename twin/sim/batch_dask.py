@@ -96,7 +96,8 @@ class BatchOutcome:
         counts = {state: sum(status["status"] == state for status in self.statuses.values())
                   for state in ("ok", "reused", "failed")}
         table = " and ".join(str(path) for path in self.written[:2])
-        return (f"{len(self.statuses)} runs: {counts['ok']} ran, {counts['reused']} reused, "
+        runs = f"{len(self.statuses)} run" + ("" if len(self.statuses) == 1 else "s")
+        return (f"{runs}: {counts['ok']} ran, {counts['reused']} reused, "
                 f"{counts['failed']} failed; the table is {table}")
 
 
@@ -158,7 +159,7 @@ def run_batch(runs: Sequence[PlannedRun], batch_folder: Path, *, client: Client 
         return BatchOutcome(statuses)
     with ExitStack() as stack:
         client = client or stack.enter_context(_client(scheduler, workers))
-        progress.dashboard = _dashboard(client, local=scheduler is None)
+        progress.dashboard = _dashboard(client)
         canceled = _execute(client, pending, batch_folder, statuses, progress, listener, stop)
     return BatchOutcome(statuses, canceled, progress.dashboard)
 
@@ -192,11 +193,15 @@ class LocalBatchCluster:
         self._cluster.close()
 
 
-def _dashboard(client: Client, local: bool) -> str | None:
+def _dashboard(client: Client) -> str | None:
     """The dashboard's address, where it draws: a scheduler without bokeh still answers there."""
-    if local and not find_spec("bokeh"):
+    if "dashboard" not in client.scheduler_info().get("services", {}):
         return None
-    return client.dashboard_link if "dashboard" in client.scheduler_info().get("services", {}) else None
+    return client.dashboard_link if client.run_on_scheduler(_draws_dashboard) else None
+
+
+def _draws_dashboard() -> bool:
+    return find_spec("bokeh") is not None
 
 
 def _execute(client: Client, runs: list[PlannedRun], batch_folder: Path, statuses: dict[str, dict[str, Any]],
