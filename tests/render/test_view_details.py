@@ -88,7 +88,7 @@ def test_the_depth_legend_reaches_the_deepest_water_with_table_style_labels(town
     colouring = view.colouring_of(result)
     assert colouring.clim == pytest.approx((0.0, 3.9), abs=1e-6)
     legend = next(legend for legend in view.legends._legends if legend.title.GetInput() == colouring.title)
-    assert [label.GetInput() for label in legend.labels] == ["0", "1.95", "3.9"]
+    assert [label.GetInput() for label in legend.labels] == ["0", "1.95", "3.90"]
     assert not legend.body.GetDrawTickLabels()  # VTK's printf labels ('0.00983') are off
 
 

@@ -35,7 +35,8 @@ def test_other_values_read_as_words():
 
 
 def test_colour_bar_labels_are_formatted_alike_and_never_repeat():
-    assert format_range_labels([0.0, 1.95, 3.9]) == ["0", "1.95", "3.9"]
+    assert format_range_labels([0.0, 1.95, 3.9]) == ["0", "1.95", "3.90"]
+    assert format_range_labels([0.00901, 0.2036, 0.398]) == ["0.009", "0.204", "0.398"]  # not 0.00901
     assert format_range_labels([1000.2, 1000.5, 1000.8]) == ["1,000.2", "1,000.5", "1,000.8"]
     assert format_range_labels([-2.0, 0.0, 2.0]) == ["-2", "0", "2"]
 

@@ -84,11 +84,12 @@ def format_value(value: Any, unit: str = "", *, name: str = "", decimals: int | 
 
 
 def format_range_labels(values: list[float], unit: str = "") -> list[str]:
-    """Labels for the ticks of a colour bar: each formatted alike, with enough decimals that
-    neighbouring ticks never read the same ("0", "0.5", "1" rather than "0", "0", "1")."""
-    labels = [format_number(value, unit) for value in values]
+    """Labels for the ticks of a colour bar: one number of decimals for all ("0.009", "0.203",
+    "0.398"), enough that neighbours never read the same, and zero as "0"."""
+    decimals = column_decimals(np.asarray(values, dtype=float), unit)
+    labels = [format_number(value, unit, decimals=decimals) for value in values]
     step = min((abs(b - a) for a, b in zip(values, values[1:], strict=False) if b != a), default=0.0)
-    if step == 0 or len(set(labels)) == len(labels):
-        return labels
-    decimals = max(0, -math.floor(math.log10(step)))
-    return [format_number(value, unit, decimals=decimals) for value in values]
+    if step and len(set(labels)) < len(labels):
+        decimals = max(0, -math.floor(math.log10(step)))
+        labels = [format_number(value, unit, decimals=decimals) for value in values]
+    return ["0" if value == 0 else label for value, label in zip(values, labels, strict=True)]
