@@ -163,6 +163,7 @@ class BatchView(QDialog):
         else:
             chart = chart_widget(batch_chart(self.batch, figure, parameter))
         self.lower_layout.replaceWidget(self.chart, chart)
+        self.chart.hide()  # out of sight now: it is deleted only when the event loop next runs
         self.chart.deleteLater()
         self.chart = chart
 
