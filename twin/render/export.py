@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pyvista as pv
@@ -78,13 +79,21 @@ class Caption:
         return cls(bookmark.caption, bookmark.text)
 
 
+class Look(Protocol):
+    """A look that restyles a view (twin/render/look.py's PresentationLook)."""
+
+    def apply(self, view: SceneView) -> None: ...
+
+
 class OffscreenView:
     """A scene drawn in its own off-screen plotter, for pictures and films; `close()` when done."""
 
-    def __init__(self, scene: Scene, size: tuple[int, int] = (1920, 1080)) -> None:
+    def __init__(self, scene: Scene, size: tuple[int, int] = (1920, 1080), look: Look | None = None) -> None:
         self.size = check_size(size)
         self.plotter = pv.Plotter(off_screen=True, window_size=list(self.size))
         self.view = SceneView(scene, self.plotter)
+        if look is not None:
+            look.apply(self.view)
         self.view.set_legends_shown(False)  # drawn to the picture's scale by `compose`
         # The north arrow and scale bar are drawn in screen pixels: a speck in the corner of a 4K
         # picture, under the caption bar. A picture goes without them.

@@ -85,6 +85,9 @@ class LayerVisual:
                                                 **self.style())
         self.actor.SetVisibility(self.layer.visible)
         self.mesh = mesh
+        look = getattr(self.view, "look", None)  # the presentation look restyles plain layers (render/look.py)
+        if look is not None:
+            look.restyle(self)
 
     def undraw(self) -> None:
         highlighted = self.view.highlighted
