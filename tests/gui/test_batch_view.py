@@ -87,9 +87,10 @@ def test_the_chart_draws_a_figure_over_a_varied_parameter_per_quarter(qtbot, bat
     assert backlog[0] > backlog[2]  # ten times the money, less backlog
     assert view.chart.data.x_label == "yearly budget (EUR)"
     view.show()
+    previous = view.chart
     view.figure_box.setCurrentIndex(view.figure_box.findData("length_m"))
-    shown = [chart for chart in view.lower.findChildren(LineChart) if chart.isVisible()]
-    assert shown == [view.chart]  # the chart before it is gone from sight at once, not behind it
+    assert view.chart is not previous and previous.isHidden()  # gone from sight at once, not left behind
+    qtbot.waitUntil(view.chart.isVisible)
 
 
 def test_a_run_opens_in_the_scene_with_one_click_drawn_on_its_streets(qtbot, batch_folder, window):
