@@ -74,6 +74,13 @@ def test_the_runs_are_the_product_of_the_variations_with_typed_values(scenario_f
     assert runs[0].name == "Johannstadt streets [budget_eur=250000, strategy=worst_first]"
 
 
+def test_a_list_parameter_varies_by_whole_lists(scenario_file, registry):
+    runs = plan_batch([scenario_file], ["cost_main_eur_m2=[1, 2, 3, 4],[2,3,4,5]"], registry, InputDigests())
+    assert [run.varied["cost_main_eur_m2"] for run in runs] == [(1.0, 2.0, 3.0, 4.0), (2.0, 3.0, 4.0, 5.0)]
+    assert runs[1].name == "Johannstadt streets [cost_main_eur_m2=[2, 3, 4, 5]]"
+    assert runs[0].refused is None
+
+
 def test_a_run_key_follows_the_bytes_of_its_inputs_not_the_spelling_of_a_value(registry, tmp_path):
     streets = tmp_path / "streets.gpkg"
     shutil.copyfile(default_cache() / "johannstadt_streets.gpkg", streets)

@@ -135,6 +135,8 @@ def shown(value: Any) -> str:
     500000 as 500000), so that it names the same run."""
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
+    if isinstance(value, list | tuple):  # a list or table parameter: [2030, 2040]
+        return "[" + ", ".join(shown(element) for element in value) + "]"
     return value if isinstance(value, str) else _canonical(value)
 
 

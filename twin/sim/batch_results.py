@@ -38,8 +38,8 @@ from twin.sim.batch import (
     PlannedRun,
     read_summary,
     run_folder,
+    shown,
 )
-from twin.sim.contract import to_plain
 from twin.sim.presentation import run_figures
 from twin.sim.registry import SimulationRegistry, UnknownSimulationError
 
@@ -101,9 +101,8 @@ def _figures_by_place(summary: Mapping[str, Any], registry: SimulationRegistry,
 
 
 def _cell(value: Any) -> Any:
-    """A varied value as a table cell: lists and tables as their JSON text."""
-    value = to_plain(value)
-    return json.dumps(value) if isinstance(value, list) else value
+    """A varied value as a table cell: lists and tables as text, as the run's name shows them."""
+    return shown(value) if isinstance(value, list | tuple) else value
 
 
 def _arrow_table(rows: list[dict[str, Any]], varied: list[str], figures: list[str],
