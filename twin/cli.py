@@ -135,6 +135,7 @@ def _add_presenting_commands(commands: argparse._SubParsersAction) -> None:
     render.add_argument("--size", default="1920x1080", metavar="WxH", help="picture size (default 1920x1080)")
     render.add_argument("--out", type=Path, required=True, metavar="OUT.png")
     render.add_argument("--no-legends", action="store_true", help="leave the legends out")
+    _look_arguments(render)
     render.set_defaults(handler=_presenting("render_command"))
     film = commands.add_parser("film", help="film a project's tour as an MP4 (H.264), off-screen")
     film.add_argument("project", type=Path, metavar="PROJECT.toml")
@@ -143,7 +144,15 @@ def _add_presenting_commands(commands: argparse._SubParsersAction) -> None:
     film.add_argument("--size", default="1920x1080", metavar="WxH", help="film size (default 1920x1080)")
     film.add_argument("--fps", type=int, default=30, help="frames per second (default 30)")
     film.add_argument("--no-legends", action="store_true", help="leave the legends out")
+    _look_arguments(film)
     film.set_defaults(handler=_presenting("film_command"))
+
+
+def _look_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--look", choices=("presentation", "analytic"), default="presentation",
+                         help="a city model with sun and shadows (default), or the analytic colours")
+    command.add_argument("--sun", default="2026-06-21T16:00", metavar="DATE-TIME",
+                         help="the sun's date and time in Dresden for the presentation look")
 
 
 def _presenting(command: str) -> Callable[[argparse.Namespace], int]:

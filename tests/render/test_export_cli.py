@@ -52,6 +52,7 @@ def test_film_writes_the_tour_as_mp4(project_file, tmp_path, capsys):
     (["render", "--bookmark", "Sied"], "no bookmark 'Sied' (did you mean 'Side'?); the project has 'Above', 'Side'"),
     (["render", "--size", "9000x9000"], "outside 16x16 .. 7680x4320"),
     (["film", "--tour", "Rund"], "no tour 'Rund' (did you mean 'Round'?)"),
+    (["render", "--sun", "midsummer"], "--sun 'midsummer' must be a date and time like 2026-06-21T16:00"),
 ])
 def test_a_bad_name_or_size_is_one_sentence_and_status_2(project_file, tmp_path, capsys, arguments, problem):
     command, *options = arguments

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import vtk
@@ -16,8 +17,9 @@ from twin.core.bookmarks import find_bookmark, find_tour
 from twin.core.feedback import Canceled, Feedback, ProgressListener
 from twin.core.project import Project
 from twin.io.project import OpenedProject, open_project
-from twin.render.export import Caption, OffscreenView, parse_size, save_picture
+from twin.render.export import Caption, ExportError, OffscreenView, parse_size, save_picture
 from twin.render.film import film_tour
+from twin.render.look import BERLIN_TIME, PresentationLook
 
 EXIT_OK, EXIT_CANCELED = 0, 130
 OPENING_SHARE = 0.3  # of the progress bar: opening the project's layers; the rest is drawing
@@ -31,7 +33,7 @@ def render_command(args: argparse.Namespace, progress: ProgressListener, say: Ca
     feedback = Feedback(progress)
     opened = _open(project, feedback, say)
     feedback.progress(OPENING_SHARE, f"drawing {size[0]}x{size[1]}")
-    with OffscreenView(opened.scene, size) as view:
+    with OffscreenView(opened.scene, size, _look(args)) as view:
         if bookmark is not None:
             view.show_bookmark(bookmark)
         elif opened.camera is not None:
@@ -52,13 +54,26 @@ def film_command(args: argparse.Namespace, progress: ProgressListener, say: Call
     opened = _open(project, feedback, say)
     try:
         report = film_tour(opened.scene, tour, project.bookmarks, Path(args.out), size, args.fps,
-                           feedback.span(OPENING_SHARE, 1.0), legends=not args.no_legends)
+                           feedback.span(OPENING_SHARE, 1.0), legends=not args.no_legends, look=_look(args))
     except (Canceled, KeyboardInterrupt):
         say("cancelled; no film was written")
         return EXIT_CANCELED
     print(f"{tour.name}: {report.frames} frames ({report.seconds:.1f} s at {args.fps} fps) "
           f"written to {report.path}")
     return EXIT_OK
+
+
+def _look(args: argparse.Namespace) -> PresentationLook | None:
+    """The presentation look with the sun at `--sun` (local time in Dresden), or None for the analytic one."""
+    if args.look != "presentation":
+        return None
+    try:
+        when = datetime.fromisoformat(args.sun)
+    except ValueError:
+        raise ExportError(f"--sun '{args.sun}' must be a date and time like 2026-06-21T16:00") from None
+    # off-screen EGL has no FXAA: supersampling is what it would fall back to anyway, without the warning
+    when = when if when.tzinfo else when.replace(tzinfo=BERLIN_TIME)
+    return PresentationLook(when=when, anti_aliasing="ssaa")
 
 
 def _open(project: Project, feedback: Feedback, say: Callable[[str], None]) -> OpenedProject:

@@ -26,7 +26,7 @@ from twin.core.bookmarks import Bookmark, Tour
 from twin.core.feedback import Feedback
 from twin.core.scene import Scene
 from twin.core.tour import Frame, tour_frames
-from twin.render.export import Caption, ExportError, OffscreenView, check_size
+from twin.render.export import Caption, ExportError, Look, OffscreenView, check_size
 
 FILM_SIZE = (1920, 1080)
 FILM_FPS = 30
@@ -42,20 +42,21 @@ class FilmReport:
 
 def film_tour(scene: Scene, tour: Tour, bookmarks: list[Bookmark], path: Path | str,
               size: tuple[int, int] = FILM_SIZE, fps: int = FILM_FPS,
-              feedback: Feedback | None = None, legends: bool = True) -> FilmReport:
+              feedback: Feedback | None = None, legends: bool = True, look: Look | None = None) -> FilmReport:
     """Write the tour as an MP4 film; `feedback` shows progress per frame and may cancel (Canceled)."""
     _check_film(Path(path), check_size(size), fps)
     frames = tour_frames(tour, bookmarks, fps)
-    return film_frames(scene, frames, path, size, fps, feedback, legends)
+    return film_frames(scene, frames, path, size, fps, feedback, legends, look)
 
 
 def film_frames(scene: Scene, frames: list[Frame], path: Path | str, size: tuple[int, int] = FILM_SIZE,
-                fps: int = FILM_FPS, feedback: Feedback | None = None, legends: bool = True) -> FilmReport:
+                fps: int = FILM_FPS, feedback: Feedback | None = None, legends: bool = True,
+                look: Look | None = None) -> FilmReport:
     """Draw each frame off-screen and encode them; nothing is left at `path` unless all were written."""
     path, size = Path(path), check_size(size)
     _check_film(path, size, fps)
     feedback = feedback or Feedback()
-    with OffscreenView(scene, size) as view, _TemporaryFilm(path) as partial:
+    with OffscreenView(scene, size, look) as view, _TemporaryFilm(path) as partial:
         writer = imageio_ffmpeg.write_frames(
             str(partial), size, fps=fps, codec="libx264", pix_fmt_out="yuv420p", quality=QUALITY,
             macro_block_size=2, output_params=["-f", "mp4", "-movflags", "+faststart"])
