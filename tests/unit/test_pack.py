@@ -10,6 +10,7 @@ from tests.conftest import write_dtm
 from twin.core.feedback import Canceled, Feedback
 from twin.core.project import LayerEntry, Project, ViewState
 from twin.core.scenario import Scenario
+from twin.core.scene import Scene
 from twin.io import read_layer
 from twin.io.errors import TwinIOError
 from twin.io.pack import PACK_MARK, pack_project
@@ -114,3 +115,17 @@ def test_a_missing_file_or_an_unsaved_project_is_one_sentence(tmp_path, dtm_file
     with pytest.raises(TwinIOError, match="only a saved project can be packed"):
         pack_project(Project("unsaved", layers=[LayerEntry(dtm_file, "dtm")]), tmp_path / "pack")
     assert not (tmp_path / "pack").exists()
+
+
+def test_a_folder_of_tiles_is_packed_whole(tmp_path):
+    from tests.unit.test_mosaic import big_heights, cut_into_tiles
+
+    cut_into_tiles(tmp_path / "tiles", big_heights())
+    scene = Scene()
+    scene.add_layer(read_layer(tmp_path / "tiles"))
+    save_project(scene, tmp_path / "project" / "city.toml", "city")
+    packed = pack_project(Project.load(tmp_path / "project" / "city.toml"), tmp_path / "pack")
+    shutil.rmtree(tmp_path / "tiles")
+    opened = open_project(Project.load(packed))
+    assert opened.problems == [] and len(list((tmp_path / "pack").rglob("tile_*.tif"))) == 4
+    np.testing.assert_array_equal(opened.scene.layer("tiles").data.values, scene.layer("tiles").data.values)

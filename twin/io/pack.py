@@ -1,7 +1,8 @@
 """Pack a project with its data into one folder (or .zip) that opens on another machine.
 
 The pack holds the project file, a copy of every file it names (layers with the files read
-beside them, the quarters file, scenarios with their inputs) and its saved runs, with every path
+beside them or folders of tiles, the quarters file, scenarios with their inputs) and its saved
+runs, with every path
 rewritten relative inside the pack:
 
     DEST/
@@ -85,7 +86,7 @@ class _Plan:
         self.home = project.path.parent
         self.project_name = project.path.name
         self.files: dict[Path, str] = {}  # source file -> place in the pack
-        self.folders: dict[Path, str] = {}  # run folder -> place in the pack
+        self.folders: dict[Path, str] = {}  # run folder or folder of tiles -> place in the pack
         self._outside: dict[Path, str] = {}  # a source folder outside the project -> its folder in the pack
         self.scenarios = [self._scenario(path) for path in project.scenarios]
         for entry in project.layers:
@@ -110,6 +111,9 @@ class _Plan:
         return path, scenario
 
     def add_file(self, path: Path, with_companions: bool = False) -> None:
+        if path.is_dir():  # a layer may be a folder of tiles read as one mosaic
+            self.folders[path] = self.place(path)
+            return
         if not path.is_file():
             raise TwinIOError(path, f"the project names this file but it is missing, so the pack "
                                     f"would not open elsewhere ({self.project.path})")
@@ -142,12 +146,12 @@ class _Plan:
         for source, place in self.folders.items():
             for file in _files_under(source):
                 copier.copy(file, root / place / file.relative_to(source))
-        moved = {source: root / place for source, place in self.files.items()}
+        moved = {source: root / place for source, place in (*self.files.items(), *self.folders.items())}
         packed = dataclasses.replace(
             self.project, path=None, layers=[dataclasses.replace(entry, path=moved[entry.path])
                                              for entry in self.project.layers],
             quarters_file=moved.get(self.project.quarters_file), scenarios=self._write_scenarios(root, moved),
-            runs=[root / place for place in self.folders.values()])
+            runs=[moved[run] for run in self.project.runs])
         packed.save(root / self.project_name)
         (root / PACK_MARK).write_text(f"packed from {self.project.path}\n", encoding="utf-8")
         feedback.progress(1.0, "packed")
