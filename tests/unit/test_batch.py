@@ -214,3 +214,20 @@ def test_the_command_runs_a_batch_names_its_failed_runs_and_exits_1(client, scen
                  "--out", str(out)]) == 0  # another run: its name has no backtest_year
     assert "1 run: 1 ran, 0 reused, 0 failed" in capsys.readouterr().out
     assert len(list((out / "runs").iterdir())) == 2
+
+
+def prepared_inputs() -> list[int]:
+    """On a worker: which prepared inputs it keeps (by object identity)."""
+    from twin.sim import batch_dask
+
+    return [id(inputs) for inputs in batch_dask._prepared.values()]
+
+
+def test_a_worker_reads_a_scenarios_inputs_once_and_keeps_them_for_its_next_runs(
+        client, registry, scenario_file, tmp_path):
+    run_and_write_batch([scenario_file], ["budget_eur=1e5,2e5,3e5,4e5"], tmp_path / "a", registry, client=client)
+    kept = client.run(prepared_inputs)
+    run_and_write_batch([scenario_file], ["budget_eur=5e5,6e5,7e5,8e5"], tmp_path / "b", registry, client=client)
+    again = client.run(prepared_inputs)
+    for worker, identities in again.items():
+        assert len(identities) <= 2 and set(kept[worker]) <= set(identities)  # the same objects, not read anew

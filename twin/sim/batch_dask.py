@@ -210,14 +210,11 @@ def _execute(client: Client, runs: list[PlannedRun], batch_folder: Path, statuse
     batch_id = uuid.uuid4().hex[:12]
     topic, cancel_name = f"twin-batch-{batch_id}", f"twin-batch-cancel-{batch_id}"
     lock = threading.Lock()
-    started: set[str] = set()  # runs a worker has begun: cancelling waits for them
 
     def started_or_ended(event: tuple[float, dict[str, str]]) -> None:
         # The workers say so themselves: the futures' results may reach this client later.
         with lock:
             key, state = event[1]["key"], event[1]["state"]
-            if state == "started":
-                started.add(key)
             if state == "started" and key not in statuses:
                 progress.running.add(key)
             else:
@@ -231,12 +228,12 @@ def _execute(client: Client, runs: list[PlannedRun], batch_folder: Path, statuse
     try:
         _follow(futures, statuses, progress, listener, lock, stop)
     except KeyboardInterrupt:
-        _cancel(client, futures, cancel_name, statuses, set(started))
+        _cancel(client, futures, cancel_name, statuses)
         return True
     finally:
         client.unsubscribe_topic(topic)
     if stop is not None and stop.is_set():
-        _cancel(client, futures, cancel_name, statuses, set(started))
+        _cancel(client, futures, cancel_name, statuses)
         return True
     return False
 
@@ -271,24 +268,21 @@ def _status_of(future: Future, run: PlannedRun) -> dict[str, Any]:
 
 
 def _cancel(client: Client, futures: dict[Future, PlannedRun], cancel_name: str,
-            statuses: dict[str, dict[str, Any]], started: set[str]) -> None:
-    """Stop the running tasks at their next progress report and drop the queued ones."""
+            statuses: dict[str, dict[str, Any]]) -> None:
+    """Stop the batch: every run, running or queued, finds the cancel Event set at its next check
+    (a queued one before it reads anything) and ends without writing. Each is waited for, so that
+    what a run reports is what it left: a task cancelled in Dask alone would go on writing unseen.
+    Only a run that does not stop within CANCEL_GRACE_S is dropped, and counts as cancelled."""
     Event(cancel_name, client=client).set()
-    # Only the runs no worker has started are dropped: a running one is waited for, so that it
-    # stops at its next check and writes nothing, or ends whole (a task cancelled in Dask would go
-    # on writing unseen). A run that starts meanwhile finds the Event set before it reads anything.
-    client.cancel([future for future, run in futures.items() if run.key not in started])
     deadline = time.monotonic() + CANCEL_GRACE_S
     for future, run in futures.items():
         if run.key in statuses:
             continue
-        if future.status != "cancelled":
-            try:
-                statuses[run.key] = future.result(timeout=max(0.1, deadline - time.monotonic()))
-                continue
-            except Exception:  # noqa: S110 - cancelled, or it did not stop in time: it counts as cancelled
-                pass
-        statuses[run.key] = {"status": "canceled"}
+        try:
+            statuses[run.key] = future.result(timeout=max(0.1, deadline - time.monotonic()))
+        except Exception:  # it did not stop in time, or its worker went away
+            statuses[run.key] = {"status": "canceled"}
+    client.cancel([future for future in futures if not future.done()])
 
 
 # ----------------------------------------------------------------------------- on a worker
