@@ -1,6 +1,7 @@
-"""An ensemble of street-decay runs on Dask workers against the same runs one after another.
+"""An ensemble of street-decay (or energy) runs on Dask workers against the same runs one after another.
 
-The shipped Johannstadt street-decay scenario (200 Monte-Carlo runs) over 8 yearly budgets:
+The shipped Johannstadt street-decay scenario (200 Monte-Carlo runs) over 8 yearly budgets, or
+with --simulation energy the Johannstadt energy scenario over 8 refurbishment rates:
 
 1. one after another in this process, each run and its folder written as a batch writes it
    (the inputs read once, as the app keeps its layers);
@@ -13,7 +14,7 @@ and the batch's time with the cluster's start-up. Target: at least 1.7x on 2 cor
 process's Monte-Carlo kernel already uses every core (numba), the workers one thread each, so the
 speed-up comes from the rest of each run.
 
-    nice .venv/bin/python benchmarks/bench_batch.py [--runs 8] [--workers 2]
+    nice .venv/bin/python benchmarks/bench_batch.py [--runs 8] [--workers 2] [--simulation energy]
 """
 
 from __future__ import annotations
@@ -27,32 +28,39 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "street_decay_johannstadt.toml"
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+# what each ensemble varies: the street budget, or the yearly share of refurbished buildings
+ENSEMBLES = {"street_decay": ("street_decay_johannstadt.toml", "budget_eur", 250_000.0),
+             "energy": ("energy_johannstadt.toml", "refurbishment_rate", 0.004)}
 TARGET = 1.7
 
 
-def budgets(count: int, offset: float = 0.0) -> str:
-    return "budget_eur=" + ",".join(str(250_000 * (index + 1) + offset) for index in range(count))
+def variation(ensemble: str, count: int, offset: float = 0.0) -> str:
+    _, name, step = ENSEMBLES[ensemble]
+    return f"{name}=" + ",".join(repr(step * (index + 1) + offset) for index in range(count))
 
 
-def sequential(runs, folder: Path, registry) -> float:
+def sequential(runs, folder: Path, registry) -> tuple[float, float]:
+    """Wall time of the runs one after another, and the time inside the simulations."""
     from twin.sim.batch import write_batch_run
     from twin.sim.runner import run_simulation
     from twin.sim.scenario_run import prepare_scene
 
     _, inputs = prepare_scene(runs[0].scenario)
-    started = time.perf_counter()
+    started, inside = time.perf_counter(), 0.0
     for run in runs:
         report = run_simulation(registry.get(run.simulation)(), inputs, run.scenario.parameters,
                                 seed=run.scenario.seed, scenario=run.name)
         write_batch_run(run, report, inputs.crs, folder)
-    return time.perf_counter() - started
+        inside += report.seconds
+    return time.perf_counter() - started, inside
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--simulation", choices=sorted(ENSEMBLES), default="street_decay")
     args = parser.parse_args()
 
     from data.demo import demo_project
@@ -62,13 +70,16 @@ def main() -> None:
 
     demo_project()
     registry = SimulationRegistry.discover()
-    runs = plan_batch([SCENARIO], [budgets(args.runs)], registry, InputDigests())
-    warm = plan_batch([SCENARIO], [budgets(args.workers, offset=1.0)], registry, InputDigests())
+    scenario = SCENARIOS / ENSEMBLES[args.simulation][0]
+    runs = plan_batch([scenario], [variation(args.simulation, args.runs)], registry, InputDigests())
+    warm = plan_batch([scenario], [variation(args.simulation, args.workers, offset=0.001)], registry,
+                      InputDigests())
     scratch = Path(tempfile.mkdtemp(prefix="bench_batch-"))
     try:
         sequential(warm[:1], scratch / "warm-sequential", registry)
-        one_by_one = sequential(runs, scratch / "sequential", registry)
-        print(f"{args.runs} runs one after another in one process: {one_by_one:.1f} s")
+        one_by_one, inside = sequential(runs, scratch / "sequential", registry)
+        print(f"{args.runs} runs one after another in one process: {one_by_one:.1f} s "
+              f"({inside:.1f} s of it in the simulations)")
 
         started = time.perf_counter()
         with LocalBatchCluster(args.workers) as client:
@@ -80,8 +91,11 @@ def main() -> None:
             outcome = run_batch(runs, scratch / "batch", client=client)
             on_dask = time.perf_counter() - started
         assert not outcome.failed, outcome.failed
+        on_workers = sum(status.get("seconds", 0.0) for status in outcome.statuses.values())
         print(f"{args.runs} runs on {args.workers} Dask workers: {on_dask:.1f} s "
-              f"(not counted: {up:.1f} s to start the cluster, {warming:.1f} s warming its workers)")
+              f"(not counted: {up:.1f} s to start the cluster, {warming:.1f} s warming its workers); "
+              f"{on_workers:.1f} s in the simulations, {on_workers / (args.workers * on_dask):.0%} "
+              f"of the workers' time")
         speed_up = one_by_one / on_dask
         print(f"speed-up: {speed_up:.2f}x (target {TARGET}x); counting the cluster's start and warm-up: "
               f"{one_by_one / (on_dask + up + warming):.2f}x")
