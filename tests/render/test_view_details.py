@@ -134,3 +134,23 @@ def test_a_difference_of_two_runs_is_drawn_red_where_b_is_deeper_blue_where_shal
     unchanged = colour_at(view, pixel_of(view, ORIGIN_X + 60, ORIGIN_Y - 50, 112.0))
     np.testing.assert_allclose(unchanged, terrain_seen, atol=3)  # unchanged cells leave the ground in sight
     assert abs(STREET_Y - 80.0) < 1 and Y0 < ORIGIN_Y
+
+
+def test_one_extreme_change_does_not_bleach_the_rest_of_a_difference(town):
+    scene, view = town
+    base, storm = (RunRecord(run_id, "flood", name, 1, {}, {}, {}) for run_id, name in
+                   (("r1", "30-year"), ("r2", "100-year")))
+    shallow, deep = np.zeros((50, 100)), np.zeros((50, 100))
+    deep[30:45, 5:40] = 0.2  # the quarter: 20 cm deeper
+    deep[2, 95] = 1.5  # one underpass cell: 1.5 m deeper
+    for record, values in ((base, shallow), (storm, deep)):
+        scene.add_run(record, [result_layer(depth_grid(values), f"{record.scenario}: max_depth",
+                                            run_id=record.run_id)])
+        scene.layer(f"{record.scenario}: max_depth").visible = False
+    difference = scene.add_layer(difference_layer(scene, base, storm, "max_depth"))
+    colouring = view.colouring_of(difference)
+    assert colouring.clim == pytest.approx((-0.2, 0.2), abs=1e-6) and colouring.open_ends == (False, True)
+    typical = colour_at(view, pixel_of(view, ORIGIN_X + 40, ORIGIN_Y - 75, 112.0))
+    assert typical[0] > typical[2] + 40  # the 20 cm read red, not a pale pink
+    legend = next(legend for legend in view.legends._legends if legend.title.GetInput() == colouring.title)
+    assert [label.GetInput() for label in legend.labels] == ["-0.200", "0", "≥ 0.200"]

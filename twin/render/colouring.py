@@ -15,6 +15,7 @@ import pyvista as pv
 from twin.core.data import ResultRaster, ResultTable
 from twin.core.fields import Category
 from twin.core.layers import Layer, ResultLayer
+from twin.render.meshes import UNCHANGED_SHARE
 from twin.render.palettes import (
     NO_VALUE_COLOUR,
     category_colours,
@@ -34,6 +35,7 @@ from twin.sim.registry import default_registry
 _DRAWN_ON = {"building": "buildings", "feature": "streets", "station": "stations"}
 _DEFAULT_MAPS = {"pointcloud": "viridis", "grid": "Blues", "table": "YlOrRd"}
 SHALLOWEST_WATER_RANGE = 0.1  # metres: a depth legend spans at least this, so a film still reads
+REACH_PERCENTILE = 98.0  # a difference's colours span this percentile of its changes
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class Colouring:
     entries: tuple[tuple[str, str], ...] = ()  # (label, colour) per category
     nan_opacity: float = 1.0  # 0: elements without a value are not drawn (dry cells of a flood)
     unit: str = ""  # of the values, for the legend's numbers (whole euros, ...)
+    open_ends: tuple[bool, bool] = (False, False)  # values lie below / above the range: "≤" / "≥" labels
 
     def mesh_style(self) -> dict[str, Any]:
         """Keyword arguments of `Plotter.add_mesh` for this colouring."""
@@ -125,7 +128,8 @@ def _result_colouring(layer: ResultLayer, mesh: pv.PolyData) -> Colouring | None
     drawn_on = next(name for ids, name in _DRAWN_ON.items() if ids in mesh.array_names)
     title = _capitalised(layer.attribute_label(attribute))
     return Colouring(attribute, cmap, clim, f"{title} of {drawn_on}{when}{_compared(layer)}",
-                     unit=layer.attribute_unit(attribute))
+                     unit=layer.attribute_unit(attribute),
+                     open_ends=_beyond(layer.attribute_values(attribute), clim))
 
 
 def _grid_colouring(layer: ResultLayer, mesh: pv.PolyData) -> Colouring:
@@ -140,7 +144,7 @@ def _grid_colouring(layer: ResultLayer, mesh: pv.PolyData) -> Colouring:
         cmap, clim = difference_colours(), layer.color_range or _symmetric_range(grid.values)
     title = _capitalised(layer.attribute_label(grid.name))
     return Colouring("values", cmap, clim, f"{title}{when}{_compared(layer)}", nan_opacity=0.0,
-                     unit=grid.units)
+                     unit=grid.units, open_ends=_beyond(grid.values, clim))
 
 
 def _categorical(attribute: str, categories: tuple[Category, ...], title: str, values: np.ndarray,
@@ -157,11 +161,25 @@ def _compared(layer: ResultLayer) -> str:
 
 
 def _symmetric_range(values: np.ndarray) -> tuple[float, float]:
-    """A range centred on zero reaching the largest difference either way: zero is the middle colour."""
+    """A range centred on zero: zero is the middle colour. It reaches the 98th percentile of the
+    changes either way, not the largest: one underpass 1.4 m deeper would leave the quarter's
+    typical 10-20 cm pale; the few beyond take the end colours and the legend marks its ends open."""
     values = np.asarray(values, dtype=np.float64)
-    finite = np.abs(values[np.isfinite(values)])
-    reach = float(finite.max()) if len(finite) and finite.max() > 0 else 1.0
+    changes = np.abs(values[np.isfinite(values)])
+    if not len(changes) or changes.max() == 0:
+        return -1.0, 1.0
+    changed = changes[changes >= UNCHANGED_SHARE * changes.max()]
+    reach = float(np.percentile(changed, REACH_PERCENTILE))
     return -reach, reach
+
+
+def _beyond(values: np.ndarray, clim: tuple[float, float]) -> tuple[bool, bool]:
+    """Whether some values lie below and above the colour range (they take its end colours)."""
+    finite = np.asarray(values, dtype=np.float64)
+    finite = finite[np.isfinite(finite)]
+    if not len(finite):
+        return False, False
+    return bool(finite.min() < clim[0]), bool(finite.max() > clim[1])
 
 
 def _when(layer: ResultLayer) -> str:

@@ -146,6 +146,8 @@ def _bar_labels(colouring: Colouring) -> tuple[vtk.vtkTextActor, ...]:
     """Low, middle and high value under the bar, formatted like the twin's tables (no '0.00983')."""
     low, high = colouring.clim
     texts = format_range_labels([low, (low + high) / 2.0, high], colouring.unit)
+    below, above = colouring.open_ends  # values beyond an end take its colour: the label says so
+    texts = [f"≤ {texts[0]}" if below else texts[0], texts[1], f"≥ {texts[2]}" if above else texts[2]]
     actors = tuple(text_actor(text, FONT_SIZE) for text in texts)
     for actor, justification in zip(actors, (vtk.VTK_TEXT_LEFT, vtk.VTK_TEXT_CENTERED, vtk.VTK_TEXT_RIGHT),
                                     strict=True):
