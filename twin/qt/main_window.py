@@ -44,6 +44,7 @@ from twin.qt.data_loader import DataLoader, RecentFiles
 from twin.qt.inspector import InspectorPanel
 from twin.qt.jobs import Job, JobBar
 from twin.qt.layers_panel import LayersPanel
+from twin.qt.presentation import install_presentation
 from twin.qt.reports import ReportsPanel
 from twin.qt.result_table import ResultTablePanel, feature_of_row
 from twin.qt.sensor_service import open_sensor_service
@@ -346,6 +347,7 @@ class MainWindow(QMainWindow):
         self.legends_action = self._action(view_menu, "&Legends", self._set_legends_shown, "Ctrl+L")
         self.legends_action.setCheckable(True)
         self.legends_action.setChecked(self.scene_view.legends_shown)
+        install_presentation(self, view_menu)  # F5 and the presentation look (twin/qt/presentation.py)
         view_menu.addSeparator()
         for dock in self.findChildren(QDockWidget):
             view_menu.addAction(dock.toggleViewAction())
