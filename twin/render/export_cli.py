@@ -22,6 +22,7 @@ from twin.render.film import film_tour
 from twin.render.look import BERLIN_TIME, PresentationLook
 
 EXIT_OK, EXIT_CANCELED = 0, 130
+SSAA_UP_TO = 1920  # px, the longer side: larger pictures are drawn without supersampling
 OPENING_SHARE = 0.3  # of the progress bar: opening the project's layers; the rest is drawing
 
 
@@ -33,7 +34,7 @@ def render_command(args: argparse.Namespace, progress: ProgressListener, say: Ca
     feedback = Feedback(progress)
     opened = _open(project, feedback, say)
     feedback.progress(OPENING_SHARE, f"drawing {size[0]}x{size[1]}")
-    with OffscreenView(opened.scene, size, _look(args)) as view:
+    with OffscreenView(opened.scene, size, _look(args, size)) as view:
         if bookmark is not None:
             view.show_bookmark(bookmark)
         elif opened.camera is not None:
@@ -54,7 +55,8 @@ def film_command(args: argparse.Namespace, progress: ProgressListener, say: Call
     opened = _open(project, feedback, say)
     try:
         report = film_tour(opened.scene, tour, project.bookmarks, Path(args.out), size, args.fps,
-                           feedback.span(OPENING_SHARE, 1.0), legends=not args.no_legends, look=_look(args))
+                           feedback.span(OPENING_SHARE, 1.0), legends=not args.no_legends,
+                           look=_look(args, size))
     except (Canceled, KeyboardInterrupt):
         say("cancelled; no film was written")
         return EXIT_CANCELED
@@ -63,7 +65,7 @@ def film_command(args: argparse.Namespace, progress: ProgressListener, say: Call
     return EXIT_OK
 
 
-def _look(args: argparse.Namespace) -> PresentationLook | None:
+def _look(args: argparse.Namespace, size: tuple[int, int]) -> PresentationLook | None:
     """The presentation look with the sun at `--sun` (local time in Dresden), or None for the analytic one."""
     if args.look != "presentation":
         return None
@@ -71,9 +73,11 @@ def _look(args: argparse.Namespace) -> PresentationLook | None:
         when = datetime.fromisoformat(args.sun)
     except ValueError:
         raise ExportError(f"--sun '{args.sun}' must be a date and time like 2026-06-21T16:00") from None
-    # off-screen EGL has no FXAA: supersampling is what it would fall back to anyway, without the warning
     when = when if when.tzinfo else when.replace(tzinfo=BERLIN_TIME)
-    return PresentationLook(when=when, anti_aliasing="ssaa")
+    # Off-screen EGL has no FXAA: supersampling is what it would fall back to anyway, without the
+    # warning. Past full HD the picture is its own supersampling once shown smaller, and SSAA would
+    # draw a 4K picture at 8K in software.
+    return PresentationLook(when=when, anti_aliasing="ssaa" if max(size) <= SSAA_UP_TO else None)
 
 
 def _open(project: Project, feedback: Feedback, say: Callable[[str], None]) -> OpenedProject:
