@@ -95,6 +95,7 @@ class LayerVisual:
             self.view.highlight(None)
         if self.actor is not None:
             self.view.plotter.remove_actor(self.actor)
+        _forget_last_added(self.view.plotter, self.mesh)
         self.actor = self.mesh = self.colouring = self._locator = None
 
     def redraw(self) -> None:
@@ -275,3 +276,11 @@ VISUAL_TYPES: dict[type, type[LayerVisual]] = {
 def visual_for(layer: Layer, view: SceneView) -> LayerVisual:
     """A new visual of the class drawing this layer's data (plain features for data it does not know)."""
     return VISUAL_TYPES.get(type(layer.data), LayerVisual)(layer, view)
+
+
+def _forget_last_added(plotter: pv.BasePlotter, mesh: pv.PolyData | None) -> None:
+    """pyvista keeps the last mesh added, and its mapper, as `plotter.mesh` and `plotter.mapper`
+    (for its legacy API): a removed point cloud's arrays would stay in memory until the next add."""
+    if mesh is not None and getattr(plotter, "mesh", None) is mesh:
+        plotter.mesh = None
+        plotter.mapper = None
