@@ -5,11 +5,15 @@ from __future__ import annotations
 import imageio_ffmpeg
 import numpy as np
 import pytest
+from affine import Affine
 
+from tests.conftest import CELL, ORIGIN_X, ORIGIN_Y
 from tests.render.test_export import OBLIQUE, town_of
 from tests.render.test_results_view import VIEW_CENTRE
 from twin.core.bookmarks import Bookmark, Tour
+from twin.core.data import ResultRaster
 from twin.core.feedback import Canceled, Feedback
+from twin.core.layers import result_layer
 from twin.core.project import Camera
 from twin.core.tour import tour_frames
 from twin.render.export import Caption, ExportError, OffscreenView
@@ -81,3 +85,22 @@ def test_a_film_that_cannot_be_made_as_asked_is_one_sentence(town_scene, tmp_pat
     with pytest.raises(ExportError, match=problem):
         film_tour(town_scene, TOUR, [ABOVE, OBLIQUE], tmp_path / "films" / name, size, fps)
     assert list((tmp_path / "films").iterdir()) == []
+
+
+def test_a_floods_depth_snapshots_play_along_the_camera_path(town_scene, tmp_path):
+    depth = np.zeros((4, 50, 100), dtype=np.float32)
+    for step in range(4):
+        depth[step, 5:45, 10:10 + 25 * step] = 1.0  # the water spreads east step by step
+    grid = ResultRaster("depth", depth, Affine(CELL, 0, ORIGIN_X, 0, -CELL, ORIGIN_Y), "EPSG:25833", "m",
+                        times=np.array([0.0, 600.0, 1200.0, 1800.0]))
+    town_scene.add_layer(result_layer(grid, "Flood: depth"))
+    dry = Bookmark("Dry", ABOVE.camera, time_step=0, caption="Before the rain")
+    flooded = Bookmark("Flooded", OBLIQUE.camera, OBLIQUE.view_angle, time_step=3, caption="30 minutes later")
+    tour = Tour("Flood", ("Dry", "Flooded"), seconds_per_leg=1.0, seconds_per_stop=0.0, play_time_steps=True)
+    film_tour(town_scene, tour, [dry, flooded], tmp_path / "flood.mp4", SIZE, FPS)
+    _, frames = read_film(tmp_path / "flood.mp4")
+    steps = [frame.time_step for frame in tour_frames(tour, [dry, flooded], FPS)]
+    assert steps[0] == 0 and steps[-1] == 3 and len(set(steps)) == 4
+    # each frame shows its own step: the last frame's water is the flooded bookmark's picture
+    assert np.abs(frames[-1].astype(int) - bookmark_picture(town_scene, flooded)).mean() < 4.0
+    assert np.abs(frames[0].astype(int) - bookmark_picture(town_scene, dry)).mean() < 4.0
