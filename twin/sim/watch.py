@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from twin.core.errors import ScenarioError, TwinError, did_you_mean
+from twin.core.feedback import Feedback
 from twin.core.layers import SensorsLayer
 from twin.core.live import LiveSensorFeed, Observation
 from twin.core.paths import UnsuitablePath, read_toml_text
@@ -208,11 +209,23 @@ class Watcher:
         self.say(f"rain rule: {trigger.window_mm:.1f} mm in {self.config.rule.window_min:g} min at "
                  f"'{trigger.station}' (over {self.config.rule.threshold_mm:g} mm); running the flood "
                  "nowcast")
-        alert = self.nowcaster.run(self.live.layer.data, trigger)
+        alert = self.nowcaster.run(self.live.layer.data, trigger, Feedback(self._progress()))
         if self.config.alerts_file is not None:
             with self.config.alerts_file.open("a", encoding="utf-8") as stream:
                 stream.write(alert_line(alert) + "\n")
         self.alert(alert)
+
+
+    def _progress(self) -> Callable[[float, str], None]:
+        """Says a nowcast's progress in quarters: an unattended run may take minutes."""
+        said = {0}
+
+        def listen(fraction: float, _message: str) -> None:
+            quarter = int(fraction * 4)
+            if quarter not in said and quarter < 4:
+                said.add(quarter)
+                self.say(f"flood nowcast {quarter * 25} % done")
+        return listen
 
 
 def print_alert(alert: Alert) -> None:
