@@ -114,3 +114,21 @@ def test_streets_and_stations_without_heights_lie_on_the_terrain(dtm_file):
                                                         [411_100.0, 5_654_050.0, 150.0]]), {}, [], "EPSG:25833")
     points = sensor_points(stations, (0.0, 0.0, 0.0), ground)
     assert 110 < points.points[0, 2] < 120 and points.points[1, 2] == 150.0
+
+
+def test_stations_can_be_coloured_by_their_numeric_attributes(plotter):
+    from twin.core.data import SensorData
+    from twin.core.layers import SensorsLayer
+    from twin.render.colouring import colouring_for
+    from twin.render.meshes import sensor_points
+
+    latest = np.array([9.5, 0.0])
+    stations = SensorData(np.array(["a", "b"]), np.array([[0.0, 0.0, 1.0], [10.0, 0.0, 1.0]]),
+                          {"latest_precipitation": latest, "name": np.array(["A", "B"])}, [], "EPSG:25833")
+    points = sensor_points(stations, (0.0, 0.0, 0.0))
+    assert points.point_data["latest_precipitation"].tolist() == latest.tolist()
+    assert "name" not in points.point_data  # text is for the inspector, not a colour map
+    layer = SensorsLayer(stations, "gauges")
+    layer.set_style(color_by="latest_precipitation")
+    colouring = colouring_for(layer, points, (0.0, 1.0))
+    assert colouring is not None and colouring.clim == (0.0, 9.5)

@@ -139,6 +139,9 @@ def sensor_points(sensors: SensorData, origin: Origin, ground: Ground = FLAT_GRO
     xyz[unknown, 2] = ground.heights_or(xyz[unknown, 0], xyz[unknown, 1], origin[2]) + SENSOR_LIFT
     points = pv.PolyData(xyz - np.asarray(origin))
     points.point_data["station"] = np.arange(len(sensors))
+    for name, values in sensors.attributes.items():
+        if values.dtype.kind in "biuf":  # what the layer offers to colour by (latest values too)
+            points.point_data[name] = values
     return points
 
 
