@@ -453,16 +453,20 @@ def pour_downpipes(h: np.ndarray, cells: np.ndarray, shares: np.ndarray, depth: 
     """Add the roof water a step's downpipes pour out: `depth` (m) from each roof cell, cell
     `cells[k]` (a flat index) taking that of `shares[k]` roof cells.
 
-    Serial: few cells, and two roof blocks may pour into one. The row's signal speed bound
-    grows by sqrt(g added), which bounds the growth of sqrt(g h), as for a point inflow.
+    Serial: few cells, and two roof blocks may pour into one. A row's signal speed bound grows
+    by the largest sqrt(g added) among its cells (it bounds each cell's growth of sqrt(g h), as
+    for a point inflow); summing them over the row's downpipes would shorten the step for nothing.
     """
-    cols = h.shape[1]
+    rows, cols = h.shape
+    growth = np.zeros(rows)
     for k in range(len(cells)):
         i, j = cells[k] // cols, cells[k] % cols
         added = shares[k] * depth
         h[i, j] += added
         max_depth[i, j] = max(max_depth[i, j], h[i, j])
-        row_max_wave[i] += np.sqrt(GRAVITY * added)
+        growth[i] = max(growth[i], np.sqrt(GRAVITY * added))
+    for i in range(rows):
+        row_max_wave[i] += growth[i]
 
 
 STEP_KERNELS = (face_velocities, update_fluxes, outflow_limits, update_depths)
