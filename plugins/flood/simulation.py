@@ -292,13 +292,15 @@ def _rain(params: Mapping[str, Any], sensors: SensorData | None,
 
 def _design_storm(params: Mapping[str, Any]) -> tuple[rain.RainSeries, str]:
     """The Euler type II storm of the run and the table it came from, in words."""
-    table = _rain_table(params)
+    table = depth_duration_table(params)
     depths = table.column(params["return_period_a"])
     storm = rain.euler_type2(tuple(table.durations_min), tuple(depths), params["rain_duration_min"])
     return storm, f"{table.source}, T = {params['return_period_a']:g} a"
 
 
-def _rain_table(params: Mapping[str, Any]) -> kostra.DepthDurationTable:
+def depth_duration_table(params: Mapping[str, Any]) -> kostra.DepthDurationTable:
+    """The design storms' table: the KOSTRA file, else the scenario's rows (by default the
+    illustrative Dresden table)."""
     if params["kostra_file"]:
         return kostra.read_kostra_csv(params["kostra_file"])
     rows = params["rain_table"]

@@ -16,6 +16,7 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 from pyproj import Transformer
 
+from plugins.flood.rain import DRESDEN_100_YEAR_TABLE
 from plugins.flood.simulation import FloodSimulation
 from tests.conftest import PROJECT_ROOT, REFERENCE, write_quarters
 from tests.plugins.test_flood_plugin import X0, Y1, scene_inputs
@@ -91,6 +92,20 @@ def test_the_rain_record_is_the_observed_event_and_the_design_storm_tail():
     assert np.argmax(record.series.values[4:]) == 1  # its peak in the step holding 0.3 D
     block, _, block_mm = nowcast_record(sensors, trigger, StormTail("block", 20.0, depth_mm=12.0), None)
     assert block.series.values[4:].tolist() == [3.0, 3.0, 3.0, 3.0] and block_mm == 12.0
+
+
+def test_the_tail_follows_the_scenarios_own_rain_table():
+    sensors, _ = gauges_until("2026-07-10T15:00:00")
+    trigger = RainWatch(RULE).check(sensors)
+    doubled = tuple((minutes, 100.0, 2 * depth) for minutes, depth in DRESDEN_100_YEAR_TABLE)
+    nowcaster = Nowcaster(FloodSimulation(), scene_inputs(), {"rain_table": doubled},
+                          StormTail("euler2", 30.0))
+    _, _, tail = nowcast_record(sensors, trigger, nowcaster.tail, nowcaster.tail_table())
+    assert tail == pytest.approx(2 * 40.5)  # the illustrative table's 30 min storm, doubled
+    bad = Nowcaster(FloodSimulation(), scene_inputs(), {"rain_table": doubled, "return_period_a": 5.0},
+                    StormTail("euler2", 30.0))
+    with pytest.raises(NowcastError, match="the storm tail: .*no return period of 5 years"):
+        bad.tail_table()
 
 
 def test_a_tail_the_twin_does_not_know_is_a_clear_error():

@@ -29,7 +29,7 @@ from twin.core.layers import SensorsLayer
 from twin.core.scenario import Scenario
 from twin.sim.contract import Simulation, SimulationInputs
 from twin.sim.registry import SimulationRegistry
-from twin.sim.runner import RunStatus, run_simulation
+from twin.sim.runner import RunStatus, SimulationInputError, resolve_parameters, run_simulation
 from twin.sim.scenario_run import prepare_scene
 
 MM_FACTORS = {"mm": 1.0, "l/m2": 1.0, "l/m²": 1.0, "cm": 10.0, "m": 1000.0}
@@ -181,7 +181,7 @@ class Nowcaster:
         """The flood run of the gauge's quarter on the observed rain and the tail; its alert."""
         gauge = _gauge_in_scene(sensors, trigger.station, self.inputs.crs)
         quarter = self._quarter_of(gauge.xyz[0])
-        record, observed_mm, tail_mm = nowcast_record(gauge, trigger, self.tail, self._table())
+        record, observed_mm, tail_mm = nowcast_record(gauge, trigger, self.tail, self.tail_table())
         rain_min = (record.series.times[-1] - trigger.event_start).astype(int) / 60.0
         parameters = {**self.parameters, "rain": "gauge", "rain_gauge": trigger.station,
                       "gauge_start_utc": _iso(trigger.event_start),
@@ -209,10 +209,18 @@ class Nowcaster:
         point = shapely.Point(float(xyz[0]), float(xyz[1]))
         return next((quarter for quarter in self.inputs.quarters if quarter.polygon.covers(point)), None)
 
-    def _table(self) -> DepthTable | None:
-        durations = self.parameters.get("table_durations_min")
-        depths = self.parameters.get("table_depths_mm")
-        return (tuple(durations), tuple(depths)) if durations and depths else None
+    def tail_table(self) -> DepthTable:
+        """The scenario's own depth-duration table at its return period (its KOSTRA file, its rows
+        or the illustrative default), so that the tail is the storm the scenario names."""
+        from plugins.flood.simulation import depth_duration_table
+
+        try:  # a refused table or return period (RainError is one) is the tail's problem here
+            parameters = resolve_parameters(self.simulation, self.parameters)
+            table = depth_duration_table(parameters)
+            depths = table.column(parameters["return_period_a"])
+        except SimulationInputError as error:
+            raise NowcastError(f"the storm tail: {error}") from None
+        return tuple(table.durations_min), tuple(depths)
 
 
 def nowcast_record(gauge: SensorData, trigger: Trigger, tail: StormTail,
