@@ -180,3 +180,20 @@ def test_at_the_minimum_window_size_the_3d_view_keeps_a_usable_size(window):
     assert view.width() >= 300 and view.height() >= 200, view
     for dock in (window.layers_dock, window.simulations_dock, window.reports_dock):
         assert dock.isVisible() and dock.width() > 50 and dock.height() > 50  # smaller, still there
+
+
+def test_saving_from_the_window_keeps_the_projects_bookmarks_and_tours(qtbot, window, tmp_path, settings):
+    from twin.core.bookmarks import Bookmark, Tour
+    from twin.core.project import Camera
+
+    path = tmp_path / "presented.toml"
+    assert window.save_project(path)
+    project = Project.load(path)
+    overview = Bookmark("Overview", Camera((411_000.0, 5_653_000.0, 900.0), (411_100.0, 5_654_050.0, 110.0)),
+                        caption="The quarter")
+    project.bookmarks, project.tours = [overview], [Tour("Walk", ("Overview",))]
+    project.save(path)
+    again = reopen(qtbot, path, settings)
+    assert again.save_project(path)  # as Ctrl+S does after any change
+    saved = Project.load(path)
+    assert saved.bookmarks == [overview] and saved.tours == [Tour("Walk", ("Overview",))]

@@ -6,9 +6,11 @@ the rest of the project opens, so one bad file never costs the user the others.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from twin.core.bookmarks import Bookmark, Tour
 from twin.core.errors import TwinError
 from twin.core.feedback import Feedback
 from twin.core.layers import Layer
@@ -17,6 +19,8 @@ from twin.core.scene import Scene
 from twin.io.formats import read_layer
 from twin.io.quarters import read_quarters_in
 from twin.io.runs import load_run, save_runs
+
+Presentation = tuple[Sequence[Bookmark], Sequence[Tour]]  # a project's bookmarks and tours
 
 
 @dataclass
@@ -53,21 +57,24 @@ def open_project(project: Project, feedback: Feedback | None = None) -> OpenedPr
 
 def project_of(scene: Scene, name: str, camera: Camera | None = None,
                quarters_file: Path | None = None, scenarios: list[Path] | None = None,
-               view: ViewState | None = None) -> Project:
-    """The project that reopens this scene: every layer read from a file, with its style."""
+               view: ViewState | None = None, presentation: Presentation = ((), ())) -> Project:
+    """The project that reopens this scene: every layer read from a file, with its style, and
+    the bookmarks and tours (`presentation`) it was opened with."""
     entries = [LayerEntry(path=layer.source, name=layer.name, visible=layer.visible,
                           opacity=layer.opacity, color_by=layer.color_by,
                           colormap=layer.colormap if layer.color_by else None,
                           color_range=layer.color_range)
                for layer in scene.layers if layer.source is not None]
     # A scene still without layers has no CRS of its own yet: the project's default stands for it.
+    bookmarks, tours = presentation
     return Project(name=name, crs=scene.crs or Project.crs, quarters_file=quarters_file, layers=entries,
-                   scenarios=list(scenarios or []), camera=camera, view=view or ViewState())
+                   scenarios=list(scenarios or []), camera=camera, view=view or ViewState(),
+                   bookmarks=list(bookmarks), tours=list(tours))
 
 
 def save_project(scene: Scene, path: Path, name: str, camera: Camera | None = None,
                  quarters_file: Path | None = None, scenarios: list[Path] | None = None,
-                 view: ViewState | None = None) -> Project:
+                 view: ViewState | None = None, presentation: Presentation = ((), ())) -> Project:
     """Save the scene as the project `path`, its runs in the folder `<stem>_runs` beside it.
 
     The runs are written first and the project file last, each atomically, so a crash at any
@@ -76,7 +83,7 @@ def save_project(scene: Scene, path: Path, name: str, camera: Camera | None = No
     """
     path = Path(path).resolve()
     project = project_of(scene, name, camera=camera, quarters_file=quarters_file, scenarios=scenarios,
-                         view=view)
+                         view=view, presentation=presentation)
     project.runs = save_runs(scene, path.parent / f"{path.stem}_runs")
     project.save(path)
     return project

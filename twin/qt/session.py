@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, Signal
 from twin.core.layers import Layer
 from twin.core.project import Camera, Project, ViewState
 from twin.core.scene import Scene
-from twin.io.project import save_project
+from twin.io.project import Presentation, save_project
 
 
 class ProjectSession(QObject):
@@ -25,11 +25,12 @@ class ProjectSession(QObject):
 
     def __init__(self, scene: Scene, path: Path | None = None, name: str = "Untitled",
                  quarters_file: Path | None = None, scenarios: list[Path] | None = None,
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, presentation: Presentation = ((), ())) -> None:
         super().__init__(parent)
         self.scene, self.path, self.name = scene, path, name
         self.quarters_file = quarters_file
         self.scenarios = list(scenarios or [])
+        self.presentation = presentation  # bookmarks and tours, kept as opened
         self._dirty = False
         for layer in scene.layers:
             self._watch(layer)
@@ -50,10 +51,11 @@ class ProjectSession(QObject):
             self.dirty_changed.emit(True)
 
     def save(self, path: Path, camera: Camera | None, view: ViewState | None = None) -> None:
-        """Write the project (layers, styles, quarters, scenarios, runs, camera, view) to `path`."""
+        """Write the project (layers, styles, quarters, scenarios, runs, camera, view, bookmarks
+        and tours) to `path`."""
         path = Path(path).resolve()
         save_project(self.scene, path, self.name, camera=camera, quarters_file=self.quarters_file,
-                     scenarios=self.scenarios, view=view)
+                     scenarios=self.scenarios, view=view, presentation=self.presentation)
         self.path = path
         self.mark_clean()
 
@@ -74,7 +76,8 @@ class ProjectSession(QObject):
 def session_for(scene: Scene, project: Project) -> ProjectSession:
     """The session of an opened project; the generated demo project is untitled (saved elsewhere)."""
     path = None if project.path is None or is_generated_demo(project.path) else project.path
-    return ProjectSession(scene, path, project.name, project.quarters_file, project.scenarios)
+    return ProjectSession(scene, path, project.name, project.quarters_file, project.scenarios,
+                          presentation=(project.bookmarks, project.tours))
 
 
 def is_generated_demo(path: Path) -> bool:
