@@ -85,7 +85,7 @@ class LayerVisual:
                                                 **self.style())
         self.actor.SetVisibility(self.layer.visible)
         self.mesh = mesh
-        look = getattr(self.view, "look", None)  # the presentation look restyles plain layers (render/look.py)
+        look = getattr(self.view, "look", None)  # a presentation look restyles plain layers
         if look is not None:
             look.restyle(self)
 
