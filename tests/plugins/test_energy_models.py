@@ -10,24 +10,8 @@ from plugins.energy import balance, heat, nonresidential
 from plugins.energy.balance import Battery, dispatch, self_consumption
 from plugins.energy.heat import heat_intensities
 from plugins.energy.loads import bdew_1999_hourly, load_profiles, read_selp_table, saxony_holidays
-from plugins.energy.pv import ac_output_per_kwp, sun_and_sky
+from plugins.energy.pv import ac_output_per_kwp
 from plugins.energy.tabula import TABLE_PATH, Typology, read_table
-from plugins.energy.weather import read_reference_year
-
-
-@pytest.fixture(scope="module")
-def weather():
-    return read_reference_year(4)
-
-
-@pytest.fixture(scope="module")
-def sky(weather):
-    return sun_and_sky(weather)
-
-
-@pytest.fixture(scope="module")
-def h25(weather):
-    return load_profiles(2023, weather)["H25"]
 
 
 def test_shipped_table_is_the_reference_extract(reference):

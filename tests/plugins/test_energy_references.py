@@ -13,26 +13,8 @@ import pytest
 from plugins.energy import heat
 from plugins.energy.balance import Battery, dispatch, self_sufficiency
 from plugins.energy.households import dwelling_loads, household_model
-from plugins.energy.loads import load_profiles
-from plugins.energy.pv import PVModel, ac_output_per_kwp, plane_of_array, sun_and_sky
+from plugins.energy.pv import PVModel, ac_output_per_kwp, plane_of_array
 from plugins.energy.tabula import Typology
-from plugins.energy.weather import read_reference_year
-
-
-@pytest.fixture(scope="module")
-def weather():
-    return read_reference_year(4)
-
-
-@pytest.fixture(scope="module")
-def sky(weather):
-    return sun_and_sky(weather)
-
-
-@pytest.fixture(scope="module")
-def h25(weather):
-    return load_profiles(2023, weather)["H25"]
-
 
 # --- PV -------------------------------------------------------------------------------------------
 

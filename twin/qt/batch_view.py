@@ -19,17 +19,14 @@ from PySide6.QtCore import (
     Qt,
 )
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -39,6 +36,7 @@ from twin.core.numbers import column_decimals, format_value
 from twin.core.scene import Scene
 from twin.qt.charts import chart_widget
 from twin.qt.jobs import Job
+from twin.qt.result_table import read_only_table_view
 from twin.sim.batch_results import DONE, BatchResults, RunToOpen, batch_chart, read_batch, run_to_open
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -110,7 +108,7 @@ class BatchView(QDialog):
         self.filter_edit.setPlaceholderText("filter: text in any column (a quarter, a status, a value)")
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
-        self.table = _table_view(self.proxy)
+        self.table = read_only_table_view(self.proxy)
         self.table.resizeColumnsToContents()  # headings whole where they fit; long run names cut
         for column in range(self.model.columnCount()):
             self.table.setColumnWidth(column, min(self.table.columnWidth(column), _WIDEST_COLUMN))
@@ -210,21 +208,6 @@ def _counts(batch: BatchResults) -> str:
     failed = sum(status not in DONE for status in runs.values())
     return (f"{len(runs)} runs, {failed} without figures (failed or not run); choose a row and "
             f"'Open run in scene' (or double-click it) to see its layers.")
-
-
-def _table_view(model: QSortFilterProxyModel) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    view.setSortingEnabled(True)
-    view.setAlternatingRowColors(True)
-    view.setWordWrap(False)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.verticalHeader().setVisible(False)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    view.horizontalHeader().setResizeContentsPrecision(200)
-    return view
 
 
 def open_batch(window: Any, folder: Path | None = None) -> BatchView | None:

@@ -115,7 +115,7 @@ class ResultTablePanel(QWidget):
         self.proxy.setFilterKeyColumn(-1)
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
-        self.view = _table_view(self.proxy)
+        self.view = read_only_table_view(self.proxy)
         self.view.selectionModel().currentRowChanged.connect(self._row_changed)
         self.info = QLabel(NO_TABLE)
         self.csv_button = QPushButton("Export CSV…")
@@ -246,7 +246,8 @@ def _feature_of_each_row(row_of_feature: np.ndarray, rows: int) -> np.ndarray:
     return features
 
 
-def _table_view(model: QSortFilterProxyModel) -> QTableView:
+def read_only_table_view(model: QSortFilterProxyModel) -> QTableView:
+    """A sortable table of whole rows, one chosen at a time, that the user reads but does not edit."""
     view = QTableView()
     view.setModel(model)
     view.setSortingEnabled(True)
