@@ -86,13 +86,15 @@ class MqttObservationFeed:
         self._arrived = threading.Event()
         self._problems: dict[str, int] = {}
         self._reported: dict[str, int] = {}
-        self._connected = threading.Event()
+        self._connected = threading.Event()  # connected and subscribed: messages will arrive
+        self._subscription: int | None = None  # the message id of the pending subscribe
         self._client = mqtt.Client(CallbackAPIVersion.VERSION2,
                                    client_id=f"dresden-twin-{uuid.uuid4().hex[:12]}")
         self._client.reconnect_delay_set(*RECONNECT_DELAYS_S)
         if username:
             self._client.username_pw_set(username, password)
         self._client.on_connect = self._on_connect
+        self._client.on_subscribe = self._on_subscribe
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
 
@@ -151,9 +153,17 @@ class MqttObservationFeed:
         if reason_code.is_failure:
             self._count(f"the broker refused the connection ({reason_code})")
             return
-        for mapping in self.mappings:  # again after every reconnect: the broker may have forgotten
-            client.subscribe(mapping.topic, qos=1)
-        self._connected.set()
+        if not self.mappings:
+            self._connected.set()
+            return
+        # again after every reconnect: the broker may have forgotten; ready once it acknowledged,
+        # since what is published before the broker holds the subscription never reaches us
+        _result, self._subscription = client.subscribe([(mapping.topic, 1) for mapping in self.mappings])
+
+    def _on_subscribe(self, _client: mqtt.Client, _userdata: Any, message_id: int, _reason_codes: Any,
+                      _properties: Any) -> None:
+        if message_id == self._subscription:
+            self._connected.set()
 
     def _on_disconnect(self, *_args: Any) -> None:
         self._connected.clear()
