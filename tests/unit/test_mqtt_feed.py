@@ -57,10 +57,14 @@ def observation(number: int) -> bytes:
 
 
 def collect(feed: MqttObservationFeed, live: LiveSensorFeed, until, timeout_s: float = 20.0) -> None:
+    """Merge what arrives until `until()` holds or the time runs out, then what is still queued:
+    everything may have arrived before the first look (the feed counts a message before queueing it)."""
     deadline = time.monotonic() + timeout_s
     while not until() and time.monotonic() < deadline:
         feed.wait(0.2)
         live.merge(feed.drain())
+    feed.wait(0.2)
+    live.merge(feed.drain())
 
 
 def test_the_sensorthings_topic_names_its_datastream():
