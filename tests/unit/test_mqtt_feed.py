@@ -2,6 +2,7 @@
 
 import json
 import time
+from collections.abc import Iterable
 
 import numpy as np
 import paho.mqtt.client as mqtt
@@ -48,6 +49,12 @@ def publisher(port: int) -> mqtt.Client:
     client.connect("127.0.0.1", port)
     client.loop_start()
     return client
+
+
+def publish(sender: mqtt.Client, numbers: Iterable[int]) -> None:
+    """Publish the rain gauge's observations `numbers` (see `observation`), each acknowledged."""
+    for number in numbers:
+        sender.publish(RAIN_TOPIC, observation(number), qos=1).wait_for_publish(5)
 
 
 def observation(number: int) -> bytes:
@@ -113,10 +120,8 @@ def test_published_observations_reach_the_layer_once(broker, live):
     feed.start(wait_s=10)
     sender = publisher(broker.port)
     try:
-        for number in range(1, 21):
-            sender.publish(RAIN_TOPIC, observation(number), qos=1).wait_for_publish(5)
-        for number in (5, 6):  # delivered again, as after a reconnect
-            sender.publish(RAIN_TOPIC, observation(number), qos=1).wait_for_publish(5)
+        publish(sender, range(1, 21))
+        publish(sender, (5, 6))  # delivered again, as after a reconnect
         collect(feed, live, lambda: feed.received >= 22)
     finally:
         sender.loop_stop()
@@ -155,8 +160,7 @@ def test_a_broker_restart_loses_nothing_received_and_duplicates_nothing(broker, 
     feed.start(wait_s=10)
     sender = publisher(broker.port)
     try:
-        for number in range(1, 11):
-            sender.publish(RAIN_TOPIC, observation(number), qos=1).wait_for_publish(5)
+        publish(sender, range(1, 11))
         collect(feed, live, lambda: feed.received >= 10)
         broker.stop()
         collect(feed, live, lambda: not feed.connected, timeout_s=10)
@@ -167,8 +171,7 @@ def test_a_broker_restart_loses_nothing_received_and_duplicates_nothing(broker, 
         while not sender.is_connected() and time.monotonic() < deadline:
             time.sleep(0.1)
         time.sleep(0.5)  # the feed's subscription is sent right after its connection
-        for number in range(8, 21):  # 8-10 again: the publisher resends what it is unsure of
-            sender.publish(RAIN_TOPIC, observation(number), qos=1).wait_for_publish(5)
+        publish(sender, range(8, 21))  # 8-10 again: the publisher resends what it is unsure of
         collect(feed, live, lambda: len(live.layer.data.datastreams[0].series.values) >= 93)
     finally:
         sender.loop_stop()
