@@ -1,10 +1,14 @@
 """Bookmarks and tours: kept in the project file, checked on reading, flown along the same path every time."""
 
+import shutil
+import tomllib
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from twin.core.bookmarks import Bookmark, LayerLook, Tour, find_bookmark
-from twin.core.project import Camera, LayerEntry, Project, ProjectError
+from twin.core.project import Camera, LayerEntry, LayerStyle, Project, ProjectError
 from twin.core.tour import smoothstep, tour_frames
 
 OVERVIEW = Bookmark("Overview", Camera((411_000.0, 5_653_000.0, 1500.0), (411_500.0, 5_654_000.0, 110.0)),
@@ -110,3 +114,21 @@ def test_time_steps_play_between_bookmarks_only_when_the_tour_says_so():
     assert played == sorted(played) and played[0] == 3 and played[-1] == 9 and len(set(played)) > 3
     held = [frame.time_step for frame in tour_frames(plain, [OVERVIEW, STREET], fps=10)]
     assert held[:-1] == [3] * (len(held) - 1) and held[-1] is None
+
+
+OLD_PROJECT = Path(__file__).parents[1] / "data" / "projects" / "before_layer_style.toml"
+
+
+def test_a_project_written_before_the_shared_layer_style_reads_and_writes_unchanged(tmp_path):
+    shutil.copy(OLD_PROJECT, tmp_path / "old.toml")
+    (tmp_path / "dtm.tif").touch()  # the layer's file: only its name matters until the project opens
+    project = Project.load(tmp_path / "old.toml")
+    layer, look = project.layers[0], project.bookmarks[0].layers[1]
+    assert isinstance(layer, LayerStyle) and isinstance(look, LayerStyle)  # one style type for both
+    assert (layer.visible, layer.opacity, layer.color_by, layer.colormap, layer.color_range, layer.crs) == \
+        (False, 0.7, "elevation", "gist_earth", (105.0, 125.0), "EPSG:25833")
+    assert look == LayerLook("terrain2", opacity=0.5, color_by="height", colormap="viridis",
+                             color_range=(0.0, 30.0))
+    assert project.bookmarks[0].layers[0] == LayerLook("terrain", visible=False)
+    project.save(tmp_path / "again.toml")
+    assert tomllib.loads((tmp_path / "again.toml").read_text()) == tomllib.loads(OLD_PROJECT.read_text())

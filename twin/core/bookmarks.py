@@ -41,25 +41,20 @@ from pathlib import Path
 from typing import Any
 
 from twin.core.errors import did_you_mean
-from twin.core.project import Camera, ProjectError
+from twin.core.project import STYLE_KEYS, Camera, LayerStyle, ProjectError, read_style, style_table
 
 _BOOKMARK_KEYS = ("name", "caption", "text", "position", "focal_point", "view_up", "view_angle",
                   "time_step", "layers")
-_LAYER_LOOK_KEYS = ("name", "visible", "opacity", "color_by", "colormap", "color_range")
+_LAYER_LOOK_KEYS = ("name", *STYLE_KEYS)
 _TOUR_KEYS = ("name", "bookmarks", "seconds_per_leg", "seconds_per_stop", "play_time_steps")
 DEFAULT_VIEW_ANGLE = 30.0  # VTK's default vertical field of view, degrees
 
 
 @dataclass(frozen=True)
-class LayerLook:
-    """How one layer looked in a bookmark, found again by its name."""
+class LayerLook(LayerStyle):
+    """How one layer looked in a bookmark (the style a project keeps per layer), found by its name."""
 
     name: str
-    visible: bool = True
-    opacity: float = 1.0
-    color_by: str | None = None
-    colormap: str | None = None
-    color_range: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -133,10 +128,7 @@ def _bookmark_table(bookmark: Bookmark) -> dict[str, Any]:
 
 
 def _look_table(look: LayerLook) -> dict[str, Any]:
-    table: dict[str, Any] = {"name": look.name, "visible": look.visible, "opacity": look.opacity}
-    optional = {"color_by": look.color_by, "colormap": look.colormap,
-                "color_range": list(look.color_range) if look.color_range else None}
-    return table | {key: value for key, value in optional.items() if value is not None}
+    return {"name": look.name} | style_table(look)
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -199,18 +191,7 @@ class _Reader:
         name = self.text(table["name"], f"{where} layer name")
         where = f"{where} layer '{name}'"
         self.known(table, _LAYER_LOOK_KEYS, where)
-        visible = table.get("visible", True)
-        if not isinstance(visible, bool):
-            raise self.fail(f"{where} visible must be true or false")
-        opacity = self.number(table.get("opacity", 1.0), f"{where} opacity")
-        if not 0.0 <= opacity <= 1.0:
-            raise self.fail(f"{where} opacity must lie between 0 and 1, got {opacity}")
-        color_range = table.get("color_range")
-        if color_range is not None:
-            color_range = tuple(self.vector(color_range, f"{where} color_range", 2))
-        texts = {key: self.text(table[key], f"{where} {key}")
-                 for key in ("color_by", "colormap") if key in table}
-        return LayerLook(name, visible, opacity, color_range=color_range, **texts)
+        return LayerLook(name=name, **read_style(table, where, self.path))
 
     def tour(self, table: dict, number: int, bookmarks: list[Bookmark]) -> Tour:
         where = f"tour {number}"

@@ -59,7 +59,8 @@ if TYPE_CHECKING:
 
 _TABLES = ("project", "layers", "camera", "view", "bookmarks", "tours")
 _PROJECT_KEYS = ("name", "crs", "quarters_file", "scenarios", "runs")
-_LAYER_KEYS = ("path", "name", "visible", "opacity", "color_by", "colormap", "color_range", "crs")
+STYLE_KEYS = ("visible", "opacity", "color_by", "colormap", "color_range")  # a layer's look (LayerStyle)
+_LAYER_KEYS = ("path", "name", *STYLE_KEYS, "crs")
 _CAMERA_KEYS = ("position", "focal_point", "view_up")
 _VIEW_KEYS = ("quarter", "legends", "eye_dome_lighting", "window_geometry", "window_state")
 
@@ -74,15 +75,36 @@ class ProjectError(TwinError):
         super().__init__(f"{path}: {problem}" if path else problem)
 
 
-@dataclass
-class LayerEntry:
-    path: Path
-    name: str
+@dataclass(frozen=True, kw_only=True)
+class LayerStyle:
+    """How a layer is drawn, as a project's [[layers]] and a bookmark's [[bookmarks.layers]] keep it."""
+
     visible: bool = True
     opacity: float = 1.0
     color_by: str | None = None
     colormap: str | None = None
     color_range: tuple[float, float] | None = None
+
+
+def style_table(style: LayerStyle) -> dict[str, Any]:
+    """The style's TOML keys: visibility and opacity always, the colouring where there is one."""
+    table: dict[str, Any] = {"visible": style.visible, "opacity": style.opacity}
+    optional = {"color_by": style.color_by, "colormap": style.colormap,
+                "color_range": list(style.color_range) if style.color_range else None}
+    return table | {key: value for key, value in optional.items() if value is not None}
+
+
+def read_style(table: dict[str, Any], where: str, path: Path | None) -> dict[str, Any]:
+    """The style keys of a [[layers]] or [[bookmarks.layers]] table, checked, as keyword arguments."""
+    return _Reader(path).style(table, where)
+
+
+@dataclass(frozen=True)
+class LayerEntry(LayerStyle):
+    """A layer of the project: its file and name, and its style (keywords: visible=..., opacity=...)."""
+
+    path: Path
+    name: str
     crs: str | None = None
 
 
@@ -169,18 +191,16 @@ class Project:
 
 
 def _layer_table(entry: LayerEntry, folder: Path) -> dict[str, Any]:
-    table: dict[str, Any] = {"path": stored_path(entry.path, folder), "name": entry.name,
-                             "visible": entry.visible, "opacity": entry.opacity}
-    optional = {"color_by": entry.color_by, "colormap": entry.colormap, "crs": entry.crs,
-                "color_range": list(entry.color_range) if entry.color_range else None}
-    return table | {key: value for key, value in optional.items() if value is not None}
+    table = {"path": stored_path(entry.path, folder), "name": entry.name} | style_table(entry)
+    return table | ({"crs": entry.crs} if entry.crs is not None else {})
 
 
 class _Reader:
     """Checks a parsed project document; every problem is a ProjectError naming the file."""
 
-    def __init__(self, path: Path) -> None:
-        self.path, self.folder = path, path.parent
+    def __init__(self, path: Path | None) -> None:
+        self.path = path  # None: a document not read from a file (its errors name no file)
+        self.folder = path.parent if path is not None else Path.cwd()
 
     def project(self, document: dict[str, Any]) -> Project:
         self._known(document, _TABLES, "table", "")
@@ -218,6 +238,13 @@ class _Reader:
         if "path" not in table:
             raise ProjectError(self.path, f"{where} needs a 'path'")
         file = self._layer_path(table["path"], where)
+        return LayerEntry(
+            path=file, name=self._text(table.get("name", file.stem), f"{where} name"),
+            crs=self._crs(table["crs"], f"{where} crs") if "crs" in table else None,
+            **self.style(table, where),
+        )
+
+    def style(self, table: dict[str, Any], where: str) -> dict[str, Any]:
         opacity = self._number(table.get("opacity", 1.0), f"{where} opacity")
         if not 0.0 <= opacity <= 1.0:
             raise ProjectError(self.path, f"{where} opacity must lie between 0 and 1, got {opacity}")
@@ -227,14 +254,9 @@ class _Reader:
         color_range = table.get("color_range")
         if color_range is not None:
             color_range = tuple(self._vector(color_range, f"{where} color_range", 2))
-        return LayerEntry(
-            path=file, name=self._text(table.get("name", file.stem), f"{where} name"),
-            visible=visible, opacity=opacity,
-            color_by=self._optional_text(table, "color_by", where),
-            colormap=self._optional_text(table, "colormap", where),
-            color_range=color_range,
-            crs=self._crs(table["crs"], f"{where} crs") if "crs" in table else None,
-        )
+        return {"visible": visible, "opacity": opacity, "color_range": color_range,
+                "color_by": self._optional_text(table, "color_by", where),
+                "colormap": self._optional_text(table, "colormap", where)}
 
     def _camera(self, table: Any) -> Camera:
         table = self._table(table, "[camera]")

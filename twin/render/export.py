@@ -181,8 +181,9 @@ def set_camera(view: SceneView, camera: Camera, view_angle: float) -> None:
 
 def looks_of(scene: Scene) -> tuple[LayerLook, ...]:
     """Every layer's look now, to keep in a bookmark."""
-    return tuple(LayerLook(layer.name, layer.visible, layer.opacity, layer.color_by,
-                           layer.colormap if layer.color_by else None, layer.color_range)
+    return tuple(LayerLook(name=layer.name, visible=layer.visible, opacity=layer.opacity,
+                           color_by=layer.color_by, colormap=layer.colormap if layer.color_by else None,
+                           color_range=layer.color_range)
                  for layer in scene.layers)
 
 
