@@ -99,6 +99,39 @@ def test_an_opened_service_becomes_a_live_layer_whose_symbols_and_chart_follow_n
     live.stop()
 
 
+def test_the_time_slider_follows_a_live_layer_and_keeps_a_time_the_user_went_back_to(
+        qtbot, window, service):
+    live = open_service(qtbot, window, ServiceChoice(service.url, poll_interval_s=0.3))
+    layer, bar = live.feed.layer, window.time_bar
+    assert bar.isVisible() and bar.layer is layer and bar.following_live
+    steps = live.feed.time_steps
+    assert bar.slider.maximum() == steps - 1 and bar.slider.value() == steps - 1
+    assert bar.step_label.text().endswith(" UTC, live")
+    rain = layer.data.datastreams[0]
+    last, count = rain.series.times[-1], len(rain.series.values)
+    window.inspector.show_feature(layer, 0)
+    service.add_observation(11, f"{last + np.timedelta64(5, 'm')}Z", 4.0, 9101)
+    qtbot.waitUntil(lambda: bar.slider.maximum() == steps, timeout=20_000)
+    assert bar.slider.value() == steps and bar.following_live  # at the newest: it moved on
+    window.refresh_view()
+    assert window.scene_view.mesh_of(layer).point_data["latest_precipitation"][0] == 4.0
+    back = steps - 6
+    bar.slider.setValue(back)  # the user looks back in time
+    shown_time = live.feed.times[back]
+    expected = rain.series.values[np.searchsorted(rain.series.times, shown_time, side="right") - 1]
+    assert not bar.following_live and not bar.step_label.text().endswith("live")
+    window.refresh_view()
+    assert window.scene_view.mesh_of(layer).point_data["latest_precipitation"][0] == expected
+    service.add_observation(11, f"{last + np.timedelta64(10, 'm')}Z", 6.5, 9102)
+    qtbot.waitUntil(lambda: bar.slider.maximum() == steps + 1, timeout=20_000)
+    assert bar.slider.value() == back and live.feed.times[bar.slider.value()] == shown_time  # not jumped
+    assert layer.data.attributes["latest_precipitation"][0] == expected
+    assert len(window.inspector.chart_widgets()[0].data.series[0].x) == count + 2  # the chart grew
+    bar.slider.setValue(bar.slider.maximum())
+    assert bar.following_live and layer.data.attributes["latest_precipitation"][0] == 6.5
+    live.stop()
+
+
 def test_the_token_reaches_the_service_and_never_the_saved_project(qtbot, window, tmp_path):
     with SensorThingsServer(SERVICE_FILE, token="s3cret-token") as server:
         live = open_service(qtbot, window, ServiceChoice(server.url, token="s3cret-token", poll_interval_s=3600))

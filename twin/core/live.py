@@ -9,13 +9,21 @@ An observation counts once per datastream: a second one with the same `@iot.id`,
 same phenomenonTime (a series holds one value per instant), is a duplicate and is dropped, so a
 broker that delivers a message twice after a reconnect, or a poll that overlaps the last one,
 changes nothing. Each station gets a `latest_<quantity>` attribute: the value of its most recent
-observation of that quantity, for colouring its symbol by the latest value.
+observation of that quantity at the time shown, for colouring its symbol.
+
+The feed is also the live layer's timeline, as a result over time is for its time steps: its
+steps are the instants of all observations, `time_index` picks the one shown, and a step back
+in time shows each station's value as it was then. At the newest step the feed follows live:
+new observations move the shown time on with them. Elsewhere the shown time stays put while
+the steps grow around it (`events.times` says how many there are now). `live_feed(layer)` finds
+the feed of a live layer, for the time slider.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
@@ -27,6 +35,7 @@ from twin.core.data import Datastream, SensorData, TimeSeries
 from twin.core.layers import SensorsLayer
 
 LATEST_PREFIX = "latest_"
+_FEEDS: weakref.WeakKeyDictionary[SensorsLayer, LiveSensorFeed] = weakref.WeakKeyDictionary()
 
 
 class Observation(NamedTuple):
@@ -53,6 +62,8 @@ class MergeResult:
 
 class LiveFeedEvents(SignalGroup):
     merged = Signal(object)  # MergeResult, after the layer's data has been replaced
+    times = Signal(int)  # the number of time steps, once new observations added some
+    time_index = Signal(int)  # the step shown, when a slider moved it or new steps moved it on
 
 
 class LiveSensorFeed:
@@ -63,7 +74,42 @@ class LiveSensorFeed:
         self.events = LiveFeedEvents()
         self._seen_ids: dict[str, set[str]] = {}
         self._lock = threading.Lock()
+        self._shown: np.datetime64 | None = None  # None: the newest, following live
+        self.times = observation_times(layer.data)
         self.layer.data = with_latest_values(layer.data)
+        _FEEDS[layer] = self
+
+    @property
+    def time_steps(self) -> int:
+        return max(len(self.times), 1)
+
+    @property
+    def time_labels(self) -> list[str]:
+        """The steps as the slider names them: '2026-07-10 18:05 UTC'."""
+        texts = np.datetime_as_string(self.times.astype("datetime64[m]"))
+        return [f"{text.replace('T', ' ')} UTC" for text in texts.tolist()] or ["no observations yet"]
+
+    @property
+    def following_live(self) -> bool:
+        return self._shown is None
+
+    @property
+    def time_index(self) -> int:
+        if self._shown is None:
+            return self.time_steps - 1
+        return int(np.searchsorted(self.times, self._shown))
+
+    @time_index.setter
+    def time_index(self, index: int) -> None:
+        if not 0 <= index < self.time_steps:
+            raise ValueError(f"time step {index} outside 0..{self.time_steps - 1}")
+        shown = None if index >= len(self.times) - 1 else self.times[index]
+        if index == self.time_index and (shown is None) == self.following_live:
+            return
+        with self._lock:
+            self._shown = shown
+            self.layer.data = with_latest_values(self.layer.data, until=shown)
+        self.events.time_index.emit(index)
 
     def latest_time(self, datastream_id: str) -> np.datetime64 | None:
         """The phenomenonTime of the datastream's most recent observation (None: it has none)."""
@@ -78,7 +124,7 @@ class LiveSensorFeed:
     def merge(self, observations: Iterable[Observation]) -> MergeResult:
         """Add what is new, in time order; replace the layer's data once if anything was added."""
         with self._lock:
-            result = MergeResult()
+            result, before = MergeResult(), self.time_index
             sensors = self.layer.data
             by_stream = _group(observations)
             known = {stream.id: index for index, stream in enumerate(sensors.datastreams)}
@@ -93,7 +139,12 @@ class LiveSensorFeed:
                 if added:
                     result.added[stream_id] = added
             if result.total_added:
-                self.layer.data = with_latest_values(replace(sensors, datastreams=streams))
+                self.times = observation_times(replace(sensors, datastreams=streams))
+                self.layer.data = with_latest_values(replace(sensors, datastreams=streams), until=self._shown)
+        if result.total_added:
+            self.events.times.emit(self.time_steps)
+            if self.time_index != before:
+                self.events.time_index.emit(self.time_index)
         self.events.merged.emit(result)
         return result
 
@@ -128,25 +179,43 @@ def _group(observations: Iterable[Observation]) -> dict[str, list[Observation]]:
     return groups
 
 
-def with_latest_values(sensors: SensorData) -> SensorData:
-    """The sensors with one `latest_<quantity>` column per quantity: each station's newest value."""
+def with_latest_values(sensors: SensorData, until: np.datetime64 | None = None) -> SensorData:
+    """The sensors with one `latest_<quantity>` column per quantity: each station's newest value
+    (at or before `until`, if given; NaN where a station had none yet)."""
     ids = np.asarray(sensors.ids).astype(str).tolist()
     rows = {station: row for row, station in enumerate(ids)}
     columns: dict[str, np.ndarray] = {}
     newest: dict[str, np.ndarray] = {}
     for stream in sensors.datastreams:
-        if not len(stream.series.times) or stream.station_id not in rows:
+        if stream.station_id not in rows:
             continue
         name = latest_column(stream.quantity)
         column = columns.setdefault(name, np.full(len(ids), np.nan))
         times = newest.setdefault(name, np.full(len(ids), np.datetime64("NaT"), dtype="datetime64[s]"))
+        last = len(stream.series.times) - 1 if until is None else \
+            int(np.searchsorted(stream.series.times, until, side="right")) - 1
         row = rows[stream.station_id]
-        if np.isnat(times[row]) or stream.series.times[-1] > times[row]:
-            times[row] = stream.series.times[-1]
-            column[row] = stream.series.values[-1]
+        if last >= 0 and (np.isnat(times[row]) or stream.series.times[last] > times[row]):
+            times[row] = stream.series.times[last]
+            column[row] = stream.series.values[last]
     attributes = {name: values for name, values in sensors.attributes.items()
                   if not name.startswith(LATEST_PREFIX)}
     return replace(sensors, attributes={**attributes, **columns})
+
+
+def observation_times(sensors: SensorData) -> np.ndarray:
+    """Every instant with an observation of any datastream, sorted, once each (datetime64[s])."""
+    times = [stream.series.times for stream in sensors.datastreams]
+    return np.unique(np.concatenate(times).astype("datetime64[s]")) if times else \
+        np.array([], dtype="datetime64[s]")
+
+
+def live_feed(layer: object) -> LiveSensorFeed | None:
+    """The feed that keeps this layer live; None for a layer that is not live."""
+    try:
+        return _FEEDS.get(layer)  # type: ignore[arg-type]
+    except TypeError:  # not weakly referable: not a layer at all
+        return None
 
 
 def latest_column(quantity: str) -> str:

@@ -174,12 +174,13 @@ class LiveSensorService(QObject):
     def _opened(self, result: tuple[Any, dict]) -> None:
         sensors, raw_ids = result
         layer = SensorsLayer(sensors, urlsplit(self.choice.url).netloc or "sensor service")
+        self.feed = LiveSensorFeed(layer)  # before the scene has it: the time slider takes it as live
         try:
             layer = self.window.scene.add_layer(layer)
         except TwinError as error:
+            self.feed = None
             self._failed_to_open(str(error))
             return
-        self.feed = LiveSensorFeed(layer)
         self.poller = ServicePoller(self.client, raw_ids)
         _colour_by_latest(layer)
         self.window.scene.layers.events.removed.connect(self._on_layer_removed)

@@ -2,6 +2,11 @@
 
 The bar appears as soon as the scene holds a result over time, shown or not: a flood run adds its
 depth snapshots hidden under the deepest water, and stepping through them shows them.
+
+A live sensors layer (twin.core.live) brings the bar too: its steps are the observation times,
+and they grow as observations arrive. At the newest time the bar follows live (the label says
+so) and moves on with each new observation; moved back, it stays where the user put it while
+the slider's range grows.
 """
 
 from __future__ import annotations
@@ -10,22 +15,29 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSlider, QStyle, QToolButton, QWidget
 
 from twin.core.layers import Layer, ResultLayer
+from twin.core.live import LiveSensorFeed, live_feed
 from twin.core.scene import Scene
 
 PLAY_INTERVAL_MS = 250
 
 
 def has_time_steps(layer: Layer | None) -> bool:
-    """True for a result over time (depth snapshots, condition by year)."""
-    return isinstance(layer, ResultLayer) and layer.time_steps > 1
+    """True for a result over time (depth snapshots, condition by year) and for a live layer."""
+    return (isinstance(layer, ResultLayer) and layer.time_steps > 1) or live_feed(layer) is not None
+
+
+def _steps_of(layer: Layer) -> ResultLayer | LiveSensorFeed:
+    """What holds the layer's time steps: the result layer itself, or the live layer's feed."""
+    return live_feed(layer) or layer  # type: ignore[return-value]
 
 
 class TimeBar(QWidget):
-    """Steps one result layer through its time steps; hidden while no layer has more than one."""
+    """Steps one result or live layer through its time steps; hidden while no layer has any."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.layer: Layer | None = None
+        self._steps: ResultLayer | LiveSensorFeed | None = None
         self.title = QLabel()
         self.title.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
         self.play_button = QToolButton()
@@ -72,29 +84,44 @@ class TimeBar(QWidget):
         if layer is not None and layer is self.layer:
             return  # already followed: playing goes on
         self.play_button.setChecked(False)
-        if self.layer is not None:
-            self.layer.events.time_index.disconnect(self._show_step)
+        if self._steps is not None:
+            self._steps.events.time_index.disconnect(self._show_step)
+            if isinstance(self._steps, LiveSensorFeed):
+                self._steps.events.times.disconnect(self._extend)
         self.layer = layer if has_time_steps(layer) else None
+        self._steps = _steps_of(self.layer) if self.layer is not None else None
         self.setVisible(self.layer is not None)
-        if self.layer is None:
+        if self._steps is None:
             return
-        self.layer.events.time_index.connect(self._show_step)
+        self._steps.events.time_index.connect(self._show_step)
+        if isinstance(self._steps, LiveSensorFeed):
+            self._steps.events.times.connect(self._extend)
         self.title.setText(f"{self.layer.name}:")
+        self._extend(self._steps.time_steps)
+
+    @property
+    def following_live(self) -> bool:
+        """Whether the bar shows a live layer at its newest time, moving on as observations arrive."""
+        return isinstance(self._steps, LiveSensorFeed) and self._steps.following_live
+
+    def _extend(self, steps: int) -> None:
+        """Set the slider's range to the steps there are (a live layer's grow) and show the step."""
         self.slider.blockSignals(True)
-        self.slider.setRange(0, self.layer.time_steps - 1)
+        self.slider.setRange(0, steps - 1)
         self.slider.blockSignals(False)
-        self._show_step(self.layer.time_index)
+        self._show_step(self._steps.time_index)
 
     def _step_to(self, index: int) -> None:
-        if self.layer is not None:
-            self.layer.time_index = index
+        if self._steps is not None:
+            self._steps.time_index = index
             self.layer.visible = True  # a step of a hidden result would change nothing seen
 
     def _show_step(self, index: int) -> None:
         self.slider.blockSignals(True)
         self.slider.setValue(index)
         self.slider.blockSignals(False)
-        self.step_label.setText(self.layer.time_labels[index] if self.layer is not None else "")
+        label = self._steps.time_labels[index] if self._steps is not None else ""
+        self.step_label.setText(f"{label}, live" if self.following_live else label)
 
     def _play(self, playing: bool) -> None:
         icon = QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
