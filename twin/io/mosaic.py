@@ -12,22 +12,39 @@
 
 Tiles in different CRSs are refused: one delivery comes in one CRS, and a mosaic across two
 would warp some tiles' cells.
+
+A city is not read whole: `TerrainMosaic` reads the tiles' headers only and then any box by
+window, opening only the tiles the box touches (and writes the same mosaic as a GDAL VRT for
+other tools); `read_tiles_window` reads a box of terrain, LiDAR or LoD2 tiles so, each LoD2
+building once and only where its footprint meets the box.
 """
 
 from __future__ import annotations
 
+import hashlib
+import math
 import os
 import zipfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+from xml.sax.saxutils import escape
 
 import laspy
 import numpy as np
+import rasterio
+import shapely
 from affine import Affine
+from pyproj import CRS
+from rasterio.enums import Resampling
+from rasterio.errors import RasterioError
+from rasterio.windows import Window
 
+from twin.core.atomic import write_atomic
+from twin.core.crs import normalize_crs
 from twin.core.data import BuildingData, PointCloudData, RasterData
 from twin.core.feedback import Feedback
 from twin.core.layers import BuildingsLayer, Layer, PointCloudLayer, RasterLayer
@@ -35,7 +52,10 @@ from twin.io.archive import is_zip, readable_members
 from twin.io.errors import TwinIOError
 from twin.io.formats import FORMATS, _readable_file, file_info, in_scene_crs, read_data
 from twin.io.lidar import DEFAULT_BUDGET, read_point_cloud
+from twin.io.model_cache import cache_dir
+from twin.io.raster import write_geotiff
 from twin.io.sensors import csv_partner_name
+from twin.io.tiles import tile_of_name
 from twin.io.vertical import vertical_note
 
 # Cells of two tiles are on one grid where their origins differ by whole cells, to this share.
@@ -82,6 +102,265 @@ def read_tiles_layer(paths: list[Path], crs: str | None = None, name: str | None
     if to is not None:
         data = in_scene_crs(where, data, to, notes)
     return _LAYER_TYPES[kind](data, name or where.name, source=where)
+
+
+# ----------------------------------------------------------------------------- windowed reads
+
+Bounds = tuple[float, float, float, float]
+_VRT_NODATA = -9999.0
+
+
+@dataclass(frozen=True)
+class _RasterTile:
+    """A terrain tile as GDAL reads it: the tile itself, or its cached GeoTIFF copy (.xyz, zips)."""
+
+    source: Path  # the tile the user gave
+    readable: Path  # what rasterio opens
+    transform: Affine
+    shape: tuple[int, int]
+    crs: str | None
+
+    @property
+    def bounds(self) -> Bounds:
+        west, north = self.transform.c, self.transform.f
+        return west, north + self.transform.e * self.shape[0], west + self.transform.a * self.shape[1], north
+
+
+class TerrainMosaic:
+    """Terrain tiles as one virtual grid, read by window: only the tiles a window touches are
+    opened, and of each only the cells inside it (a GDAL VRT's reads, here also for `.xyz` and
+    zipped tiles: those are converted once into GeoTIFFs in the twin's cache folder). Only the
+    tiles' headers are read to set the grid up. `touched` lists the tiles read so far."""
+
+    def __init__(self, paths: Sequence[Path], crs: str | None = None, source: Path | None = None,
+                 feedback: Feedback | None = None) -> None:
+        paths = [Path(path) for path in paths]
+        if not paths:
+            raise ValueError("a mosaic needs at least one tile")
+        self.source = source or paths[0].parent
+        feedback = feedback or Feedback()
+        self.tiles = [_raster_tile(path, crs, feedback.span(n / len(paths), (n + 1) / len(paths)))
+                      for n, path in enumerate(paths)]
+        first = self.tiles[0]
+        for tile in self.tiles[1:]:
+            _check_same_crs(self.source, (first.source, first), tile.source, tile)
+            _check_tile_grid(self.source, first, tile)
+        self.crs = first.crs
+        self.cell = (first.transform.a, -first.transform.e)
+        west = min(tile.bounds[0] for tile in self.tiles)
+        north = max(tile.bounds[3] for tile in self.tiles)
+        self.transform = Affine(self.cell[0], 0.0, west, 0.0, -self.cell[1], north)
+        self.shape = (round((north - min(t.bounds[1] for t in self.tiles)) / self.cell[1]),
+                      round((max(t.bounds[2] for t in self.tiles) - west) / self.cell[0]))
+        self.touched: list[Path] = []
+
+    @property
+    def bounds(self) -> Bounds:
+        west, north = self.transform.c, self.transform.f
+        return west, north - self.cell[1] * self.shape[0], west + self.cell[0] * self.shape[1], north
+
+    def window_of(self, bounds: Bounds) -> tuple[slice, slice]:
+        """The rows and columns of the mosaic's grid a box covers (grown to whole cells, clipped)."""
+        inverse = ~self.transform
+        cols, rows = zip(inverse @ (bounds[0], bounds[3]), inverse @ (bounds[2], bounds[1]), strict=True)
+        row_start, col_start = max(0, math.floor(min(rows) + 1e-9)), max(0, math.floor(min(cols) + 1e-9))
+        row_stop = min(self.shape[0], math.ceil(max(rows) - 1e-9))
+        col_stop = min(self.shape[1], math.ceil(max(cols) - 1e-9))
+        if row_stop <= row_start or col_stop <= col_start:
+            raise TwinIOError(self.source, f"the box {_box_text(bounds)} lies outside the tiles "
+                                           f"({_box_text(self.bounds)})")
+        return slice(row_start, row_stop), slice(col_start, col_stop)
+
+    def read_window(self, bounds: Bounds | None = None, *, factor: int = 1) -> RasterData:
+        """The cells of a box (None: all), from the tiles it touches; NaN where no tile is.
+        `factor` > 1 reads averages over factor x factor blocks (for an overview of a city)."""
+        rows, cols = self.window_of(bounds or self.bounds)
+        shape = ((rows.stop - rows.start) // factor, (cols.stop - cols.start) // factor)
+        values = np.full(shape, np.nan, dtype=np.float32)
+        for tile in self.tiles:
+            self._paste(tile, rows, cols, factor, values)
+        transform = self.transform @ Affine.translation(cols.start, rows.start) @ Affine.scale(factor)
+        return RasterData(values=values, transform=transform, crs=self.crs, nodata=None)
+
+    def read(self) -> RasterData:
+        return self.read_window(None)
+
+    def write_vrt(self, path: Path) -> Path:
+        """The mosaic as a GDAL VRT file (for QGIS or gdal tools), pointing at the readable tiles."""
+        sources = "".join(_vrt_source(tile, self.transform) for tile in self.tiles)
+        crs = f"<SRS>{escape(CRS.from_user_input(self.crs).to_wkt())}</SRS>" if self.crs else ""
+        geo = ", ".join(f"{value!r}" for value in self.transform.to_gdal())
+        text = (f'<VRTDataset rasterXSize="{self.shape[1]}" rasterYSize="{self.shape[0]}">{crs}'
+                f"<GeoTransform>{geo}</GeoTransform>"
+                f'<VRTRasterBand dataType="Float32" band="1"><NoDataValue>{_VRT_NODATA}</NoDataValue>'
+                f"{sources}</VRTRasterBand></VRTDataset>\n")
+        write_atomic(path, text)
+        return path
+
+    def _paste(self, tile: _RasterTile, rows: slice, cols: slice, factor: int, values: np.ndarray) -> None:
+        """Read the part of `tile` inside the window into `values` where nothing is yet."""
+        tile_row = round((self.transform.f - tile.transform.f) / self.cell[1])
+        tile_col = round((tile.transform.c - self.transform.c) / self.cell[0])
+        row_start, row_stop = max(rows.start, tile_row), min(rows.stop, tile_row + tile.shape[0])
+        col_start, col_stop = max(cols.start, tile_col), min(cols.stop, tile_col + tile.shape[1])
+        # whole output blocks only: a block's cells all come from the window
+        out_row0, out_col0 = -(-(row_start - rows.start) // factor), -(-(col_start - cols.start) // factor)
+        out_row1, out_col1 = (row_stop - rows.start) // factor, (col_stop - cols.start) // factor
+        out_row1, out_col1 = min(out_row1, values.shape[0]), min(out_col1, values.shape[1])
+        if out_row1 <= out_row0 or out_col1 <= out_col0:
+            return
+        window = Window(col_off=cols.start + out_col0 * factor - tile_col,
+                        row_off=rows.start + out_row0 * factor - tile_row,
+                        width=(out_col1 - out_col0) * factor, height=(out_row1 - out_row0) * factor)
+        self.touched.append(tile.source)
+        part = _read_tile_window(tile, window, (out_row1 - out_row0, out_col1 - out_col0))
+        target = values[out_row0:out_row1, out_col0:out_col1]
+        empty = np.isnan(target)  # where tiles overlap, the first one's cells stay
+        target[empty] = part[empty]
+
+
+def read_tiles_window(paths: Sequence[Path], bounds: Bounds, crs: str | None = None,
+                      feedback: Feedback | None = None, notes: list[str] | None = None,
+                      budget: int = DEFAULT_BUDGET, source: Path | None = None) -> Any:
+    """The data of tiles of one kind inside a box, reading only the tiles that reach into it:
+    terrain by window (TerrainMosaic), LiDAR tiles whose header bounds meet the box (points
+    outside it dropped), LoD2 tiles whose GeoSN name places them at the box (a tile without a
+    GeoSN name is read to be sure) with the buildings whose footprint meets the box, each once."""
+    paths = [Path(path) for path in paths]
+    where = source or paths[0].parent
+    feedback = feedback or Feedback()
+    notes = [] if notes is None else notes
+    kind = _kind_by_name(where, paths)
+    if kind == "raster":
+        return TerrainMosaic(paths, crs, where, feedback).read_window(bounds)
+    if kind == "pointcloud":
+        near = [path for path in paths if _boxes_meet(_las_bounds(path), bounds)]
+        cloud = _point_cloud(where, near, crs, feedback, notes, budget) if near else None
+        return None if cloud is None else _points_inside(cloud, bounds)
+    near = [path for path in paths if _named_box_meets(path, bounds)]
+    if not near:
+        return None
+    data, kind = _joined(where, near, crs, feedback, notes)
+    if kind != "buildings":
+        raise TwinIOError(where, f"holds {kind} files; a window is read only of terrain, LiDAR or "
+                                 "building tiles")
+    return buildings_in_box(data, bounds)
+
+
+def buildings_in_box(data: BuildingData, bounds: Bounds) -> BuildingData:
+    """The buildings whose footprint (or, without one, whose geometry's extent) meets the box."""
+    box = shapely.box(*bounds)
+    with np.errstate(invalid="ignore"):
+        meets = np.array([footprint is not None and shapely.intersects(footprint, box)
+                          for footprint in data.footprints], dtype=bool)
+    without = np.array([footprint is None for footprint in data.footprints], dtype=bool)
+    if without.any():
+        meets |= without & _vertex_boxes_meet(data, bounds)
+    return buildings_subset(data, meets)
+
+
+def _vertex_boxes_meet(data: BuildingData, bounds: Bounds) -> np.ndarray:
+    corners = data.vertices[data.triangles].reshape(-1, 3 * 3)[:, [0, 1, 3, 4, 6, 7]].reshape(-1, 3, 2)
+    low, high = np.full((len(data), 2), np.inf), np.full((len(data), 2), -np.inf)
+    np.minimum.at(low, data.triangle_building, corners.min(axis=1))
+    np.maximum.at(high, data.triangle_building, corners.max(axis=1))
+    return ((low[:, 0] <= bounds[2]) & (high[:, 0] >= bounds[0])
+            & (low[:, 1] <= bounds[3]) & (high[:, 1] >= bounds[1]))
+
+
+def _raster_tile(path: Path, crs: str | None, feedback: Feedback) -> _RasterTile:
+    readable = path if _gdal_reads_in_place(path) else _cached_geotiff(path, crs, feedback)
+    try:
+        with rasterio.open(readable) as dataset:
+            found = dataset.crs.to_string() if dataset.crs else None
+            return _RasterTile(path, readable, dataset.transform, (dataset.height, dataset.width),
+                               normalize_crs(found) if found else (normalize_crs(crs) if crs else None))
+    except RasterioError as error:
+        raise TwinIOError(path, f"not a raster tile ({error})") from None
+
+
+def _gdal_reads_in_place(path: Path) -> bool:
+    return path.suffix.lower() in (".tif", ".tiff", ".vrt", ".asc", ".img") and not is_zip(path)
+
+
+def _cached_geotiff(path: Path, crs: str | None, feedback: Feedback) -> Path:
+    """A GeoTIFF copy of a tile GDAL cannot window (.xyz, zipped), made once per tile version."""
+    status = path.stat()
+    key = f"{path.resolve()}|{status.st_size}|{status.st_mtime_ns}|{crs}"
+    copy = cache_dir() / "tiles" / f"{hashlib.sha256(key.encode()).hexdigest()[:40]}.tif"
+    if not copy.is_file():
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        _, data = read_data(path, crs, feedback, [])
+        if not isinstance(data, RasterData):
+            raise TwinIOError(path, "is not a terrain tile, so it cannot be part of a terrain mosaic")
+        partial = copy.with_name(f".{copy.name}.{os.getpid()}.partial.tif")
+        write_geotiff(partial, data, nodata=_VRT_NODATA)
+        partial.replace(copy)  # whole or not at all: another process may read the same tile
+    return copy
+
+
+def _read_tile_window(tile: _RasterTile, window: Window, shape: tuple[int, int]) -> np.ndarray:
+    try:
+        with rasterio.open(tile.readable) as dataset:
+            band = dataset.read(1, window=window, out_shape=shape, masked=True,
+                                resampling=Resampling.average)
+    except RasterioError as error:
+        raise TwinIOError(tile.source, f"the tile's cells cannot be read ({error})") from None
+    return band.astype(np.float32).filled(np.nan)
+
+
+def _check_tile_grid(where: Path, first: _RasterTile, tile: _RasterTile) -> None:
+    first_cell, cell = (first.transform.a, -first.transform.e), (tile.transform.a, -tile.transform.e)
+    if not np.allclose(first_cell, cell, rtol=1e-9, atol=0):
+        raise TwinIOError(where, f"holds tiles of different cell sizes ({first.source.name}: "
+                                 f"{first_cell[0]:g} m, {tile.source.name}: {cell[0]:g} m); "
+                                 "a mosaic needs one cell size")
+    offsets = (np.array(tile.bounds[:2]) - np.array(first.bounds[:2])) / np.array(first_cell)
+    if np.abs(offsets - np.rint(offsets)).max() > ALIGN_TOLERANCE:
+        raise TwinIOError(where, f"{tile.source.name} does not lie on the grid of {first.source.name} "
+                                 "(its cells are shifted by part of a cell); a mosaic needs one grid")
+
+
+def _vrt_source(tile: _RasterTile, transform: Affine) -> str:
+    col = round((tile.transform.c - transform.c) / transform.a)
+    row = round((tile.transform.f - transform.f) / transform.e)
+    rows, cols = tile.shape
+    return (f'<ComplexSource><SourceFilename relativeToVRT="0">{escape(str(tile.readable.resolve()))}'
+            f"</SourceFilename><SourceBand>1</SourceBand>"
+            f'<SrcRect xOff="0" yOff="0" xSize="{cols}" ySize="{rows}"/>'
+            f'<DstRect xOff="{col}" yOff="{row}" xSize="{cols}" ySize="{rows}"/>'
+            f"<NODATA>{_VRT_NODATA}</NODATA></ComplexSource>")
+
+
+def _las_bounds(path: Path) -> Bounds:
+    try:
+        with _readable_stream(path) as stream:
+            header = laspy.LasHeader.read_from(stream)
+    except (laspy.LaspyException, OSError, ValueError, zipfile.BadZipFile) as error:
+        raise TwinIOError(path, f"not a LAS/LAZ tile ({error})") from None
+    return float(header.mins[0]), float(header.mins[1]), float(header.maxs[0]), float(header.maxs[1])
+
+
+def _named_box_meets(path: Path, bounds: Bounds) -> bool:
+    tile = tile_of_name(path.name)
+    return tile is None or _boxes_meet(tile.bounds, bounds)
+
+
+def _boxes_meet(a: Bounds, b: Bounds) -> bool:
+    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
+
+
+def _points_inside(cloud: PointCloudData, bounds: Bounds) -> PointCloudData:
+    x, y = cloud.xyz[:, 0], cloud.xyz[:, 1]
+    inside = (x >= bounds[0]) & (x <= bounds[2]) & (y >= bounds[1]) & (y <= bounds[3])
+    return PointCloudData(xyz=cloud.xyz[inside], crs=cloud.crs,
+                          attributes={key: values[inside] for key, values in cloud.attributes.items()},
+                          total_points=cloud.total_points)
+
+
+def _box_text(bounds: Bounds) -> str:
+    return ", ".join(f"{value:.1f}" for value in bounds)
+
 
 
 def tiles_info(folder: Path, crs: str | None = None) -> dict[str, Any]:
@@ -144,7 +423,7 @@ def join_buildings(tiles: list[BuildingData]) -> BuildingData:
         rows = np.array([str(ident) not in seen for ident in tile.ids], dtype=bool)
         # a tile's own ids are unique; only the earlier tiles' ids are duplicates
         seen.update(str(ident) for ident in tile.ids)
-        kept.append(_buildings_subset(tile, rows))
+        kept.append(buildings_subset(tile, rows))
     columns = _joined_columns([tile.attributes for tile in kept], [len(tile) for tile in kept])
     offsets = np.cumsum([0, *(len(tile.vertices) for tile in kept)])
     rows_before = np.cumsum([0, *(len(tile) for tile in kept)])
@@ -297,7 +576,7 @@ def _union_bounds(boxes: Any) -> list[float | None] | None:
     return [float(value) for value in (*low, *high)]
 
 
-def _buildings_subset(tile: BuildingData, rows: np.ndarray) -> BuildingData:
+def buildings_subset(tile: BuildingData, rows: np.ndarray) -> BuildingData:
     """The buildings of `rows` (a mask) with their triangles, renumbered."""
     if rows.all():
         return tile
