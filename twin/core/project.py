@@ -56,8 +56,9 @@ from twin.core.paths import UnsuitablePath, named_path, read_toml_text
 
 if TYPE_CHECKING:
     from twin.core.bookmarks import Bookmark, Tour
+    from twin.core.live_project import LiveEntry
 
-_TABLES = ("project", "layers", "camera", "view", "bookmarks", "tours")
+_TABLES = ("project", "layers", "camera", "view", "bookmarks", "tours", "live")
 _PROJECT_KEYS = ("name", "crs", "quarters_file", "scenarios", "runs")
 STYLE_KEYS = ("visible", "opacity", "color_by", "colormap", "color_range")  # a layer's look (LayerStyle)
 _LAYER_KEYS = ("path", "name", *STYLE_KEYS, "crs")
@@ -143,6 +144,7 @@ class Project:
     path: Path | None = None
     bookmarks: list[Bookmark] = field(default_factory=list)  # views to present (twin.core.bookmarks)
     tours: list[Tour] = field(default_factory=list)
+    live: list[LiveEntry] = field(default_factory=list)  # live sensor layers (twin.core.live_project)
 
     @classmethod
     def load(cls, path: Path | str) -> Project:
@@ -181,6 +183,9 @@ class Project:
         from twin.core.bookmarks import presentation_tables  # imports this module: here, not above
 
         document |= presentation_tables(self.bookmarks, self.tours)
+        from twin.core.live_project import live_tables  # imports this module: here, not above
+
+        document |= live_tables(self.live, folder)
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -229,7 +234,12 @@ class _Reader:
         from twin.core.bookmarks import read_presentation  # imports this module: here, not above
 
         bookmarks, tours = read_presentation(document, self.path)
-        return {"bookmarks": bookmarks, "tours": tours}
+        return {"bookmarks": bookmarks, "tours": tours, "live": self._live(document.get("live", []))}
+
+    def _live(self, tables: Any) -> list[LiveEntry]:
+        from twin.core.live_project import read_live  # imports this module: here, not above
+
+        return read_live(tables, self.path)
 
     def _layer(self, table: Any, number: int) -> LayerEntry:
         where = f"layer {number}"

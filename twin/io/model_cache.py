@@ -47,6 +47,17 @@ def cached(path: Path, reader_key: str, read: Callable[[], Model]) -> Model:
     return model
 
 
+def write_model(entry: Path, data: BuildingData) -> None:
+    """Store a building model in a file of its own (the spatial index's chunks, twin/io/spatial_index.py)."""
+    _store(entry, "", data, {})
+
+
+def read_model(entry: Path) -> BuildingData | None:
+    """A model write_model stored; None where the file is missing or cannot be read."""
+    model = _load(entry, "")
+    return None if model is None else model[0]
+
+
 def _load(entry: Path, stamp: str) -> Model | None:
     if not entry.is_file():
         return None

@@ -17,6 +17,7 @@ from twin.core.layers import Layer
 from twin.core.project import Camera, LayerEntry, Project, ViewState
 from twin.core.scene import Scene
 from twin.io.formats import read_layer
+from twin.io.live_store import open_live_layers, save_live_layers
 from twin.io.quarters import read_quarters_in
 from twin.io.runs import load_run, save_runs
 
@@ -51,6 +52,7 @@ def open_project(project: Project, feedback: Feedback | None = None) -> OpenedPr
             opened.scene.add_run(*load_run(folder))
         except (TwinError, ValueError) as error:
             opened.problems.append(f"simulation run not opened: {error}")
+    opened.problems += open_live_layers(project.live, opened.scene)  # the window reconnects them
     feedback.progress(1.0, "project open")
     return opened
 
@@ -85,6 +87,7 @@ def save_project(scene: Scene, path: Path, name: str, camera: Camera | None = No
     project = project_of(scene, name, camera=camera, quarters_file=quarters_file, scenarios=scenarios,
                          view=view, presentation=presentation)
     project.runs = save_runs(scene, path.parent / f"{path.stem}_runs")
+    project.live = save_live_layers(scene, path.parent / f"{path.stem}_live")  # observations received
     project.save(path)
     return project
 

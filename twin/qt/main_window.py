@@ -40,6 +40,7 @@ from twin.io.pack import PACK_MARK, pack_project
 from twin.io.project import OpenedProject, open_project
 from twin.io.quarters import read_quarters_in
 from twin.qt.batch_view import open_batch
+from twin.qt.bookmarks_panel import BookmarksPanel
 from twin.qt.data_loader import DataLoader, RecentFiles
 from twin.qt.inspector import InspectorPanel
 from twin.qt.jobs import Job, JobBar
@@ -270,6 +271,11 @@ class MainWindow(QMainWindow):
         self.inspector = InspectorPanel(self.scene)
         self.inspector_dock = self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(simulations, self.inspector_dock)
+        self.bookmarks_panel = BookmarksPanel(self.session, self.scene_view, self.refresh_view)
+        self.bookmarks_panel.said.connect(lambda note: self.statusBar().showMessage(note, 10_000))
+        self.bookmarks_dock = self._dock("Bookmarks", self.bookmarks_panel,
+                                         Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(simulations, self.bookmarks_dock)
         simulations.raise_()
         self.reports = ReportsPanel(self.scene, self.simulation_panel.registry)
         self.reports_dock = self._dock("Reports", self.reports, Qt.DockWidgetArea.BottomDockWidgetArea)

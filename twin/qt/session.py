@@ -14,6 +14,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from twin.core.bookmarks import Bookmark, Tour
 from twin.core.layers import Layer
 from twin.core.project import Camera, Project, ViewState
 from twin.core.scene import Scene
@@ -49,6 +50,11 @@ class ProjectSession(QObject):
         if not self._dirty:
             self._dirty = True
             self.dirty_changed.emit(True)
+
+    def set_presentation(self, bookmarks: list[Bookmark], tours: list[Tour]) -> None:
+        """The bookmarks and tours as the bookmarks panel changed them: saved with the project."""
+        self.presentation = (list(bookmarks), list(tours))
+        self.mark_dirty()
 
     def save(self, path: Path, camera: Camera | None, view: ViewState | None = None) -> None:
         """Write the project (layers, styles, quarters, scenarios, runs, camera, view, bookmarks
