@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QDockWidget
 from tests.conftest import ORIGIN_X, ORIGIN_Y
 from twin.core import Scene
 from twin.core.bookmarks import Bookmark, LayerLook
-from twin.core.project import Camera, LayerEntry, Project
+from twin.core.project import Camera
 from twin.io import read_layer, read_quarters
 from twin.qt.main_window import MainWindow
 from twin.qt.session import ProjectSession
@@ -65,8 +65,7 @@ def test_without_bookmarks_the_stops_are_the_saved_projects_or_the_scene_and_its
     window.presentation.enter()
     assert [stop.caption for stop in window.presentation.stops] == ["The whole scene", "West", "East"]
     window.presentation.leave()
-    Project("p", layers=[LayerEntry(dtm_file, "terrain")], bookmarks=STOPS).save(tmp_path / "p.toml")
-    window.session.path = tmp_path / "p.toml"
+    window.session.set_presentation(STOPS, [])  # as the bookmarks panel keeps them, saved or not
     window.presentation.enter()
     assert [stop.name for stop in window.presentation.stops] == ["Above", "Side"]
 

@@ -100,6 +100,48 @@ def find_tour(tours: list[Tour], name: str) -> Tour:
     raise ProjectError(None, f"no tour '{name}'{did_you_mean(name, names)}; the project has {known}")
 
 
+# -- changing -----------------------------------------------------------------------------------
+# What the bookmarks panel does, as plain functions on the lists a project keeps: a tour names its
+# bookmarks, so renaming or deleting one changes the tours that name it.
+
+def rename_bookmark(bookmarks: list[Bookmark], tours: list[Tour], old: str,
+                    new: str) -> tuple[list[Bookmark], list[Tour]]:
+    """The lists with bookmark `old` named `new`, in the tours too; a ProjectError for a bad name."""
+    new = new.strip()
+    if not new:
+        raise ProjectError(None, "a bookmark needs a name")
+    if new != old and any(bookmark.name == new for bookmark in bookmarks):
+        raise ProjectError(None, f"there is a bookmark '{new}' already; bookmark names must differ")
+    renamed = [bookmark.renamed(new) if bookmark.name == old else bookmark for bookmark in bookmarks]
+    return renamed, [replace(tour, bookmarks=tuple(new if stop == old else stop for stop in tour.bookmarks))
+                     for tour in tours]
+
+
+def delete_bookmark(bookmarks: list[Bookmark], tours: list[Tour],
+                    name: str) -> tuple[list[Bookmark], list[Tour]]:
+    """The lists without bookmark `name`: the tours skip it, and a tour left with no stop goes too."""
+    kept = [replace(tour, bookmarks=tuple(stop for stop in tour.bookmarks if stop != name)) for tour in tours]
+    return [bookmark for bookmark in bookmarks if bookmark.name != name], \
+        [tour for tour in kept if tour.bookmarks]
+
+
+def unused_name(base: str, taken: list[str]) -> str:
+    """`base`, or `base 2`, `base 3`, ... : the first that no bookmark or tour has yet."""
+    name, number = base, 1
+    while name in taken:
+        number += 1
+        name = f"{base} {number}"
+    return name
+
+
+def moved(items: list, index: int, offset: int) -> list:
+    """The list with item `index` moved `offset` places (clamped to the ends)."""
+    target = max(0, min(index + offset, len(items) - 1))
+    items = list(items)
+    items.insert(target, items.pop(index))
+    return items
+
+
 # -- writing ------------------------------------------------------------------------------------
 
 def presentation_tables(bookmarks: list[Bookmark], tours: list[Tour]) -> dict[str, Any]:

@@ -2,8 +2,8 @@
 
 Presentation mode shows the 3D view full screen with the docks, toolbars, menu and status bar
 hidden and a caption bar in large type at the bottom (48 px caption, 30 px text: legible from the
-back of a room at 1920x1080). The stops are the saved project's bookmarks, in order (read from
-the project file when the mode starts); a project without bookmarks presents the whole scene and
+back of a room at 1920x1080). The stops are the project's bookmarks, in the bookmarks panel's
+order (saved or not); a project without bookmarks presents the whole scene and
 each quarter. Keys, as presenter remotes send them: Right, Down, Page Down and Space go to the next
 stop, Left, Up and Page Up to the one before, Home to the first, Escape (or F5) leaves. The camera
 flies to each stop along the path a tour would take (twin/core/tour.py).
@@ -18,8 +18,6 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMenu, QToolBar, QVBoxLayout, QWidget
 
 from twin.core.bookmarks import Bookmark
-from twin.core.errors import TwinError
-from twin.core.project import Project
 from twin.core.tour import Frame, leg
 from twin.render.export import CAPTION_PX, TEXT_PX, apply_looks, bookmark_of, set_camera, set_time_step
 from twin.render.look import PresentationLook
@@ -150,16 +148,9 @@ class PresentationMode(QObject):
             self._timer.stop()
 
     def _project_stops(self) -> list[Bookmark]:
-        """The saved project's bookmarks; without any, the whole scene and each quarter."""
-        path = self.window.session.path
-        if path is not None:
-            try:
-                bookmarks = Project.load(path).bookmarks
-            except TwinError:
-                bookmarks = []  # the window already says what is wrong with its project file
-            if bookmarks:
-                return bookmarks
-        return self._scene_stops()
+        """The project's bookmarks as the bookmarks panel shows them; without any, the whole scene
+        and each quarter."""
+        return list(self.window.session.presentation[0]) or self._scene_stops()
 
     def _scene_stops(self) -> list[Bookmark]:
         view, camera = self.window.scene_view, self.window.scene_view.camera()

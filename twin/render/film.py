@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +54,19 @@ def film_frames(scene: Scene, frames: list[Frame], path: Path | str, size: tuple
                 fps: int = FILM_FPS, feedback: Feedback | None = None, legends: bool = True,
                 look: Look | None = None) -> FilmReport:
     """Draw each frame off-screen and encode them; nothing is left at `path` unless all were written."""
+    steps = film_steps(scene, frames, path, size, fps, feedback, legends, look)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+
+
+def film_steps(scene: Scene, frames: list[Frame], path: Path | str, size: tuple[int, int] = FILM_SIZE,
+               fps: int = FILM_FPS, feedback: Feedback | None = None, legends: bool = True,
+               look: Look | None = None) -> Generator[int, None, FilmReport]:
+    """film_frames one frame at a time: yields after each frame (the window draws a film between its
+    own events this way, on the thread that owns the scene); closing it early leaves no file."""
     path, size = Path(path), check_size(size)
     _check_film(path, size, fps)
     feedback = feedback or Feedback()
@@ -67,6 +81,7 @@ def film_frames(scene: Scene, frames: list[Frame], path: Path | str, size: tuple
                 view.show_frame(frame)
                 picture = view.picture(size, Caption.of(frame.bookmark), legends=legends)
                 writer.send(np.ascontiguousarray(np.asarray(picture)))
+                yield number
         finally:
             writer.close()  # waits for ffmpeg to finish the file (or to stop, after a cancel)
         partial.keep()
