@@ -15,7 +15,10 @@ from PySide6.QtWidgets import QLabel, QLineEdit
 from tests.conftest import REFERENCE
 from tests.sensor_service import Mosquitto, SensorThingsServer, mosquitto_binary
 from twin.core import Scene
+from twin.core.live import live_feed
+from twin.core.project import Project
 from twin.io import read_layer, read_quarters
+from twin.io.project import open_project
 from twin.qt.main_window import MainWindow
 from twin.qt.sensor_service import TOKEN_NOTE, LiveSensorService, SensorServiceDialog, ServiceChoice
 from twin.qt.session import ProjectSession
@@ -40,6 +43,12 @@ def window(qtbot, tmp_path, dtm_file, quarters_file):
 @pytest.fixture
 def service(tmp_path):
     """The reference service with its stations moved onto the test terrain (the bowl at 411 km E)."""
+    with SensorThingsServer(shifted_service_file(tmp_path)) as server:
+        yield server
+
+
+def shifted_service_file(tmp_path):
+    """The reference service's response with its stations on the test terrain and today's dates."""
     document = json.loads(SERVICE_FILE.read_text(encoding="utf-8"))
     to_wgs84 = Transformer.from_crs("EPSG:25833", "EPSG:4326", always_xy=True)
     for thing, x in zip(document["value"], (411_050.0, 411_150.0), strict=True):
@@ -53,8 +62,7 @@ def service(tmp_path):
             observation["phenomenonTime"] = "/".join(f"{end}Z" for end in ends)
     path = tmp_path / "service.sta.json"
     path.write_text(json.dumps(document), encoding="utf-8")
-    with SensorThingsServer(path) as server:
-        yield server
+    return path
 
 
 def open_service(qtbot, window, choice) -> LiveSensorService:
@@ -139,7 +147,47 @@ def test_the_token_reaches_the_service_and_never_the_saved_project(qtbot, window
         assert window.save_project(tmp_path / "project.toml")
         live.stop()
     saved = (tmp_path / "project.toml").read_text(encoding="utf-8")
-    assert "s3cret-token" not in saved and "127.0.0.1" not in saved  # a live layer is not saved at all
+    assert "s3cret-token" not in saved and "needs_token = true" in saved  # asked for again on reopening
+    assert not any("s3cret-token" in path.read_bytes().decode("utf-8", "replace")
+                   for path in tmp_path.rglob("*") if path.is_file())
+
+
+def test_a_saved_live_layer_reopens_with_what_it_received_and_reconnects_asking_for_the_token(
+        qtbot, window, tmp_path, monkeypatch):
+    with SensorThingsServer(shifted_service_file(tmp_path), token="s3cret-token") as server:
+        choice = ServiceChoice(server.url, token="s3cret-token", poll_interval_s=0.3)
+        live = open_service(qtbot, window, choice)
+        layer = live.feed.layer
+        layer.set_style(color_by="latest_precipitation", colormap="Blues")
+        last = layer.data.datastreams[0].series.times[-1]
+        server.add_observation(11, f"{last + np.timedelta64(5, 'm')}Z", 3.5, 9201)
+        received = len(layer.data.datastreams[0].series.values) + 1
+        qtbot.waitUntil(lambda: len(layer.data.datastreams[0].series.values) == received, timeout=20_000)
+        assert window.save_project(tmp_path / "project.toml")
+        live.stop()
+        server.add_observation(11, f"{last + np.timedelta64(10, 'm')}Z", 1.0, 9202)  # while it was closed
+        project = Project.load(tmp_path / "project.toml")
+        (entry,) = project.live
+        assert (entry.source.service, entry.source.poll_interval_s, entry.source.needs_token) == (
+            server.url, 0.3, True)
+        assert entry.observations == tmp_path / "project_live" / f"{layer.name.replace(':', '_')}.sta.json"
+        opened = open_project(project)
+        (reopened,) = [item for item in opened.scene.layers if item.kind == "sensors"]
+        assert len(reopened.data.datastreams[0].series.values) == received  # before any reconnection
+        assert (reopened.color_by, reopened.colormap) == ("latest_precipitation", "Blues")
+        asked = []
+        monkeypatch.setattr("twin.qt.sensor_service.ask_token", lambda _window, url: asked.append(url)
+                            or "s3cret-token")
+        settings = QSettings(str(tmp_path / "settings2.ini"), QSettings.Format.IniFormat)
+        second = MainWindow(opened.scene, offscreen_view, session=ProjectSession(opened.scene, name="again"),
+                            settings=settings)
+        qtbot.addWidget(second, before_close_func=lambda widget: widget.session.mark_clean())
+        assert second.time_bar.layer is reopened
+        qtbot.waitUntil(lambda: len(reopened.data.datastreams[0].series.values) == received + 1, timeout=20_000)
+        assert asked == [server.url] and reopened.data.attributes["latest_precipitation"][0] == 1.0
+        assert second.time_bar.slider.maximum() == live_feed(reopened).time_steps - 1
+        for service in second.findChildren(LiveSensorService):
+            service.stop()
     assert not any("s3cret-token" in path.read_bytes().decode("utf-8", "replace")
                    for path in tmp_path.rglob("*") if path.is_file())
 

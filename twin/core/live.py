@@ -60,6 +60,21 @@ class MergeResult:
         return sum(self.added.values())
 
 
+@dataclass(frozen=True)
+class LiveSource:
+    """Where a live layer's observations come from, as a project keeps it (never a token).
+
+    `mqtt_topics` are the topics followed, each as TopicMapping's fields (twin.io.mqtt_feed):
+    {"topic": "v1.1/Datastreams(11)/Observations"} or with a payload mapping ("time_key", ...).
+    """
+
+    service: str = ""  # the SensorThings service polled; "" for MQTT alone
+    poll_interval_s: float = 60.0
+    mqtt_broker: str = ""  # host:port; "" for polling alone
+    mqtt_topics: tuple[dict[str, str], ...] = ()
+    needs_token: bool = False  # the service asked for one: ask again on reopening
+
+
 class LiveFeedEvents(SignalGroup):
     merged = Signal(object)  # MergeResult, after the layer's data has been replaced
     times = Signal(int)  # the number of time steps, once new observations added some
@@ -69,8 +84,8 @@ class LiveFeedEvents(SignalGroup):
 class LiveSensorFeed:
     """Merges observations into a sensors layer. Call `merge` from one thread (the GUI's, in the app)."""
 
-    def __init__(self, layer: SensorsLayer) -> None:
-        self.layer = layer
+    def __init__(self, layer: SensorsLayer, source: LiveSource | None = None) -> None:
+        self.layer, self.source = layer, source
         self.events = LiveFeedEvents()
         self._seen_ids: dict[str, set[str]] = {}
         self._lock = threading.Lock()
@@ -170,6 +185,12 @@ class LiveSensorFeed:
 
     def _stream(self, datastream_id: str) -> Datastream | None:
         return next((s for s in self.layer.data.datastreams if s.id == datastream_id), None)
+
+
+def observations_in(sensors: SensorData) -> list[Observation]:
+    """Every observation of the sensors' datastreams, as a feed merges them."""
+    return [Observation(stream.id, time, value) for stream in sensors.datastreams
+            for time, value in zip(stream.series.times, stream.series.values.tolist(), strict=True)]
 
 
 def _group(observations: Iterable[Observation]) -> dict[str, list[Observation]]:

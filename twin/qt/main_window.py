@@ -48,7 +48,7 @@ from twin.qt.layers_panel import LayersPanel
 from twin.qt.presentation import install_presentation
 from twin.qt.reports import ReportsPanel
 from twin.qt.result_table import ResultTablePanel, feature_of_row
-from twin.qt.sensor_service import open_sensor_service
+from twin.qt.sensor_service import open_sensor_service, resume_live_layers
 from twin.qt.session import ProjectSession, is_generated_demo, session_for
 from twin.qt.simulation_panel import SimulationPanel
 from twin.qt.time_bar import TimeBar, has_time_steps
@@ -109,6 +109,7 @@ class MainWindow(QMainWindow):
         scene.layers.events.removed.connect(lambda *_: QTimer.singleShot(0, release_freed_memory))
         self._show_problems(problems or [])
         MainWindow.open_windows.append(self)
+        QTimer.singleShot(0, lambda: resume_live_layers(self))  # a project's live layers reconnect
 
     # What a user does -------------------------------------------------------------------------
 

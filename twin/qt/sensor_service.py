@@ -2,7 +2,9 @@
 
 The dialog asks for the service URL, a token if the service needs one, the poll interval and
 an optional MQTT broker. The token stays in this session's memory: it is never written to the
-project or any other file (reopen the service after a restart). Reading the service and every
+project or any other file. A saved project keeps the layer's source (URL, poll interval, broker,
+topics) and its observations (twin.io.live_store); reopening it reconnects (`resume_live_layers`),
+asking for the token again where the service needed one. Reading the service and every
 poll run as background jobs; new observations merge on the GUI thread through the layer's
 `LiveSensorFeed`, so the station symbols (coloured by `latest_<quantity>`) and the inspector's
 charts follow and the window never waits for the network.
@@ -10,7 +12,7 @@ charts follow and the window never waits for the network.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -21,6 +23,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QWidget,
@@ -28,7 +31,15 @@ from PySide6.QtWidgets import (
 
 from twin.core.errors import TwinError
 from twin.core.layers import SensorsLayer
-from twin.core.live import LiveSensorFeed, MergeResult, Observation, latest_column
+from twin.core.live import (
+    LiveSensorFeed,
+    LiveSource,
+    MergeResult,
+    Observation,
+    latest_column,
+    live_feed,
+    observations_in,
+)
 from twin.io.mqtt_feed import MqttObservationFeed, TopicMapping, sensorthings_topic
 from twin.io.reproject import to_crs
 from twin.io.sensorthings_client import SensorThingsClient, ServicePoller
@@ -49,6 +60,18 @@ class ServiceChoice:
     token: str | None = None
     poll_interval_s: float = 60.0
     mqtt_broker: str = ""  # host:port; empty for polling only
+    mqtt_topics: tuple[TopicMapping, ...] = ()  # empty: the SensorThings topics of the service's datastreams
+
+    @classmethod
+    def of(cls, source: LiveSource, token: str | None = None) -> ServiceChoice:
+        """The choice a saved live layer was made with (twin.core.live.LiveSource)."""
+        topics = tuple(TopicMapping(**topic) for topic in source.mqtt_topics)
+        return cls(source.service, token, source.poll_interval_s, source.mqtt_broker, topics)
+
+    def source(self, topics: list[TopicMapping]) -> LiveSource:
+        """What a project keeps of this choice: everything but the token."""
+        return LiveSource(self.url, self.poll_interval_s, self.mqtt_broker,
+                          tuple(_topic_table(topic) for topic in topics), needs_token=bool(self.token))
 
 
 class SensorServiceDialog(QDialog):
@@ -111,9 +134,15 @@ class LiveSensorService(QObject):
         self._open_job: Job | None = None
         window.installEventFilter(self)  # a closed window stops polling (and waits for a running poll)
 
-    def start(self) -> Job:
-        """Read the stations and the last day's observations in the background."""
+    def start(self) -> Job | None:
+        """Read the stations and the last day's observations (for a resumed layer: those since its
+        newest one) in the background. A resumed layer without a service only subscribes."""
         since = np.datetime64("now", "s") - HISTORY
+        if self.feed is not None and len(self.feed.times):
+            since = self.feed.times[-1]
+        if not self.choice.url:
+            self._connect({})
+            return None
         scene_crs = self.window.scene.crs
 
         def read(_feedback) -> tuple[Any, dict]:
@@ -173,30 +202,45 @@ class LiveSensorService(QObject):
 
     def _opened(self, result: tuple[Any, dict]) -> None:
         sensors, raw_ids = result
+        if self.feed is not None:  # a saved layer reconnected: merge what came since it was saved
+            self.merge(observations_in(sensors))
+            self._connect(raw_ids)
+            return
         layer = SensorsLayer(sensors, urlsplit(self.choice.url).netloc or "sensor service")
-        self.feed = LiveSensorFeed(layer)  # before the scene has it: the time slider takes it as live
+        # before the scene has it: the time slider takes it as live
+        self.feed = LiveSensorFeed(layer, self.choice.source(self._topics(raw_ids)))
         try:
             layer = self.window.scene.add_layer(layer)
         except TwinError as error:
             self.feed = None
             self._failed_to_open(str(error))
             return
-        self.poller = ServicePoller(self.client, raw_ids)
         _colour_by_latest(layer)
-        self.window.scene.layers.events.removed.connect(self._on_layer_removed)
-        self._poll_timer.start()
-        if self.choice.mqtt_broker:
-            self._subscribe(self.choice.mqtt_broker, raw_ids)
+        self._connect(raw_ids)
         self.window.statusBar().showMessage(
             f"Opened {self.choice.url}: {len(sensors)} stations, {len(sensors.datastreams)} datastreams; "
             f"polling every {self.choice.poll_interval_s:g} s", 10_000)
-        self.opened.emit(layer)
 
-    def _subscribe(self, broker: str, raw_ids: dict) -> None:
+    def _connect(self, raw_ids: dict) -> None:
+        """Poll the service (if there is one) and subscribe to the broker (if there is one)."""
+        self.window.scene.layers.events.removed.connect(self._on_layer_removed)
+        if self.choice.url:
+            self.poller = ServicePoller(self.client, raw_ids)
+            self._poll_timer.start()
+        if self.choice.mqtt_broker:
+            self._subscribe(self.choice.mqtt_broker, self._topics(raw_ids))
+        self.opened.emit(self.feed.layer)
+
+    def _topics(self, raw_ids: dict) -> list[TopicMapping]:
+        if not self.choice.mqtt_broker:
+            return []
+        derived = [TopicMapping(sensorthings_topic(raw)) for raw in raw_ids.values()]
+        return list(self.choice.mqtt_topics) or derived
+
+    def _subscribe(self, broker: str, topics: list[TopicMapping]) -> None:
         host, _, port = broker.rpartition(":")
         if not host or not port.isdigit():
             host, port = broker, "1883"
-        topics = [TopicMapping(sensorthings_topic(raw)) for raw in raw_ids.values()]
         self.mqtt = MqttObservationFeed(host, int(port), topics)
         self.mqtt.start()
         self._drain_timer.start()
@@ -209,6 +253,8 @@ class LiveSensorService(QObject):
         self.merge(self.mqtt.drain())
 
     def _failed_to_open(self, message: str) -> None:
+        if self.feed is not None:  # a saved layer stays with what it has
+            message += f"; {self.feed.layer.name} keeps the observations saved with the project, not live"
         self.window.show_error(message)
         self.stop()
         self.deleteLater()
@@ -236,6 +282,42 @@ def _colour_by_latest(layer: SensorsLayer) -> None:
         (name for name in offered if name.startswith("latest_")), None)
     if choice is not None and layer.color_by is None:
         layer.set_style(color_by=choice)
+
+
+def _topic_table(topic: TopicMapping) -> dict[str, str]:
+    """A topic's fields that differ from the defaults, as text (for the project)."""
+    defaults = asdict(TopicMapping(topic.topic))
+    return {key: value for key, value in asdict(topic).items()
+            if value is not None and (key == "topic" or value != defaults[key])}
+
+
+def ask_token(window: QWidget, url: str) -> str | None:
+    """The token of a service a saved project reconnects to (None: the user declined)."""
+    token, given = QInputDialog.getText(window, "Token for a live layer", f"{url} needs a token. "
+                                        + TOKEN_NOTE, QLineEdit.EchoMode.Password)
+    return token if given and token else None
+
+
+def resume_live_layers(window: MainWindow) -> list[LiveSensorService]:
+    """Reconnect the live layers a project was saved with (asking for a token where needed)."""
+    services = []
+    for layer in list(window.scene.layers):
+        feed = live_feed(layer)
+        if feed is None or feed.source is None or any(
+                service.feed is feed for service in window.findChildren(LiveSensorService)):
+            continue
+        token = None
+        if feed.source.needs_token:
+            token = ask_token(window, feed.source.service)
+            if token is None:
+                window.statusBar().showMessage(f"{layer.name} is not reconnected (no token); it keeps the "
+                                               "observations saved with the project", 15_000)
+                continue
+        service = LiveSensorService(window, ServiceChoice.of(feed.source, token))
+        service.feed = feed
+        service.start()
+        services.append(service)
+    return services
 
 
 def open_sensor_service(window: MainWindow) -> LiveSensorService | None:
