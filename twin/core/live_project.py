@@ -76,7 +76,7 @@ def _entry(table: Any, where: str, path: Path | None) -> LiveEntry:
             raise ProjectError(path, f"unknown key '{key}' in {where}{did_you_mean(key, _LIVE_KEYS)}")
     for key in ("name", "observations"):
         if not isinstance(table.get(key), str) or not table[key].strip():
-            raise ProjectError(path, f"{where} needs a '{key}' (non-empty text)")
+            raise ProjectError(path, f"{where} needs '{key}' (non-empty text)")
     service, broker = (_text(table, key, where, path) for key in ("service", "mqtt_broker"))
     if not service and not broker:
         raise ProjectError(path, f"{where} needs a 'service' URL, an 'mqtt_broker' or both")
