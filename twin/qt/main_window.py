@@ -45,6 +45,7 @@ from twin.qt.data_loader import DataLoader, RecentFiles
 from twin.qt.inspector import InspectorPanel
 from twin.qt.jobs import Job, JobBar
 from twin.qt.layers_panel import LayersPanel
+from twin.qt.nowcast_watch import open_nowcast_watch
 from twin.qt.presentation import install_presentation
 from twin.qt.reports import ReportsPanel
 from twin.qt.result_table import ResultTablePanel, feature_of_row
@@ -340,6 +341,7 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "Open &quarters...", self._choose_quarters)
         self._action(file_menu, "Open &batch...", lambda: open_batch(self))
         self._action(file_menu, "Open sensor ser&vice...", lambda: open_sensor_service(self))
+        self._action(file_menu, "&Watch for floods (nowcast)...", lambda: open_nowcast_watch(self))
         self._action(file_menu, "&Save project", self.save_project, QKeySequence.StandardKey.Save)
         self._action(file_menu, "Save project &as...", self.save_project_as, QKeySequence.StandardKey.SaveAs)
         self._action(file_menu, "&Pack project...", self.pack_project)

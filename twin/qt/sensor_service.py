@@ -124,6 +124,7 @@ class LiveSensorService(QObject):
         self.poller: ServicePoller | None = None
         self.feed: LiveSensorFeed | None = None
         self.mqtt: MqttObservationFeed | None = None
+        self.since: np.datetime64 | None = None  # the history read on opening; None: the last day
         self._poll_job: Job | None = None
         self._poll_timer = QTimer(self)
         self._poll_timer.setInterval(int(choice.poll_interval_s * 1000))
@@ -137,7 +138,7 @@ class LiveSensorService(QObject):
     def start(self) -> Job | None:
         """Read the stations and the last day's observations (for a resumed layer: those since its
         newest one) in the background. A resumed layer without a service only subscribes."""
-        since = np.datetime64("now", "s") - HISTORY
+        since = self.since if self.since is not None else np.datetime64("now", "s") - HISTORY
         if self.feed is not None and len(self.feed.times):
             since = self.feed.times[-1]
         if not self.choice.url:

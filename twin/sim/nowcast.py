@@ -29,7 +29,7 @@ from twin.core.layers import SensorsLayer
 from twin.core.scenario import Scenario
 from twin.sim.contract import Simulation, SimulationInputs
 from twin.sim.registry import SimulationRegistry
-from twin.sim.runner import RunStatus, SimulationInputError, resolve_parameters, run_simulation
+from twin.sim.runner import RunReport, RunStatus, SimulationInputError, resolve_parameters, run_simulation
 from twin.sim.scenario_run import prepare_scene
 
 MM_FACTORS = {"mm": 1.0, "l/m2": 1.0, "l/m²": 1.0, "cm": 10.0, "m": 1000.0}
@@ -130,6 +130,7 @@ class Alert:
     affected_buildings: list[dict[str, Any]] = field(default_factory=list)
     run_id: str = ""
     error: str | None = None
+    report: RunReport | None = field(default=None, repr=False, compare=False)  # the run, for a scene to keep
 
     def as_json(self) -> dict[str, Any]:
         return {"alert": "flood nowcast", "time_utc": _iso(self.trigger.time),
@@ -202,7 +203,7 @@ class Nowcaster:
         _fill_alert(alert, report.output.per_quarter, report.output.results)
         rain_mm = report.output.summary.get("rain_depth_mm")
         alert.simulated_rain_mm = None if rain_mm is None else round(float(rain_mm), 2)
-        alert.run_id = report.run_id
+        alert.run_id, alert.report = report.run_id, report
         return alert
 
     def _quarter_of(self, xyz: np.ndarray):
