@@ -11,6 +11,7 @@ from twin.core.data import ResultTable
 from twin.core.report_tables import figure_values
 from twin.core.scene import RunRecord
 from twin.sim import Dimension, DType, FieldSpec, Location
+from twin.sim.proposal_inputs import PROPOSALS_FIGURE
 
 DEPTH = Dimension("depth", r"\d+\.\d\d")
 TERM = Dimension("term", r"[a-z_]+?")
@@ -80,7 +81,7 @@ _RUN_FIGURES = (
     FieldSpec("mass_balance_relative_error", Location.SCENE, "", "volume error over the water moved",
               "mass balance error"),
 )
-OUTPUTS = (*_GRIDS, *_TABLES, *_QUARTER_FIGURES, *_RUN_FIGURES)
+OUTPUTS = (*_GRIDS, *_TABLES, *_QUARTER_FIGURES, *_RUN_FIGURES, PROPOSALS_FIGURE)
 
 
 def charts(run: RunRecord, tables: Mapping[str, ResultTable], quarter: str | None) -> list[ChartData]:

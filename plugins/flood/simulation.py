@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from plugins.flood import analysis, grid, kernels, kostra, presentation, rain, rasterise
+from plugins.flood import analysis, grid, kernels, kostra, measures, presentation, rain, rasterise
 from plugins.flood.solver import Domain, FloodResult, Losses, PointInflow, Settings, simulate
 from twin.core.data import BuildingData, RasterData, ResultRaster, ResultTable, SensorData, StreetData
 from twin.sim import (
@@ -43,6 +43,7 @@ class FloodSimulation(Simulation):
     )
     outputs = presentation.OUTPUTS
     charts = staticmethod(presentation.charts)
+    proposal_kinds = (*measures.KINDS, *measures.NOT_MODELLED)
     parameters = (
         ParameterSpec("rain", str, "euler2", "the rain event: a block rain, an Euler type II design "
                       "storm from the depth-duration table, or a rain gauge's record",
@@ -213,9 +214,10 @@ class FloodSimulation(Simulation):
 
     def run(self, inputs: SimulationInputs, params: Mapping[str, Any], *,
             rng: np.random.Generator, feedback: Feedback) -> SimulationOutput:
-        buildings = _data(inputs, "buildings")
+        applied = measures.start(inputs.proposals)
         streets = _data(inputs, "streets")
         terrain = _grid(inputs.layers["terrain"].data, inputs, params, streets)
+        buildings = measures.buildings(_data(inputs, "buildings"), inputs.proposals, applied, terrain)
         sensors = _data(inputs, "sensors")
         feedback.progress(0.01, "rasterising buildings and streets")
         cell_size = _cell_size(terrain)
@@ -227,11 +229,15 @@ class FloodSimulation(Simulation):
             terrain.values, labels, on_street, cell_size, buildings_as_walls=walls, yard_m=params["yard_m"],
             open_land_sealed=params["open_land"] == "sealed",
             roughness=rasterise.Roughness(params["n_street"], params["n_sealed"], params["n_green"]))
-        heights = terrain.values.astype(np.float64)
+        cell_class, manning = measures.unsealing(cell_class, manning, terrain.transform, params["n_green"],
+                                                 inputs.proposals, applied)
+        heights = measures.retention(terrain.values.astype(np.float64), cell_class, terrain.transform,
+                                     inputs.proposals, applied)
         if not walls:
             heights = heights + np.where(labels > 0, params["block_height_m"], 0.0)
         domain = Domain(heights, cell_size, manning, cell_class, open_edges=params["edges"] == "open")
         storm, rain_start = _rain(params, sensors, params["duration_min"] * 60.0)
+        measures.green_roofs(domain, labels, buildings, storm, _losses(params), inputs.proposals, applied)
         probes, probe_names = _probes(params, sensors, terrain)
         feedback.check()
         if not kernels.loaded():  # the first run after installing compiles them: about half a minute
@@ -243,8 +249,11 @@ class FloodSimulation(Simulation):
                           progress=lambda fraction, message: feedback.progress(0.02 + 0.93 * fraction,
                                                                                 message))
         feedback.progress(0.96, "building, street and quarter figures")
-        return _output(inputs, params, terrain, result, storm, rain_start, rings, buildings, streets,
-                       sensors, probe_names)
+        output = _output(inputs, params, terrain, result, storm, rain_start, rings, buildings, streets,
+                         sensors, probe_names)
+        if inputs.proposals is not None:
+            output.summary["proposals"] = applied.record()
+        return output
 
 
 def _data(inputs: SimulationInputs, slot: str) -> Any:
@@ -421,7 +430,8 @@ def _output(inputs: SimulationInputs, params: Mapping[str, Any], terrain: Raster
     if buildings is not None:
         building_depth = analysis.building_max_depth(result.max_depth, rings, len(buildings))
         building_hit = building_depth > params["building_threshold_m"]
-        results.append(ResultTable("building_flood", inputs.layers["buildings"].name, {
+        target = inputs.layers["buildings"].name if "buildings" in inputs.layers else "proposals"
+        results.append(ResultTable("building_flood", target, {
             "building_id": np.asarray(buildings.ids).astype(str), "max_depth": building_depth,
             "affected": building_hit}, {"max_depth": "m"},
             f"deepest water along each footprint; affected above {params['building_threshold_m']} m"))

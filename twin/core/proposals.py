@@ -9,8 +9,8 @@ undo/redo is a list of sets, and a bad edit raises and changes nothing.
 Kinds (`KINDS`), their geometry and parameters (* required; "a | b": exactly one of them):
 
     retention_area  Polygon        depth_m | volume_m3         a lowered area that stores water
-    unsealing       Polygon        roughness_n, infiltration_mm_h (both optional: None takes the
-                                   flood run's values for green areas, n_green and its infiltration)
+    unsealing       Polygon        roughness_n (optional: None takes the flood run's n_green); the
+                                   ground infiltrates as the run's green areas do
     green_roof      none/footprint building_ids*, retention_mm*   roofs hold the first millimetres
     trees           LineString     crown_diameter_m*, spacing_m*   a tree row, one every spacing_m
                     Point/MultiPoint crown_diameter_m*            single trees
@@ -86,8 +86,7 @@ KINDS: Mapping[str, Kind] = MappingProxyType({kind.name: kind for kind in (
         Parameter("depth_m", "number", False, 0.01, 20.0),
         Parameter("volume_m3", "number", False, 0.1, 1e7)), one_of=(("depth_m", "volume_m3"),)),
     Kind("unsealing", "unsealing / green area", ("Polygon", "MultiPolygon"), (
-        Parameter("roughness_n", "number", False, 0.005, 0.3),
-        Parameter("infiltration_mm_h", "number", False, 0.0, 500.0))),
+        Parameter("roughness_n", "number", False, 0.005, 0.3),)),
     Kind("green_roof", "green roof", _BUILDING_SHAPES, (
         Parameter("building_ids", "ids"),
         Parameter("retention_mm", "number", True, 1.0, 200.0))),

@@ -7,6 +7,7 @@
     quarters = ["Johannstadt"]            # optional; default: every quarter of the scene
     quarters_file = "../data/quarters.geojson"
     crs = "EPSG:25833"                    # optional; without it, the CRS of the first input
+    proposals = "measures.geojson"        # optional; measures applied to the inputs (docs/proposals.md)
 
     [inputs]                              # input name -> file, relative to this file
     terrain = "../data/demo/johannstadt_dtm1.tif"
@@ -36,7 +37,8 @@ from twin.core.errors import CRSError, ScenarioError, did_you_mean
 from twin.core.paths import UnsuitablePath, named_path, read_toml_text
 
 _TABLES = ("scenario", "inputs", "parameters")
-_SCENARIO_KEYS = ("name", "simulation", "description", "seed", "crs", "quarters", "quarters_file")
+_SCENARIO_KEYS = ("name", "simulation", "description", "seed", "crs", "quarters", "quarters_file",
+                  "proposals")
 _REQUIRED_KEYS = ("name", "simulation")
 
 
@@ -52,6 +54,7 @@ class Scenario:
     inputs: dict[str, Path] = field(default_factory=dict)
     parameters: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
+    proposals: Path | None = None  # a proposals file (GeoJSON) whose measures change the inputs
 
     @classmethod
     def load(cls, path: Path | str) -> Scenario:
@@ -87,6 +90,7 @@ class Scenario:
             inputs=_inputs(_table(document, "inputs", path), base, path),
             parameters=dict(_table(document, "parameters", path)),
             path=path,
+            proposals=_optional_file(header, "proposals", base, path),
         )
 
     def save(self, path: Path | str) -> None:
@@ -103,6 +107,8 @@ class Scenario:
             header["quarters"] = list(self.quarters)
         if self.quarters_file is not None:
             header["quarters_file"] = _relative(self.quarters_file, path.parent)
+        if self.proposals is not None:
+            header["proposals"] = _relative(self.proposals, path.parent)
         document = {
             "scenario": header,
             "inputs": {slot: _relative(file, path.parent) for slot, file in self.inputs.items()},

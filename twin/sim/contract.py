@@ -22,6 +22,7 @@ from twin.core.data import ResultRaster, ResultTable
 from twin.core.feedback import Feedback
 from twin.core.fields import AttributeLegend, FieldSpec, OutputCatalogue
 from twin.core.layers import Layer
+from twin.core.proposals import ProposalSet
 from twin.core.quarter import Quarter
 from twin.core.scene import RunRecord
 
@@ -213,11 +214,13 @@ def to_plain(value: Any) -> Any:
 
 @dataclass
 class SimulationInputs:
-    """What a run gets: its input layers by slot, the quarters to report on, the scene CRS."""
+    """What a run gets: its input layers by slot, the quarters to report on, the scene CRS, and
+    the proposals whose measures change the inputs (twin/core/proposals.py; None: none)."""
 
     layers: dict[str, Layer]
     quarters: list[Quarter]
     crs: str
+    proposals: ProposalSet | None = None
 
 
 @dataclass
@@ -242,6 +245,9 @@ class Simulation(ABC):
     hidden: ClassVar[bool] = False
     # Classes this simulation lends to attributes of its input layers, for their legends.
     legends: ClassVar[tuple[AttributeLegend, ...]] = ()
+    # The kinds of proposed measures (twin/core/proposals.py KINDS) this simulation applies to
+    # its inputs; a run given proposals of other kinds lists them as not applied.
+    proposal_kinds: ClassVar[tuple[str, ...]] = ()
 
     def check_parameters(self, params: Mapping[str, Any]) -> None:  # noqa: B027 - an optional hook
         """Refuse combinations of valid values that cannot run together: raise ParameterError."""

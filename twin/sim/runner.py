@@ -120,6 +120,9 @@ def run_simulation(
     caller stores it with `store_run` (the GUI does so on its own thread: new layers reach VTK).
     """
     check_inputs(simulation, inputs.layers)
+    if inputs.proposals is not None and len(inputs.proposals) and not simulation.proposal_kinds:
+        raise SimulationInputError(f"simulation '{simulation.name}' takes no proposals: none of its "
+                                   f"inputs can be changed by measures")
     resolved = resolve_parameters(simulation, parameters)
     seed = secrets.randbits(63) if seed is None else seed
     feedback = feedback or Feedback()

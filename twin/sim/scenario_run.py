@@ -18,10 +18,12 @@ from twin.core.data import ResultRaster, ResultTable
 from twin.core.errors import CRSError, ScenarioError, did_you_mean
 from twin.core.feedback import Feedback
 from twin.core.plain import plain
+from twin.core.proposals import ProposalError, ProposalSet
 from twin.core.quarter import Quarter
 from twin.core.scenario import Scenario
 from twin.core.scene import Scene
 from twin.io import read_layer, read_quarters, write_geotiff, write_table_csv
+from twin.io.proposals_geojson import read_proposals
 from twin.sim.contract import SimulationInputs, SimulationOutput
 from twin.sim.registry import SimulationRegistry
 from twin.sim.runner import RunReport, run_simulation
@@ -44,7 +46,8 @@ def prepare_scene(scenario: Scenario, notes: list[str] | None = None) -> tuple[S
         except CRSError as error:
             raise ScenarioError(scenario.path, f"input '{slot}': {error}") from None
     scene.set_quarters(_quarters(scenario, scene.crs))
-    return scene, SimulationInputs(layers=layers, quarters=scene.quarters, crs=scene.crs)
+    return scene, SimulationInputs(layers=layers, quarters=scene.quarters, crs=scene.crs,
+                                   proposals=_proposals(scenario, scene))
 
 
 def run_scenario(
@@ -132,6 +135,18 @@ def _files_of_earlier_run(summary: Path) -> set[str] | None:
         return None
     files = document.get("files")
     return {name for name in files if isinstance(name, str)} if isinstance(files, list) else None
+
+
+def _proposals(scenario: Scenario, scene: Scene) -> ProposalSet | None:
+    """The scenario's proposals in the scene CRS, each drawn measure inside one of its quarters."""
+    if scenario.proposals is None:
+        return None
+    proposals = read_proposals(scenario.proposals, scene.crs)
+    try:
+        proposals.check_in_quarters(scene.quarters)
+    except ProposalError as error:
+        raise ScenarioError(scenario.path, f"proposals {scenario.proposals.name}: {error}") from None
+    return proposals
 
 
 def _quarters(scenario: Scenario, scene_crs: str | None) -> list[Quarter]:
