@@ -6,6 +6,7 @@
     quarters_file = "quarters.geojson"          # relative to this file
     scenarios = ["../scenarios/flood_johannstadt.toml"]
     runs = ["demo_runs/3f2a9c81d0e4"]           # saved simulation runs (twin.io.runs)
+    proposals = "demo_proposals.geojson"        # optional: the drafted measures (twin.io.proposals_geojson)
 
     [[layers]]                                   # in drawing order
     path = "johannstadt_dtm1.tif"
@@ -59,7 +60,7 @@ if TYPE_CHECKING:
     from twin.core.live_project import LiveEntry
 
 _TABLES = ("project", "layers", "camera", "view", "bookmarks", "tours", "live")
-_PROJECT_KEYS = ("name", "crs", "quarters_file", "scenarios", "runs")
+_PROJECT_KEYS = ("name", "crs", "quarters_file", "scenarios", "runs", "proposals")
 STYLE_KEYS = ("visible", "opacity", "color_by", "colormap", "color_range")  # a layer's look (LayerStyle)
 _LAYER_KEYS = ("path", "name", *STYLE_KEYS, "crs")
 _CAMERA_KEYS = ("position", "focal_point", "view_up")
@@ -145,6 +146,7 @@ class Project:
     bookmarks: list[Bookmark] = field(default_factory=list)  # views to present (twin.core.bookmarks)
     tours: list[Tour] = field(default_factory=list)
     live: list[LiveEntry] = field(default_factory=list)  # live sensor layers (twin.core.live_project)
+    proposals: Path | None = None  # the proposals file (GeoJSON) saved with the project
 
     @classmethod
     def load(cls, path: Path | str) -> Project:
@@ -173,6 +175,8 @@ class Project:
             header["scenarios"] = [stored_path(file, folder) for file in self.scenarios]
         if self.runs:
             header["runs"] = [stored_path(run, folder) for run in self.runs]
+        if self.proposals is not None:
+            header["proposals"] = stored_path(self.proposals, folder)
         document: dict[str, Any] = {"project": header,
                                     "layers": [_layer_table(entry, folder) for entry in self.layers]}
         if self.camera is not None:
@@ -225,6 +229,8 @@ class _Reader:
             runs=[self._file(text, "[project] runs", folder_expected=True) for text in
                   self._list(header.get("runs", []), "[project] runs")],
             camera=self._camera(document["camera"]) if "camera" in document else None,
+            proposals=self._file(header["proposals"], "[project] proposals")
+            if "proposals" in header else None,
             view=self._view(document.get("view", {})),
             path=self.path,
             **self._presentation(document),

@@ -15,9 +15,11 @@ from twin.core.errors import TwinError
 from twin.core.feedback import Feedback
 from twin.core.layers import Layer
 from twin.core.project import Camera, LayerEntry, Project, ViewState
+from twin.core.proposals import ProposalSet
 from twin.core.scene import Scene
 from twin.io.formats import read_layer
 from twin.io.live_store import open_live_layers, save_live_layers
+from twin.io.proposals_geojson import read_proposals, write_proposals
 from twin.io.quarters import read_quarters_in
 from twin.io.runs import load_run, save_runs
 
@@ -76,8 +78,10 @@ def project_of(scene: Scene, name: str, camera: Camera | None = None,
 
 def save_project(scene: Scene, path: Path, name: str, camera: Camera | None = None,
                  quarters_file: Path | None = None, scenarios: list[Path] | None = None,
-                 view: ViewState | None = None, presentation: Presentation = ((), ())) -> Project:
-    """Save the scene as the project `path`, its runs in the folder `<stem>_runs` beside it.
+                 view: ViewState | None = None, presentation: Presentation = ((), ()),
+                 proposals: ProposalSet | None = None) -> Project:
+    """Save the scene as the project `path`, its runs in the folder `<stem>_runs` beside it and
+    its proposals (where there are any) in `<stem>_proposals.geojson`.
 
     The runs are written first and the project file last, each atomically, so a crash at any
     moment leaves the last saved project opening whole. Raises SaveError naming what could not
@@ -88,8 +92,18 @@ def save_project(scene: Scene, path: Path, name: str, camera: Camera | None = No
                          view=view, presentation=presentation)
     project.runs = save_runs(scene, path.parent / f"{path.stem}_runs")
     project.live = save_live_layers(scene, path.parent / f"{path.stem}_live")  # observations received
+    if proposals is not None and len(proposals):
+        project.proposals = path.parent / f"{path.stem}_proposals.geojson"
+        write_proposals(proposals, project.proposals)
     project.save(path)
     return project
+
+
+def open_proposals(project: Project) -> ProposalSet:
+    """The project's proposals in its CRS (an empty set where it has none); TwinIOError if unreadable."""
+    if project.proposals is None:
+        return ProposalSet((), project.crs)
+    return read_proposals(project.proposals, project.crs)
 
 
 def _layer(entry: LayerEntry, scene_crs: str) -> Layer:

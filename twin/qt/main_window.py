@@ -47,6 +47,7 @@ from twin.qt.jobs import Job, JobBar
 from twin.qt.layers_panel import LayersPanel
 from twin.qt.nowcast_watch import open_nowcast_watch
 from twin.qt.presentation import install_presentation
+from twin.qt.proposals_panel import install_proposals
 from twin.qt.reports import ReportsPanel
 from twin.qt.result_table import ResultTablePanel, feature_of_row
 from twin.qt.sensor_service import open_sensor_service, resume_live_layers
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
         self._build_docks()
         self._build_toolbar()
         self._build_menus()
+        install_proposals(self)  # the Proposals dock, menu and sketching (twin/qt/proposals_panel.py)
         self.view_widget.installEventFilter(self)
         self.session.dirty_changed.connect(self.setWindowModified)
         self._update_title()

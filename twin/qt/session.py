@@ -15,14 +15,17 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from twin.core.bookmarks import Bookmark, Tour
+from twin.core.errors import TwinError
 from twin.core.layers import Layer
 from twin.core.project import Camera, Project, ViewState
+from twin.core.proposals import ProposalSet
 from twin.core.scene import Scene
-from twin.io.project import Presentation, save_project
+from twin.io.project import Presentation, open_proposals, save_project
 
 
 class ProjectSession(QObject):
     dirty_changed = Signal(bool)
+    proposals_changed = Signal()
 
     def __init__(self, scene: Scene, path: Path | None = None, name: str = "Untitled",
                  quarters_file: Path | None = None, scenarios: list[Path] | None = None,
@@ -32,6 +35,8 @@ class ProjectSession(QObject):
         self.quarters_file = quarters_file
         self.scenarios = list(scenarios or [])
         self.presentation = presentation  # bookmarks and tours, kept as opened
+        self.proposals = ProposalSet((), scene.crs or Project.crs)  # the drafted measures, saved with it
+        self.proposals_problem: str | None = None  # why the project's proposals did not open, if so
         self._dirty = False
         for layer in scene.layers:
             self._watch(layer)
@@ -56,12 +61,19 @@ class ProjectSession(QObject):
         self.presentation = (list(bookmarks), list(tours))
         self.mark_dirty()
 
+    def set_proposals(self, proposals: ProposalSet) -> None:
+        """The measures as the proposals panel changed them: saved with the project."""
+        self.proposals = proposals
+        self.mark_dirty()
+        self.proposals_changed.emit()
+
     def save(self, path: Path, camera: Camera | None, view: ViewState | None = None) -> None:
-        """Write the project (layers, styles, quarters, scenarios, runs, camera, view, bookmarks
-        and tours) to `path`."""
+        """Write the project (layers, styles, quarters, scenarios, runs, camera, view, bookmarks,
+        tours and proposals) to `path`."""
         path = Path(path).resolve()
         save_project(self.scene, path, self.name, camera=camera, quarters_file=self.quarters_file,
-                     scenarios=self.scenarios, view=view, presentation=self.presentation)
+                     scenarios=self.scenarios, view=view, presentation=self.presentation,
+                     proposals=self.proposals)
         self.path = path
         self.mark_clean()
 
@@ -82,8 +94,13 @@ class ProjectSession(QObject):
 def session_for(scene: Scene, project: Project) -> ProjectSession:
     """The session of an opened project; the generated demo project is untitled (saved elsewhere)."""
     path = None if project.path is None or is_generated_demo(project.path) else project.path
-    return ProjectSession(scene, path, project.name, project.quarters_file, project.scenarios,
-                          presentation=(project.bookmarks, project.tours))
+    session = ProjectSession(scene, path, project.name, project.quarters_file, project.scenarios,
+                             presentation=(project.bookmarks, project.tours))
+    try:
+        session.proposals = open_proposals(project)
+    except TwinError as error:  # the rest of the project opens; the window says what did not
+        session.proposals_problem = f"the proposals did not open: {error}"
+    return session
 
 
 def is_generated_demo(path: Path) -> bool:

@@ -1,0 +1,188 @@
+"""Shapes for proposed measures in the 3D view, one kind of shape per kind of measure.
+
+- areas (retention, unsealing): the outline laid on the terrain and a tinted fill, a little above it;
+- a new building: its footprint extruded from the lowest ground under it to its height;
+- trees: a trunk and a round crown of the proposed diameter per tree (a row: one every spacing);
+- picked buildings (green roof, demolition) and street segments (street works): those features
+  drawn again over themselves in the measure's colour.
+Each function returns a mesh in the view's local coordinates (map minus the view's origin).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyvista as pv
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from twin.core.layers import Layer
+from twin.core.proposals import Measure, ProposalSet
+from twin.render.meshes import DRAPE_STEP, Ground, Origin, building_mesh, street_lines
+from twin.render.scene_view import SceneView, draw_in_front
+
+AREA_LIFT = 0.35  # metres: over the terrain mesh, under streets (0.4)
+TRUNK_SHARE = 0.6  # a tree's trunk is this share of its crown diameter high; the crown sits on it
+_CROWN_RESOLUTION = 12
+
+
+def draped_area(polygon: BaseGeometry, ground: Ground, origin: Origin) -> pv.PolyData:
+    """A polygon's surface laid on the terrain: triangles between its (densified) outline points."""
+    dense = shapely.segmentize(polygon, DRAPE_STEP)
+    triangles = shapely.get_parts(shapely.constrained_delaunay_triangles(dense))
+    corners = shapely.get_coordinates(shapely.get_exterior_ring(triangles))  # 4 per triangle: closed rings
+    corners = corners.reshape(len(triangles), 4, 2)[:, :3].reshape(-1, 2)
+    return _on_ground(corners, np.arange(len(corners)).reshape(-1, 3), ground, origin)
+
+
+def area_outline(polygon: BaseGeometry, ground: Ground, origin: Origin) -> pv.PolyData:
+    """The polygon's rings laid on the terrain."""
+    rings = [polygon.exterior, *polygon.interiors]
+    meshes = [_draped_line(ring, ground, origin) for ring in rings]
+    return pv.merge(meshes) if len(meshes) > 1 else meshes[0]
+
+
+def extruded(footprint: BaseGeometry, ground: Ground, height: float, origin: Origin) -> pv.PolyData:
+    """A closed block: the footprint from the lowest terrain under it up by `height` metres."""
+    ring = np.asarray(footprint.exterior.coords)[:-1]
+    heights = ground.heights(ring[:, 0], ring[:, 1])
+    base = float(np.nanmin(heights)) if np.isfinite(heights).any() else origin[2]
+    floor = np.column_stack([ring, np.full(len(ring), base)]) - np.asarray(origin)
+    outline = pv.PolyData(floor, faces=np.r_[len(ring), np.arange(len(ring))])
+    return outline.extrude((0.0, 0.0, height), capping=True).triangulate().clean()
+
+
+def trees(xy: np.ndarray, crown: float, ground: Ground, origin: Origin) -> pv.PolyData:
+    """A trunk and a crown per tree position (n, 2), standing on the terrain."""
+    z = ground.heights_or(xy[:, 0], xy[:, 1], default=origin[2])
+    feet = np.column_stack([xy, z]) - np.asarray(origin)
+    trunk_height = TRUNK_SHARE * crown
+    parts = []
+    for foot in feet:
+        top = foot + (0.0, 0.0, trunk_height)
+        parts.append(pv.Cylinder(center=(foot + top) / 2, direction=(0, 0, 1), radius=max(crown / 16, 0.15),
+                                 height=trunk_height, resolution=8).triangulate())
+        parts.append(pv.Sphere(radius=crown / 2, center=top + (0.0, 0.0, crown / 2),
+                               theta_resolution=_CROWN_RESOLUTION, phi_resolution=_CROWN_RESOLUTION))
+    return pv.merge(parts)
+
+
+def chosen_buildings(layer: Layer, ids: list[str], origin: Origin) -> pv.PolyData | None:
+    """The buildings of `layer` with these ids (their whole LoD surfaces), or None if none is there."""
+    indices = np.flatnonzero(np.isin(np.asarray(layer.data.ids).astype(str), ids))
+    if not len(indices):
+        return None
+    mesh = building_mesh(layer.data, origin)
+    part = mesh.extract_cells(np.flatnonzero(np.isin(mesh.cell_data["building"], indices)))
+    return part.extract_surface(algorithm="dataset_surface")
+
+
+def chosen_streets(layer: Layer, ids: list[str], ground: Ground, origin: Origin) -> pv.PolyData | None:
+    """The street segments of `layer` with these ids laid on the terrain, or None if none is there."""
+    indices = np.flatnonzero(np.isin(np.asarray(layer.data.ids).astype(str), ids))
+    if not len(indices):
+        return None
+    mesh = street_lines(layer.data, origin, ground)
+    return mesh.extract_cells(np.flatnonzero(np.isin(mesh.cell_data["feature"], indices))).extract_surface(
+        algorithm="dataset_surface")
+
+
+def _draped_line(line: BaseGeometry, ground: Ground, origin: Origin) -> pv.PolyData:
+    coords = shapely.get_coordinates(shapely.segmentize(line, DRAPE_STEP))
+    z = ground.heights_or(coords[:, 0], coords[:, 1], default=origin[2]) + AREA_LIFT
+    return pv.lines_from_points(np.column_stack([coords, z]) - np.asarray(origin))
+
+
+def _on_ground(xy: np.ndarray, triangles: np.ndarray, ground: Ground, origin: Origin) -> pv.PolyData:
+    z = ground.heights_or(xy[:, 0], xy[:, 1], default=origin[2]) + AREA_LIFT
+    faces = np.hstack([np.full((len(triangles), 1), 3), triangles]).ravel()
+    return pv.PolyData(np.column_stack([xy, z]) - np.asarray(origin), faces=faces).clean()
+
+
+KIND_COLOURS = {
+    "retention_area": "#1f78b4",  # water blue
+    "unsealing": "#33a02c",       # green ground
+    "green_roof": "#8fd14f",      # light green roofs
+    "trees": "#1b7837",
+    "new_building": "#b07cc6",    # violet: no building palette uses it
+    "demolition": "#e31a1c",      # red, translucent: what goes
+    "street_works": "#ff7f00",
+}
+SELECTED_COLOUR = "#ff00d4"
+_DRAWN_IN_FRONT = 20  # over terrain, results and the layers' own buildings and streets
+
+
+class ProposalsVisual:
+    """A proposal set drawn into a SceneView: one actor per measure, rebuilt on every change."""
+
+    def __init__(self, view: SceneView) -> None:
+        self.view = view
+        self.visible = True
+        self._actors: list[Any] = []
+
+    def show(self, proposals: ProposalSet, selected: str | None = None) -> None:
+        """Draw every measure of `proposals` (the `selected` one outlined), replacing what was drawn;
+        the caller asks for the frame (one for this and whatever else changed with it)."""
+        self.clear()
+        if self.visible:
+            for measure in proposals:
+                self._draw(measure, measure.id == selected)
+
+    def clear(self) -> None:
+        for actor in self._actors:
+            self.view.plotter.remove_actor(actor)
+        self._actors = []
+
+    def show_choice(self, kind: str, layer_name: str, ids: tuple[str, ...]) -> None:
+        """Buildings or segments being picked for a measure, in the highlight colour."""
+        layer = next((layer for layer in self.view.scene.layers if layer.name == layer_name), None)
+        mesh = None if layer is None else self._features(layer, list(ids))
+        if mesh is not None:
+            self._add(mesh, color=SELECTED_COLOUR, opacity=0.8, line_width=9)
+
+    def _draw(self, measure: Measure, selected: bool) -> None:
+        colour = KIND_COLOURS[measure.kind]
+        for mesh, style in self._meshes(measure):
+            outline_only = mesh.n_lines > 0 and mesh.n_faces == 0
+            self._add(mesh, color=SELECTED_COLOUR if selected and outline_only else colour, **style)
+            if selected and not outline_only and measure.kind not in ("retention_area", "unsealing"):
+                self._add(mesh.outline(), color=SELECTED_COLOUR, line_width=3)  # a box around a body
+
+    def _meshes(self, measure: Measure) -> list[tuple[pv.PolyData, dict[str, Any]]]:
+        ground, origin = self.view.ground(), self.view.origin
+        geometry = measure.geometry
+        if measure.kind in ("retention_area", "unsealing"):
+            polygons = shapely.get_parts(geometry)
+            return [(draped_area(part, ground, origin), {"opacity": 0.55}) for part in polygons] + [
+                (area_outline(part, ground, origin), {"line_width": 4}) for part in polygons]
+        if measure.kind == "new_building":
+            return [(extruded(geometry, ground, building_height(measure), origin), {"opacity": 0.9})]
+        if measure.kind == "trees":
+            crown = float(measure.parameters["crown_diameter_m"])
+            return [(trees(measure.tree_points(), crown, ground, origin), {})]
+        kind = "streets" if measure.kind == "street_works" else "buildings"
+        found = [mesh for layer in self.view.scene.layers_of_kind(kind)
+                 if (mesh := self._features(layer, list(measure.ids()))) is not None]
+        style = {"opacity": 0.55} if measure.kind == "demolition" else {"line_width": 9}
+        return [(mesh, style) for mesh in found]
+
+    def _features(self, layer: Layer, ids: list[str]) -> pv.PolyData | None:
+        if layer.kind == "streets":
+            return chosen_streets(layer, ids, self.view.ground(), self.view.origin)
+        return chosen_buildings(layer, ids, self.view.origin)
+
+    def _add(self, mesh: pv.PolyData, **style: Any) -> None:
+        actor = self.view.plotter.add_mesh(mesh, pickable=False, reset_camera=False, **style)
+        draw_in_front(actor, _DRAWN_IN_FRONT)
+        self._actors.append(actor)
+
+
+STOREY_HEIGHT_M = 3.0  # a new building given in storeys is drawn this high per storey
+
+
+def building_height(measure: Measure) -> float:
+    """A new building's height: as given, or its storeys times a storey's height."""
+    if "height_m" in measure.parameters:
+        return float(measure.parameters["height_m"])
+    return STOREY_HEIGHT_M * int(measure.parameters["storeys"])
