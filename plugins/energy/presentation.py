@@ -12,6 +12,7 @@ from twin.core.data import ResultTable
 from twin.core.report_tables import figure_values
 from twin.core.scene import RunRecord
 from twin.sim import YEAR, DType, FieldSpec, Location
+from twin.sim.proposal_inputs import PROPOSALS_FIGURE
 
 # Final energy for heating and hot water at the typical level of measured consumption (all heated
 # buildings), and the calculated need (TABULA, housing only): two quantities, never summed.
@@ -109,7 +110,8 @@ _MONTH_TABLE = (
     _column("month", "", "month", "energy_months", DType.INTEGER, Location.QUARTER),
     *(_column(key, "MWh", name, "energy_months", location=Location.QUARTER) for key, name in MONTH_FLOWS),
 )
-OUTPUTS = (*_QUARTER_FIGURES, *_BUILDING_TABLE, *_QUARTER_TABLE, *_WEEK_TABLE, *_MONTH_TABLE)
+OUTPUTS = (*_QUARTER_FIGURES, *_BUILDING_TABLE, *_QUARTER_TABLE, *_WEEK_TABLE, *_MONTH_TABLE,
+           PROPOSALS_FIGURE)
 
 # The electricity balance as figures (yearly) and as columns of energy_months, with its bars' names.
 BALANCE = (("electricity_mwh", "demand", "demand", "#000000"), ("pv_mwh", "pv", "PV yield", "#E69F00"),

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from plugins.energy import heat, households, presentation, stock
+from plugins.energy import heat, households, measures, presentation, stock
 from plugins.energy.balance import Battery, building_balances, dispatch, self_consumption, self_sufficiency
 from plugins.energy.loads import COMMERCIAL_PROFILES, HOUSEHOLD_PROFILES, load_profiles
 from plugins.energy.pv import ac_output_per_kwp, sun_and_sky
@@ -49,6 +49,7 @@ class EnergySimulation(Simulation):
     inputs = (InputSpec("buildings", "buildings", "LoD2 buildings with roof surfaces; function, "
                         "yearOfConstruction and storeysAboveGround where known"),)
     outputs = presentation.OUTPUTS
+    proposal_kinds = measures.KINDS
     charts = staticmethod(presentation.charts)
     parameters = (
         ParameterSpec("default_year", float, 1970.0, "construction year where a building has none",
@@ -164,7 +165,7 @@ class EnergySimulation(Simulation):
     def run(self, inputs: SimulationInputs, params: Mapping[str, Any], *,
             rng: np.random.Generator, feedback: Feedback) -> SimulationOutput:
         layer = inputs.layers["buildings"]
-        buildings: BuildingData = layer.data
+        buildings: BuildingData = measures.buildings(layer.data, inputs.proposals)
         feedback.progress(0.05, "building stock and heat demand")
         houses = stock.classify(buildings, params["default_year"], params["storey_height_m"],
                                 params["area_factor"], params["flat_size_m2"])
@@ -204,6 +205,8 @@ class EnergySimulation(Simulation):
                                    peaks),
                    _quarter_table(per_quarter), _week_table(names, quarter_rows, weather, params["week"]),
                    _month_table(names, quarter_rows, weather)]
+        if inputs.proposals is not None:
+            summary["proposals"] = measures.record(inputs.proposals)
         return SimulationOutput(summary=summary, per_quarter=per_quarter, results=results)
 
 
