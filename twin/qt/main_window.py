@@ -55,6 +55,7 @@ from twin.qt.session import ProjectSession, is_generated_demo, session_for
 from twin.qt.simulation_panel import SimulationPanel
 from twin.qt.time_bar import TimeBar, has_time_steps
 from twin.render import SceneView
+from twin.render.opening_view import frame_quarter, opening_quarter
 from twin.render.picking import Pick
 from twin.render.results import target_of
 from twin.sim.registry import SimulationRegistry
@@ -211,8 +212,7 @@ class MainWindow(QMainWindow):
         if name is None:
             self.scene_view.reset_camera()
         else:
-            minx, miny, maxx, maxy = self.scene.quarter(name).bounds
-            self.scene_view.zoom_to((minx, miny, maxx, maxy))
+            frame_quarter(self.scene_view, self.scene.quarter(name))  # its buildings fill the view
         self.quarter_box.blockSignals(True)
         self.quarter_box.setCurrentText(name or ALL_QUARTERS)
         self.quarter_box.blockSignals(False)
@@ -318,7 +318,8 @@ class MainWindow(QMainWindow):
         toolbar.addWidget(self.quarter_box)
         self._fill_quarters()
         self.scene.events.quarters.connect(self._fill_quarters)
-        reset = toolbar.addAction("Reset view")
+        reset = toolbar.addAction("Whole city")
+        reset.setToolTip("Look at the whole scene, every quarter (Home)")
         reset.triggered.connect(lambda: self.select_quarter(None))
         self.time_bar = TimeBar()
         # A toolbar shows or hides its own widgets only through their actions; in a holder the
@@ -350,7 +351,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         view_menu = self.menuBar().addMenu("&View")
-        self._action(view_menu, "&Reset view", lambda: self.select_quarter(None), "Home")
+        self._action(view_menu, "&Whole city", lambda: self.select_quarter(None), "Home")
         edl = self.eye_dome_action = self._action(view_menu, "&Eye-dome lighting for point clouds",
                                                   self._set_eye_dome_lighting)
         edl.setCheckable(True)
@@ -535,7 +536,11 @@ class MainWindow(QMainWindow):
         self.layout().activate()  # apply the dock sizes now, so the camera fits the final view
         self.refresh_view()  # sizes the render window to the widget
         self._restore_look(self._view)
-        self.scene_view.set_camera(self._camera)  # a saved camera wins over the quarter's view
+        if self._camera is not None:
+            self.scene_view.set_camera(self._camera)  # a saved camera wins over the quarter's view
+        elif self.quarter_box.currentText() in (ALL_QUARTERS, ""):  # no saved view: the first quarter
+            opening = opening_quarter(self.scene)
+            self.select_quarter(opening.name if opening is not None else None)
         self.refresh_view()
 
     def _restore_layout(self, view: ViewState) -> bool:

@@ -1,0 +1,109 @@
+"""Side by side: panes under one camera (a move in one moves all and redraws all), each drawing its
+own content whatever the layers panel shows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import pyvista as pv
+from affine import Affine
+
+from tests.conftest import CELL, ORIGIN_X, ORIGIN_Y
+from tests.render.test_results_view import box_houses
+from twin.core import Scene
+from twin.core.data import ResultRaster
+from twin.core.layers import BuildingsLayer, result_layer
+from twin.core.scene import RunRecord
+from twin.io import read_layer
+from twin.render.linked_views import LinkedPanes, detached_copy, run_content, scene_content
+
+pytestmark = pytest.mark.render
+
+SIZE = (480, 320)
+
+
+def storm_scene(dtm_file) -> tuple[Scene, RunRecord]:
+    """The bowl with two houses and a run whose depth covers the whole grid 1 m deep (hidden in the
+    layers panel, as a user may have left it)."""
+    scene = Scene()
+    scene.add_layer(read_layer(dtm_file, name="terrain"))
+    scene.add_layer(BuildingsLayer(box_houses(), "houses"))
+    depth = ResultRaster("max_depth", np.full((50, 100), 1.0, dtype=np.float32),
+                         Affine(CELL, 0, ORIGIN_X, 0, -CELL, ORIGIN_Y), "EPSG:25833", "m")
+    run = RunRecord("abc123def456", "flood", "100-year storm", 1, {}, {}, {})
+    scene.add_run(run, [result_layer(depth, "100-year storm: max_depth", run_id=run.run_id, visible=False)])
+    return scene, run
+
+
+@pytest.fixture
+def plotters():
+    made = [pv.Plotter(off_screen=True, window_size=SIZE) for _ in range(2)]
+    yield made
+    for plotter in made:
+        plotter.close()
+
+
+def last_frame(plotter: pv.Plotter) -> np.ndarray:
+    """The picture the plotter drew last (off-screen pyvista draws no new frame to take it)."""
+    return np.asarray(plotter.screenshot(return_img=True), dtype=int)
+
+
+def pane_pixel(plotter: pv.Plotter) -> np.ndarray:
+    """The colour at the middle of the view now (the bowl's middle, away from the houses)."""
+    plotter.render()
+    return last_frame(plotter)[SIZE[1] // 2, SIZE[0] // 2 - 40]
+
+
+def test_moving_one_pane_moves_and_redraws_the_others(dtm_file, plotters):
+    scene, run = storm_scene(dtm_file)
+    panes = LinkedPanes(scene, plotters)  # a move asks each pane for a frame: plotter.render()
+    panes.show(0, scene_content(scene, "today"))
+    panes.show(1, run_content(scene, run))
+    panes.set_camera(None)
+    plotters[1].render()
+    before = last_frame(plotters[1])
+    frames: list[int] = []
+    plotters[1].render_window.AddObserver("EndEvent", lambda *_: frames.append(1))
+
+    plotters[0].camera.azimuth += 40  # the user turns the left pane
+    plotters[0].camera.elevation -= 10
+
+    assert frames  # the right pane drew itself again, untouched
+    for key in ("position", "focal_point", "up"):
+        np.testing.assert_allclose(getattr(plotters[1].camera, key), getattr(plotters[0].camera, key))
+    assert panes.origins_agree()
+    assert np.abs(last_frame(plotters[1]) - before).mean() > 5  # ... from the new place
+
+
+def test_each_pane_draws_its_own_content_whatever_the_layers_panel_shows(dtm_file, plotters):
+    scene, run = storm_scene(dtm_file)
+    panes = LinkedPanes(scene, plotters)
+    panes.show(0, scene_content(scene, "today"))
+    panes.show(1, run_content(scene, run))
+    panes.set_camera(None)
+
+    today, storm = pane_pixel(plotters[0]), pane_pixel(plotters[1])
+    assert storm[2] > storm[0] + 60 and not today[2] > today[0] + 60  # water in the storm's pane only
+    assert [layer.name for layer in panes.scenes[1].layers] == ["terrain", "houses", "100-year storm: max_depth"]
+    assert panes.contents[1].caption == "100-year storm"
+
+    scene.layer("terrain").visible = False  # the layers panel hides the terrain: the panes keep theirs
+    np.testing.assert_array_equal(pane_pixel(plotters[0]), today)
+
+
+def test_a_pane_copy_shares_the_layers_data(dtm_file):
+    scene, _ = storm_scene(dtm_file)
+    terrain = scene.layer("terrain")
+    terrain.visible = False
+
+    copy = detached_copy(terrain)
+
+    assert copy.visible and not terrain.visible
+    assert copy.data is terrain.data
+    assert copy.events is not terrain.events
+
+
+def test_side_by_side_has_two_or_four_panes(dtm_file):
+    scene, _ = storm_scene(dtm_file)
+    with pytest.raises(ValueError, match="two or four panes"):
+        LinkedPanes(scene, [])

@@ -1,0 +1,168 @@
+"""Side by side: two or four 3D views under one camera, each showing its own layers and caption.
+
+A facilitator shows "today" beside "100-year storm", or "do nothing" beside "benefit per cost":
+each pane draws the scene's shown data layers and, where it shows a run, that run's results.
+The panes share one VTK camera (as pyvista's `link_views` does for subplots), so turning, panning
+or zooming one turns the others; a camera move asks every pane for a frame.
+
+Each pane draws copies of the layers (sharing their data, never copying arrays) in a scene of
+its own, so what a pane shows does not follow the layers panel: a run's depth hidden in the main
+window is still shown in its pane. Every pane gets the scene's quarters before any layer, so all
+panes place their local origin alike and the shared camera means the same place in each.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pyvista as pv
+
+from twin.core.layers import Layer, LayerEvents, ResultLayer
+from twin.core.project import Camera
+from twin.core.scene import RunRecord, Scene
+from twin.render.scene_view import SceneView
+
+NO_RESULTS = "Without results"  # the caption of a pane showing the scene's data alone
+
+
+@dataclass(frozen=True)
+class PaneContent:
+    """What one pane shows: its caption, the layers it draws (in drawing order) and the run, if any."""
+
+    caption: str
+    layers: tuple[Layer, ...]
+    run: RunRecord | None = None
+
+
+def data_layers(scene: Scene) -> list[Layer]:
+    """The scene's shown layers that are no simulation's result: what every pane draws."""
+    return [layer for layer in scene.layers if layer.visible and not isinstance(layer, ResultLayer)]
+
+
+def run_result_layers(scene: Scene, run: RunRecord) -> list[Layer]:
+    """The run's results a pane shows: those shown in the scene, or, where the user hid them all,
+    the ones a run starts with shown (the first result of each place; see twin.sim.runner)."""
+    results = [layer for layer in scene.layers
+               if isinstance(layer, ResultLayer) and layer.name in run.layer_names]
+    shown = [layer for layer in results if layer.visible]
+    if shown:
+        return shown
+    first_of_place: dict[str, Layer] = {}
+    for layer in results:
+        first_of_place.setdefault(getattr(layer.data, "target_layer", "grid"), layer)
+    return list(first_of_place.values())
+
+
+def scene_content(scene: Scene, caption: str = NO_RESULTS) -> PaneContent:
+    return PaneContent(caption, tuple(data_layers(scene)))
+
+
+def run_content(scene: Scene, run: RunRecord, caption: str | None = None) -> PaneContent:
+    """A run's pane: the scene's data with the run's results over it, captioned with its name."""
+    caption = caption or run.scenario or f"{run.simulation} {run.run_id[:6]}"
+    return PaneContent(caption, (*data_layers(scene), *run_result_layers(scene, run)), run)
+
+
+def detached_copy(layer: Layer) -> Layer:
+    """The layer with its own events, visibility and style, sharing its data (no array is copied)."""
+    twin = copy.copy(layer)
+    twin.events = LayerEvents()
+    twin.visible = True
+    return twin
+
+
+def pane_scene(scene: Scene) -> Scene:
+    """An empty scene in the scene's CRS with its quarters, for a pane to fill with `show`."""
+    pane = Scene(scene.crs)
+    pane.set_quarters(scene.quarters)
+    return pane
+
+
+def show(pane: Scene, content: PaneContent) -> None:
+    """Make the pane's scene hold copies of the content's layers, all shown."""
+    while len(pane.layers):
+        pane.layers.pop()
+    for layer in content.layers:
+        pane.add_layer(detached_copy(layer))
+
+
+class LinkedCameras:
+    """One camera for several plotters: a move in any asks every plotter for a frame.
+
+    `request_frame(plotter)` asks for one frame (default: `plotter.render()`; the Qt window
+    gathers requests). Only moves count, not the clipping range each frame sets.
+    """
+
+    def __init__(self, plotters: Sequence[pv.BasePlotter],
+                 request_frame: Callable[[pv.BasePlotter], None] | None = None) -> None:
+        self.plotters = list(plotters)
+        self._request = request_frame or (lambda plotter: plotter.render())
+        self.camera = self.plotters[0].renderer.camera
+        for plotter in self.plotters[1:]:
+            plotter.renderer.camera = self.camera  # pyvista's setter: the same vtkCamera object
+        for plotter in self.plotters:
+            # Each pane fits the clipping range to its own layers before it draws.
+            plotter.renderer.AddObserver("StartEvent", _fit_clipping_range)
+        self._pose = self._current_pose()
+        self._asking = False
+        self._observer = self.camera.AddObserver("ModifiedEvent", self._camera_modified)
+
+    def _current_pose(self) -> tuple[float, ...]:
+        camera = self.camera
+        return (*camera.position, *camera.focal_point, *camera.up, camera.view_angle,
+                float(camera.parallel_projection), camera.parallel_scale)
+
+    def _camera_modified(self, *_event: object) -> None:
+        pose = self._current_pose()
+        if pose == self._pose or self._asking:
+            return
+        self._pose = pose
+        self._asking = True  # a frame asked for here may touch the camera again
+        try:
+            for plotter in self.plotters:
+                self._request(plotter)
+        finally:
+            self._asking = False
+
+    def unlink(self) -> None:
+        self.camera.RemoveObserver(self._observer)
+
+
+class LinkedPanes:
+    """Two or four panes of one scene under one camera; `show(index, content)` fills a pane."""
+
+    def __init__(self, scene: Scene, plotters: Sequence[pv.BasePlotter],
+                 request_frame: Callable[[pv.BasePlotter], None] | None = None) -> None:
+        if len(plotters) not in (2, 4):
+            raise ValueError(f"side by side shows two or four panes, not {len(plotters)}")
+        self.scene = scene
+        self.scenes = [pane_scene(scene) for _ in plotters]
+        self.views = [SceneView(pane, plotter) for pane, plotter in zip(self.scenes, plotters, strict=True)]
+        self.contents: list[PaneContent | None] = [None] * len(plotters)
+        self.cameras = LinkedCameras(plotters, request_frame)
+
+    def show(self, index: int, content: PaneContent) -> None:
+        self.contents[index] = content
+        show(self.scenes[index], content)
+        self.views[index].request_render()
+
+    def set_camera(self, camera: Camera | None) -> None:
+        """Look from a camera in map coordinates (all panes: they share it); None: the whole scene."""
+        self.views[0].set_camera(camera)
+
+    def camera(self) -> Camera:
+        return self.views[0].camera()
+
+    def origins_agree(self) -> bool:
+        """Whether the panes place the map alike (they must, to share a camera)."""
+        return all(np.allclose(view.origin, self.views[0].origin) for view in self.views)
+
+    def close(self) -> None:
+        self.cameras.unlink()
+
+
+def _fit_clipping_range(renderer: object, _event: str) -> None:
+    renderer.ResetCameraClippingRange()
