@@ -42,6 +42,7 @@ from twin.io.quarters import read_quarters_in
 from twin.qt.batch_view import open_batch
 from twin.qt.bookmarks_panel import BookmarksPanel
 from twin.qt.data_loader import DataLoader, RecentFiles
+from twin.qt.export_dialog import install_export
 from twin.qt.inspector import InspectorPanel
 from twin.qt.jobs import Job, JobBar
 from twin.qt.layers_panel import LayersPanel
@@ -348,6 +349,7 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Save project", self.save_project, QKeySequence.StandardKey.Save)
         self._action(file_menu, "Save project &as...", self.save_project_as, QKeySequence.StandardKey.SaveAs)
         self._action(file_menu, "&Pack project...", self.pack_project)
+        install_export(self, file_menu)  # pictures and films of the view (twin/qt/export_dialog.py)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         view_menu = self.menuBar().addMenu("&View")
