@@ -16,6 +16,7 @@ from twin.core.charts import BarChartData, BarSeries, ChartData, LineChartData, 
 from twin.core.data import ResultTable
 from twin.core.scene import RunRecord
 from twin.sim import YEAR, AttributeLegend, Category, Dimension, DType, FieldSpec, Location
+from twin.sim.proposal_inputs import PROPOSALS_FIGURE
 
 # German condition classes (ZEB / E EMI 2012), named by their map colours; Okabe-Ito shades of those
 # colours, so that colour-blind readers tell them apart.
@@ -163,7 +164,7 @@ _COST_FIGURES = (
     FieldSpec("costs_note", Location.SCENE, "", "how the unit costs were priced", "costs", DType.TEXT),
 )
 OUTPUTS = (*_CONDITION_TABLE, *_TREATMENT_TABLE, *_WORK_LIST, *_QUARTER_TABLE, *_BACKTEST_TABLE, *_FIGURES,
-           *_BACKTEST_FIGURES, *_COST_FIGURES)
+           *_BACKTEST_FIGURES, *_COST_FIGURES, PROPOSALS_FIGURE)
 CONDITION_REFERENCES = (ReferenceLine(WARNING, f"warning value {WARNING}", "#E69F00"),
                         ReferenceLine(THRESHOLD, f"threshold value {THRESHOLD}", "#D55E00"))
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from plugins.street_decay import calibration, presentation, prices, treatments
+from plugins.street_decay import calibration, measures, presentation, prices, treatments
 from plugins.street_decay.backtest import back_test
 from plugins.street_decay.chain import state_of
 from plugins.street_decay.forecast import Expected, MonteCarlo, Network, expected_forecast, monte_carlo
@@ -40,6 +40,7 @@ class StreetDecaySimulation(Simulation):
     inputs = (InputSpec("streets", "streets", "street segments with measured condition quantities, a rating "
                         "history or a last_treatment_year (schema: twin/io/streets.py)"),)
     outputs = presentation.OUTPUTS
+    proposal_kinds = measures.KINDS
     legends = presentation.LEGENDS
     charts = staticmethod(presentation.charts)
     parameters = (
@@ -132,10 +133,13 @@ class StreetDecaySimulation(Simulation):
         network = build_network(streets, inputs.quarters, fits, params, factor)
         budget = params["budget_eur"] if params["strategy"] != "do_nothing" else 0.0
         feedback.progress(0.2, "expected forecast")
-        expected = expected_forecast(network, start, params["horizon_years"], budget)
+        works, outside = measures.planned_works(inputs.proposals, streets, params["start_year"],
+                                                params["horizon_years"])
+        expected = measures.forecast_with_works(network, start, params["horizon_years"], budget, works) \
+            if works else expected_forecast(network, start, params["horizon_years"], budget)
         feedback.check()
         spread = None
-        if params["monte_carlo_runs"] > 0:
+        if params["monte_carlo_runs"] > 0 and not works:
             feedback.progress(0.4, f"{params['monte_carlo_runs']} Monte-Carlo runs")
             spread = monte_carlo(network, start, params["horizon_years"], budget, params["monte_carlo_runs"],
                                  int(rng.integers(2**63)))
@@ -153,6 +157,10 @@ class StreetDecaySimulation(Simulation):
         summary = {**_figures(network, expected, spread, years, len(places)), "chains": chain_report,
                    "backtest": tested, "costs": {**cost_basis, "currency": params["cost_currency"]},
                    "segments": len(streets), "treatments": list(treatments.TREATMENTS)}
+        if inputs.proposals is not None:
+            summary["proposals"] = measures.record(inputs.proposals, works, outside)
+            if works and params["monte_carlo_runs"] > 0:
+                summary["proposals"]["note"] = measures.NO_SPREAD
         return SimulationOutput(summary=summary, per_quarter=per_quarter, results=results)
 
 

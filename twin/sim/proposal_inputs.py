@@ -43,11 +43,11 @@ ADV_FUNCTION = {
 def proposals_record(proposals: ProposalSet, applied: Iterable[str], reasons: dict[str, str],
                      simulation: str) -> dict[str, object]:
     """The PROPOSALS_FIGURE of a run: the ids applied, and every other measure with the reason
-    (its kind's reason in `reasons`, else that its kind changes none of this simulation's inputs)."""
+    (`reasons` by measure id or by kind, else that its kind changes none of this simulation's inputs)."""
     applied = list(applied)
-    not_applied = {measure.id: reasons.get(measure.kind, f"a {measure.kind_title} changes no input of "
-                                                         f"the {simulation} simulation")
-                   for measure in proposals if measure.id not in applied}
+    not_applied = {measure.id: reasons.get(measure.id, reasons.get(
+        measure.kind, f"a {measure.kind_title} changes no input of the {simulation} simulation"))
+        for measure in proposals if measure.id not in applied}
     return {"applied": applied, "not_applied": not_applied}
 
 
