@@ -121,8 +121,45 @@ def _parser() -> argparse.ArgumentParser:
     pack.add_argument("dest", type=Path, metavar="DEST", help="a new folder, or a .zip file")
     pack.add_argument("--replace", action="store_true", help="replace an earlier pack at DEST")
     pack.set_defaults(handler=_pack)
+    _add_publish_command(commands)
     _add_presenting_commands(commands)
     return parser
+
+
+def _add_publish_command(commands: argparse._SubParsersAction) -> None:
+    """`publish`: the scene as a static web site (twin/web/site.py)."""
+    publish = commands.add_parser("publish", help="write a project's scene as a web site that browsers "
+                                                  "open from the folder, offline")
+    publish.add_argument("project", type=Path, metavar="PROJECT.toml")
+    publish.add_argument("--out", type=Path, required=True, metavar="DIR", help="the site's new folder")
+    publish.add_argument("--layer", action="append", metavar="NAME",
+                         help="publish this layer (repeatable); default: the project's visible layers")
+    publish.add_argument("--quarter", metavar="NAME", help="publish only what lies in this quarter")
+    publish.add_argument("--proposals", type=Path, action="append", metavar="FILE.geojson",
+                         help="a proposals file to show with its comments (repeatable)")
+    publish.add_argument("--replace", action="store_true", help="replace an earlier site at DIR")
+    publish.set_defaults(handler=_publish)
+
+
+def _publish(args: argparse.Namespace) -> int:
+    from twin.core.project import Project
+    from twin.web.site import publish
+
+    bar = ProgressBar(sys.stderr)
+    try:
+        site = publish(Project.load(args.project), args.out, Feedback(bar), layer_names=args.layer,
+                       quarter=args.quarter, proposals=args.proposals, replace=args.replace)
+    except KeyboardInterrupt:  # the site is written aside and put in place at the end: nothing is left
+        bar.close()
+        _say(f"{args.out}: publishing was cancelled; nothing was written")
+        return EXIT_CANCELED
+    bar.close()
+    for sentence in site.skipped:
+        _say(f"note: {sentence}")
+    print(site.folder / "index.html")
+    for layer in site.layers:
+        print(f"  {layer}")
+    return EXIT_OK
 
 
 def _add_presenting_commands(commands: argparse._SubParsersAction) -> None:

@@ -49,6 +49,7 @@ from twin.qt.layers_panel import LayersPanel
 from twin.qt.nowcast_watch import open_nowcast_watch
 from twin.qt.presentation import install_presentation
 from twin.qt.proposals_panel import install_proposals
+from twin.qt.publish_web import install_publish
 from twin.qt.reports import ReportsPanel
 from twin.qt.result_table import ResultTablePanel, feature_of_row
 from twin.qt.sensor_service import open_sensor_service, resume_live_layers
@@ -349,6 +350,7 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Save project", self.save_project, QKeySequence.StandardKey.Save)
         self._action(file_menu, "Save project &as...", self.save_project_as, QKeySequence.StandardKey.SaveAs)
         self._action(file_menu, "&Pack project...", self.pack_project)
+        install_publish(self, file_menu)  # the scene as a static web site (twin/qt/publish_web.py)
         install_export(self, file_menu)  # pictures and films of the view (twin/qt/export_dialog.py)
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
