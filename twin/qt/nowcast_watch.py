@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from twin.core.errors import TwinError
 from twin.core.numbers import format_number
@@ -132,6 +140,9 @@ class NowcastWatch(QObject):
         label.setWordWrap(True)
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(label)
+        # as tall as its text: the dock area would otherwise share the window's height with the view
+        holder.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        holder.setMaximumHeight(label.heightForWidth(max(self.window.width() - 24, 400)) + 4)
         self.alert_dock.setWidget(holder)
         self.alert_dock.show()
         self.alert_dock.raise_()
