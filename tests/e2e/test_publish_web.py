@@ -177,6 +177,9 @@ def test_a_click_on_a_building_shows_its_attributes_and_its_result(page, site):
     shown = page.inner_text("#info")
     assert layer["features"]["rows"][feature][0] in page.inner_text("#info-title")
     assert "measured height" in shown and "heat final energy" in shown
+    after = picture(page)
+    magenta = (after[..., 0] > 200) & (after[..., 1] < 80) & (after[..., 2] > 150)  # the picked building
+    assert magenta.sum() > 20
 
 
 def test_the_proposals_are_listed_with_their_comments(page):

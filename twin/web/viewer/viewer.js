@@ -314,6 +314,9 @@
   }
 
   function pick(event) {
+    // The attributes open on the side away from the click, so the picked feature stays in sight.
+    var rect = renderer.domElement.getBoundingClientRect();
+    document.getElementById("info").classList.toggle("left", event.clientX - rect.left > rect.width / 2);
     var hit = hitAt(event, layerObjects.concat(proposalObjects, [pinGroup]));
     clearHighlight();
     if (!hit) { document.getElementById("info").hidden = true; render(); return; }
