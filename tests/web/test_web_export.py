@@ -10,6 +10,7 @@ import pygltflib
 import pytest
 import shapely
 
+from twin.core.feedback import Canceled, Feedback
 from twin.core.project import Project
 from twin.core.proposals import Measure, ProposalSet
 from twin.core.scenario import Scenario
@@ -99,3 +100,12 @@ def test_an_earlier_site_is_replaced_only_when_asked(project, tmp_path):
         publish(Project.load(project), tmp_path / "site", layer_names=["terrain"])
     replaced = publish(Project.load(project), tmp_path / "site", layer_names=["Blasewitz buildings"], replace=True)
     assert [layer["name"] for layer in scene_data(replaced.folder)["layers"]] == ["Blasewitz buildings"]
+
+
+def test_a_cancelled_publication_leaves_nothing(project, tmp_path):
+    feedback = Feedback()
+    feedback.cancel()
+    with pytest.raises(Canceled):
+        publish(Project.load(project), tmp_path / "site", feedback)
+    assert not (tmp_path / "site").exists()
+    assert [path.name for path in tmp_path.iterdir() if "site" in path.name] == []
