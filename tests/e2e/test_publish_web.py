@@ -182,6 +182,16 @@ def test_a_click_on_a_building_shows_its_attributes_and_its_result(page, site):
     assert magenta.sum() > 20
 
 
+def test_a_click_on_a_street_shows_its_segment(page, site):
+    show_bookmark(page)
+    streets = next(layer for layer in scene_data(site)["layers"] if layer["kind"] == "streets")
+    point = page.evaluate("([name, feature]) => twinViewer.featureScreenPoint(name, feature)", [streets["name"], 3])
+    page.mouse.click(point["x"], point["y"])
+    page.wait_for_selector("#info:not([hidden])")
+    assert page.inner_text("#info-title") == f"segment {streets['features']['rows'][3][0]}"
+    assert "road class" in page.inner_text("#info")
+
+
 def test_the_proposals_are_listed_with_their_comments(page):
     page.get_by_role("button", name="Pond in the courtyard (retention area)").click()
     shown = page.inner_text("#info")

@@ -513,12 +513,14 @@
     document.getElementById("download-comments").addEventListener("click", download);
   }
 
-  // For tests and embedding: where on the screen a feature's largest upward face lies.
+  // For tests and embedding: where on the screen a feature's largest upward face lies (a line's:
+  // the middle of its first piece).
   function featureScreenPoint(layerName, feature) {
     var number = data.layers.findIndex(function (layer) { return layer.name === layerName; });
     var best = null, bestArea = 0;
     layerObjects[number].traverse(function (child) {
       var ids = child.geometry && child.geometry.getAttribute("_feature_id_0");
+      if (ids && child.isLineSegments && !best) { best = lineMiddle(child.geometry, ids, feature); }
       if (!child.isMesh || !ids) { return; }
       var positions = child.geometry.getAttribute("position");
       var a = new THREE.Vector3(), b = new THREE.Vector3(), c = new THREE.Vector3();
@@ -533,6 +535,17 @@
     if (!best) { return null; }
     var projected = best.project(camera), rect = renderer.domElement.getBoundingClientRect();
     return { x: rect.left + (projected.x + 1) / 2 * rect.width, y: rect.top + (1 - projected.y) / 2 * rect.height };
+  }
+
+  function lineMiddle(geometry, ids, feature) {
+    var positions = geometry.getAttribute("position");
+    for (var i = 0; i + 1 < ids.count; i += 2) {
+      if (Math.round(ids.getX(i)) === feature) {
+        return new THREE.Vector3().fromBufferAttribute(positions, i)
+          .add(new THREE.Vector3().fromBufferAttribute(positions, i + 1)).divideScalar(2);
+      }
+    }
+    return null;
   }
 
   window.twinViewer = { featureScreenPoint: featureScreenPoint, pinsGeoJSON: pinsGeoJSON };
