@@ -136,7 +136,7 @@ def _add_publish_command(commands: argparse._SubParsersAction) -> None:
                          help="publish this layer (repeatable); default: the project's visible layers")
     publish.add_argument("--quarter", metavar="NAME", help="publish only what lies in this quarter")
     publish.add_argument("--proposals", type=Path, action="append", metavar="FILE.geojson",
-                         help="a proposals file to show with its comments (repeatable)")
+                         help="a proposals file to show besides the project's own (repeatable)")
     publish.add_argument("--replace", action="store_true", help="replace an earlier site at DIR")
     publish.set_defaults(handler=_publish)
 

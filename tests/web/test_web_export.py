@@ -73,8 +73,9 @@ def test_buildings_carry_their_attributes_and_proposals_sit_on_the_ground(projec
                    {"depth_m": 0.5}, comment="Here")
     proposals = tmp_path / "proposals.geojson"
     write_proposals(ProposalSet((pond,), "EPSG:25833"), proposals)
-    site = publish(Project.load(project), tmp_path / "site", layer_names=["terrain", "Blasewitz buildings"],
-                   proposals=[proposals])
+    with_proposals = Project.load(project)
+    with_proposals.proposals = proposals  # the project's own proposals file
+    site = publish(with_proposals, tmp_path / "site", layer_names=["terrain", "Blasewitz buildings"])
     data = scene_data(site.folder)
     buildings = data["layers"][1]["features"]
     assert len(buildings["rows"]) == 14 and "measured height" in buildings["columns"]
@@ -84,6 +85,14 @@ def test_buildings_carry_their_attributes_and_proposals_sit_on_the_ground(projec
     corner = placed["parts"][0][0]
     col, row = math.floor((corner[0] + x0 - ORIGIN_X) / CELL), math.floor((ORIGIN_Y - (y0 - corner[2])) / CELL)
     assert corner[1] + z0 == pytest.approx(bowl_heights()[row, col], abs=0.01)
+
+
+def test_a_broken_proposals_file_of_the_project_is_one_sentence_and_the_rest_is_published(project, tmp_path):
+    broken = Project.load(project)
+    broken.proposals = tmp_path / "gone.geojson"
+    site = publish(broken, tmp_path / "site", layer_names=["terrain"])
+    assert site.skipped == [f"proposals not published: {broken.proposals}: the proposals file does not exist"]
+    assert scene_data(site.folder)["proposals"] == []
 
 
 def test_unknown_layers_and_quarters_are_one_sentence_and_nothing_is_written(project, tmp_path):

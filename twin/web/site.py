@@ -64,7 +64,8 @@ def publish(project: Project, out: Path | str, feedback: Feedback | None = None,
     """Write the project's scene as a site into `out`.
 
     `layer_names` chooses the layers (default: those visible in the project, results included);
-    `quarter` keeps what lies in that quarter; `proposals` are GeoJSON files in the scene CRS.
+    `quarter` keeps what lies in that quarter; `proposals` are proposals files shown besides the
+    project's own (which, like a layer, is reported in `skipped` and left out where it cannot be read).
     Raises TwinIOError for a bad choice or file, SaveError when the site cannot be written,
     Canceled when `feedback` was cancelled (nothing is left behind).
     """
@@ -77,7 +78,7 @@ def publish(project: Project, out: Path | str, feedback: Feedback | None = None,
     if quarter and quarter not in [known.name for known in scene.quarters]:
         raise TwinIOError(project.path, f"the project has no quarter named '{quarter}'")
     area = scene.quarter(quarter).polygon if quarter else None
-    drawn_proposals = read_proposals(proposals or [], scene.crs)
+    drawn_proposals, proposal_problems = _proposals(project, proposals or [], scene.crs)
     feedback.progress(0.45, "building the meshes")
     frame, ground = _frame(scene, chosen, area)
     published, skipped = _published_layers(scene, chosen, frame, ground, area, feedback.span(0.45, 0.85))
@@ -94,8 +95,8 @@ def publish(project: Project, out: Path | str, feedback: Feedback | None = None,
     feedback.progress(0.9, "writing the site")
     replace_folder(out, fill)
     feedback.progress(1.0, "site published")
-    return PublishedSite(out, [_summary(layer) for layer in published], skipped + opened.problems,
-                         frame.origin)
+    return PublishedSite(out, [_summary(layer) for layer in published],
+                         skipped + opened.problems + proposal_problems, frame.origin)
 
 
 def _check_target(out: Path, replace: bool) -> None:
@@ -104,6 +105,18 @@ def _check_target(out: Path, replace: bool) -> None:
             raise TwinIOError(out, "exists and is not an earlier published site: choose a new folder")
         if not replace:
             raise TwinIOError(out, "holds an earlier published site: pass --replace to replace it")
+
+
+def _proposals(project: Project, files: list[Path], crs: str | None) -> tuple[Proposals, list[str]]:
+    """The measures of the project's proposals file and of `files`; a problem with the project's
+    own file is one sentence (the rest is published), one with a file asked for is an error."""
+    own, problems = Proposals([]), []
+    if project.proposals is not None:
+        try:
+            own = read_proposals([project.proposals], crs)
+        except TwinIOError as error:
+            problems.append(f"proposals not published: {error}")
+    return Proposals(own.measures + read_proposals(files, crs).measures), problems
 
 
 def _chosen_layers(scene: Scene, names: list[str] | None, source: Path | None) -> list[Layer]:
