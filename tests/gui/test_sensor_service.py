@@ -245,8 +245,7 @@ def test_observations_pushed_over_mqtt_reach_the_layer(qtbot, window, service, t
     try:
         live = open_service(qtbot, window, ServiceChoice(service.url, poll_interval_s=3600,
                                                          mqtt_broker=f"127.0.0.1:{broker.port}"))
-        assert live.mqtt.wait_connected(10)
-        qtbot.wait(300)  # the subscription follows the connection
+        assert live.mqtt.wait_connected(10)  # connected counts from the broker's acknowledged subscription
         layer = live.feed.layer
         count = len(layer.data.datastreams[0].series.values)
         last = layer.data.datastreams[0].series.times[-1]
