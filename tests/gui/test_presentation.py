@@ -42,8 +42,11 @@ def test_f5_presents_full_screen_with_a_large_caption_and_escape_gives_the_windo
     assert bar.caption.text() == "The bowl" and bar.text.text() == "Seen from above"
     assert bar.caption.fontInfo().pixelSize() >= 28 and bar.text.fontInfo().pixelSize() >= 28
     assert np.allclose(window.scene_view.camera().position, STOPS[0].camera.position)
+    legend = window.scene_view.legends._legends[0]  # the terrain's, 29 px type (tests/render measures it)
+    assert legend.title.GetTextProperty().GetFontSize() >= 28
     qtbot.keyClick(window, Qt.Key.Key_Escape)
     assert not window.isFullScreen() and all(dock.isVisible() for dock in docks)
+    assert window.scene_view.legends._legends[0].title.GetTextProperty().GetFontSize() == 13
     assert window.menuBar().isVisible()
 
 

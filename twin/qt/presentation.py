@@ -1,12 +1,12 @@
 """Presentation mode (F5) and the presentation look in the window's View menu.
 
 Presentation mode shows the 3D view full screen with the docks, toolbars, menu and status bar
-hidden and a caption bar in large type at the bottom (48 px caption, 30 px text: legible from the
-back of a room at 1920x1080). The stops are the project's bookmarks, in the bookmarks panel's
-order (saved or not); a project without bookmarks presents the whole scene and
-each quarter. Keys, as presenter remotes send them: Right, Down, Page Down and Space go to the next
-stop, Left, Up and Page Up to the one before, Home to the first, Escape (or F5) leaves. The camera
-flies to each stop along the path a tour would take (twin/core/tour.py).
+hidden, the legends drawn larger (29 px text) and a caption bar in large type at the bottom (48 px
+caption, 30 px text: legible from the back of a room at 1920x1080). The stops are the project's
+bookmarks in the bookmarks panel's order (saved or not); a project without bookmarks presents the
+whole scene and each quarter. Keys, as presenter remotes send them: Right, Down, Page Down and Space
+go to the next stop, Left, Up and Page Up to the one before, Home to the first, Escape (or F5)
+leaves. The camera flies to each stop along the path a tour would take (twin/core/tour.py).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMenu, QToolBar, QVBoxLayout,
 from twin.core.bookmarks import Bookmark
 from twin.core.tour import Frame, leg
 from twin.render.export import CAPTION_PX, TEXT_PX, apply_looks, bookmark_of, set_camera, set_time_step
+from twin.render.legends import PRESENTATION_SCALE
 from twin.render.look import PresentationLook
 
 if TYPE_CHECKING:
@@ -88,6 +89,7 @@ class PresentationMode(QObject):
         window.addToolBar(Qt.ToolBarArea.BottomToolBarArea, self._bar_holder)
         self._bar_holder.show()
         window.showFullScreen()
+        window.scene_view.legends.set_scale(PRESENTATION_SCALE)  # 29 px text, as the caption's 30
         self.active = True
         window.installEventFilter(self)
         window.view_widget.installEventFilter(self)
@@ -102,6 +104,8 @@ class PresentationMode(QObject):
         for widget in self._hidden:
             widget.show()
         window.showNormal()
+        window.scene_view.legends.set_scale(1.0)
+        window.refresh_view()
         self.active = False
 
     def go_to(self, index: int, fly: bool = True) -> None:

@@ -3,6 +3,8 @@
 Sizes are in pixels and laid out again whenever the view's size changes, so text keeps its
 size and legends never overlap, whatever the window size. Continuous colours get a scalar
 bar with ticks; categories (surfaces, LiDAR classes, condition classes) get coloured boxes.
+`set_scale` draws them larger: presentation mode shows them at PRESENTATION_SCALE, which makes
+their text 29 px (at least 28 px, legible from the back of a room on a 1920x1080 projector).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ LABEL_PX = 17  # the tick labels under the bar
 PAD_PX = 6
 BAR_INSET_PX = 24
 FONT_SIZE = 13
+PRESENTATION_SCALE = 2.2  # FONT_SIZE 13 px -> 29 px
 
 
 @dataclass
@@ -51,6 +54,18 @@ class Legends:
         self._legends: list[_Legend] = []
         self._laid_out_for: tuple[int, int] | None = None
         self._boxes: list[tuple[int, int, int, int]] = []
+        self.scale = 1.0
+
+    def set_scale(self, scale: float) -> None:
+        """Every size (text, bars, boxes, margins) times `scale`: 1 in the window, larger to present."""
+        if scale != self.scale:
+            self.scale = scale
+            colourings, self.colourings = self.colourings, []
+            self.show(colourings)  # made anew at the new size
+
+    def px(self, pixels: int) -> int:
+        """A size of the layout at the current scale."""
+        return round(pixels * self.scale)
 
     def show(self, colourings: list[Colouring]) -> None:
         """Legends for these colourings, one per distinct look (equal legends are shown once)."""
@@ -59,12 +74,16 @@ class Legends:
             return
         self.clear()
         self.colourings = unique
+        font = self.px(FONT_SIZE)
         for colouring in unique:
-            body, height = _category_box(colouring) if colouring.entries else _scalar_bar(colouring)
+            if colouring.entries:
+                body, height = _category_box(colouring, font), self.px(ENTRY_PX * len(colouring.entries) + 6)
+            else:
+                body, height = _scalar_bar(colouring), self.px(BAR_PX)
             # a pale background, so the legend reads over any part of the scene
             panel = polygon_actor((1.0, 1.0, 1.0), opacity=0.8)
-            labels = () if colouring.entries else _bar_labels(colouring)
-            legend = _Legend(panel, text_actor(colouring.title, FONT_SIZE, bold=True), body, height, labels)
+            labels = () if colouring.entries else _bar_labels(colouring, font)
+            legend = _Legend(panel, text_actor(colouring.title, font, bold=True), body, height, labels)
             for actor in legend.actors():
                 actor.SetPickable(False)
                 self.plotter.renderer.AddViewProp(actor)
@@ -86,21 +105,21 @@ class Legends:
             return
         self._laid_out_for = (width, height)
         legend_width = self._width(width)
-        left = max(width - legend_width - MARGIN_PX, 0)
-        top = height - MARGIN_PX
+        px = self.px
+        pad, inset = px(PAD_PX), px(BAR_INSET_PX)
+        left = max(width - legend_width - px(MARGIN_PX), 0)
+        top = height - px(MARGIN_PX)
         self._boxes = []
         for legend in self._legends:
-            title_height = TITLE_PX * (legend.title.GetInput().count("\n") + 1)
-            bottom = top - PAD_PX - title_height - legend.body_height - PAD_PX
-            legend.title.SetDisplayPosition(left + PAD_PX, top - PAD_PX - title_height + 3)
+            title_height = px(TITLE_PX) * (legend.title.GetInput().count("\n") + 1)
+            bottom = top - pad - title_height - legend.body_height - pad
+            legend.title.SetDisplayPosition(left + pad, top - pad - title_height + px(3))
             if isinstance(legend.body, vtk.vtkScalarBarActor):  # inset: the end labels stand out
-                _place(legend.body, left + BAR_INSET_PX, bottom + PAD_PX + LABEL_PX,
-                       legend_width - 2 * BAR_INSET_PX, legend.body_height - LABEL_PX)
-                _place_labels(legend.labels, left + BAR_INSET_PX, legend_width - 2 * BAR_INSET_PX,
-                              bottom + PAD_PX)
+                _place(legend.body, left + inset, bottom + pad + px(LABEL_PX),
+                       legend_width - 2 * inset, legend.body_height - px(LABEL_PX))
+                _place_labels(legend.labels, left + inset, legend_width - 2 * inset, bottom + pad)
             else:
-                _place(legend.body, left + PAD_PX, bottom + PAD_PX, legend_width - 2 * PAD_PX,
-                       legend.body_height)
+                _place(legend.body, left + pad, bottom + pad, legend_width - 2 * pad, legend.body_height)
             set_polygon(legend.panel, [(left, bottom), (left + legend_width, bottom),
                                        (left + legend_width, top), (left, top)])
             visible = bottom >= 0  # a legend that no longer fits is left out rather than drawn over
@@ -108,13 +127,15 @@ class Legends:
                 actor.SetVisibility(visible)
             if visible:
                 self._boxes.append((left, bottom, left + legend_width, top))
-            top = bottom - GAP_PX
+            top = bottom - px(GAP_PX)
 
     def _width(self, view_width: int) -> int:
         """The legends' width: room for the widest title, at least WIDTH_PX, at most 3/5 of the view."""
         dpi = self.plotter.render_window.GetDPI()
-        needed = max((text_width(legend.title, dpi) + 2 * PAD_PX for legend in self._legends), default=0)
-        return int(min(max(WIDTH_PX, needed), max(WIDTH_PX, view_width * 3 // 5)))
+        least = self.px(WIDTH_PX)
+        needed = max((text_width(legend.title, dpi) + 2 * self.px(PAD_PX) for legend in self._legends),
+                     default=0)
+        return int(min(max(least, needed), max(least, view_width * 3 // 5)))
 
     def boxes(self) -> list[tuple[int, int, int, int]]:
         """(left, bottom, right, top) in pixels of each legend shown, title included, top first."""
@@ -130,7 +151,7 @@ def _place(actor: Any, left: int, bottom: int, width: int, height: int) -> None:
     size.SetValue(width, height)
 
 
-def _scalar_bar(colouring: Colouring) -> tuple[vtk.vtkScalarBarActor, int]:
+def _scalar_bar(colouring: Colouring) -> vtk.vtkScalarBarActor:
     table = pv.LookupTable(cmap=colouring.cmap)
     table.scalar_range = colouring.clim
     bar = vtk.vtkScalarBarActor()
@@ -139,16 +160,16 @@ def _scalar_bar(colouring: Colouring) -> tuple[vtk.vtkScalarBarActor, int]:
     bar.SetDrawTickLabels(False)  # the twin's own labels, numbers written as in every table
     bar.SetBarRatio(1.0)
     bar.SetTitle("")
-    return bar, BAR_PX
+    return bar
 
 
-def _bar_labels(colouring: Colouring) -> tuple[vtk.vtkTextActor, ...]:
+def _bar_labels(colouring: Colouring, font: int) -> tuple[vtk.vtkTextActor, ...]:
     """Low, middle and high value under the bar, formatted like the twin's tables (no '0.00983')."""
     low, high = colouring.clim
     texts = format_range_labels([low, (low + high) / 2.0, high], colouring.unit)
     below, above = colouring.open_ends  # values beyond an end take its colour: the label says so
     texts = [f"≤ {texts[0]}" if below else texts[0], texts[1], f"≥ {texts[2]}" if above else texts[2]]
-    actors = tuple(text_actor(text, FONT_SIZE) for text in texts)
+    actors = tuple(text_actor(text, font) for text in texts)
     for actor, justification in zip(actors, (vtk.VTK_TEXT_LEFT, vtk.VTK_TEXT_CENTERED, vtk.VTK_TEXT_RIGHT),
                                     strict=True):
         actor.GetTextProperty().SetJustification(justification)
@@ -168,7 +189,7 @@ def text_width(actor: vtk.vtkTextActor, dpi: int) -> int:
     return box[1] - box[0]
 
 
-def _category_box(colouring: Colouring) -> tuple[vtk.vtkLegendBoxActor, int]:
+def _category_box(colouring: Colouring, font: int) -> vtk.vtkLegendBoxActor:
     box = vtk.vtkLegendBoxActor()
     box.SetNumberOfEntries(len(colouring.entries))
     for index, (label, colour) in enumerate(colouring.entries):
@@ -181,5 +202,5 @@ def _category_box(colouring: Colouring) -> tuple[vtk.vtkLegendBoxActor, int]:
     box.UseBackgroundOff()
     box.BorderOff()
     box.SetPadding(3)
-    style_text(box.GetEntryTextProperty(), FONT_SIZE)
-    return box, ENTRY_PX * len(colouring.entries) + 6
+    style_text(box.GetEntryTextProperty(), font)
+    return box
