@@ -102,6 +102,19 @@ def _parser() -> argparse.ArgumentParser:
                        help="the batch folder: runs/KEY/ per run, batch.parquet and batch.csv")
     batch.set_defaults(handler=_batch)
 
+    citywide = commands.add_parser("citywide", help="a flood scenario over a whole city: sub-catchment "
+                                                    "domains run on Dask, stitched into COGs and tables")
+    citywide.add_argument("scenario", type=Path, metavar="SCENARIO.toml")
+    citywide.add_argument("--out", type=Path, required=True, metavar="DIR",
+                          help="max_depth/max_velocity/arrival_time.tif, tables, citywide.json")
+    citywide.add_argument("--workers", type=int, metavar="N", help="local worker processes (default: 2)")
+    citywide.add_argument("--scheduler", metavar="tcp://HOST:8786", help="an existing Dask scheduler")
+    citywide.add_argument("--domain-m", type=float, default=1000.0, metavar="M",
+                          help="domains of about this many metres square (default 1000)")
+    citywide.add_argument("--buffer-m", type=float, default=150.0, metavar="M",
+                          help="each domain runs this far beyond its own cells (default 150)")
+    citywide.set_defaults(handler=_citywide)
+
     watch = commands.add_parser("watch", help="follow a live rain gauge and run flood nowcasts on a rule "
                                               "(the scenario's [watch] table; Ctrl-C stops)")
     watch.add_argument("scenario", type=Path, metavar="SCENARIO.toml")
@@ -351,6 +364,28 @@ def _batch(args: argparse.Namespace) -> int:
         _say("cancelled; the finished runs are kept and a repeated batch resumes")
         return EXIT_CANCELED
     print(outcome.sentence())
+    return EXIT_FAILED if outcome.failed else EXIT_OK
+
+
+def _citywide(args: argparse.Namespace) -> int:
+    from twin.sim.citywide import plan_citywide, run_citywide
+
+    _generate_demo_when_named(args.scenario, quiet=False)
+    plan = plan_citywide(args.scenario, domain_m=args.domain_m, buffer_m=args.buffer_m)
+    _say(f"citywide: {len(plan.split.domains)} domains from {plan.split.catchments} catchments "
+         f"({plan.split.merged_by_flats} merged across flats)")
+    try:
+        outcome = run_citywide(plan, args.out, scheduler=args.scheduler, workers=args.workers,
+                               on_progress=lambda done, failed, total: _say(
+                                   f"citywide: {done}/{total} domains done, {failed} failed"))
+    except KeyboardInterrupt:
+        _say("cancelled")
+        return EXIT_CANCELED
+    for number, error in outcome.failed.items():
+        _say(f"failed: domain {number}: {error}")
+    summary = outcome.summary
+    print(f"{summary['scenario']}: {summary['domains']} domains, {summary['area_km2']:.2f} km2 in "
+          f"{summary['wall_seconds']:.1f} s; wrote {len(outcome.written)} files to {args.out}")
     return EXIT_FAILED if outcome.failed else EXIT_OK
 
 
