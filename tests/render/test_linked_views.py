@@ -56,9 +56,8 @@ def pane_pixel(plotter: pv.Plotter) -> np.ndarray:
 
 def test_moving_one_pane_moves_and_redraws_the_others(dtm_file, plotters):
     scene, run = storm_scene(dtm_file)
-    panes = LinkedPanes(scene, plotters)  # a move asks each pane for a frame: plotter.render()
-    panes.show(0, scene_content(scene, "today"))
-    panes.show(1, run_content(scene, run))
+    # a move asks each pane for a frame: plotter.render()
+    panes = LinkedPanes(scene, plotters, [scene_content(scene, "today"), run_content(scene, run)])
     panes.set_camera(None)
     plotters[1].render()
     before = last_frame(plotters[1])
@@ -77,15 +76,16 @@ def test_moving_one_pane_moves_and_redraws_the_others(dtm_file, plotters):
 
 def test_each_pane_draws_its_own_content_whatever_the_layers_panel_shows(dtm_file, plotters):
     scene, run = storm_scene(dtm_file)
-    panes = LinkedPanes(scene, plotters)
-    panes.show(0, scene_content(scene, "today"))
-    panes.show(1, run_content(scene, run))
+    panes = LinkedPanes(scene, plotters, [scene_content(scene, "today"), scene_content(scene, "today")])
     panes.set_camera(None)
+    terrain_drawing = panes.views[1].actor_of(panes.scenes[1].layer("terrain"))
+    panes.show(1, run_content(scene, run))  # the right pane changes to the run
 
     today, storm = pane_pixel(plotters[0]), pane_pixel(plotters[1])
     assert storm[2] > storm[0] + 60 and not today[2] > today[0] + 60  # water in the storm's pane only
     assert [layer.name for layer in panes.scenes[1].layers] == ["terrain", "houses", "100-year storm: max_depth"]
     assert panes.contents[1].caption == "100-year storm"
+    assert panes.views[1].actor_of(panes.scenes[1].layer("terrain")) is terrain_drawing  # kept, not drawn anew
 
     scene.layer("terrain").visible = False  # the layers panel hides the terrain: the panes keep theirs
     np.testing.assert_array_equal(pane_pixel(plotters[0]), today)
@@ -106,4 +106,4 @@ def test_a_pane_copy_shares_the_layers_data(dtm_file):
 def test_side_by_side_has_two_or_four_panes(dtm_file):
     scene, _ = storm_scene(dtm_file)
     with pytest.raises(ValueError, match="two or four panes"):
-        LinkedPanes(scene, [])
+        LinkedPanes(scene, [], [])

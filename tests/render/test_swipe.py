@@ -8,7 +8,7 @@ import pytest
 import pyvista as pv
 
 from tests.render.test_linked_views import storm_scene
-from twin.render.linked_views import PaneContent, pane_scene, run_content, scene_content, show
+from twin.render.linked_views import PaneContent, PaneScene, run_content, scene_content
 from twin.render.scene_view import SceneView
 from twin.render.swipe import Swipe
 
@@ -34,9 +34,7 @@ def picture(plotter: pv.Plotter) -> np.ndarray:
 def alone(scene, content: PaneContent, camera) -> np.ndarray:
     """The content's own picture, drawn in a view of its own from the same camera."""
     own = pv.Plotter(off_screen=True, window_size=SIZE)
-    pane = pane_scene(scene)
-    view = SceneView(pane, own)
-    show(pane, content)
+    view = SceneView(PaneScene(scene, content.layers).scene, own)
     view.set_camera(camera)
     try:
         return picture(own)
@@ -77,8 +75,12 @@ def test_moving_the_divider_changes_which_run_a_pixel_shows(dtm_file, plotter):
     assert swipe.divider_px() == pytest.approx(0.8 * SIZE[0])
 
 
-def test_layers_both_sides_show_are_drawn_once(dtm_file, plotter):
+def test_layers_both_sides_show_are_drawn_once_and_kept_when_a_side_changes(dtm_file, plotter):
     scene, run = storm_scene(dtm_file)
-    swipe = Swipe(scene, plotter, scene_content(scene), run_content(scene, run))
+    swipe = Swipe(scene, plotter, run_content(scene, run), scene_content(scene))
+    houses = swipe.view.actor_of(swipe.scene.layer("houses"))
+
+    swipe.set_contents(scene_content(scene, "today"), run_content(scene, run))
 
     assert [layer.name for layer in swipe.scene.layers] == ["terrain", "houses", "100-year storm: max_depth"]
+    assert swipe.view.actor_of(swipe.scene.layer("houses")) is houses

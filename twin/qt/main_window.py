@@ -41,6 +41,7 @@ from twin.io.project import OpenedProject, open_project
 from twin.io.quarters import read_quarters_in
 from twin.qt.batch_view import open_batch
 from twin.qt.bookmarks_panel import BookmarksPanel
+from twin.qt.compare_views import install_compare_views
 from twin.qt.data_loader import DataLoader, RecentFiles
 from twin.qt.export_dialog import install_export
 from twin.qt.inspector import InspectorPanel
@@ -364,6 +365,7 @@ class MainWindow(QMainWindow):
         self.legends_action.setCheckable(True)
         self.legends_action.setChecked(self.scene_view.legends_shown)
         install_presentation(self, view_menu)  # F5 and the presentation look (twin/qt/presentation.py)
+        install_compare_views(self, view_menu, self._make_view)  # side by side, swipe (twin/qt/compare_views)
         view_menu.addSeparator()
         for dock in self.findChildren(QDockWidget):
             view_menu.addAction(dock.toggleViewAction())

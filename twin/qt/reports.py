@@ -55,6 +55,7 @@ class ReportsPanel(QWidget):
     """
 
     run_shown = Signal(str)
+    side_by_side_requested = Signal(object)  # the run ids to show in linked 3D views: [shown, compared]
     _run_added = Signal(object)  # carries scene.events.runs to the GUI thread, whichever thread emits it
 
     def __init__(self, scene: Scene, registry: SimulationRegistry | None = None,
@@ -79,6 +80,10 @@ class ReportsPanel(QWidget):
                                           "run's, cell by cell or building by building")
         self.difference_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.difference_button.setMenu(QMenu(self.difference_button))
+        self.side_by_side_button = QPushButton("Side by side…")
+        self.side_by_side_button.setToolTip("Show this run and the compared one (or the scene without "
+                                            "results) in linked 3D views, with their figures")
+        self.side_by_side_button.clicked.connect(self._ask_side_by_side)
         self.csv_button = QPushButton("Export CSV…")
         self.csv_button.setToolTip("Save the table of figures as a CSV file")
         self.csv_button.clicked.connect(self.choose_csv_file)
@@ -87,7 +92,7 @@ class ReportsPanel(QWidget):
         self.png_button.clicked.connect(self.choose_png_file)
         self.info = QLabel(NO_RUN)
         self.info.setWordWrap(True)
-        self.table = _figure_table_widget()
+        self.table = figure_table_widget()
         self.charts = QTabWidget()
         self.charts.setDocumentMode(True)
         self._build_layout()
@@ -104,6 +109,7 @@ class ReportsPanel(QWidget):
         top.addWidget(QLabel("Compare with:"))
         top.addWidget(self.compare_combo, 1)
         top.addWidget(self.difference_button)
+        top.addWidget(self.side_by_side_button)
         top.addWidget(self.csv_button)
         top.addWidget(self.png_button)
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -219,6 +225,11 @@ class ReportsPanel(QWidget):
             raise DifferenceError("choose a run and a run to compare it with first")
         return add_difference(self.scene, run, other, result)
 
+    def _ask_side_by_side(self) -> None:
+        run, other = self.current_run, self.compared_run
+        if run is not None:
+            self.side_by_side_requested.emit([run.run_id, other.run_id if other is not None else None])
+
     def _fill_difference_menu(self) -> None:
         menu = self.difference_button.menu()
         menu.clear()
@@ -238,15 +249,15 @@ class ReportsPanel(QWidget):
     def _refresh(self) -> None:
         run = self.current_run
         self._fill_difference_menu()
-        for button in (self.csv_button, self.png_button):
+        for button in (self.csv_button, self.png_button, self.side_by_side_button):
             button.setEnabled(run is not None)
         if run is None:
             self.info.setText(NO_RUN)
-            _fill_table(self.table, None)
+            fill_figure_table(self.table, None)
             self._set_charts(None)
             return
         self.info.setText(_run_description(run, self._quarter))
-        _fill_table(self.table, self.figures())
+        fill_figure_table(self.table, self.figures())
         self._set_charts(run)
 
     def _set_charts(self, run: RunRecord | None) -> None:
@@ -308,7 +319,7 @@ class ReportsPanel(QWidget):
             QMessageBox.warning(self, title, f"Could not write {path.name}: {reason}.")
 
 
-def _figure_table_widget() -> QTableWidget:
+def figure_table_widget() -> QTableWidget:
     table = QTableWidget()
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setAlternatingRowColors(True)
@@ -319,7 +330,7 @@ def _figure_table_widget() -> QTableWidget:
     return table
 
 
-def _fill_table(widget: QTableWidget, table: FigureTable | None) -> None:
+def fill_figure_table(widget: QTableWidget, table: FigureTable | None) -> None:
     widget.clear()
     if table is None:
         widget.setRowCount(0)

@@ -7,8 +7,11 @@ or zooming one turns the others; a camera move asks every pane for a frame.
 
 Each pane draws copies of the layers (sharing their data, never copying arrays) in a scene of
 its own, so what a pane shows does not follow the layers panel: a run's depth hidden in the main
-window is still shown in its pane. Every pane gets the scene's quarters before any layer, so all
-panes place their local origin alike and the shared camera means the same place in each.
+window is still shown in its pane. A pane's scene is filled before its view is made, so the
+terrain colours span every terrain shown (a view colours a terrain by the heights it knows when
+the terrain comes), and the panes, holding the same data layers, place their local origin alike:
+the shared camera means the same place in each. Showing another run in a pane swaps only the
+results; the data layers' drawings stay.
 """
 
 from __future__ import annotations
@@ -74,19 +77,29 @@ def detached_copy(layer: Layer) -> Layer:
     return twin
 
 
-def pane_scene(scene: Scene) -> Scene:
-    """An empty scene in the scene's CRS with its quarters, for a pane to fill with `show`."""
-    pane = Scene(scene.crs)
-    pane.set_quarters(scene.quarters)
-    return pane
+class PaneScene:
+    """A scene (`scene`) of shown copies of another scene's layers, with that scene's quarters."""
 
+    def __init__(self, scene: Scene, layers: Sequence[Layer] = ()) -> None:
+        self.scene = Scene(scene.crs)
+        self.scene.set_quarters(scene.quarters)
+        self._copies: dict[int, Layer] = {}  # id(original) -> its copy in this scene
+        self._originals: list[Layer] = []  # held, so their ids stay theirs
+        self.hold(layers)
 
-def show(pane: Scene, content: PaneContent) -> None:
-    """Make the pane's scene hold copies of the content's layers, all shown."""
-    while len(pane.layers):
-        pane.layers.pop()
-    for layer in content.layers:
-        pane.add_layer(detached_copy(layer))
+    def hold(self, layers: Sequence[Layer]) -> None:
+        """Hold copies of these layers: copies still wanted stay as drawn, the others go, new ones
+        come last (a pane's data layers come before its results, and stay when the run changes)."""
+        wanted = {id(layer) for layer in layers}
+        for key in [key for key in self._copies if key not in wanted]:
+            self.scene.layers.remove(self._copies.pop(key))
+        for layer in layers:
+            if id(layer) not in self._copies:
+                self._copies[id(layer)] = self.scene.add_layer(detached_copy(layer))
+        self._originals = list(layers)
+
+    def copy_of(self, layer: Layer) -> Layer | None:
+        return self._copies.get(id(layer))
 
 
 class LinkedCameras:
@@ -132,21 +145,27 @@ class LinkedCameras:
 
 
 class LinkedPanes:
-    """Two or four panes of one scene under one camera; `show(index, content)` fills a pane."""
+    """Two or four panes of one scene under one camera, each showing its content; `show` changes one."""
 
-    def __init__(self, scene: Scene, plotters: Sequence[pv.BasePlotter],
+    def __init__(self, scene: Scene, plotters: Sequence[pv.BasePlotter], contents: Sequence[PaneContent],
                  request_frame: Callable[[pv.BasePlotter], None] | None = None) -> None:
-        if len(plotters) not in (2, 4):
-            raise ValueError(f"side by side shows two or four panes, not {len(plotters)}")
+        if len(plotters) not in (2, 4) or len(contents) != len(plotters):
+            raise ValueError(f"side by side shows two or four panes, not {len(plotters)} "
+                             f"(with {len(contents)} contents)")
         self.scene = scene
-        self.scenes = [pane_scene(scene) for _ in plotters]
-        self.views = [SceneView(pane, plotter) for pane, plotter in zip(self.scenes, plotters, strict=True)]
-        self.contents: list[PaneContent | None] = [None] * len(plotters)
+        self.contents = list(contents)
+        self.panes = [PaneScene(scene, content.layers) for content in contents]
+        self.views = [SceneView(pane.scene, plotter)
+                      for pane, plotter in zip(self.panes, plotters, strict=True)]
         self.cameras = LinkedCameras(plotters, request_frame)
+
+    @property
+    def scenes(self) -> list[Scene]:
+        return [pane.scene for pane in self.panes]
 
     def show(self, index: int, content: PaneContent) -> None:
         self.contents[index] = content
-        show(self.scenes[index], content)
+        self.panes[index].hold(content.layers)
         self.views[index].request_render()
 
     def set_camera(self, camera: Camera | None) -> None:

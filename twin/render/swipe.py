@@ -18,7 +18,7 @@ import vtk
 from twin.core.layers import Layer
 from twin.core.scene import Scene
 from twin.render.hud import polygon_actor, set_polygon, text_actor
-from twin.render.linked_views import PaneContent, detached_copy, pane_scene
+from twin.render.linked_views import PaneContent, PaneScene
 from twin.render.scene_view import SceneView
 
 DIVIDER_PX = 3  # the divider's width
@@ -33,7 +33,8 @@ class Swipe:
 
     def __init__(self, scene: Scene, plotter: pv.BasePlotter, left: PaneContent, right: PaneContent,
                  position: float = 0.5) -> None:
-        self.scene = pane_scene(scene)
+        self.pane = PaneScene(scene, _both(left, right))  # filled before the view: see linked_views
+        self.scene = self.pane.scene
         self.view = SceneView(self.scene, plotter)
         self.plotter = plotter
         self.position = float(np.clip(position, 0.0, 1.0))
@@ -55,23 +56,19 @@ class Swipe:
     def set_contents(self, left: PaneContent, right: PaneContent) -> None:
         """Show `left` left of the divider and `right` right of it; layers both show are drawn once."""
         self.left, self.right = left, right
-        while len(self.scene.layers):
-            self.scene.layers.pop()
+        self.pane.hold(_both(left, right))
         self._side_of.clear()
-        shared = [layer for layer in left.layers if any(layer is other for other in right.layers)]
-        for side, content in (("left", left), ("right", right)):
+        for side, content, other in (("left", left, right), ("right", right, left)):
             for layer in content.layers:
-                if side == "right" and any(layer is other for other in shared):
-                    continue
-                self._add(layer, None if any(layer is other for other in shared) else side)
-        self._captions["left"].SetInput(left.caption)
-        self._captions["right"].SetInput(right.caption)
-        self.view.request_render()
+                if not any(layer is shown for shown in other.layers):
+                    self._side_of[id(self.pane.copy_of(layer))] = side
+        self.set_captions(left.caption, right.caption)
 
-    def _add(self, layer: Layer, side: str | None) -> None:
-        drawn = self.scene.add_layer(detached_copy(layer))
-        if side is not None:
-            self._side_of[id(drawn)] = side
+    def set_captions(self, left: str, right: str) -> None:
+        """Rewrite the captions over each side (the layers stay as they are drawn)."""
+        self._captions["left"].SetInput(left)
+        self._captions["right"].SetInput(right)
+        self.view.request_render()
 
     def set_position(self, position: float) -> None:
         """Move the divider (a share of the view's width from its left edge) and ask for a frame."""
@@ -129,6 +126,12 @@ class Swipe:
         for actor in (self._divider, left, right):  # over the legends, which are made anew as layers change
             renderer.RemoveViewProp(actor)
             renderer.AddViewProp(actor)
+
+
+def _both(left: PaneContent, right: PaneContent) -> list[Layer]:
+    """The layers of both sides, each once: the left's in its order, then the right's own."""
+    own = [layer for layer in right.layers if not any(layer is shown for shown in left.layers)]
+    return [*left.layers, *own]
 
 
 def _clip_once(mapper: vtk.vtkMapper, plane: vtk.vtkPlane) -> None:
