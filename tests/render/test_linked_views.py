@@ -8,7 +8,7 @@ import pytest
 import pyvista as pv
 from affine import Affine
 
-from tests.conftest import CELL, ORIGIN_X, ORIGIN_Y
+from tests.conftest import CELL, ORIGIN_X, ORIGIN_Y, bowl_heights, write_dtm
 from tests.render.test_results_view import box_houses
 from twin.core import Scene
 from twin.core.data import ResultRaster
@@ -107,3 +107,15 @@ def test_side_by_side_has_two_or_four_panes(dtm_file):
     scene, _ = storm_scene(dtm_file)
     with pytest.raises(ValueError, match="two or four panes"):
         LinkedPanes(scene, [], [])
+
+
+def test_a_panes_terrains_share_one_colour_range(dtm_file, tmp_path, plotters):
+    scene, run = storm_scene(dtm_file)
+    higher = scene.add_layer(read_layer(write_dtm(tmp_path / "higher.tif", bowl_heights() + 20.0), name="higher"))
+    scene.layers.move(len(scene.layers) - 1, 1)  # beside the first terrain, below the run's depth
+    panes = LinkedPanes(scene, plotters, [scene_content(scene), run_content(scene, run)])
+
+    for pane, view in zip(panes.panes, panes.views, strict=True):
+        first = view.colouring_of(pane.copy_of(scene.layer("terrain")))
+        assert first.clim == view.colouring_of(pane.copy_of(higher)).clim  # one legend for both
+        assert first.clim[1] == pytest.approx(float(np.nanmax(higher.data.values)))
