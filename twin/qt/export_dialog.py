@@ -63,6 +63,7 @@ SSAA_UP_TO = 1920  # px, the longer side: past full HD the picture is its own su
 FILM_SIZES = {"Full HD 1920 x 1080": FILM_SIZE, "HD 1280 x 720": (1280, 720),
               "Draft 640 x 360": (640, 360)}  # a draft to check a tour's path before the long export
 CURRENT_VIEW = "The current view"
+DIALOG_WIDTH_PX = 560  # room for a file path
 
 
 class SteppedJob(Job):
@@ -248,6 +249,7 @@ class ExportPictureDialog(QDialog):
         super().__init__(window)
         self.window_ = window
         self.setWindowTitle("Export picture")
+        self.setMinimumWidth(DIALOG_WIDTH_PX)
         form = QFormLayout(self)
         self.size_box = QComboBox()
         self.size_box.addItems(list(SIZE_PRESETS))
@@ -283,6 +285,7 @@ class ExportFilmDialog(QDialog):
         super().__init__(window)
         self.window_ = window
         self.setWindowTitle("Export film")
+        self.setMinimumWidth(DIALOG_WIDTH_PX)
         bookmarks, tours = window.session.presentation
         form = QFormLayout(self)
         self.tour_choice = QRadioButton("A tour")
@@ -315,8 +318,17 @@ class ExportFilmDialog(QDialog):
             form.addRow(label, widget)
         self.tour_choice.setEnabled(bool(tours))
         self.snapshots_choice.setEnabled(self.layer_box.count() > 0)
+        self.tour_choice.toggled.connect(self._choice_changed)
         (self.tour_choice if tours else self.snapshots_choice).setChecked(True)
+        self._choice_changed()
         form.addRow(_buttons(self))
+
+    def _choice_changed(self) -> None:
+        """Only the fields of the chosen kind of film can be changed."""
+        tour = self.tour_choice.isChecked()
+        self.tour_box.setEnabled(tour)
+        for widget in (self.layer_box, self.start_box, self.end_box, self.seconds_box):
+            widget.setEnabled(not tour)
 
     def order(self) -> FilmOrder:
         """What the dialog asks for; ExportError where it asks for nothing that can be filmed."""
