@@ -7,7 +7,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from twin.core.bookmarks import Bookmark, LayerLook, Tour, find_bookmark
+from twin.core.bookmarks import (
+    Bookmark,
+    LayerLook,
+    Tour,
+    delete_bookmark,
+    find_bookmark,
+    moved,
+    rename_bookmark,
+    unused_name,
+)
 from twin.core.project import Camera, LayerEntry, LayerStyle, Project, ProjectError
 from twin.core.tour import smoothstep, tour_frames
 
@@ -132,3 +141,20 @@ def test_a_project_written_before_the_shared_layer_style_reads_and_writes_unchan
     assert project.bookmarks[0].layers[0] == LayerLook("terrain", visible=False)
     project.save(tmp_path / "again.toml")
     assert tomllib.loads((tmp_path / "again.toml").read_text()) == tomllib.loads(OLD_PROJECT.read_text())
+
+
+def test_renaming_or_deleting_a_bookmark_changes_the_tours_that_name_it():
+    walk = Tour("Walk", ("Overview", "Street", "Overview"))
+    only = Tour("Only the street", ("Street",))
+    bookmarks, tours = rename_bookmark([OVERVIEW, STREET], [walk, only], "Street", " After ")
+    assert [bookmark.name for bookmark in bookmarks] == ["Overview", "After"]
+    assert [tour.bookmarks for tour in tours] == [("Overview", "After", "Overview"), ("After",)]
+    with pytest.raises(ProjectError, match="there is a bookmark 'Overview' already"):
+        rename_bookmark(bookmarks, tours, "After", "Overview")
+    with pytest.raises(ProjectError, match="needs a name"):
+        rename_bookmark(bookmarks, tours, "After", "  ")
+    bookmarks, tours = delete_bookmark(bookmarks, tours, "After")
+    assert [bookmark.name for bookmark in bookmarks] == ["Overview"]
+    assert tours == [Tour("Walk", ("Overview", "Overview"))]  # the street-only tour went with its stop
+    assert unused_name("View", ["View", "View 2"]) == "View 3" and unused_name("New", ["View"]) == "New"
+    assert moved(["a", "b", "c"], 2, -1) == ["a", "c", "b"] and moved(["a", "b"], 0, -5) == ["a", "b"]

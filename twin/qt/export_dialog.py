@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import sys
 import traceback
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QObject, QTimer, SignalInstance
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QRadioButton,
     QWidget,
@@ -73,7 +74,8 @@ class SteppedJob(Job):
     closing the generator runs its `finally` blocks (a half-written film is removed there).
     """
 
-    def __init__(self, title: str, work, parent=None) -> None:
+    def __init__(self, title: str, work: Callable[[Feedback], Iterator],
+                 parent: QObject | None = None) -> None:
         super().__init__(title, work, parent)
         self._steps: Iterator | None = None
         self._timer = QTimer(self)
@@ -111,7 +113,7 @@ class SteppedJob(Job):
             traceback.print_exc(file=sys.stderr)
             self._end(self.failed, f"{self.title} failed: {type(error).__name__}: {error}")
 
-    def _end(self, signal, *arguments: object) -> None:
+    def _end(self, signal: SignalInstance, *arguments: object) -> None:
         self._timer.stop()
         signal.emit(*arguments)
         self.finished.emit()
@@ -380,7 +382,7 @@ def _chosen_bookmark(window: MainWindow) -> Bookmark | None:
     return find_bookmark(window.bookmarks_panel.bookmarks, chosen[0]) if len(chosen) == 1 else None
 
 
-def install_export(window: MainWindow, file_menu) -> None:
+def install_export(window: MainWindow, file_menu: QMenu) -> None:
     """File > Export picture... and File > Export film... (each opens its dialog, not blocking)."""
     for text, dialog in (("E&xport picture...", ExportPictureDialog), ("Export fil&m...", ExportFilmDialog)):
         action = file_menu.addAction(text)
