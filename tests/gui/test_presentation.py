@@ -63,8 +63,7 @@ def test_presenter_keys_step_through_the_stops_and_the_camera_flies_there(qtbot,
     assert window.presentation.index == 0
 
 
-def test_without_bookmarks_the_stops_are_the_saved_projects_or_the_scene_and_its_quarters(qtbot, window,
-                                                                                          tmp_path, dtm_file):
+def test_the_stops_are_the_projects_bookmarks_or_without_any_the_scene_and_its_quarters(qtbot, window):
     window.presentation.enter()
     assert [stop.caption for stop in window.presentation.stops] == ["The whole scene", "West", "East"]
     window.presentation.leave()
