@@ -67,8 +67,9 @@ def split_into_domains(heights: np.ndarray, transform: Affine, *, domain_m: floa
     such as a river. `align`: window edges fall on multiples of this many cells (a run that
     coarsens by a factor needs whole blocks)."""
     cell = abs(transform.a)
-    catchments = catchment_labels(heights, transform, sinks)
-    groups, merges = merge_across_flats(catchments, filled_terrain(heights, sinks), cell, flat_slope)
+    filled, directions = _fill(heights, sinks)
+    catchments = _basins(directions, transform, heights)
+    groups, merges = merge_across_flats(catchments, filled, cell, flat_slope)
     owner = _pack(groups, max(1, round(domain_m / cell)))
     buffer_cells = math.ceil(buffer_m / cell)
     domains = tuple(_domain(number, window, owner, buffer_cells, align)
@@ -78,19 +79,22 @@ def split_into_domains(heights: np.ndarray, transform: Affine, *, domain_m: floa
 
 def catchment_labels(heights: np.ndarray, transform: Affine, sinks: np.ndarray | None = None) -> np.ndarray:
     """The catchment of every cell (1..n; 0 off the terrain): the cells draining to one outlet."""
-    _, directions = pyflwdir.dem.fill_depressions(_dem(heights), outlets="edge", idxs_pit=_pits(sinks),
-                                                  nodata=NODATA)
+    return _basins(_fill(heights, sinks)[1], transform, heights)
+
+
+def _fill(heights: np.ndarray, sinks: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The terrain with its hollows filled to their spill height (NaN off the terrain), and the
+    D8 flow directions over it."""
+    filled, directions = pyflwdir.dem.fill_depressions(_dem(heights), outlets="edge", idxs_pit=_pits(sinks),
+                                                       nodata=NODATA)
+    return np.where(np.isfinite(heights), filled, np.nan), directions
+
+
+def _basins(directions: np.ndarray, transform: Affine, heights: np.ndarray) -> np.ndarray:
     flow = pyflwdir.from_array(directions, ftype="d8", transform=transform, latlon=False, check_ftype=False)
     basins = flow.basins().astype(np.int64)
     basins[~np.isfinite(heights)] = 0
     return basins
-
-
-def filled_terrain(heights: np.ndarray, sinks: np.ndarray | None = None) -> np.ndarray:
-    """The terrain with its hollows filled to their spill height (NaN off the terrain)."""
-    filled, _ = pyflwdir.dem.fill_depressions(_dem(heights), outlets="edge", idxs_pit=_pits(sinks),
-                                              nodata=NODATA)
-    return np.where(np.isfinite(heights), filled, np.nan)
 
 
 def merge_across_flats(catchments: np.ndarray, filled: np.ndarray, cell: float,
@@ -103,7 +107,8 @@ def merge_across_flats(catchments: np.ndarray, filled: np.ndarray, cell: float,
     merges = 0
     # each flat region's catchments, including those just beyond its edge cells
     grown = ndimage.grey_dilation(regions, size=(3, 3))
-    pairs = np.unique(np.stack([grown.ravel(), catchments.ravel()]), axis=1)
+    near_flat = grown > 0
+    pairs = np.unique(np.stack([grown[near_flat], catchments[near_flat]]), axis=1)
     pairs = pairs[:, (pairs[0] > 0) & (pairs[1] > 0)]
     sizes = np.bincount(regions.ravel(), minlength=count + 1)
     for region in np.unique(pairs[0]):

@@ -137,9 +137,11 @@ def plan_citywide(scenario_file: Path, domain_m: float = DEFAULT_DOMAIN_M,
     factor = _factor(mosaic, parameters["cell_size_m"])
     grid = mosaic.read_window(factor=factor)
     split = split_into_domains(grid.values, grid.transform, domain_m=domain_m, buffer_m=buffer_m)
+    extent = shapely.box(*grid.bounds)  # quarters off the terrain have no figures to report
     quarters = [] if scenario.quarters_file is None else [
         quarter for quarter in read_quarters_in(scenario.quarters_file, grid.crs or "EPSG:25833")
-        if not scenario.quarters or quarter.name in scenario.quarters]
+        if (not scenario.quarters or quarter.name in scenario.quarters)
+        and quarter.polygon.intersects(extent)]
     return CityPlan(scenario, inputs, parameters, grid, split, quarters)
 
 
