@@ -36,7 +36,14 @@ from PySide6.QtWidgets import (
 from twin.core.project import Camera
 from twin.core.scene import RunRecord, Scene
 from twin.qt.reports import figure_table_widget, fill_figure_table
-from twin.render.linked_views import LinkedPanes, PaneContent, run_content, scene_content
+from twin.render.linked_views import (
+    NO_RESULTS,
+    LinkedPanes,
+    PaneContent,
+    run_caption,
+    run_content,
+    scene_content,
+)
 from twin.render.opening_view import frame_quarter
 from twin.render.swipe import Swipe
 from twin.sim.presentation import compared_figures
@@ -65,10 +72,10 @@ class ContentChooser(QWidget):
         self.scene = scene
         self.combo = QComboBox()
         self.combo.setAccessibleName("what the view shows")
-        self.combo.addItem(scene_content(scene).caption, None)
+        self.combo.addItem(NO_RESULTS, None)
         for record in reversed(scene.runs):  # newest first, as in the reports
-            self.combo.addItem(f"{run_content(scene, record).caption}  ({record.simulation}, run "
-                               f"{record.run_id[:6]})", record.run_id)
+            self.combo.addItem(f"{run_caption(record)}  ({record.simulation}, run {record.run_id[:6]})",
+                               record.run_id)
         self.combo.setCurrentIndex(max(self.combo.findData(run.run_id if run else None), 0))
         self.caption = QLineEdit(self._default_caption())
         self.caption.setAccessibleName("caption")
@@ -90,12 +97,16 @@ class ContentChooser(QWidget):
         self.combo.setCurrentIndex(max(self.combo.findData(run.run_id if run else None), 0))
 
     def content(self) -> PaneContent:
-        run, caption = self.run, self.caption.text().strip() or self._default_caption()
+        run, caption = self.run, self.title()
         return scene_content(self.scene, caption) if run is None else run_content(self.scene, run, caption)
+
+    def title(self) -> str:
+        """The caption as written, or the content's own where it was emptied."""
+        return self.caption.text().strip() or self._default_caption()
 
     def _default_caption(self) -> str:
         run = self.run
-        return scene_content(self.scene).caption if run is None else run_content(self.scene, run).caption
+        return NO_RESULTS if run is None else run_caption(run)
 
     def _chosen(self, *_index: object) -> None:
         self.caption.setText(self._default_caption())
@@ -249,8 +260,7 @@ class SideBySideWindow(QWidget):
 
     def refresh_figures(self) -> None:
         """The figures of the runs shown, next to each other with their differences from the first."""
-        shown = [(chooser.caption.text().strip() or chooser.content().caption, chooser.run)
-                 for chooser in self.choosers if chooser.run is not None]
+        shown = [(chooser.title(), chooser.run) for chooser in self.choosers if chooser.run is not None]
         if not shown:
             self.figures_note.setText(NO_FIGURES)
             fill_figure_table(self.table, None)
@@ -333,7 +343,7 @@ class SwipeWindow(QWidget):
         self.refresh()
 
     def _captions_edited(self) -> None:
-        self.swipe.set_captions(self.left.content().caption, self.right.content().caption)
+        self.swipe.set_captions(self.left.title(), self.right.title())
         self.refresh()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)

@@ -41,6 +41,7 @@ from twin.core.numbers import column_decimals, format_value
 from twin.core.report_tables import FigureTable
 from twin.core.scene import RunRecord, Scene
 from twin.qt.charts import PNG_SIZE, chart_widget, image_png_bytes
+from twin.render.linked_views import run_caption as run_name  # what a person calls a run, everywhere
 from twin.sim.difference import DifferenceError, comparable_results, difference_layer, run_results
 from twin.sim.presentation import compared_figures, run_charts, run_figures
 from twin.sim.registry import SimulationRegistry, default_registry
@@ -378,11 +379,6 @@ def result_label(layer: Layer) -> str:
     """A result as the simulation names it: 'deepest water (m)' for a grid, its name for a table."""
     data = layer.data
     return layer.attribute_label(data.name) if isinstance(data, ResultRaster) else data.name.replace("_", " ")
-
-
-def run_name(run: RunRecord) -> str:
-    """What a person calls a run: its name (the scenario's), else its simulation and id."""
-    return run.scenario or f"{run.simulation} {run.run_id[:6]}"
 
 
 def _run_title(run: RunRecord) -> str:

@@ -63,10 +63,15 @@ def scene_content(scene: Scene, caption: str = NO_RESULTS) -> PaneContent:
     return PaneContent(caption, tuple(data_layers(scene)))
 
 
+def run_caption(run: RunRecord) -> str:
+    """What a person calls a run: its name (the scenario's), else its simulation and id."""
+    return run.scenario or f"{run.simulation} {run.run_id[:6]}"
+
+
 def run_content(scene: Scene, run: RunRecord, caption: str | None = None) -> PaneContent:
     """A run's pane: the scene's data with the run's results over it, captioned with its name."""
-    caption = caption or run.scenario or f"{run.simulation} {run.run_id[:6]}"
-    return PaneContent(caption, (*data_layers(scene), *run_result_layers(scene, run)), run)
+    layers = (*data_layers(scene), *run_result_layers(scene, run))
+    return PaneContent(caption or run_caption(run), layers, run)
 
 
 def detached_copy(layer: Layer) -> Layer:
@@ -136,7 +141,8 @@ class LinkedCameras:
         self._asking = True  # a frame asked for here may touch the camera again
         try:
             for plotter in self.plotters:
-                self._request(plotter)
+                if not _turned_by_mouse(plotter):  # that one's interactor draws it already
+                    self._request(plotter)
         finally:
             self._asking = False
 
@@ -181,6 +187,13 @@ class LinkedPanes:
 
     def close(self) -> None:
         self.cameras.unlink()
+
+
+def _turned_by_mouse(plotter: pv.BasePlotter) -> bool:
+    """Whether the user is turning the camera with the mouse in this plotter (VTK draws it then)."""
+    interactor = getattr(getattr(plotter, "iren", None), "interactor", None)
+    style = interactor.GetInteractorStyle() if interactor is not None else None
+    return style is not None and style.GetState() != 0  # VTKIS_NONE: no mouse interaction
 
 
 def _fit_clipping_range(renderer: object, _event: str) -> None:
