@@ -480,9 +480,125 @@ def pour_downpipes(h: np.ndarray, cells: np.ndarray, shares: np.ndarray, depth: 
         row_max_wave[i] += growth[i]
 
 
-STEP_KERNELS = (face_velocities, update_fluxes, outflow_limits, update_depths)
+# The float64 parameters of step and advance, by index (filled by solver.FlowState).
+(P_CELL, P_ALPHA, P_MAX_STEP, P_THETA, P_DRY, P_WET, P_VELOCITY_DEPTH, P_ADVECTION_DEPTH, P_LIMITER,
+ P_OPEN_EDGES, P_INITIAL_RATE, P_FINAL_RATE, P_HORTON, P_SEWER, P_ROOFS_TO_SEWER, P_ROOF_CELLS,
+ P_UNROUTED) = range(17)
+# The volumes (m3, float64) a run has accumulated, by index.
+T_RAIN, T_INFILTRATION, T_SEWER, T_BOUNDARY, T_REPAIR, T_INFLOW = range(6)
+
+
+@njit(**_INLINE)
+def stable_step(row_max_wave: np.ndarray, params: np.ndarray) -> float:
+    """The CFL step alpha dx / max(|u| + sqrt(g h)), at most the longest step."""
+    fastest = row_max_wave.max() if len(row_max_wave) else 0.0
+    if fastest <= 0.0:
+        return params[P_MAX_STEP]
+    return min(params[P_ALPHA] * params[P_CELL] / fastest, params[P_MAX_STEP])
+
+
+@njit(**_INLINE)
+def _edge_outflow_volume(qx: np.ndarray, qy: np.ndarray, dx: float, dt: float) -> float:
+    """Volume leaving through the open domain edges in a step, m3."""
+    width_sum = 0.0
+    for i in range(qx.shape[0]):
+        width_sum += max(-qx[i, 0], 0.0) + max(qx[i, -1], 0.0)
+    for j in range(qy.shape[1]):
+        width_sum += max(-qy[0, j], 0.0) + max(qy[-1, j], 0.0)
+    return width_sum * dx * dt
+
+
+@njit(**_INLINE)
+def _add_inflows(h: np.ndarray, row_max_wave: np.ndarray, inflows: tuple, t: float, dt: float, area: float,
+                 totals: np.ndarray) -> None:
+    """Point inflows' volumes over [t, t + dt] (midpoint rule) into their cells.
+
+    `inflows` holds per inflow its row, column and the range of its hydrograph's points in the
+    concatenated times (s) and discharges (m3/s); none flows outside its points' times.
+    """
+    rows, cols, offsets, times, discharge = inflows
+    middle = t + 0.5 * dt
+    for k in range(len(rows)):
+        first, stop = offsets[k], offsets[k + 1]
+        if middle < times[first] or middle > times[stop - 1]:
+            continue
+        volume = np.interp(middle, times[first:stop], discharge[first:stop]) * dt
+        added = volume / area
+        h[rows[k], cols[k]] += added
+        totals[T_INFLOW] += volume
+        # sqrt(g (h + added)) <= sqrt(g h) + sqrt(g added): the row's bound stays a bound
+        row_max_wave[rows[k]] += np.sqrt(GRAVITY * added)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def step(grid: tuple, state: tuple, params: np.ndarray, totals: np.ndarray, inflows: tuple, t: float,
+         dt: float, rain: float) -> None:
+    """One time step of `dt` from `t` under `rain` (m/s): the passes, the roofs' downpipes, the
+    point inflows, and the volumes added to `totals` (float64).
+
+    `grid` and `state` are the arrays of solver.FlowState (see there), `params` its parameter
+    vector (P_ indices). One compiled call a step: called from Python, the passes and the
+    accounting cost more than the passes' own work on small grids, and held the GIL between them.
+    """
+    z, cell_class, n2x, n2y, dropx, dropy, pipe_cells, pipe_shares = grid
+    (h, qx, qy, qx_new, qy_new, ux, vy, factor, max_depth, max_velocity, arrival, excess_infiltrated,
+     row_volumes, row_max_wave) = state
+    dx, sewer, limiter = params[P_CELL], params[P_SEWER], int(params[P_LIMITER])
+    open_edges, advection = params[P_OPEN_EDGES] > 0.0, params[P_ADVECTION_DEPTH] > 0.0
+    roof_drained = min(rain, sewer) * dt if params[P_ROOFS_TO_SEWER] > 0.0 else 0.0
+    if advection:
+        face_velocities(z, h, cell_class, qx, qy, ux, vy, params[P_ADVECTION_DEPTH])
+    update_fluxes(z, h, cell_class, qx, qy, ux, vy, qx_new, qy_new, n2x, n2y, dropx, dropy, dt, dx,
+                  params[P_THETA], params[P_DRY], advection, limiter, open_edges)
+    outflow_limits(h, qx_new, qy_new, dt, dx, factor)
+    update_depths(h, cell_class, qx_new, qy_new, factor, qx, qy, dt, dx, rain, params[P_INITIAL_RATE],
+                  params[P_FINAL_RATE], params[P_HORTON], excess_infiltrated, sewer, roof_drained, t + dt,
+                  params[P_WET], params[P_VELOCITY_DEPTH], max_depth, max_velocity, arrival, row_volumes,
+                  row_max_wave)
+    area = dx * dx
+    spill = rain * dt - roof_drained  # roof water the gutters did not take, m per roof cell
+    if spill > 0.0 and params[P_ROOF_CELLS] > 0.0:
+        pour_downpipes(h, pipe_cells, pipe_shares, spill, max_depth, row_max_wave)
+        # a roof block with no open cell beside it has nowhere else to drain
+        totals[T_SEWER] += params[P_UNROUTED] * spill * area
+    if open_edges:
+        totals[T_BOUNDARY] += _edge_outflow_volume(qx, qy, dx, dt)
+    sums = np.zeros(4)
+    for i in range(row_volumes.shape[0]):
+        for k in range(4):
+            sums[k] += row_volumes[i, k]
+    totals[T_RAIN] += sums[0] * area
+    totals[T_INFILTRATION] += sums[1] * area
+    totals[T_SEWER] += sums[2] * area
+    totals[T_REPAIR] += sums[3] * area
+    _add_inflows(h, row_max_wave, inflows, t, dt, area, totals)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def advance(grid: tuple, state: tuple, params: np.ndarray, totals: np.ndarray, inflows: tuple, t: float,
+            stop: float, rain: float, max_steps: int) -> tuple[float, int]:
+    """Steps of the stable length from `t` towards `stop` (the last one lands on it exactly),
+    at most `max_steps` of them, under a constant `rain`; returns the time reached and the steps.
+
+    The time loop runs here rather than in Python so that a step costs one pass over the
+    passes and no interpreter time, and holds the GIL not at all.
+    """
+    steps = 0
+    while t < stop and steps < max_steps:
+        dt = min(stable_step(state[13], params), stop - t)
+        if stop - (t + dt) < 1e-9 * max(stop, 1.0):
+            dt, t_after = stop - t, stop  # land exactly on the stop, never a sliver short of it
+        else:
+            t_after = t + dt
+        step(grid, state, params, totals, inflows, t, dt, rain)
+        t, steps = t_after, steps + 1
+    return t, steps
+
+
+STEP_KERNELS = (face_velocities, update_fluxes, outflow_limits, update_depths, step, advance)
 
 
 def loaded() -> bool:
-    """Whether this process has the step kernels ready: compiled, or loaded from numba's cache."""
-    return all(kernel.signatures for kernel in STEP_KERNELS)
+    """Whether this process has the time loop ready: compiled, or loaded from numba's cache
+    (the passes it calls come with it)."""
+    return bool(advance.signatures)

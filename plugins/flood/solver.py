@@ -13,7 +13,6 @@ is made by clipping).
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -268,16 +267,14 @@ def simulate(domain: Domain, rain: RainSeries, duration: float, *, losses: Losse
     stops = np.unique(np.concatenate([snapshot_times, probe_times, rain.change_times(), [duration]]))
     next_output = _OutputCursor(snapshot_times, probe_times)
     next_output.record(0.0, state.h, snapshots, probe_depths, probe_rows, probe_cols)
-    started, last_report, steps, t = time.perf_counter(), 0.0, 0, 0.0
+    params, point_inflows = state.parameters(losses, settings), inflow_arrays(inflows)
+    started, last_report, steps, t, chunk = time.perf_counter(), 0.0, 0, 0.0, 1
     while t < duration:
         stop = stops[np.searchsorted(stops, t, side="right")]
-        dt = min(state.stable_step(settings), stop - t)
-        if stop - (t + dt) < 1e-9 * max(stop, 1.0):
-            dt, t_after = stop - t, stop  # land exactly on the stop, never a sliver short of it
-        else:
-            t_after = t + dt
-        state.step(t, dt, rain.rate_at(t), losses, inflows, settings)
-        t, steps = t_after, steps + 1
+        chunk_started = time.perf_counter()
+        t, done = state.advance(t, stop, rain.rate_at(t), params, point_inflows, chunk)
+        steps += done
+        chunk = _next_chunk(done, time.perf_counter() - chunk_started)
         next_output.record(t, state.h, snapshots, probe_depths, probe_rows, probe_cols)
         if progress is not None and time.perf_counter() - last_report > 0.25:
             last_report = time.perf_counter()
@@ -288,6 +285,29 @@ def simulate(domain: Domain, rain: RainSeries, duration: float, *, losses: Losse
     return FloodResult(state.h, state.max_depth, state.max_velocity, state.arrival, snapshot_times,
                        snapshots, probe_times, probe_depths, state.balance, steps, seconds,
                        cell_updates=float(steps) * active)
+
+
+# s: how long one compiled call of the time loop may run, so that progress and cancellation
+# (through the progress callback) come back to Python several times a second
+CHUNK_SECONDS = 0.1
+
+
+def _next_chunk(steps: int, seconds: float) -> int:
+    """How many steps the next call of the time loop may take, from the last call's pace."""
+    if steps == 0 or seconds <= 0.0:
+        return 1
+    return max(1, min(int(CHUNK_SECONDS * steps / seconds), 100_000))
+
+
+def inflow_arrays(inflows: tuple[PointInflow, ...]) -> tuple[np.ndarray, ...]:
+    """The point inflows as the compiled time loop takes them: rows, columns, the offsets of each
+    hydrograph in the concatenated times and discharges, the times (s), the discharges (m3/s)."""
+    counts = [len(inflow.times) for inflow in inflows]
+    return (np.array([inflow.row for inflow in inflows], dtype=np.int64),
+            np.array([inflow.col for inflow in inflows], dtype=np.int64),
+            np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+            np.concatenate([np.asarray(inflow.times, np.float64) for inflow in inflows] or [np.zeros(0)]),
+            np.concatenate([np.asarray(inflow.discharge, np.float64) for inflow in inflows] or [np.zeros(0)]))
 
 
 def _output_times(duration: float, interval: float) -> np.ndarray:
@@ -338,10 +358,34 @@ class FlowState:
         self.row_volumes = np.zeros((rows, 4))
         # the fastest signal |u| + sqrt(g h) per row; the water starts at rest
         self.row_max_wave = np.sqrt(kernels.GRAVITY * self.h).max(axis=1) if cols else np.zeros(rows)
+        self.totals = np.zeros(6)  # the run's volumes, m3, by kernels.T_ index
         self.balance = VolumeBalance(initial=self.stored_volume())
+        self._grid = (domain.terrain, domain.cell_class, self.n2x, self.n2y, self.dropx, self.dropy,
+                      domain.downpipe_cells.astype(np.int64), domain.downpipe_shares.astype(np.float64))
+        self._state = (self.h, self.qx, self.qy, self.qx_new, self.qy_new, self.ux, self.vy, self.factor,
+                       self.max_depth, self.max_velocity, self.arrival, self.excess_infiltrated,
+                       self.row_volumes, self.row_max_wave)
 
     def stored_volume(self) -> float:
         return float(self.h.sum(dtype=np.float64)) * self.domain.cell_area
+
+    def parameters(self, losses: Losses, settings: Settings) -> np.ndarray:
+        """The compiled step's parameter vector (kernels.P_ indices)."""
+        domain = self.domain
+        values = {kernels.P_CELL: domain.cell_size, kernels.P_ALPHA: settings.alpha,
+                  kernels.P_MAX_STEP: settings.max_step, kernels.P_THETA: settings.theta,
+                  kernels.P_DRY: settings.dry_depth, kernels.P_WET: settings.wet_depth,
+                  kernels.P_VELOCITY_DEPTH: settings.velocity_depth,
+                  kernels.P_ADVECTION_DEPTH: settings.advection_depth, kernels.P_LIMITER: settings.limiter,
+                  kernels.P_OPEN_EDGES: float(domain.open_edges), kernels.P_INITIAL_RATE: losses.initial_rate,
+                  kernels.P_FINAL_RATE: losses.infiltration_final, kernels.P_HORTON: losses.horton_decay,
+                  kernels.P_SEWER: losses.sewer, kernels.P_ROOFS_TO_SEWER: float(losses.roofs_to_sewer),
+                  kernels.P_ROOF_CELLS: float(domain.roof_cells),
+                  kernels.P_UNROUTED: float(domain.unrouted_roof_cells)}
+        params = np.zeros(len(values))
+        for index, value in values.items():
+            params[index] = value
+        return params
 
     def stable_step(self, settings: Settings) -> float:
         fastest = float(self.row_max_wave.max()) if len(self.row_max_wave) else 0.0
@@ -351,52 +395,22 @@ class FlowState:
 
     def step(self, t: float, dt: float, rain: float, losses: Losses,
              inflows: tuple[PointInflow, ...], settings: Settings) -> None:
-        domain, dx = self.domain, self.domain.cell_size
-        advection = settings.advection_depth > 0.0
-        roof_drained = min(rain, losses.sewer) * dt if losses.roofs_to_sewer else 0.0
-        if advection:
-            kernels.face_velocities(domain.terrain, self.h, domain.cell_class, self.qx, self.qy, self.ux,
-                                    self.vy, settings.advection_depth)
-        kernels.update_fluxes(domain.terrain, self.h, domain.cell_class, self.qx, self.qy, self.ux, self.vy,
-                              self.qx_new, self.qy_new, self.n2x, self.n2y, self.dropx, self.dropy, dt, dx,
-                              settings.theta, settings.dry_depth, advection, settings.limiter,
-                              domain.open_edges)
-        kernels.outflow_limits(self.h, self.qx_new, self.qy_new, dt, dx, self.factor)
-        kernels.update_depths(self.h, domain.cell_class, self.qx_new, self.qy_new, self.factor, self.qx,
-                              self.qy, dt, dx, rain, losses.initial_rate, losses.infiltration_final,
-                              losses.horton_decay, self.excess_infiltrated, losses.sewer, roof_drained,
-                              t + dt, settings.wet_depth, settings.velocity_depth, self.max_depth,
-                              self.max_velocity, self.arrival, self.row_volumes, self.row_max_wave)
-        self._pour_downpipes(rain * dt - roof_drained)
-        self.balance.boundary += self._edge_outflow(dt)
-        rain_in, infiltration, sewer, repair = self.row_volumes.sum(axis=0) * domain.cell_area
-        self.balance.rain += rain_in
-        self.balance.infiltration += infiltration
-        self.balance.sewer += sewer
-        self.balance.repair += repair
-        for inflow in inflows:
-            volume = inflow.volume(t, dt)
-            added = volume / domain.cell_area
-            self.h[inflow.row, inflow.col] += added
-            self.balance.inflow += volume
-            # sqrt(g (h + added)) <= sqrt(g h) + sqrt(g added): the row's bound stays a bound
-            self.row_max_wave[inflow.row] += math.sqrt(kernels.GRAVITY * added)
+        """One step of `dt` from `t` (simulate takes its steps through advance)."""
+        kernels.step(self._grid, self._state, self.parameters(losses, settings), self.totals,
+                     inflow_arrays(inflows), t, dt, rain)
+        self._update_balance()
 
-    def _pour_downpipes(self, spill: float) -> None:
-        """Roof water the gutters did not take (m per roof cell) onto the cells beside the roofs."""
-        if spill <= 0.0 or not self.domain.roof_cells:
-            return
-        domain = self.domain
-        kernels.pour_downpipes(self.h, domain.downpipe_cells, domain.downpipe_shares, spill,
-                               self.max_depth, self.row_max_wave)
-        # a roof block with no open cell beside it has nowhere else to drain
-        self.balance.sewer += domain.unrouted_roof_cells * spill * domain.cell_area
+    def advance(self, t: float, stop: float, rain: float, params: np.ndarray,
+                inflows: tuple[np.ndarray, ...], max_steps: int) -> tuple[float, int]:
+        """Stable steps from `t` towards `stop` under a constant `rain`, at most `max_steps`;
+        the time reached and the steps taken (see kernels.advance)."""
+        t, steps = kernels.advance(self._grid, self._state, params, self.totals, inflows, t, stop, rain,
+                                   max_steps)
+        self._update_balance()
+        return t, steps
 
-    def _edge_outflow(self, dt: float) -> float:
-        """Volume leaving through the domain edges in this step, m3."""
-        if not self.domain.open_edges:
-            return 0.0
-        qx, qy = self.qx, self.qy
-        width_sum = (np.maximum(-qx[:, 0], 0.0).sum() + np.maximum(qx[:, -1], 0.0).sum()
-                     + np.maximum(-qy[0], 0.0).sum() + np.maximum(qy[-1], 0.0).sum())
-        return float(width_sum) * self.domain.cell_size * dt
+    def _update_balance(self) -> None:
+        totals, balance = self.totals.tolist(), self.balance
+        balance.rain, balance.infiltration = totals[kernels.T_RAIN], totals[kernels.T_INFILTRATION]
+        balance.sewer, balance.boundary = totals[kernels.T_SEWER], totals[kernels.T_BOUNDARY]
+        balance.repair, balance.inflow = totals[kernels.T_REPAIR], totals[kernels.T_INFLOW]
