@@ -136,7 +136,53 @@ def _parser() -> argparse.ArgumentParser:
     pack.set_defaults(handler=_pack)
     _add_publish_command(commands)
     _add_presenting_commands(commands)
+    _add_effect_command(commands)
     return parser
+
+
+def _add_effect_command(commands: argparse._SubParsersAction) -> None:
+    effect = commands.add_parser("effect", help="run a scenario before and with its proposals file and "
+                                                "write the differences, figures side by side and costs")
+    effect.add_argument("scenario", type=Path, metavar="SCENARIO.toml")
+    effect.add_argument("--out", type=Path, required=True, metavar="DIR",
+                        help="before/, with/, difference/, figures.csv, costs.csv and effect.json")
+    effect.add_argument("--costs", type=Path, metavar="FILE.csv",
+                        help="your own unit-cost table (default: twin/sim/measure_costs.csv)")
+    effect.add_argument("--quiet", action="store_true", help="no progress bar")
+    effect.set_defaults(handler=_effect)
+
+
+def _effect(args: argparse.Namespace) -> int:
+    from twin.sim.proposal_effect import proposal_effect, write_effect
+
+    _generate_demo_when_named(args.scenario, quiet=args.quiet)
+    scenario = Scenario.load(args.scenario)
+    check_run_folder(args.out)
+    bar = None if args.quiet else ProgressBar(sys.stderr)
+    feedback, notes = Feedback(bar), []
+    outcome: dict[str, Any] = {}
+
+    def work() -> RunReport:
+        outcome["effect"] = proposal_effect(scenario, SimulationRegistry.discover(), feedback, args.costs,
+                                            notes)
+        return outcome["effect"].with_proposals
+
+    report = _run_cancellable(work, feedback)
+    if bar:
+        bar.close()
+    for note in notes:
+        _say(f"note: {note}")
+    effect = outcome["effect"]
+    failed = next((run for run in (effect.before, report) if not run.ok), None)
+    if failed is not None:
+        canceled = failed.status is RunStatus.CANCELED
+        _say("cancelled; no results were written" if canceled else f"error: {failed.error}")
+        return EXIT_CANCELED if canceled else EXIT_FAILED
+    write_effect(effect, args.out)
+    total = sum(row["cost_eur"] or 0.0 for row in effect.costs)
+    print(f"{scenario.name}: before {effect.before.seconds:.1f} s, with proposals {report.seconds:.1f} s; "
+          f"measures {total:,.0f} EUR; wrote {args.out}")
+    return EXIT_OK
 
 
 def _add_publish_command(commands: argparse._SubParsersAction) -> None:

@@ -1,0 +1,277 @@
+"""Before and with proposals: one scenario run twice, without its measures and with them.
+
+    effect = proposal_effect(Scenario.load("effect.toml"), SimulationRegistry.discover())
+    effect.differences      # each result of the run with the measures minus the run without
+    effect.figures          # {quarter or "all": {figure: {"before", "with", "delta"}}}
+    effect.costs            # one row per measure: quantity, unit cost, cost, source
+    write_effect(effect, Path("out"))   # before/, with/, difference/, effect.json, figures.csv, costs.csv
+
+The scenario must name a proposals file (`proposals = "..."` in [scenario]). Its inputs are read
+once; both runs use the same seed. Grids are subtracted cell by cell (twin/sim/difference.py);
+tables building by building or segment by segment over the features both runs have (a new
+building only in the run with it, a demolished one only before: `added` and `removed` list them).
+
+Measure costs come from a unit-cost table (twin/sim/measure_costs.csv: kind, unit, EUR per unit,
+quantity, source; the figures there are marked as estimates), which a user may replace with their
+own (`costs_file`, `python main.py effect ... --costs FILE`).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from twin import __version__
+from twin.core.atomic import replace_folder
+from twin.core.data import BuildingData, ResultRaster, ResultTable
+from twin.core.errors import ScenarioError
+from twin.core.feedback import Feedback
+from twin.core.plain import plain
+from twin.core.proposals import KINDS, ProposalSet
+from twin.core.scenario import Scenario
+from twin.io import write_geotiff, write_table_csv
+from twin.io.errors import TwinIOError
+from twin.sim.difference import ID_COLUMNS, DifferenceError, grid_difference, table_difference
+from twin.sim.registry import SimulationRegistry
+from twin.sim.runner import RunReport, run_simulation
+from twin.sim.scenario_run import SUMMARY_FILE, check_run_folder, prepare_scene, write_run
+
+UNIT_COSTS = Path(__file__).with_name("measure_costs.csv")
+EFFECT_FILE = "effect.json"
+
+
+@dataclass(frozen=True)
+class UnitCost:
+    kind: str
+    unit: str
+    eur_per_unit: float | None  # None: not costed here (the source says why)
+    quantity: str
+    source: str
+
+
+@dataclass
+class ProposalEffect:
+    """Two runs of one scenario, without and with its proposals, and what changed."""
+
+    before: RunReport
+    with_proposals: RunReport
+    differences: list[ResultRaster | ResultTable]
+    figures: dict[str, dict[str, dict[str, Any]]]
+    costs: list[dict[str, Any]]
+    added: dict[str, list[str]] = field(default_factory=dict)  # table -> ids only in the run with
+    removed: dict[str, list[str]] = field(default_factory=dict)  # table -> ids only in the run before
+
+
+def proposal_effect(scenario: Scenario, registry: SimulationRegistry, feedback: Feedback | None = None,
+                    costs_file: Path | None = None, notes: list[str] | None = None) -> ProposalEffect:
+    """Run the scenario before and with its proposals and compare; a run that fails is reported
+    in its RunReport (the comparison then holds no differences)."""
+    if scenario.proposals is None:
+        raise ScenarioError(scenario.path, "[scenario] names no proposals file, so there is nothing to "
+                                           "compare (add proposals = \"measures.geojson\")")
+    unit_costs = read_unit_costs(costs_file or UNIT_COSTS)
+    simulation = registry.get(scenario.simulation)()
+    feedback = feedback or Feedback()
+    _scene, inputs = prepare_scene(scenario, notes)
+    before = run_simulation(simulation, replace(inputs, proposals=None), scenario.parameters,
+                            seed=scenario.seed, feedback=feedback.span(0.0, 0.5),
+                            scenario=f"{scenario.name} (before)")
+    after = run_simulation(simulation, inputs, scenario.parameters, seed=scenario.seed,
+                           feedback=feedback.span(0.5, 1.0),
+                           scenario=f"{scenario.name} (with proposals)") if before.ok else before
+    buildings = inputs.layers["buildings"].data if "buildings" in inputs.layers else None
+    return compare(before, after, measure_costs(inputs.proposals, buildings, unit_costs))
+
+
+def compare(before: RunReport, after: RunReport, costs: list[dict[str, Any]]) -> ProposalEffect:
+    """The differences and side-by-side figures of two reports of one scenario."""
+    effect = ProposalEffect(before, after, [], {}, costs)
+    if not (before.ok and after.ok) or before is after:
+        return effect
+    results_after = {result.name: result for result in after.output.results}
+    names = ("with proposals", "before")
+    for result in before.output.results:
+        other = results_after.get(result.name)
+        if other is None:
+            continue
+        if isinstance(result, ResultRaster):
+            effect.differences.append(grid_difference(result, other, names))
+            continue
+        shared, only_before, only_after = _shared_rows(result, other)
+        try:
+            effect.differences.append(table_difference(*shared, names))
+        except DifferenceError:
+            continue  # a table without ids or numbers to subtract (hydrographs over time)
+        if len(only_after):
+            effect.added[result.name] = only_after
+        if len(only_before):
+            effect.removed[result.name] = only_before
+    effect.figures = side_by_side(before.output.summary, before.output.per_quarter,
+                                  after.output.summary, after.output.per_quarter)
+    return effect
+
+
+def side_by_side(summary_a: dict, quarters_a: dict, summary_b: dict, quarters_b: dict) -> dict[str, dict]:
+    """{"all" and each quarter: {figure: {"before", "with", "delta"}}} for every number both have
+    (a list of numbers, such as a condition per year, element by element)."""
+    places = {"all": (summary_a, summary_b)}
+    places.update({name: (quarters_a[name], quarters_b.get(name, {})) for name in quarters_a})
+    table = {}
+    for place, (a, b) in places.items():
+        flat_a, flat_b = _numbers(a), _numbers(b)
+        table[place] = {key: {"before": flat_a[key], "with": flat_b[key], "delta": flat_b[key] - flat_a[key]}
+                        for key in flat_a if key in flat_b}
+    return table
+
+
+def _numbers(figures: dict, prefix: str = "") -> dict[str, float]:
+    flat: dict[str, float] = {}
+    for name, value in figures.items():
+        key = f"{prefix}{name}"
+        if name == "proposals":
+            continue
+        if isinstance(value, dict):
+            flat.update(_numbers(value, f"{key}."))
+        elif isinstance(value, list | tuple) and value and all(_number(v) for v in value):
+            flat.update({f"{key}[{index}]": float(v) for index, v in enumerate(value)})
+        elif _number(value):
+            flat[key] = float(value)
+    return flat
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float | np.number) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _shared_rows(a: ResultTable, b: ResultTable) -> tuple[tuple[ResultTable, ResultTable], list[str],
+                                                           list[str]]:
+    """The two tables cut to the features both have, and the ids only in a and only in b."""
+    id_column = next((name for name in ID_COLUMNS if name in a.columns and name in b.columns), None)
+    if id_column is None:
+        return (a, b), [], []
+    ids_a, ids_b = np.asarray(a.columns[id_column]).astype(str), np.asarray(b.columns[id_column]).astype(str)
+    both = np.intersect1d(ids_a, ids_b)
+    cut = tuple(replace(table, columns={name: np.asarray(column)[np.isin(ids, both)]
+                                        for name, column in table.columns.items()})
+                for table, ids in ((a, ids_a), (b, ids_b)))
+    return cut, np.setdiff1d(ids_a, ids_b).tolist(), np.setdiff1d(ids_b, ids_a).tolist()
+
+
+def read_unit_costs(path: Path) -> dict[str, UnitCost]:
+    """The unit-cost table by kind (see measure_costs.csv); a bad table is one sentence."""
+    try:
+        with open(path, encoding="utf-8", newline="") as source:
+            rows = list(csv.DictReader(source))
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise TwinIOError(path, f"the unit-cost table cannot be read ({error})") from None
+    costs = {}
+    for number, row in enumerate(rows, start=2):
+        kind = (row.get("kind") or "").strip()
+        if kind not in KINDS:
+            raise TwinIOError(path, f"line {number}: '{kind}' is no kind of measure ({', '.join(KINDS)})")
+        text = (row.get("eur_per_unit") or "").strip()
+        try:
+            price = float(text) if text else None
+        except ValueError:
+            raise TwinIOError(path, f"line {number}: eur_per_unit '{text}' is not a number") from None
+        if price is not None and (not math.isfinite(price) or price < 0):
+            raise TwinIOError(path, f"line {number}: eur_per_unit must be a number of at least 0")
+        costs[kind] = UnitCost(kind, (row.get("unit") or "").strip(), price,
+                               (row.get("quantity") or "").strip(), (row.get("source") or "").strip())
+    return costs
+
+
+def measure_costs(proposals: ProposalSet | None, buildings: BuildingData | None,
+                  unit_costs: dict[str, UnitCost]) -> list[dict[str, Any]]:
+    """Per measure: its quantity in the table's unit, the unit cost, the cost (None where not costed)."""
+    rows = []
+    for measure in proposals or ():
+        unit = unit_costs.get(measure.kind)
+        costed = unit is not None and unit.eur_per_unit is not None
+        quantity = _quantity(measure, buildings) if costed else None
+        cost = None if quantity is None else quantity * unit.eur_per_unit
+        rows.append({"measure": measure.id, "kind": measure.kind, "title": measure.title,
+                     "quantity": quantity, "unit": unit.unit if unit else "",
+                     "eur_per_unit": unit.eur_per_unit if unit else None, "cost_eur": cost,
+                     "source": unit.source if unit else "no unit cost for this kind in the table"})
+    return rows
+
+
+def _quantity(measure: Any, buildings: BuildingData | None) -> float | None:
+    if measure.kind == "retention_area":
+        return measure.retention_volume_m3()
+    if measure.kind == "unsealing":
+        return measure.area_m2()
+    if measure.kind == "trees":
+        return float(len(measure.tree_points()))
+    if measure.kind in ("green_roof", "demolition"):
+        return _building_quantity(measure, buildings)
+    return None
+
+
+def _building_quantity(measure: Any, buildings: BuildingData | None) -> float | None:
+    """Roof area (footprints) for a green roof, enclosed volume (footprint x height) for a demolition."""
+    if buildings is None:
+        return None
+    ids = np.asarray(buildings.ids).astype(str)
+    rows = np.flatnonzero(np.isin(ids, measure.ids()))
+    areas = np.array([0.0 if buildings.footprints[row] is None else buildings.footprints[row].area
+                      for row in rows])
+    if measure.kind == "green_roof":
+        return float(areas.sum())
+    heights = np.asarray(buildings.attributes.get("measured_height", np.full(len(ids), np.nan)),
+                         dtype=float)[rows]
+    return float((areas * np.nan_to_num(heights)).sum())
+
+
+def write_effect(effect: ProposalEffect, directory: Path) -> list[Path]:
+    """before/ and with/ (each a run's folder), difference/ (with minus before), effect.json,
+    figures.csv and costs.csv; written aside and put in place in one step."""
+    check_run_folder(directory)
+
+    def fill(folder: Path) -> list[str]:
+        write_run(effect.before, folder / "before")
+        write_run(effect.with_proposals, folder / "with")
+        (folder / "difference").mkdir()
+        for result in effect.differences:
+            if isinstance(result, ResultRaster):
+                write_geotiff(folder / "difference" / f"{result.name}.tif", result)
+            else:
+                write_table_csv(folder / "difference" / f"{result.name}.csv", result)
+        _write_rows(folder / "figures.csv", ("place", "figure", "before", "with", "delta"),
+                    [(place, key, v["before"], v["with"], v["delta"])
+                     for place, figures in effect.figures.items() for key, v in figures.items()])
+        _write_rows(folder / "costs.csv", ("measure", "kind", "title", "quantity", "unit", "eur_per_unit",
+                                           "cost_eur", "source"),
+                    [tuple(row.values()) for row in effect.costs])
+        names = ["before", "with", "difference", "figures.csv", "costs.csv", EFFECT_FILE]
+        (folder / EFFECT_FILE).write_text(json.dumps(plain(_document(effect)), indent=1, ensure_ascii=False),
+                                          encoding="utf-8")
+        (folder / SUMMARY_FILE).write_text(json.dumps({"twin_version": __version__, "files": names}),
+                                           encoding="utf-8")
+        return [SUMMARY_FILE, *names]
+
+    return [directory / name for name in replace_folder(directory, fill)]
+
+
+def _document(effect: ProposalEffect) -> dict[str, Any]:
+    after = effect.with_proposals.output
+    return {"twin_version": __version__, "simulation": effect.before.simulation,
+            "before_seconds": effect.before.seconds, "with_seconds": effect.with_proposals.seconds,
+            "proposals": after.summary.get("proposals") if after else None,
+            "added": effect.added, "removed": effect.removed, "costs": effect.costs,
+            "total_cost_eur": sum(row["cost_eur"] or 0.0 for row in effect.costs),
+            "figures": effect.figures}
+
+
+def _write_rows(path: Path, header: tuple[str, ...], rows: list[tuple]) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as target:
+        writer = csv.writer(target, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(["" if value is None else value for value in row] for row in rows)
