@@ -168,3 +168,36 @@ def test_a_polygon_crossing_itself_is_refused_in_one_sentence_and_the_set_stays(
     assert panel.tool.active and len(panel.tool.state.vertices) == 4  # kept, to be mended
     qtbot.keyClick(window.view_widget, Qt.Key.Key_Escape)
     assert not panel.tool.active and panel.proposals is before
+
+
+def test_compute_effect_runs_before_and_with_and_shows_the_difference(qtbot, window):
+    panel = window.proposals_panel
+    panel.draft("retention_area", Shape.POLYGON)
+    click_on_terrain(qtbot, window, SQUARE)
+    qtbot.keyClick(window.view_widget, Qt.Key.Key_Return)
+    simulations = window.simulation_panel
+    simulations.select_simulation("flood")
+    simulations.form.set_values({"rain": "block", "block_depth_mm": 60.0, "rain_duration_min": 10.0,
+                                 "duration_min": 10.0})
+    simulations.seed_edit.setText("3")
+
+    job = window.proposals_effect.compute()
+    assert job is not None
+    with qtbot.waitSignal(window.proposals_effect.shown, timeout=120_000):
+        pass
+
+    before, with_proposals = window.scene.runs
+    assert "before" in before.scenario and "with the proposals" in with_proposals.scenario
+    assert window.reports.current_run is before and window.reports.compared_run is with_proposals
+    difference = window.proposals_effect.difference
+    assert difference is not None and difference in window.scene.layers
+    changed = np.abs(np.nan_to_num(difference.data.values)) > 1e-6
+    assert changed.any()  # the lowered pond holds water the run before spread elsewhere
+    assert window.reports_dock.isVisible()
+
+
+def test_compute_effect_without_measures_is_one_sentence(qtbot, window):
+    window.simulation_panel.select_simulation("flood")
+    assert window.proposals_effect.compute() is None
+    assert window.last_error == "draft at least one measure before computing its effect"
+    assert window.scene.runs == []

@@ -43,10 +43,12 @@ from twin.core.errors import TwinError
 from twin.core.proposals import KINDS, Measure, Parameter, ProposalError, ProposalSet
 from twin.core.sketch import FeatureChoice, Shape, Sketch, sketch_of
 from twin.io.proposals_geojson import read_proposals, write_proposals
+from twin.qt.effect_action import EffectAction, effect_note
 from twin.qt.session import ProjectSession
 from twin.qt.sketch_tool import SketchTool
 from twin.render.proposal_visuals import ProposalsVisual
 from twin.render.scene_view import SceneView
+from twin.sim.proposal_effect import ProposalEffect
 
 if TYPE_CHECKING:
     from twin.qt.main_window import MainWindow
@@ -157,7 +159,10 @@ class ProposalsPanel(QWidget):
         self.reshape_button.clicked.connect(self.reshape_selected)
         self.delete_button = QPushButton("Delete")
         self.delete_button.clicked.connect(self.delete_selected)
-        for button in (self.reshape_button, self.delete_button):
+        self.effect_button = QPushButton("Compute effect")
+        self.effect_button.setToolTip("Run the simulation chosen in the Simulations panel before and with "
+                                      "the proposals for the chosen quarter, and show the difference")
+        for button in (self.reshape_button, self.delete_button, self.effect_button):
             row.addWidget(button)
         row.addStretch(1)
         return row
@@ -429,9 +434,11 @@ def _editor_value(parameter: Parameter, editor: QWidget, current: Any) -> Any:
 
 
 def install_proposals(window: MainWindow) -> ProposalsPanel:
-    """The Proposals dock, its menu (draft, import, export, undo, redo) and the sketch tool on the view."""
+    """The Proposals dock, its menu (draft, undo, redo, import, export, compute effect) and the
+    sketch tool on the view."""
     tool = SketchTool(window.view_widget, window.scene_view, window.refresh_view, window)
-    panel = window.proposals_panel = ProposalsPanel(window.session, window.scene_view, tool, window.refresh_view)
+    panel = ProposalsPanel(window.session, window.scene_view, tool, window.refresh_view)
+    window.proposals_panel = panel
     panel.said.connect(lambda note: window.statusBar().showMessage(note, 10_000))
     panel.refused.connect(window.show_error)
     dock = window.proposals_dock = QDockWidget("Proposals", window)
@@ -443,6 +450,23 @@ def install_proposals(window: MainWindow) -> ProposalsPanel:
     window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
     window.tabifyDockWidget(window.simulations_dock, dock)
     window.simulations_dock.raise_()
+    # The effect is computed for the quarter chosen in the toolbar, which the reports follow too.
+    effect = window.proposals_effect = EffectAction(window.simulation_panel, window.reports,
+                                                    lambda: panel.proposals, lambda: window.reports.quarter,
+                                                    window)
+    effect.job_started.connect(window.jobs_bar.track)
+    effect.refused.connect(panel.refuse)
+    effect.shown.connect(lambda outcome: _effect_shown(window, panel, outcome))
+    panel.effect_button.clicked.connect(effect.compute)
+    _proposals_menu(window, panel, effect, dock)
+    window.toolbar.addWidget(_toolbar_draft_button(panel))
+    if window.session.proposals_problem:
+        window.show_error(window.session.proposals_problem)
+    return panel
+
+
+def _proposals_menu(window: MainWindow, panel: ProposalsPanel, effect: EffectAction,
+                    dock: QDockWidget) -> None:
     menu = window.menuBar().addMenu("&Proposals")
     menu.addMenu(panel.draft_menu(menu))
     undo = panel.undo_group.createUndoAction(menu, "&Undo")
@@ -453,12 +477,16 @@ def install_proposals(window: MainWindow) -> ProposalsPanel:
     menu.addSeparator()
     menu.addAction("&Import proposals...").triggered.connect(panel.choose_import_file)
     menu.addAction("&Export proposals...").triggered.connect(panel.choose_export_file)
+    menu.addAction("&Compute effect").triggered.connect(effect.compute)
     menu.addSeparator()
     menu.addAction(dock.toggleViewAction())
-    window.toolbar.addWidget(_toolbar_draft_button(panel))
-    if window.session.proposals_problem:
-        window.show_error(window.session.proposals_problem)
-    return panel
+
+
+def _effect_shown(window: MainWindow, panel: ProposalsPanel, effect: ProposalEffect) -> None:
+    window.reports_dock.show()
+    window.reports_dock.raise_()
+    panel.say(effect_note(effect))
+    window.refresh_view()
 
 
 def _toolbar_draft_button(panel: ProposalsPanel) -> QToolButton:

@@ -21,6 +21,7 @@ from twin.core.layers import Layer
 from twin.core.proposals import Measure, ProposalSet
 from twin.render.meshes import DRAPE_STEP, Ground, Origin, building_mesh, street_lines
 from twin.render.scene_view import SceneView, draw_in_front
+from twin.sim.proposal_inputs import new_building_height
 
 AREA_LIFT = 0.35  # metres: over the terrain mesh, under streets (0.4)
 TRUNK_SHARE = 0.6  # a tree's trunk is this share of its crown diameter high; the crown sits on it
@@ -131,7 +132,7 @@ class ProposalsVisual:
 
     def clear(self) -> None:
         for actor in self._actors:
-            self.view.plotter.remove_actor(actor)
+            self.view.plotter.remove_actor(actor, render=False)
         self._actors = []
 
     def show_choice(self, kind: str, layer_name: str, ids: tuple[str, ...]) -> None:
@@ -157,7 +158,8 @@ class ProposalsVisual:
             return [(draped_area(part, ground, origin), {"opacity": 0.55}) for part in polygons] + [
                 (area_outline(part, ground, origin), {"line_width": 4}) for part in polygons]
         if measure.kind == "new_building":
-            return [(extruded(geometry, ground, building_height(measure), origin), {"opacity": 0.9})]
+            height, _ = new_building_height(measure)  # as the simulations build it
+            return [(extruded(geometry, ground, height, origin), {"opacity": 0.9})]
         if measure.kind == "trees":
             crown = float(measure.parameters["crown_diameter_m"])
             return [(trees(measure.tree_points(), crown, ground, origin), {})]
@@ -173,16 +175,7 @@ class ProposalsVisual:
         return chosen_buildings(layer, ids, self.view.origin)
 
     def _add(self, mesh: pv.PolyData, **style: Any) -> None:
-        actor = self.view.plotter.add_mesh(mesh, pickable=False, reset_camera=False, **style)
+        actor = self.view.plotter.add_mesh(mesh, pickable=False, reset_camera=False, render=False, **style)
         draw_in_front(actor, _DRAWN_IN_FRONT)
         self._actors.append(actor)
 
-
-STOREY_HEIGHT_M = 3.0  # a new building given in storeys is drawn this high per storey
-
-
-def building_height(measure: Measure) -> float:
-    """A new building's height: as given, or its storeys times a storey's height."""
-    if "height_m" in measure.parameters:
-        return float(measure.parameters["height_m"])
-    return STOREY_HEIGHT_M * int(measure.parameters["storeys"])

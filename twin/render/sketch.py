@@ -82,7 +82,7 @@ class SketchVisual:
 
     def clear(self) -> None:
         for actor in self._actors:
-            self.view.plotter.remove_actor(actor)
+            self.view.plotter.remove_actor(actor, render=False)
         self._actors = []
 
     def _draw(self, sketch: Sketch, chosen: int | None) -> None:
@@ -112,7 +112,8 @@ class SketchVisual:
         return pv.lines_from_points(points)
 
     def _add(self, mesh: pv.PolyData, **style: Any) -> None:
-        actor = self.view.plotter.add_mesh(mesh, pickable=False, reset_camera=False, lighting=False,
-                                           render_points_as_spheres=True, **style)
+        # render=False: the caller asks for one frame for the whole change, not one per part
+        actor = self.view.plotter.add_mesh(mesh, pickable=False, reset_camera=False, render=False,
+                                           lighting=False, render_points_as_spheres=True, **style)
         draw_in_front(actor, 50)  # over the terrain, results and the highlight
         self._actors.append(actor)
