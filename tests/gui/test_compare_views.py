@@ -125,3 +125,20 @@ def test_dragging_the_swipe_divider_moves_it_and_not_the_camera(qtbot, window):
 
     shown.slider.setValue(700)
     assert shown.swipe.position == pytest.approx(0.7)
+
+
+def test_a_run_made_while_side_by_side_is_open_can_be_shown(qtbot, window):
+    window.side_by_side_action.trigger()
+    shown = OPEN_WINDOWS[-1]
+    terrain = window.scene.layer("dtm")
+
+    inputs = SimulationInputs({"terrain": terrain}, window.scene.quarters, window.scene.crs)
+    run_simulation(TerrainNoiseSelfTest(), inputs, {"noise": 1.0, "passes": 1}, seed=4, scenario="medium",
+                   scene=window.scene)
+
+    combo = shown.choosers[1].combo
+    qtbot.waitUntil(lambda: combo.itemText(1).startswith("medium"))
+    assert shown.choosers[1].run.scenario == "rough"  # the pane keeps showing its run
+    combo.setCurrentIndex(1)
+    assert shown.choosers[1].caption.text() == "medium"
+    assert table_text(shown)[0][2:] == ["gentle", "medium", "medium − gentle"]

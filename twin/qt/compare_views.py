@@ -66,6 +66,7 @@ class ContentChooser(QWidget):
 
     content_changed = Signal()
     caption_changed = Signal()
+    _run_added = Signal(object)  # carries scene.events.runs to the GUI thread, whichever thread emits it
 
     def __init__(self, scene: Scene, run: RunRecord | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -73,9 +74,8 @@ class ContentChooser(QWidget):
         self.combo = QComboBox()
         self.combo.setAccessibleName("what the view shows")
         self.combo.addItem(NO_RESULTS, None)
-        for record in reversed(scene.runs):  # newest first, as in the reports
-            self.combo.addItem(f"{run_caption(record)}  ({record.simulation}, run {record.run_id[:6]})",
-                               record.run_id)
+        for record in scene.runs:
+            self._offer(record)
         self.combo.setCurrentIndex(max(self.combo.findData(run.run_id if run else None), 0))
         self.caption = QLineEdit(self._default_caption())
         self.caption.setAccessibleName("caption")
@@ -87,14 +87,24 @@ class ContentChooser(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.combo)
         layout.addWidget(self.caption)
+        self._run_added.connect(self._offer)  # a run made while the window is open can be shown too
+        on_run = self._on_scene_run
+        scene.events.runs.connect(on_run)
+        self.destroyed.connect(lambda: scene.events.runs.disconnect(on_run))
+
+    def _on_scene_run(self, run: RunRecord) -> None:
+        self._run_added.emit(run)
+
+    def _offer(self, run: RunRecord) -> None:
+        """List a run to choose, after the scene without results: newest first, as in the reports."""
+        self.combo.blockSignals(True)
+        self.combo.insertItem(1, f"{run_caption(run)}  ({run.simulation}, run {run.run_id[:6]})", run.run_id)
+        self.combo.blockSignals(False)
 
     @property
     def run(self) -> RunRecord | None:
         run_id = self.combo.currentData()
         return next((record for record in self.scene.runs if record.run_id == run_id), None)
-
-    def choose(self, run: RunRecord | None) -> None:
-        self.combo.setCurrentIndex(max(self.combo.findData(run.run_id if run else None), 0))
 
     def content(self) -> PaneContent:
         run, caption = self.run, self.title()
