@@ -8,10 +8,12 @@ import pytest
 import shapely
 from shapely.geometry import LineString, MultiPoint, Point, Polygon, box
 
+from tests.conftest import PROJECT_ROOT
 from twin.core.proposals import KINDS, Measure, ProposalError, ProposalSet
 from twin.core.quarter import Quarter
 from twin.io.errors import TwinIOError
 from twin.io.proposals_geojson import read_proposals, write_proposals
+from twin.io.quarters import read_quarters
 
 X0, Y0 = 413000.0, 5656000.0  # inside Johannstadt
 CRS = "EPSG:25833"
@@ -146,3 +148,11 @@ def test_single_trees_may_be_many_points():
     trees = Measure("t", "trees", "three", MultiPoint([(X0, Y0), (X0 + 5, Y0), (X0 + 9, Y0)]),
                     {"crown_diameter_m": 4})
     assert len(trees.tree_points()) == 3
+
+
+def test_the_shipped_workshop_proposals_read_and_lie_in_johannstadt():
+    proposals = read_proposals(PROJECT_ROOT / "scenarios" / "johannstadt_proposals.geojson", CRS)
+    quarters, _crs = read_quarters(PROJECT_ROOT / "data" / "quarters.geojson")
+    proposals.check_in_quarters([quarter for quarter in quarters if quarter.name == "Johannstadt"])
+    assert {measure.kind for measure in proposals} >= {"retention_area", "unsealing", "green_roof",
+                                                       "new_building"}
