@@ -1,6 +1,7 @@
 """Before and with proposals: one scenario run twice, without its measures and with them.
 
     effect = proposal_effect(Scenario.load("effect.toml"), SimulationRegistry.discover())
+    effect = effect_of(simulation, inputs, parameters, seed=1)   # layers and drawn proposals
     effect.differences      # each result of the run with the measures minus the run without
     effect.figures          # {quarter or "all": {figure: {"before", "with", "delta"}}}
     effect.costs            # one row per measure: quantity, unit cost, cost, source
@@ -21,6 +22,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,7 @@ from twin.core.proposals import KINDS, ProposalSet
 from twin.core.scenario import Scenario
 from twin.io import write_geotiff, write_table_csv
 from twin.io.errors import TwinIOError
+from twin.sim.contract import Simulation, SimulationInputs
 from twin.sim.difference import ID_COLUMNS, DifferenceError, grid_difference, table_difference
 from twin.sim.registry import SimulationRegistry
 from twin.sim.runner import RunReport, run_simulation
@@ -75,16 +78,23 @@ def proposal_effect(scenario: Scenario, registry: SimulationRegistry, feedback: 
     if scenario.proposals is None:
         raise ScenarioError(scenario.path, "[scenario] names no proposals file, so there is nothing to "
                                            "compare (add proposals = \"measures.geojson\")")
-    unit_costs = read_unit_costs(costs_file or UNIT_COSTS)
-    simulation = registry.get(scenario.simulation)()
-    feedback = feedback or Feedback()
     _scene, inputs = prepare_scene(scenario, notes)
-    before = run_simulation(simulation, replace(inputs, proposals=None), scenario.parameters,
-                            seed=scenario.seed, feedback=feedback.span(0.0, 0.5),
-                            scenario=f"{scenario.name} (before)")
-    after = run_simulation(simulation, inputs, scenario.parameters, seed=scenario.seed,
-                           feedback=feedback.span(0.5, 1.0),
-                           scenario=f"{scenario.name} (with proposals)") if before.ok else before
+    return effect_of(registry.get(scenario.simulation)(), inputs, scenario.parameters, seed=scenario.seed,
+                     name=scenario.name, feedback=feedback, costs_file=costs_file)
+
+
+def effect_of(simulation: Simulation, inputs: SimulationInputs, parameters: dict[str, Any], *,
+              seed: int | None = None, name: str = "", feedback: Feedback | None = None,
+              costs_file: Path | None = None) -> ProposalEffect:
+    """The same for inputs already in a scene (the window's layers and a drawn ProposalSet in
+    `inputs.proposals`): run without and with the proposals, compare and cost."""
+    unit_costs = read_unit_costs(costs_file or UNIT_COSTS)
+    feedback = feedback or Feedback()
+    seed = secrets.randbits(63) if seed is None else seed  # both runs draw the same numbers
+    before = run_simulation(simulation, replace(inputs, proposals=None), parameters, seed=seed,
+                            feedback=feedback.span(0.0, 0.5), scenario=f"{name} (before)")
+    after = run_simulation(simulation, inputs, parameters, seed=seed, feedback=feedback.span(0.5, 1.0),
+                           scenario=f"{name} (with proposals)") if before.ok else before
     buildings = inputs.layers["buildings"].data if "buildings" in inputs.layers else None
     return compare(before, after, measure_costs(inputs.proposals, buildings, unit_costs))
 
@@ -195,7 +205,8 @@ def measure_costs(proposals: ProposalSet | None, buildings: BuildingData | None,
         unit = unit_costs.get(measure.kind)
         costed = unit is not None and unit.eur_per_unit is not None
         quantity = _quantity(measure, buildings) if costed else None
-        cost = None if quantity is None else quantity * unit.eur_per_unit
+        quantity = None if quantity is None else round(quantity, 2)
+        cost = None if quantity is None else round(quantity * unit.eur_per_unit, 2)
         rows.append({"measure": measure.id, "kind": measure.kind, "title": measure.title,
                      "quantity": quantity, "unit": unit.unit if unit else "",
                      "eur_per_unit": unit.eur_per_unit if unit else None, "cost_eur": cost,

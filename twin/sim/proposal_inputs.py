@@ -46,7 +46,7 @@ def proposals_record(proposals: ProposalSet, applied: Iterable[str], reasons: di
     (`reasons` by measure id or by kind, else that its kind changes none of this simulation's inputs)."""
     applied = list(applied)
     not_applied = {measure.id: reasons.get(measure.id, reasons.get(
-        measure.kind, f"a {measure.kind_title} changes no input of the {simulation} simulation"))
+        measure.kind, f"{measure.kind_title} measures change no input of the {simulation} simulation"))
         for measure in proposals if measure.id not in applied}
     return {"applied": applied, "not_applied": not_applied}
 
