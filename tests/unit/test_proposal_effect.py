@@ -129,3 +129,12 @@ def test_a_bad_unit_cost_table_is_one_sentence_and_a_good_one_is_used(tmp_path):
     table.write_text("kind,unit,eur_per_unit,quantity,source\nretention_area,m3,250,volume,my tender\n")
     [row] = measure_costs(ProposalSet((pond(),), CRS), None, read_unit_costs(table))
     assert row["cost_eur"] == pytest.approx(72 * 250.0) and row["source"] == "my tender"
+
+
+def test_a_saved_scenario_keeps_its_proposals_file(tmp_path, dtm_file, quarters_file):
+    scenario = Scenario.load(write_scenario(tmp_path, dtm_file, quarters_file))
+    (tmp_path / "elsewhere").mkdir()
+    scenario.save(tmp_path / "elsewhere" / "copy.toml")
+    again = Scenario.load(tmp_path / "elsewhere" / "copy.toml")
+    assert again.proposals == (tmp_path / "measures.geojson").resolve()
+    assert 'proposals = "../measures.geojson"' in (tmp_path / "elsewhere" / "copy.toml").read_text()
