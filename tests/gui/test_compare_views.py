@@ -12,7 +12,7 @@ from tests.render.test_results_view import box_houses
 from twin.core import Scene
 from twin.core.layers import BuildingsLayer
 from twin.io import read_layer, read_quarters
-from twin.qt.compare_views import OPEN_WINDOWS, SideBySideWindow, SwipeWindow
+from twin.qt.compare_views import OPEN_WINDOWS, ContentChooser, SideBySideWindow, SwipeWindow
 from twin.qt.main_window import MainWindow
 from twin.qt.session import ProjectSession
 from twin.qt.views import offscreen_view
@@ -84,6 +84,8 @@ def test_four_views_share_one_camera(qtbot, window):
     shown.count_box.setCurrentIndex(1)  # 4 views
 
     assert len(shown.panes.views) == 4 and len(shown.view_widgets) == 4
+    qtbot.wait(20)  # a widget added to a shown window shows itself when the event loop comes round
+    assert sum(chooser.isVisible() for chooser in shown.findChildren(ContentChooser)) == 4  # the old two went
     cameras = {id(view.plotter.renderer.GetActiveCamera()) for view in shown.panes.views}
     assert len(cameras) == 1
     shown.panes.views[3].plotter.camera.azimuth += 25

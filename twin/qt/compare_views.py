@@ -211,6 +211,9 @@ class SideBySideWindow(QWidget):
 
     def set_pane_count(self, count: int) -> None:
         """Two or four views; the views kept show what they showed, from the same camera."""
+        self.count_box.blockSignals(True)
+        self.count_box.setCurrentIndex(0 if count == 2 else 1)
+        self.count_box.blockSignals(False)
         runs = [chooser.run for chooser in self.choosers]
         camera = self.panes.camera() if self.panes is not None else None
         self._close_panes()
@@ -249,8 +252,9 @@ class SideBySideWindow(QWidget):
         if self.panes is not None:
             self.panes.close()
         while self.grid.count():
-            item = self.grid.takeAt(0)
-            item.widget().deleteLater()
+            pane = self.grid.takeAt(0).widget()
+            pane.hide()  # gone at once: deleted only when the event loop comes round
+            pane.deleteLater()
         for widget in self.view_widgets:
             _close_view(widget)
         self.choosers, self.view_widgets, self.frames.widgets, self.panes = [], [], {}, None
