@@ -80,6 +80,7 @@ def test_side_by_side_from_the_view_menu_shows_the_runs_with_their_figures_and_d
 def test_four_views_share_one_camera(qtbot, window):
     window.side_by_side_action.trigger()
     shown = OPEN_WINDOWS[-1]
+    shown.choosers[0].caption.setText("today")
 
     shown.count_box.setCurrentIndex(1)  # 4 views
 
@@ -93,6 +94,7 @@ def test_four_views_share_one_camera(qtbot, window):
     for position in positions[1:]:
         np.testing.assert_allclose(position, positions[0])
     assert [chooser.run.scenario if chooser.run else None for chooser in shown.choosers][:2] == ["gentle", "rough"]
+    assert [chooser.title() for chooser in shown.choosers][:2] == ["today", "rough"]
 
 
 def test_the_reports_open_side_by_side_on_the_run_shown_and_the_one_compared(qtbot, window):

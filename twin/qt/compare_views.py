@@ -210,21 +210,25 @@ class SideBySideWindow(QWidget):
     # Panes.
 
     def set_pane_count(self, count: int) -> None:
-        """Two or four views; the views kept show what they showed, from the same camera."""
+        """Two or four views; the views kept show what they showed, with their captions, from one camera."""
         self.count_box.blockSignals(True)
         self.count_box.setCurrentIndex(0 if count == 2 else 1)
         self.count_box.blockSignals(False)
         runs = [chooser.run for chooser in self.choosers]
+        captions = [chooser.caption.text() for chooser in self.choosers][:count]
         camera = self.panes.camera() if self.panes is not None else None
         self._close_panes()
-        self._build_panes(_fill_to(runs[:count], self.scene, count), camera)
+        self._build_panes(_fill_to(runs[:count], self.scene, count), camera, captions)
         self.refresh_figures()
 
-    def _build_panes(self, runs: list[RunRecord | None], camera: Camera | None) -> None:
+    def _build_panes(self, runs: list[RunRecord | None], camera: Camera | None,
+                     captions: Sequence[str] = ()) -> None:
         plotters = []
         columns = 2
         for index, run in enumerate(runs):
             chooser = ContentChooser(self.scene, run)
+            if index < len(captions):
+                chooser.caption.setText(captions[index])
             widget, plotter = self._make_view(None)
             widget.setMinimumSize(240, 160)
             pane = QWidget()
