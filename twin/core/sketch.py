@@ -31,7 +31,7 @@ class Shape(StrEnum):
 
 # The fewest vertices each shape needs, and what the user is told when there are fewer.
 MIN_VERTICES = {Shape.POLYGON: 3, Shape.LINE: 2, Shape.POINTS: 1}
-_SHAPE_WORDS = {Shape.POLYGON: "an area", Shape.LINE: "a line", Shape.POINTS: "trees or points"}
+_SHAPE_WORDS = {Shape.POLYGON: "an area", Shape.LINE: "a line", Shape.POINTS: "a tree"}
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,8 @@ class Sketch:
         """The flat map geometry: Polygon, LineString or MultiPoint; SketchError where it makes none."""
         needed = MIN_VERTICES[self.shape]
         if len(self.vertices) < needed:
-            raise SketchError(f"{_SHAPE_WORDS[self.shape]} needs at least {needed} points on the terrain, "
+            points = "point" if needed == 1 else "points"
+            raise SketchError(f"{_SHAPE_WORDS[self.shape]} needs at least {needed} {points} on the terrain, "
                               f"{len(self.vertices)} drawn")
         flat = [(x, y) for x, y, _ in self.vertices]
         if self.shape is Shape.POINTS:
