@@ -93,6 +93,8 @@ class _Plan:
             self.add_file(entry.path, with_companions=True)
         if project.quarters_file is not None:
             self.add_file(project.quarters_file)
+        if project.proposals is not None:
+            self.add_file(project.proposals)
         for run in project.runs:
             if not run.is_dir():
                 raise TwinIOError(run, f"the project names this saved run but it is missing "
@@ -151,7 +153,7 @@ class _Plan:
             self.project, path=None, layers=[dataclasses.replace(entry, path=moved[entry.path])
                                              for entry in self.project.layers],
             quarters_file=moved.get(self.project.quarters_file), scenarios=self._write_scenarios(root, moved),
-            runs=[moved[run] for run in self.project.runs])
+            runs=[moved[run] for run in self.project.runs], proposals=moved.get(self.project.proposals))
         packed.save(root / self.project_name)
         (root / PACK_MARK).write_text(f"packed from {self.project.path}\n", encoding="utf-8")
         feedback.progress(1.0, "packed")

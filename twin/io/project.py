@@ -94,6 +94,7 @@ def save_project(scene: Scene, path: Path, name: str, camera: Camera | None = No
     project.live = save_live_layers(scene, path.parent / f"{path.stem}_live")  # observations received
     if proposals is not None and len(proposals):
         project.proposals = path.parent / f"{path.stem}_proposals.geojson"
+        path.parent.mkdir(parents=True, exist_ok=True)  # a new project's folder (an OSError says why not)
         write_proposals(proposals, project.proposals)
     project.save(path)
     return project
