@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from numba import njit
@@ -218,6 +223,44 @@ def test_outputs_land_on_their_times_and_the_first_wetting_is_recorded():
     assert result.probe_depths[-1, 0] == result.depth[2, 19]
     assert np.isnan(result.arrival[0, 0]) or result.arrival[0, 0] > 0
     assert 0 < result.arrival[2, 19] <= 1200.0
+
+
+def test_the_compiled_time_loop_takes_the_same_steps_as_stepping_from_python():
+    """simulate runs its steps in kernels.advance; stepping one at a time through FlowState.step
+    with the stable step, landing on the rain's changes, must give the same grids to the bit and
+    the same volumes (summed in another order: equal to rounding)."""
+    rng = np.random.default_rng(11)
+    terrain = 0.02 * np.arange(30)[None, :] + rng.normal(0.0, 0.05, (24, 30))
+    cell_class = np.full(terrain.shape, UNSEALED, np.uint8)
+    cell_class[:, 15:] = SEALED
+    cell_class[8:12, 5:9] = ROOF
+    domain = Domain(terrain, 2.0, np.full(terrain.shape, 0.03), cell_class, open_edges=True)
+    losses = Losses(infiltration_final=5 / 3.6e6, sewer=10 / 3.6e6)
+    inflows = (PointInflow(12, 20, np.array([0.0, 300.0, 600.0]), np.array([0.0, 0.2, 0.0])),)
+    storm, duration, settings = block_rain(40.0, 10.0), 900.0, Settings()
+    result = simulate(domain, storm, duration, losses=losses, inflows=inflows)
+    state, t, stops = FlowState(domain, None), 0.0, np.append(storm.change_times(), duration)
+    while t < duration:
+        stop = stops[np.searchsorted(stops, t, side="right")]
+        dt = min(state.stable_step(settings), stop - t)
+        landing = stop - (t + dt) < 1e-9 * max(stop, 1.0)
+        dt = stop - t if landing else dt
+        state.step(t, dt, storm.rate_at(t), losses, inflows, settings)
+        t = stop if landing else t + dt
+    assert np.array_equal(result.depth, state.h)
+    assert np.array_equal(result.max_velocity, state.max_velocity)
+    assert np.array_equal(result.arrival, state.arrival, equal_nan=True)
+    for name in ("rain", "inflow", "infiltration", "sewer", "boundary"):
+        assert getattr(result.balance, name) == pytest.approx(getattr(state.balance, name), rel=1e-12)
+
+
+def test_the_solver_threads_sleep_at_barriers_unless_told_otherwise():
+    """Spinning OpenMP threads made a step 6 times slower on a busy two-core machine (see kernels)."""
+    script = "import os; import plugins.flood.kernels; print(os.environ['OMP_WAIT_POLICY'])"
+    environment = {key: value for key, value in os.environ.items() if key != "OMP_WAIT_POLICY"}
+    answer = subprocess.run([sys.executable, "-c", script], env=environment, capture_output=True, text=True,
+                            check=True, cwd=Path(__file__).resolve().parents[2])
+    assert answer.stdout.strip() == "PASSIVE"
 
 
 def test_every_kernel_of_the_time_loop_releases_the_gil():
