@@ -201,3 +201,31 @@ def test_compute_effect_without_measures_is_one_sentence(qtbot, window):
     assert window.proposals_effect.compute() is None
     assert window.last_error == "draft at least one measure before computing its effect"
     assert window.scene.runs == []
+
+
+def test_a_measures_shape_is_edited_on_the_terrain_and_the_edit_undone(qtbot, window, dtm_file):
+    panel = window.proposals_panel
+    panel.draft("unsealing", Shape.POLYGON)
+    click_on_terrain(qtbot, window, SQUARE)
+    qtbot.keyClick(window.view_widget, Qt.Key.Key_Return)
+    drawn = panel.proposals.measures[0]
+
+    assert panel.reshape_selected()
+    assert [(x, y) for x, y, _ in panel.tool.state.vertices] == list(drawn.geometry.exterior.coords)[:-1]
+    assert all(z == dtm_height(dtm_file, x, y) for x, y, z in panel.tool.state.vertices)
+    panel.draft("unsealing", Shape.POLYGON)  # another drawing begun instead: the edit is dropped
+    assert len(panel.tool.state.vertices) == 0 and panel.undo_group.activeStack() is panel.tool.history
+    qtbot.keyClick(window.view_widget, Qt.Key.Key_Escape)
+
+    panel.measure_list.setCurrentRow(0)
+    panel.reshape_selected()
+    corner = pixel_of(window, *panel.tool.state.vertices[0][:2])
+    qtbot.mousePress(window.view_widget, Qt.MouseButton.LeftButton, pos=corner)
+    qtbot.mouseMove(window.view_widget, corner + QPoint(-20, 0))
+    qtbot.mouseRelease(window.view_widget, Qt.MouseButton.LeftButton, pos=corner + QPoint(-20, 0))
+    qtbot.keyClick(window.view_widget, Qt.Key.Key_Return)
+
+    [reshaped] = panel.proposals
+    assert reshaped.id == drawn.id and not reshaped.geometry.equals(drawn.geometry)
+    panel.undo_group.undo()
+    assert panel.proposals.measures[0].geometry.equals(drawn.geometry)

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QUndoCommand, QUndoGroup, QUndoStack
 from PySide6.QtWidgets import (
@@ -197,11 +198,10 @@ class ProposalsPanel(QWidget):
         if measure is None or measure.geometry is None:
             self.refuse("choose a drawn measure (an area, line or trees) to edit its shape")
             return False
-        sketch = sketch_of(measure.geometry)
-        xy = [(x, y) for x, y, _ in sketch.vertices]
-        heights = self.scene_view.ground().heights_or(*map(list, zip(*xy, strict=True)), default=0.0)
+        xy = np.array([(x, y) for x, y, _ in sketch_of(measure.geometry).vertices])
+        heights = self.scene_view.ground().heights_or(xy[:, 0], xy[:, 1], default=0.0)
         self._on_drawn = lambda drawn: self._reshaped(measure, drawn)
-        self._start_drawing(sketch_of(measure.geometry, list(heights)),
+        self._start_drawing(sketch_of(measure.geometry, heights.tolist()),
                             f"Editing the shape of '{measure.title}': drag its points, Enter finishes")
         return True
 
@@ -301,8 +301,8 @@ class ProposalsPanel(QWidget):
     # Inside -----------------------------------------------------------------------------------
 
     def _start_drawing(self, state: Sketch | FeatureChoice, hint: str) -> None:
+        self.tool.start(state)  # after a drawing left unfinished is cancelled: undo then steps this one
         self.undo_group.setActiveStack(self.tool.history)
-        self.tool.start(state)
         self.say(hint)
 
     def _drawn(self, drawn: Sketch | FeatureChoice) -> None:
