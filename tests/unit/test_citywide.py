@@ -52,7 +52,7 @@ def write_scenario(folder: Path) -> Path:
 @pytest.fixture
 def client():
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
-            Client(cluster) as dask_client:
+            Client(cluster, set_as_default=False) as dask_client:  # as the CLI's own cluster
         yield dask_client
 
 

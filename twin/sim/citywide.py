@@ -159,7 +159,7 @@ def run_citywide(plan: CityPlan, out: Path, *, client: Client | None = None, sch
         client = client or stack.enter_context(_client(scheduler, workers))
         futures = [client.submit(run_domain, task, key=f"twin-domain-{task.number}-{id(plan)}", pure=False)
                    for task in tasks]
-        for future in as_completed(futures):
+        for future in as_completed(futures, loop=client.loop):  # the client need not be the default
             result = _result_of(future)
             results.append(result)
             if result.error is None:
