@@ -1,6 +1,8 @@
 """Drafting measures in the window: clicking on the off-screen terrain, undo and redo, the
 Proposals panel, saving with the project, and refusing a shape that crosses itself."""
 
+import json
+
 import numpy as np
 import pytest
 import rasterio
@@ -229,3 +231,28 @@ def test_a_measures_shape_is_edited_on_the_terrain_and_the_edit_undone(qtbot, wi
     assert reshaped.id == drawn.id and not reshaped.geometry.equals(drawn.geometry)
     panel.undo_group.undo()
     assert panel.proposals.measures[0].geometry.equals(drawn.geometry)
+
+
+def test_importing_proposals_adds_them_as_one_edit_and_a_bad_file_changes_nothing(qtbot, window, tmp_path):
+    def feature(identifier, ring):
+        return {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "properties": {"id": identifier, "kind": "unsealing", "title": "Yard"}}
+
+    square = [list(point) for point in (*SQUARE, SQUARE[0])]
+    bowtie = [list(point) for point in (*BOWTIE, BOWTIE[0])]
+    crs = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25833"}}
+    good, bad = tmp_path / "good.geojson", tmp_path / "bad.geojson"
+    good.write_text(json.dumps({"type": "FeatureCollection", "crs": crs,
+                                "features": [feature("yard", square)]}), encoding="utf-8")
+    bad.write_text(json.dumps({"type": "FeatureCollection", "crs": crs,
+                               "features": [feature("yard", bowtie)]}), encoding="utf-8")
+    panel = window.proposals_panel
+
+    assert panel.import_file(good) and panel.import_file(good)  # the second yard gets an id of its own
+    assert [measure.id for measure in panel.proposals] == ["yard", "unsealing-1"]
+    before = panel.proposals
+    assert not panel.import_file(bad)
+    assert str(bad) in window.last_error and "crosses itself" in window.last_error
+    assert "\n" not in window.last_error and panel.proposals is before
+    panel.undo_group.undo()
+    assert [measure.id for measure in panel.proposals] == ["yard"]

@@ -103,6 +103,8 @@ class EffectAction(QObject):
         scene = self.simulations.scene
         for report in (effect.before, effect.with_proposals):
             store_run(scene, report)
+            for layer in report.result_layers:  # the difference is what is to be seen, not either run
+                layer.visible = False
         self.reports.show_run(effect.before.run_id)
         self.reports.compare_with(effect.with_proposals.run_id)
         self.difference = self._difference_layer()

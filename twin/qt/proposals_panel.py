@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import shapely
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QUndoCommand, QUndoGroup, QUndoStack
 from PySide6.QtWidgets import (
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
     from twin.qt.main_window import MainWindow
 
 _ERROR_STYLE = "color: #b00020;"
+EFFECT_MARGIN_M = 120.0  # the view on a computed effect shows this much around the drawn measures
 # What the user draws for each entry of the Draft menu: (menu text, kind, shape or feature kind).
 DRAFTS: tuple[tuple[str, str, Shape | str], ...] = (
     ("Retention area", "retention_area", Shape.POLYGON),
@@ -483,8 +485,13 @@ def _proposals_menu(window: MainWindow, panel: ProposalsPanel, effect: EffectAct
 
 
 def _effect_shown(window: MainWindow, panel: ProposalsPanel, effect: ProposalEffect) -> None:
+    """The reports below the view, and the view on the drawn measures and what lies around them."""
     window.reports_dock.show()
     window.reports_dock.raise_()
+    drawn = [measure.geometry for measure in panel.proposals if measure.geometry is not None]
+    if drawn:
+        minx, miny, maxx, maxy = shapely.GeometryCollection(drawn).buffer(EFFECT_MARGIN_M).bounds
+        window.scene_view.zoom_to((minx, miny, maxx, maxy))
     panel.say(effect_note(effect))
     window.refresh_view()
 

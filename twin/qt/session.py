@@ -25,7 +25,6 @@ from twin.io.project import Presentation, open_proposals, save_project
 
 class ProjectSession(QObject):
     dirty_changed = Signal(bool)
-    proposals_changed = Signal()
 
     def __init__(self, scene: Scene, path: Path | None = None, name: str = "Untitled",
                  quarters_file: Path | None = None, scenarios: list[Path] | None = None,
@@ -65,7 +64,6 @@ class ProjectSession(QObject):
         """The measures as the proposals panel changed them: saved with the project."""
         self.proposals = proposals
         self.mark_dirty()
-        self.proposals_changed.emit()
 
     def save(self, path: Path, camera: Camera | None, view: ViewState | None = None) -> None:
         """Write the project (layers, styles, quarters, scenarios, runs, camera, view, bookmarks,
