@@ -41,6 +41,8 @@ def main() -> None:
                         default=ROOT / "scenarios" / "flood_johannstadt_proposals.toml")
     parser.add_argument("--measure", default="pond", help="the measure of the proposals file to draw")
     parser.add_argument("--factor", type=int, default=2, help="how much coarser the quick grid is")
+    parser.add_argument("--maps", type=Path, metavar="OUT.png",
+                        help="also draw the before map and both changes (full, quick) into this PNG")
     args = parser.parse_args()
     print(f"load average at the start: {os.getloadavg()}")
     scenario = Scenario.load(args.scenario)
@@ -64,6 +66,33 @@ def main() -> None:
     report_accuracy(before.values, full.values, quick.values, quick_change.values, pond,
                     abs(before.transform.a) ** 2)
     print(f"load average at the end: {os.getloadavg()}")
+    if args.maps:
+        draw_maps(args.maps, before, full.values - before.values, quick_change.values)
+
+
+def draw_maps(path: Path, before, full_change: np.ndarray, quick_change: np.ndarray) -> None:
+    """Deepest water before, and its change with the measure: full re-run and quick estimate."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    height, width = before.values.shape
+    x0, y1, cell = before.transform.c, before.transform.f, abs(before.transform.a)
+    extent = (x0, x0 + width * cell, y1 - height * cell, y1)
+    figure, axes = plt.subplots(1, 3, figsize=(18, 6), constrained_layout=True)
+    shown = axes[0].imshow(np.where(before.values > 0.02, before.values, np.nan), extent=extent, cmap="Blues",
+                           vmin=0.0, vmax=1.0)
+    axes[0].set_title("deepest water before (m)")
+    figure.colorbar(shown, ax=axes[0])
+    for axis, change, title in ((axes[1], full_change, "change, full re-run (m)"),
+                                (axes[2], quick_change, "change, quick re-run (m)")):
+        shown = axis.imshow(np.where(np.abs(change) > 0.005, change, np.nan), extent=extent, cmap="RdBu_r",
+                            vmin=-0.2, vmax=0.2)
+        axis.set_title(title)
+        figure.colorbar(shown, ax=axis)
+    figure.savefig(path, dpi=80)
+    print(f"maps: {path}")
 
 
 def max_depth_run(simulation, inputs, parameters):
