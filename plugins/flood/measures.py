@@ -31,7 +31,7 @@ from scipy import ndimage
 
 from plugins.flood.kernels import OUTSIDE, ROOF, SEALED, UNSEALED
 from plugins.flood.rain import RainSeries
-from plugins.flood.solver import Domain, Losses
+from plugins.flood.solver import Domain, Losses, roof_block_outlets
 from twin.core.data import BuildingData, RasterData
 from twin.core.proposals import Measure, ProposalSet
 from twin.sim.proposal_inputs import building_rows, buildings_with_measures
@@ -172,15 +172,7 @@ def weighted_downpipes(cell_class: np.ndarray, kept: np.ndarray) -> tuple[np.nda
     the roof cells' worth of spill held on roofs that have downpipes."""
     roofs = cell_class == ROOF
     blocks, count = ndimage.label(roofs)
-    flows = (cell_class == UNSEALED) | (cell_class == SEALED)
-    padded = np.pad(blocks, 1)
-    rows, cols = cell_class.shape
-    pairs = []
-    for di, dj in ((-1, 0), (1, 0), (0, -1), (0, 1)):
-        beside = padded[1 + di:1 + di + rows, 1 + dj:1 + dj + cols]
-        cells = np.flatnonzero(flows & (beside > 0))
-        pairs.append(np.stack([cells, beside.ravel()[cells]], axis=1))
-    cell_block = np.unique(np.concatenate(pairs), axis=0)
+    cell_block = roof_block_outlets(cell_class, blocks)
     roof_weight = np.bincount(blocks.ravel(), weights=np.where(roofs, kept, 0.0).ravel(), minlength=count + 1)
     outlet_count = np.bincount(cell_block[:, 1], minlength=count + 1)
     shares = roof_weight[cell_block[:, 1]] / outlet_count[cell_block[:, 1]]

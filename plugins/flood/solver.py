@@ -86,6 +86,19 @@ class Domain:
         return dropx, dropy
 
 
+def roof_block_outlets(cell_class: np.ndarray, blocks: np.ndarray) -> np.ndarray:
+    """(open cell flat index, roof block label) pairs: each open cell once per roof block it borders."""
+    flows = (cell_class == UNSEALED) | (cell_class == SEALED)
+    padded = np.pad(blocks, 1)
+    rows, cols = cell_class.shape
+    pairs = []
+    for di, dj in ((-1, 0), (1, 0), (0, -1), (0, 1)):
+        beside = padded[1 + di:1 + di + rows, 1 + dj:1 + dj + cols]
+        cells = np.flatnonzero(flows & (beside > 0))
+        pairs.append(np.stack([cells, beside.ravel()[cells]], axis=1))
+    return np.unique(np.concatenate(pairs), axis=0)
+
+
 def downpipes(cell_class: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     """Where the rain that the sewer cannot take runs off the roofs: the footprint's edge cells.
 
@@ -95,19 +108,10 @@ def downpipes(cell_class: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
     (summed where it borders two blocks), and the count of roof cells whose block has no open
     cell beside it (their water goes to the sewer: see FlowState.step).
     """
-    roofs = cell_class == ROOF
-    blocks, count = ndimage.label(roofs)
+    blocks, count = ndimage.label(cell_class == ROOF)
     if count == 0:
         return np.zeros(0, np.intp), np.zeros(0), 0
-    flows = (cell_class == UNSEALED) | (cell_class == SEALED)
-    padded = np.pad(blocks, 1)
-    rows, cols = cell_class.shape
-    pairs = []
-    for di, dj in ((-1, 0), (1, 0), (0, -1), (0, 1)):
-        beside = padded[1 + di:1 + di + rows, 1 + dj:1 + dj + cols]
-        cells = np.flatnonzero(flows & (beside > 0))
-        pairs.append(np.stack([cells, beside.ravel()[cells]], axis=1))
-    cell_block = np.unique(np.concatenate(pairs), axis=0)  # each open cell once per block it borders
+    cell_block = roof_block_outlets(cell_class, blocks)
     roof_count = np.bincount(blocks.ravel(), minlength=count + 1)
     outlet_count = np.bincount(cell_block[:, 1], minlength=count + 1)
     shares = roof_count[cell_block[:, 1]] / outlet_count[cell_block[:, 1]]
