@@ -272,7 +272,7 @@ def simulate(domain: Domain, rain: RainSeries, duration: float, *, losses: Losse
     next_output = _OutputCursor(snapshot_times, probe_times)
     next_output.record(0.0, state.h, snapshots, probe_depths, probe_rows, probe_cols)
     params, point_inflows = state.parameters(losses, settings), inflow_arrays(inflows)
-    started, last_report, steps, t, chunk = time.perf_counter(), 0.0, 0, 0.0, 1
+    started, last_report, reported_t, steps, t, chunk = time.perf_counter(), 0.0, 0.0, 0, 0.0, 1
     while t < duration:
         stop = stops[np.searchsorted(stops, t, side="right")]
         chunk_started = time.perf_counter()
@@ -280,8 +280,10 @@ def simulate(domain: Domain, rain: RainSeries, duration: float, *, losses: Losse
         steps += done
         chunk = _next_chunk(done, time.perf_counter() - chunk_started)
         next_output.record(t, state.h, snapshots, probe_depths, probe_rows, probe_cols)
-        if progress is not None and time.perf_counter() - last_report > 0.25:
-            last_report = time.perf_counter()
+        # each tenth of the simulated time too: a run shorter than the throttle still says how far it is
+        if progress is not None and (time.perf_counter() - last_report > 0.25
+                                     or int(10 * t / duration) > int(10 * reported_t / duration)):
+            last_report, reported_t = time.perf_counter(), t
             progress(t / duration, f"{t / 60:.1f} of {duration / 60:.0f} min simulated")
     state.balance.stored = state.stored_volume()
     seconds = time.perf_counter() - started

@@ -317,3 +317,13 @@ def test_the_cube_root_of_the_friction_term_is_exact_to_rounding():
     cube_root = njit(lambda values: [kernels._cube_root(value) for value in values])
     depths = np.geomspace(1e-6, 1e3, 10_001)
     assert np.abs(np.array(cube_root(depths)) / np.cbrt(depths) - 1.0).max() < 2e-15
+
+
+def test_a_run_faster_than_the_progress_throttle_still_reports_each_tenth_it_passes():
+    """An unattended nowcast says how far it is; on a fast machine the whole run takes less than the
+    quarter second between wall-clock reports, so progress also follows the simulated time."""
+    fractions: list[float] = []
+    simulate(plain_domain(np.zeros((4, 4)), 1.0, 0.03), block_rain(10.0, 10.0), 1200.0,
+             snapshot_interval=120.0, progress=lambda fraction, _message: fractions.append(fraction))
+    tenths = {int(10 * fraction) for fraction in fractions}
+    assert {1, 3, 5, 7, 9} <= tenths
