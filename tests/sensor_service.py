@@ -17,10 +17,12 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import os
 import re
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,6 +30,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import numpy as np
+from pyproj import Transformer
 
 ROOT = "/sta/v1.1"
 PAGE = 10
@@ -219,3 +222,47 @@ class Mosquitto:
             self.process.terminate()
             self.process.wait(10)
             self.process = None
+
+
+# m, EPSG:25833: the two stations of the reference service moved into the test terrain's West quarter
+TEST_TERRAIN_STATIONS = ((411_050.0, 5_654_050.0), (411_150.0, 5_654_050.0))
+
+
+def service_on_test_terrain(response: Path, folder: Path, *, dates_moved_to_now: bool = False) -> Path:
+    """A copy of a SensorThings response with its stations on the test terrain, optionally with its
+    observations moved so that the last one ends now (a last day's history then holds them)."""
+    document = json.loads(response.read_text(encoding="utf-8"))
+    to_wgs84 = Transformer.from_crs("EPSG:25833", "EPSG:4326", always_xy=True)
+    for thing, (x, y) in zip(document["value"], TEST_TERRAIN_STATIONS, strict=False):
+        thing["Locations"][0]["location"]["coordinates"] = [*to_wgs84.transform(x, y), 110.0]
+    if dates_moved_to_now:
+        _move_observations_to_now(document)
+    path = folder / "service.sta.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+def _move_observations_to_now(document: dict) -> None:
+    shift = np.datetime64("now", "s") - np.datetime64("2026-07-10T18:00:00")
+    for thing in document["value"]:
+        for observation in thing["Datastreams"][0]["Observations"]:
+            ends = [np.datetime64(part.removesuffix("Z"), "s") + shift
+                    for part in observation["phenomenonTime"].split("/")]
+            observation["phenomenonTime"] = "/".join(f"{end}Z" for end in ends)
+
+
+def start_watch(scenario: Path, server: SensorThingsServer, project_root: Path,
+                timeout_s: float) -> subprocess.Popen:
+    """`python main.py watch SCENARIO` in a process of its own, returned once it has read the
+    service's history (its first request for observations, and a second to check the rule)."""
+    process = subprocess.Popen([sys.executable, "main.py", "watch", str(scenario)], cwd=project_root,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    deadline = time.monotonic() + timeout_s
+    while not any("Observations" in request for request in server.requests):
+        if time.monotonic() > deadline or process.poll() is not None:
+            process.kill()
+            raise AssertionError(f"watch did not read the service: {process.communicate()[1]}")
+        time.sleep(0.1)
+    time.sleep(1.0)  # the history read and the rule checked on it
+    return process

@@ -9,11 +9,8 @@ names the expected maximum depth and the affected buildings.
 from __future__ import annotations
 
 import json
-import os
 import select
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -22,7 +19,7 @@ import pytest
 
 from data.demo import QUARTERS_FILE, default_cache, demo_project
 from tests.conftest import PROJECT_ROOT
-from tests.sensor_service import SensorThingsServer
+from tests.sensor_service import SensorThingsServer, start_watch
 
 GAUGE = "RG-Johannstadt/precipitation"
 RAIN_MM = (6.0, 6.0, 6.0)  # after midnight, 5 minutes apart: 18 mm in 15 minutes
@@ -82,15 +79,8 @@ def test_watch_on_the_demo_city_fires_the_johannstadt_nowcast_and_the_alert_name
         tmp_path, demo):
     with SensorThingsServer(demo / "sensors.sta.json") as server:
         scenario = watch_scenario(tmp_path, demo, server.url)
-        process = subprocess.Popen([sys.executable, "main.py", "watch", str(scenario)], cwd=PROJECT_ROOT,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                   env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        process = start_watch(scenario, server, PROJECT_ROOT, timeout_s=120)
         try:
-            deadline = time.monotonic() + 120
-            while not any("Observations" in request for request in server.requests):
-                assert time.monotonic() < deadline and process.poll() is None, process.stderr.read()
-                time.sleep(0.1)
-            time.sleep(1.0)  # the history read and the rule checked on it: a dry evening
             started = time.monotonic()
             rain_after_midnight(server)
             ready, _, _ = select.select([process.stdout], [], [], 600)  # a busy machine's flood run

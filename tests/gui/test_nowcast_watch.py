@@ -4,44 +4,20 @@ import json
 import shutil
 
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QLabel
 
 from tests.conftest import REFERENCE
-from tests.sensor_service import SensorThingsServer
-from tests.unit.test_nowcast import wgs84
-from twin.core import Scene
-from twin.io import read_layer, read_quarters
-from twin.qt.main_window import MainWindow
+from tests.sensor_service import SensorThingsServer, service_on_test_terrain
 from twin.qt.nowcast_watch import open_nowcast_watch
-from twin.qt.session import ProjectSession
-from twin.qt.views import offscreen_view
 
 pytestmark = pytest.mark.gui
 SERVICE_FILE = REFERENCE / "sensorthings" / "dresden_johannstadt_service.sta.json"
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, dtm_file, quarters_file):
-    scene = Scene()
-    scene.set_quarters(read_quarters(quarters_file)[0])
-    scene.add_layer(read_layer(dtm_file))
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(scene, offscreen_view, session=ProjectSession(scene, name="test"), settings=settings)
-    qtbot.addWidget(window, before_close_func=lambda widget: widget.session.mark_clean())
-    window.show()
-    return window
-
-
-@pytest.fixture
 def service(tmp_path):
     """The reference service with the rain gauge in the test grid's West quarter."""
-    document = json.loads(SERVICE_FILE.read_text(encoding="utf-8"))
-    document["value"][0]["Locations"][0]["location"]["coordinates"] = wgs84(411_050.0, 5_654_050.0)
-    document["value"][1]["Locations"][0]["location"]["coordinates"] = wgs84(411_150.0, 5_654_050.0)
-    path = tmp_path / "service.sta.json"
-    path.write_text(json.dumps(document), encoding="utf-8")
-    with SensorThingsServer(path) as server:
+    with SensorThingsServer(service_on_test_terrain(SERVICE_FILE, tmp_path)) as server:
         yield server
 
 

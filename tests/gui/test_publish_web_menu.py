@@ -4,30 +4,10 @@ the quarter chosen in the toolbar; an unsaved project is saved first, after aski
 import json
 
 import pytest
-from PySide6.QtCore import QSettings
 
-from twin.core import Scene
-from twin.io import read_layer, read_quarters
-from twin.qt.main_window import MainWindow
 from twin.qt.publish_web import MENU_TEXT, publish_for_web
-from twin.qt.session import ProjectSession
-from twin.qt.views import offscreen_view
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def window(qtbot, tmp_path, dtm_file, quarters_file):
-    scene = Scene()
-    scene.set_quarters(read_quarters(quarters_file)[0])
-    scene.add_layer(read_layer(dtm_file))
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    made = MainWindow(scene, offscreen_view, session=ProjectSession(scene, name="test", quarters_file=quarters_file),
-                      settings=settings)
-    qtbot.addWidget(made, before_close_func=lambda widget: widget.session.mark_clean())
-    made.show()
-    qtbot.waitUntil(lambda: made._camera_placed)
-    return made
 
 
 def test_the_file_menu_offers_publishing(window):

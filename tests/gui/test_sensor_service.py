@@ -8,16 +8,13 @@ import paho.mqtt.client as mqtt
 import pytest
 import shiboken6
 from paho.mqtt.enums import CallbackAPIVersion
-from pyproj import Transformer
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QLabel, QLineEdit
 
 from tests.conftest import REFERENCE
-from tests.sensor_service import Mosquitto, SensorThingsServer, mosquitto_binary
-from twin.core import Scene
+from tests.sensor_service import Mosquitto, SensorThingsServer, mosquitto_binary, service_on_test_terrain
 from twin.core.live import live_feed
 from twin.core.project import Project
-from twin.io import read_layer, read_quarters
 from twin.io.project import open_project
 from twin.qt.main_window import MainWindow
 from twin.qt.sensor_service import TOKEN_NOTE, LiveSensorService, SensorServiceDialog, ServiceChoice
@@ -29,40 +26,10 @@ SERVICE_FILE = REFERENCE / "sensorthings" / "dresden_johannstadt_service.sta.jso
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, dtm_file, quarters_file):
-    scene = Scene()
-    scene.set_quarters(read_quarters(quarters_file)[0])
-    scene.add_layer(read_layer(dtm_file))
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(scene, offscreen_view, session=ProjectSession(scene, name="test"), settings=settings)
-    qtbot.addWidget(window, before_close_func=lambda widget: widget.session.mark_clean())
-    window.show()
-    return window
-
-
-@pytest.fixture
 def service(tmp_path):
     """The reference service with its stations moved onto the test terrain (the bowl at 411 km E)."""
-    with SensorThingsServer(shifted_service_file(tmp_path)) as server:
+    with SensorThingsServer(service_on_test_terrain(SERVICE_FILE, tmp_path, dates_moved_to_now=True)) as server:
         yield server
-
-
-def shifted_service_file(tmp_path):
-    """The reference service's response with its stations on the test terrain and today's dates."""
-    document = json.loads(SERVICE_FILE.read_text(encoding="utf-8"))
-    to_wgs84 = Transformer.from_crs("EPSG:25833", "EPSG:4326", always_xy=True)
-    for thing, x in zip(document["value"], (411_050.0, 411_150.0), strict=True):
-        thing["Locations"][0]["location"]["coordinates"] = [*to_wgs84.transform(x, 5_654_050.0), 111.0]
-    # the observations carry today's dates, so that the last day's history has them
-    shift = np.datetime64("now", "s") - np.datetime64("2026-07-10T18:00:00")
-    for thing in document["value"]:
-        for observation in thing["Datastreams"][0]["Observations"]:
-            ends = [np.datetime64(part.removesuffix("Z"), "s") + shift
-                    for part in observation["phenomenonTime"].split("/")]
-            observation["phenomenonTime"] = "/".join(f"{end}Z" for end in ends)
-    path = tmp_path / "service.sta.json"
-    path.write_text(json.dumps(document), encoding="utf-8")
-    return path
 
 
 def open_service(qtbot, window, choice) -> LiveSensorService:
@@ -154,7 +121,8 @@ def test_the_token_reaches_the_service_and_never_the_saved_project(qtbot, window
 
 def test_a_saved_live_layer_reopens_with_what_it_received_and_reconnects_asking_for_the_token(
         qtbot, window, tmp_path, monkeypatch):
-    with SensorThingsServer(shifted_service_file(tmp_path), token="s3cret-token") as server:
+    service_file = service_on_test_terrain(SERVICE_FILE, tmp_path, dates_moved_to_now=True)
+    with SensorThingsServer(service_file, token="s3cret-token") as server:
         choice = ServiceChoice(server.url, token="s3cret-token", poll_interval_s=0.3)
         live = open_service(qtbot, window, choice)
         layer = live.feed.layer

@@ -1,7 +1,6 @@
 """The rain rule, the nowcast's rain record and its flood run, and `watch` against a live service."""
 
 import json
-import os
 import select
 import signal
 import subprocess
@@ -14,13 +13,18 @@ import numpy as np
 import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
-from pyproj import Transformer
 
 from plugins.flood.rain import DRESDEN_100_YEAR_TABLE
 from plugins.flood.simulation import FloodSimulation
 from tests.conftest import PROJECT_ROOT, REFERENCE, write_quarters
 from tests.plugins.test_flood_plugin import X0, Y1, scene_inputs
-from tests.sensor_service import Mosquitto, SensorThingsServer, mosquitto_binary
+from tests.sensor_service import (
+    Mosquitto,
+    SensorThingsServer,
+    mosquitto_binary,
+    service_on_test_terrain,
+    start_watch,
+)
 from twin.core.data import SensorData, TimeSeries
 from twin.core.layers import SensorsLayer
 from twin.core.live import LiveSensorFeed, Observation
@@ -141,20 +145,9 @@ def test_the_nowcast_runs_the_gauges_quarter_on_that_rain_and_names_the_affected
     assert json.loads(json.dumps(alert.as_json()))["affected_buildings"][0]["building"] == "B1"
 
 
-def wgs84(x: float, y: float) -> list[float]:
-    lon, lat = Transformer.from_crs("EPSG:25833", "EPSG:4326", always_xy=True).transform(x, y)
-    return [lon, lat, 110.0]
-
-
 @pytest.fixture
 def moved_service_file(tmp_path):
-    """The service's response with the rain gauge moved into the test grid's West quarter."""
-    document = json.loads(SERVICE_FILE.read_text(encoding="utf-8"))
-    document["value"][0]["Locations"][0]["location"]["coordinates"] = wgs84(411_050.0, 5_654_050.0)
-    document["value"][1]["Locations"][0]["location"]["coordinates"] = wgs84(411_150.0, 5_654_050.0)
-    path = tmp_path / "service.sta.json"
-    path.write_text(json.dumps(document), encoding="utf-8")
-    return path
+    return service_on_test_terrain(SERVICE_FILE, tmp_path)
 
 
 def test_watch_polls_the_service_raises_the_alert_and_stops_cleanly_on_ctrl_c(tmp_path, dtm_file,
@@ -169,15 +162,8 @@ def test_watch_polls_the_service_raises_the_alert_and_stops_cleanly_on_ctrl_c(tm
             'datastream = "11"\nthreshold_mm = 15.0\nwindow_min = 30.0\ntail = "block"\n'
             'tail_duration_min = 10.0\ntail_depth_mm = 20.0\nafter_rain_min = 10.0\n'
             'alerts_file = "alerts.jsonl"\n', encoding="utf-8")
-        process = subprocess.Popen([sys.executable, "main.py", "watch", str(scenario)], cwd=PROJECT_ROOT,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                   env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        process = start_watch(scenario, server, PROJECT_ROOT, timeout_s=60)
         try:
-            deadline = time.monotonic() + 60
-            while not any("Observations" in request for request in server.requests):
-                assert time.monotonic() < deadline and process.poll() is None, process.stderr.read()
-                time.sleep(0.1)
-            time.sleep(1.0)  # the history read, the rule checked on it: nothing since 16:10
             for k, mm in enumerate([6.0, 6.0, 6.0], start=1):  # 18 mm in 15 minutes
                 end = np.datetime64("2026-07-10T18:00:00") + np.timedelta64(5 * k, "m")
                 server.add_observation(11, f"{end}Z", mm, 4000 + k)
