@@ -17,6 +17,7 @@
 - trees: not applied: the solver has no interception (a crown holds about 1-2 mm of a storm of
   tens of millimetres, under the solver's resolution of the losses). Listed as not applied.
 - street works: not a flood input; listed as not applied.
+- comment pins: remarks, not measures; listed as not applied.
 """
 
 from __future__ import annotations
@@ -33,13 +34,14 @@ from plugins.flood.kernels import OUTSIDE, ROOF, SEALED, UNSEALED
 from plugins.flood.rain import RainSeries
 from plugins.flood.solver import Domain, Losses, roof_block_outlets
 from twin.core.data import BuildingData, RasterData
-from twin.core.proposals import Measure, ProposalSet
+from twin.core.proposals import COMMENT, COMMENT_NOT_APPLIED, Measure, ProposalSet
 from twin.sim.proposal_inputs import building_rows, buildings_with_measures
 
 KINDS = ("retention_area", "unsealing", "green_roof", "new_building", "demolition")
 NOT_MODELLED = {
     "trees": "the flood solver has no interception by tree crowns",
     "street_works": "street works change no flood input",
+    COMMENT: COMMENT_NOT_APPLIED,
 }
 
 

@@ -34,6 +34,8 @@ def one_of_each() -> ProposalSet:
         Measure("shed", "demolition", "Old shed", None, {"building_ids": ["b7"]}),
         Measure("lane", "street_works", "Resurface the lane", None,
                 {"segment_ids": [12, "s13"], "treatment": "overlay", "year": 2027}),
+        Measure("pin", "comment", "Crossing", Point(X0 + 12, Y0 + 40, 112.5), {}, author="Resident",
+                comment="A zebra crossing here, please."),
     ), CRS)
 
 
@@ -60,6 +62,7 @@ def test_geojson_round_trip_keeps_every_measure(tmp_path):
         assert (after.geometry is None) == (before.geometry is None)
         if before.geometry is not None:
             assert shapely.equals_exact(after.geometry, before.geometry, tolerance=1e-9)
+    assert again.get("pin").geometry.z == 112.5  # the height the participant clicked
 
 
 def test_a_web_form_in_longitude_and_latitude_comes_into_the_scene_crs(tmp_path):
@@ -80,7 +83,7 @@ def test_add_replace_remove_return_new_sets_and_a_bad_edit_changes_nothing():
     assert proposals.remove("oak").ids() == tuple(i for i in proposals.ids() if i != "oak")
     with pytest.raises(ProposalError, match="two measures have the id 'pond'"):
         proposals.add(proposals.get("pond"))
-    assert len(proposals) == 8
+    assert len(proposals) == 9
     assert proposals.new_id("trees") == "trees-1"
 
 
@@ -103,11 +106,26 @@ BOW_TIE = Polygon([(X0, Y0), (X0 + 10, Y0 + 10), (X0 + 10, Y0), (X0, Y0 + 10)])
     ("street_works", None, {"segment_ids": [1], "treatment": "overlay", "yeer": 2030}, "no parameter 'yeer'"),
     ("trees", LineString([(X0, Y0), (X0 + 9, Y0)]), {"crown_diameter_m": 5}, "needs 'spacing_m'"),
     ("unsealing", box(X0, Y0, X0 + 9, Y0 + 9), {"roughness_n": 3.0}, "must lie between 0.005 and 0.3"),
+    ("comment", Point(X0, Y0), {}, "measure 'm': a comment pin needs its comment text"),
+    ("comment", box(X0, Y0, X0 + 9, Y0 + 9), {}, "a comment pin takes a Point, not a Polygon"),
+    ("comment", Point(X0, Y0), {"depth_m": 1.0}, "a comment pin has no parameter 'depth_m'; it takes $"),
 ])
 def test_each_bad_measure_is_one_sentence(kind, geometry, parameters, message):
     with pytest.raises(ProposalError, match=message) as caught:
         Measure("m", kind, "t", geometry, parameters)
     assert "\n" not in str(caught.value)
+
+
+def test_a_comment_pin_changes_no_simulation_and_each_says_so():
+    from plugins.energy import measures as energy
+    from plugins.flood import measures as flood
+    from plugins.street_decay import measures as street_decay
+
+    pin = Measure("pin", "comment", "", Point(X0, Y0), {}, comment="too dark at night")
+    proposals = ProposalSet((pin,), CRS)
+    assert "no simulation computes" in flood.start(proposals).not_applied["pin"]
+    assert "comment pin" in energy.record(proposals)["not_applied"]["pin"]
+    assert "comment pin" in street_decay.record(proposals, [], {})["not_applied"]["pin"]
 
 
 def test_a_measure_outside_every_quarter_is_refused():
@@ -128,6 +146,8 @@ def test_a_measure_outside_every_quarter_is_refused():
     ({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": "x"},
       "properties": {"kind": "unsealing"}}, "no usable geometry"),
     ({"type": "Feature", "geometry": None, "properties": {"kind": "demolition"}}, "needs 'building_ids'"),
+    ({"type": "Feature", "geometry": None, "properties": {"kind": "comment", "comment": "here"}},
+     "feature 1: measure 'comment-1': a comment pin needs a geometry \\(a Point\\)"),
 ])
 def test_each_bad_file_is_one_sentence_naming_the_file(tmp_path, feature, message):
     path = tmp_path / "bad.geojson"

@@ -17,6 +17,8 @@ Kinds (`KINDS`), their geometry and parameters (* required; "a | b": exactly one
     new_building    Polygon        storeys | height_m, use*, construction_year*
     demolition      none/footprint building_ids*
     street_works    none/lines     segment_ids*, treatment*, year*
+    comment         Point          none: a participant's remark (the comment text is required);
+                                   no simulation computes it, each lists it as not applied
 
 Every check raises `ProposalError`, one sentence naming the measure and the problem: an unknown
 kind (with a suggestion), a geometry of the wrong type, a polygon that crosses itself, a missing,
@@ -103,7 +105,11 @@ KINDS: Mapping[str, Kind] = MappingProxyType({kind.name: kind for kind in (
         Parameter("segment_ids", "ids"),
         Parameter("treatment", "text", True, choices=STREET_TREATMENTS),
         Parameter("year", "whole", True, 2000, 2100))),
+    # A comment pin from the published site (twin/web): a remark on a place, not a measure to compute.
+    Kind("comment", "comment pin", ("Point",), ()),
 )})
+COMMENT = "comment"  # the kind of a participant's comment pin
+COMMENT_NOT_APPLIED = "a comment pin is a participant's remark, which no simulation computes"
 
 
 @dataclass(frozen=True, eq=False)
@@ -135,6 +141,8 @@ class Measure:
         row = self.kind == "trees" and self.geometry.geom_type == "LineString"
         if row and "spacing_m" not in checked:
             raise ProposalError(f"{name}: a tree row needs 'spacing_m', the distance between its trees")
+        if self.kind == COMMENT and not self.comment.strip():
+            raise ProposalError(f"{name}: a comment pin needs its comment text")
 
     @property
     def kind_title(self) -> str:

@@ -4,7 +4,8 @@
 - a new building: its footprint extruded from the lowest ground under it to its height;
 - trees: a trunk and a round crown of the proposed diameter per tree (a row: one every spacing);
 - picked buildings (green roof, demolition) and street segments (street works): those features
-  drawn again over themselves in the measure's colour.
+  drawn again over themselves in the measure's colour;
+- a comment pin (from the published site): a cone standing on its tip at the place.
 Each function returns a mesh in the view's local coordinates (map minus the view's origin).
 """
 
@@ -18,7 +19,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from twin.core.layers import Layer
-from twin.core.proposals import Measure, ProposalSet
+from twin.core.proposals import COMMENT, Measure, ProposalSet
 from twin.render.meshes import DRAPE_STEP, Ground, Origin, building_mesh, street_lines
 from twin.render.scene_view import SceneView, draw_in_front
 from twin.sim.proposal_inputs import new_building_height
@@ -26,6 +27,7 @@ from twin.sim.proposal_inputs import new_building_height
 AREA_LIFT = 0.35  # metres: over the terrain mesh, under streets (0.4)
 TRUNK_SHARE = 0.6  # a tree's trunk is this share of its crown diameter high; the crown sits on it
 _CROWN_RESOLUTION = 12
+PIN_HEIGHT = 6.0  # metres: a comment pin's cone, seen from a quarter's distance
 
 
 def draped_area(polygon: BaseGeometry, ground: Ground, origin: Origin) -> pv.PolyData:
@@ -69,6 +71,15 @@ def trees(xy: np.ndarray, crown: float, ground: Ground, origin: Origin) -> pv.Po
     return pv.merge(parts)
 
 
+def comment_pin(point: BaseGeometry, ground: Ground, origin: Origin) -> pv.PolyData:
+    """A cone on its tip at the pin's place: the height clicked where the pin has one, else the ground."""
+    x, y = np.array([point.x]), np.array([point.y])
+    z = point.z if point.has_z else float(ground.heights_or(x, y, default=origin[2])[0])
+    tip = np.array([x[0], y[0], z]) - np.asarray(origin)
+    return pv.Cone(center=tip + (0.0, 0.0, PIN_HEIGHT / 2), direction=(0.0, 0.0, -1.0), height=PIN_HEIGHT,
+                   radius=PIN_HEIGHT * 0.35, resolution=12)
+
+
 def chosen_buildings(layer: Layer, ids: list[str], origin: Origin) -> pv.PolyData | None:
     """The buildings of `layer` with these ids (their whole LoD surfaces), or None if none is there."""
     indices = np.flatnonzero(np.isin(np.asarray(layer.data.ids).astype(str), ids))
@@ -109,6 +120,7 @@ KIND_COLOURS = {
     "new_building": "#b07cc6",    # violet: no building palette uses it
     "demolition": "#e31a1c",      # red, translucent: what goes
     "street_works": "#ff7f00",
+    COMMENT: "#f2a900",           # amber: a participant's remark, not a measure
 }
 SELECTED_COLOUR = "#ff00d4"
 _DRAWN_IN_FRONT = 20  # over terrain, results and the layers' own buildings and streets
@@ -163,6 +175,8 @@ class ProposalsVisual:
         if measure.kind == "trees":
             crown = float(measure.parameters["crown_diameter_m"])
             return [(trees(measure.tree_points(), crown, ground, origin), {})]
+        if measure.kind == COMMENT:
+            return [(comment_pin(geometry, ground, origin), {})]
         kind = "streets" if measure.kind == "street_works" else "buildings"
         found = [mesh for layer in self.view.scene.layers_of_kind(kind)
                  if (mesh := self._features(layer, list(measure.ids()))) is not None]
