@@ -34,6 +34,11 @@ from plugins.energy.tabula import HOT_WATER, TYPES, Typology
 # roofs in about two thirds, walls in a third to a half of the pre-1979 stock, higher in the East
 # German industrially built stock) but are not that survey's table. Replace them with the published
 # rates (or Dresden's own housing statistics) through the parameter `refurbished_today`.
+# A published whole-stock figure to hold them against (Diefenbach et al. 2010, as quoted by
+# haeuserblog.de, "70 Prozent aller Häuser vor 1978 ohne Fassadendämmung"): of all German
+# residential buildings, including new ones insulated when built, 42 % have walls at least partly
+# insulated, 76 % roofs or top floor ceilings, 37 % floors or cellar ceilings. The survey's tables
+# by age class and region were not readable where this was written.
 MODERNISED_COMPONENTS: dict[int, tuple[float, float, float]] = {
     1: (0.35, 0.65, 0.90), 2: (0.35, 0.65, 0.90), 3: (0.35, 0.65, 0.90), 4: (0.40, 0.65, 0.90),
     5: (0.55, 0.70, 0.95), 6: (0.60, 0.70, 0.95), 7: (0.55, 0.65, 0.95), 8: (0.45, 0.55, 0.90),
@@ -47,12 +52,20 @@ REFURBISHED_TODAY = tuple(round(float(np.mean(MODERNISED_COMPONENTS[number])), 3
 # "TABULA Calculation Method - Energy Use for Heating and Domestic Hot Water", section on the
 # adaptation; the German typology, Loga et al. 2015, "Deutsche Wohngebäudetypologie", applies it):
 # the factor is given at delivered energy (heating and hot water, without auxiliary electricity) of
-# 0, 100, ..., 500 kWh/(m2 a) and interpolated linearly between, held beyond 500.
+# 0, 100, ..., 500 kWh/(m2 a) and interpolated linearly between, held beyond 500. This mechanism
+# is checked against the IWU's own implementation (T. Loga, IWU: MobasyModel, R/17_CalcSystem.R,
+# "Adaption of calculation to typical level of measured consumption", derived from
+# tabula-calculator.xlsx): the same six nodes, the reference value q_del_h + q_del_w, linear
+# between nodes and the factor at 500 held above it.
 ADAPTATION_NODES = (0.0, 100.0, 200.0, 300.0, 400.0, 500.0)
 # ESTIMATES of the German factors, read from the shape of the published curve (about 1 where
-# calculated final energy is low, falling to about 0.6 near 300 kWh/(m2 a)); the IWU's table
-# ("Tab.CalcAdapt", code DE.M.01; in IWUGERMANY/tabuladata, data/calcadapt.rda) is the source
-# to replace them with.
+# calculated final energy is low, falling to about 0.6 near 300 kWh/(m2 a)). The IWU's table
+# ("Tab.CalcAdapt", code DE.M.01, columns F_CalcAdapt_M_000 ... _500) is shipped only in binary
+# form (IWUGERMANY/tabuladata: data/calcadapt.rda, data-raw/tabula-values.xlsx), which could not be
+# read where this was written; no text copy of its values was found (searched: the TABULA and
+# MOBASY R code, the TABULA web tool's forms, the energy atlas of Baden-Württemberg and the iSFP
+# handbook's pages, which name the IWU's "typical consumption" but print no values). Replace the
+# six numbers with that table's DE.M.01 row (module constants, not a run parameter).
 ADAPTATION_FACTORS = (1.0, 0.95, 0.75, 0.63, 0.55, 0.5)
 # Delivered heat per unit of need of a district-heated building (transfer station, distribution and
 # hot water storage losses): an ESTIMATE in the range of TABULA's district heating systems.
