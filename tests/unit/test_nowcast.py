@@ -216,9 +216,9 @@ def test_watch_over_mqtt_alone_takes_its_stations_from_the_sensors_file(tmp_path
     loop.start()
     try:
         deadline = time.monotonic() + 20
-        while (watcher.mqtt is None or not watcher.mqtt.connected) and time.monotonic() < deadline:
+        while watcher.mqtt is None and time.monotonic() < deadline:
             time.sleep(0.05)
-        time.sleep(0.3)  # the subscription follows the connection
+        assert watcher.mqtt.wait_connected(20)  # connected and subscribed: what is sent now arrives
         sender = mqtt.Client(CallbackAPIVersion.VERSION2)
         sender.connect("127.0.0.1", broker.port)
         sender.loop_start()
