@@ -1,20 +1,29 @@
 """Packing a project: one folder (or zip) with the project, its data and runs, that opens elsewhere."""
 
+import dataclasses
 import shutil
 import zipfile
 
 import numpy as np
 import pytest
+import shapely
 
 from tests.conftest import write_dtm
+from tests.unit.test_live_project import SERVICE_FILE, SOURCE
 from twin.core.feedback import Canceled, Feedback
+from twin.core.layers import SensorsLayer
+from twin.core.live import LiveSensorFeed, live_feed
 from twin.core.project import LayerEntry, Project, ViewState
+from twin.core.proposals import Measure, ProposalSet
 from twin.core.scenario import Scenario
 from twin.core.scene import Scene
 from twin.io import read_layer
 from twin.io.errors import TwinIOError
 from twin.io.pack import PACK_MARK, pack_project
 from twin.io.project import open_project, save_project
+from twin.io.proposals_geojson import read_proposals, write_proposals
+from twin.io.reproject import to_crs
+from twin.io.sensors import read_sensors
 from twin.sim.registry import SimulationRegistry
 from twin.sim.scenario_run import run_scenario
 
@@ -129,3 +138,34 @@ def test_a_folder_of_tiles_is_packed_whole(tmp_path):
     opened = open_project(Project.load(packed))
     assert opened.problems == [] and len(list((tmp_path / "pack").rglob("tile_*.tif"))) == 4
     np.testing.assert_array_equal(opened.scene.layer("tiles").data.values, scene.layer("tiles").data.values)
+
+
+def test_a_pack_carries_the_live_observations_and_every_proposals_file(tmp_path, selftest_scenario):
+    pond = Measure("pond", "retention_area", "Pond", shapely.box(411120, 5654030, 411160, 5654070), {"depth_m": 0.5})
+    measures = ProposalSet((pond,), "EPSG:25833")
+    (tmp_path / "workshop").mkdir()
+    write_proposals(measures, tmp_path / "workshop" / "measures.geojson")  # outside the project's folder
+    scenario = Scenario.load(selftest_scenario)
+    dataclasses.replace(scenario, proposals=tmp_path / "workshop" / "measures.geojson").save(tmp_path / "effect.toml")
+    scene = Scene("EPSG:25833")
+    gauges = SensorsLayer(to_crs(read_sensors(SERVICE_FILE), "EPSG:25833"), "gauges")
+    LiveSensorFeed(gauges, SOURCE)
+    scene.add_layer(gauges)
+    home = tmp_path / "project"
+    save_project(scene, home / "city.toml", "city", scenarios=[tmp_path / "effect.toml"],
+                 proposals=measures.add(pond.with_changes(id="pond2")))
+    packed = pack_project(Project.load(home / "city.toml"), tmp_path / "pack")
+    moved = tmp_path / "laptop" / "pack"
+    shutil.move(tmp_path / "pack", moved)
+    for gone in (home, tmp_path / "workshop"):
+        shutil.rmtree(gone)
+
+    reopened = Project.load(moved / packed.name)
+    opened = open_project(reopened)
+    assert opened.problems == []
+    (live,) = opened.scene.layers
+    assert live_feed(live).source == SOURCE and len(live.data.datastreams) == len(gauges.data.datastreams)
+    assert reopened.live[0].observations == moved / "city_live" / "gauges.sta.json"
+    assert read_proposals(reopened.proposals, "EPSG:25833").ids() == ("pond", "pond2")
+    carried = Scenario.load(reopened.scenarios[0]).proposals
+    assert carried.is_relative_to(moved) and read_proposals(carried, "EPSG:25833").ids() == ("pond",)

@@ -1,9 +1,9 @@
 """Pack a project with its data into one folder (or .zip) that opens on another machine.
 
 The pack holds the project file, a copy of every file it names (layers with the files read
-beside them or folders of tiles, the quarters file, scenarios with their inputs) and its saved
-runs, with every path
-rewritten relative inside the pack:
+beside them or folders of tiles, the quarters file, its proposals, scenarios with their inputs,
+quarters and proposals, the observations its live layers received in `<project>_live/`) and its
+saved runs, with every path rewritten relative inside the pack:
 
     DEST/
       NAME.toml                  the project, paths relative to it
@@ -95,6 +95,8 @@ class _Plan:
             self.add_file(project.quarters_file)
         if project.proposals is not None:
             self.add_file(project.proposals)
+        for live in project.live:  # what the live layers received: shown at once on reopening
+            self.add_file(live.observations)
         for run in project.runs:
             if not run.is_dir():
                 raise TwinIOError(run, f"the project names this saved run but it is missing "
@@ -108,7 +110,7 @@ class _Plan:
             scenario = Scenario.load(path)
         except TwinError as error:
             raise TwinIOError(path, f"the project's scenario cannot be packed ({error})") from None
-        for file in (*scenario.inputs.values(), *filter(None, [scenario.quarters_file])):
+        for file in (*scenario.inputs.values(), *filter(None, [scenario.quarters_file, scenario.proposals])):
             self.add_file(file)
         return path, scenario
 
@@ -153,7 +155,9 @@ class _Plan:
             self.project, path=None, layers=[dataclasses.replace(entry, path=moved[entry.path])
                                              for entry in self.project.layers],
             quarters_file=moved.get(self.project.quarters_file), scenarios=self._write_scenarios(root, moved),
-            runs=[moved[run] for run in self.project.runs], proposals=moved.get(self.project.proposals))
+            runs=[moved[run] for run in self.project.runs], proposals=moved.get(self.project.proposals),
+            live=[dataclasses.replace(entry, observations=moved[entry.observations])
+                  for entry in self.project.live])
         packed.save(root / self.project_name)
         (root / PACK_MARK).write_text(f"packed from {self.project.path}\n", encoding="utf-8")
         feedback.progress(1.0, "packed")
@@ -166,8 +170,9 @@ class _Plan:
             target = root / self.place(source)
             target.parent.mkdir(parents=True, exist_ok=True)
             inputs = {slot: moved[file] for slot, file in scenario.inputs.items()}
-            quarters = moved.get(scenario.quarters_file)
-            dataclasses.replace(scenario, inputs=inputs, quarters_file=quarters).save(target)
+            quarters, proposals = moved.get(scenario.quarters_file), moved.get(scenario.proposals)
+            dataclasses.replace(scenario, inputs=inputs, quarters_file=quarters,
+                                proposals=proposals).save(target)
             written.append(target)
         return written
 
