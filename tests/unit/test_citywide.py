@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -11,10 +15,11 @@ import rasterio
 from affine import Affine
 from distributed import Client, LocalCluster
 
-from twin.cli import main
+from twin.cli import EXIT_CANCELED, main
 from twin.sim.citywide import plan_citywide, read_grid, run_citywide, run_single_domain, tiling_error
 
 WEST, NORTH, CELL, ROWS, COLS = 412_000.0, 5_654_400.0, 2.0, 150, 200
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def two_valleys() -> np.ndarray:
@@ -60,8 +65,12 @@ def test_the_tiled_city_matches_one_domain_in_cloud_optimized_geotiffs(tmp_path,
     plan = plan_citywide(write_scenario(tmp_path / "city"), domain_m=200.0, buffer_m=60.0)
     owner = plan.split.owner
     assert len(plan.split.domains) == 2 and owner[75, 50] != owner[75, 150]  # a valley each
+    killed_run = tmp_path / "out" / ".max_depth.tif.4194304-draft.twin-tmp"  # no process has this id
+    killed_run.parent.mkdir()
+    killed_run.write_bytes(b"a draft a killed run left")
     outcome = run_citywide(plan, tmp_path / "out", client=client)
     assert outcome.failed == {}
+    assert not [path for path in (tmp_path / "out").iterdir() if path.name.startswith(".")]
     tiled = read_grid(tmp_path / "out" / "max_depth.tif")
     single, _ = run_single_domain(plan)
     error = tiling_error(tiled, single, cell_area=CELL * CELL)
@@ -85,3 +94,28 @@ def test_the_citywide_command_refuses_a_scenario_of_another_simulation(tmp_path,
     scenario.write_text('[scenario]\nname = "d"\nsimulation = "street_decay"\n[inputs]\n', encoding="utf-8")
     assert main(["citywide", str(scenario), "--out", str(tmp_path / "out")]) == 2
     assert "a citywide run is a flood run" in capsys.readouterr().err
+
+
+def test_ctrl_c_in_the_citywide_command_leaves_no_draft_behind(tmp_path):
+    scenario = write_scenario(tmp_path / "city")
+    # a storm long enough to be running still when Ctrl-C comes
+    scenario.write_text(scenario.read_text(encoding="utf-8").replace("duration_min = 30.0", "duration_min = 2880.0"),
+                        encoding="utf-8")
+    out = tmp_path / "out"
+    process = subprocess.Popen([sys.executable, "main.py", "citywide", str(scenario), "--out", str(out),
+                                "--workers", "1", "--domain-m", "200", "--buffer-m", "60"],
+                               cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 300  # a busy machine starts the cluster slowly
+        while not (out.is_dir() and any(out.iterdir())) and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        drafts = sorted(path.name for path in out.iterdir()) if out.is_dir() else []
+        process.send_signal(signal.SIGINT)
+        _, errors = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert any(".draft." in name or "-draft." in name for name in drafts), drafts  # it was stitching
+    assert process.returncode == EXIT_CANCELED, errors
+    assert errors.rstrip().endswith("cancelled")
+    assert sorted(path.name for path in out.iterdir()) == []

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -41,7 +42,12 @@ from distributed import Client, as_completed
 
 from plugins.flood.catchments import CatchmentSplit, split_into_domains
 from plugins.flood.simulation import FloodSimulation
-from twin.core.atomic import check_writable_folder, write_atomic
+from twin.core.atomic import (
+    check_writable_folder,
+    is_temporary,
+    remove_stale_temporaries,
+    write_atomic,
+)
 from twin.core.data import RasterData
 from twin.core.errors import ScenarioError, TwinError
 from twin.core.layers import BuildingsLayer, RasterLayer, StreetsLayer
@@ -150,23 +156,28 @@ def run_citywide(plan: CityPlan, out: Path, *, client: Client | None = None, sch
     """Run every domain on Dask and write the stitched grids, tables and citywide.json into `out`."""
     check_writable_folder(out)
     out.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(out)  # the drafts of a run that was killed
     started = time.perf_counter()
     tasks = plan.tasks()
     stitcher = _Stitcher(plan, out)
     results: list[DomainResult] = []
     listener = on_progress or (lambda done, failed, total: None)
-    with ExitStack() as stack:
-        client = client or stack.enter_context(_client(scheduler, workers))
-        futures = [client.submit(run_domain, task, key=f"twin-domain-{task.number}-{id(plan)}", pure=False)
-                   for task in tasks]
-        for future in as_completed(futures, loop=client.loop):  # the client need not be the default
-            result = _result_of(future)
-            results.append(result)
-            if result.error is None:
-                stitcher.add(result, tasks[result.number - 1])
-            failed = sum(r.error is not None for r in results)
-            listener(len(results) - failed, failed, len(tasks))
-    written = stitcher.finish(results)
+    try:  # Ctrl-C or a failure on the way leaves no draft behind, and no half-written grid or table
+        with ExitStack() as stack:
+            client = client or stack.enter_context(_client(scheduler, workers))
+            stitcher.start()
+            futures = [client.submit(run_domain, task, key=f"twin-domain-{task.number}-{id(plan)}",
+                                     pure=False) for task in tasks]
+            for future in as_completed(futures, loop=client.loop):  # the client need not be the default
+                result = _result_of(future)
+                results.append(result)
+                if result.error is None:
+                    stitcher.add(result, tasks[result.number - 1])
+                failed = sum(r.error is not None for r in results)
+                listener(len(results) - failed, failed, len(tasks))
+        written = stitcher.finish(results)
+    finally:
+        stitcher.discard_temporaries()
     summary = _summary(plan, results, time.perf_counter() - started)
     write_atomic(out / SUMMARY_FILE, json.dumps(summary, indent=1))
     failures = {result.number: str(result.error) for result in results if result.error}
@@ -302,17 +313,29 @@ class _Stitcher:
 
     def __init__(self, plan: CityPlan, out: Path) -> None:
         self.plan, self.out = plan, out
-        self.drafts = {name: out / f".{name}.draft.tif" for name in FIELDS}
-        profile = {"driver": "GTiff", "width": plan.grid.shape[1], "height": plan.grid.shape[0], "count": 1,
-                   "dtype": "float32", "crs": plan.grid.crs, "transform": plan.grid.transform,
-                   "nodata": float("nan"), "tiled": True, "blockxsize": 256, "blockysize": 256,
-                   "compress": "deflate", "predictor": 3, "BIGTIFF": "IF_SAFER"}
+        self.drafts = {name: _temporary(out, f"{name}.tif", "draft") for name in FIELDS}
+        self.buildings: list[dict[str, np.ndarray]] = []
+        self.streets: list[dict[str, np.ndarray]] = []
+
+    def start(self) -> None:
+        """Write the empty drafts (under the twin's temporary names: see discard_temporaries)."""
+        profile = {"driver": "GTiff", "width": self.plan.grid.shape[1], "height": self.plan.grid.shape[0],
+                   "count": 1, "dtype": "float32", "crs": self.plan.grid.crs,
+                   "transform": self.plan.grid.transform, "nodata": float("nan"), "tiled": True,
+                   "blockxsize": 256, "blockysize": 256, "compress": "deflate", "predictor": 3,
+                   "BIGTIFF": "IF_SAFER"}
         for draft in self.drafts.values():
             with rasterio.open(draft, "w", **profile) as target:
                 for _, window in target.block_windows(1):
                     target.write(np.full((window.height, window.width), np.nan, np.float32), 1, window=window)
-        self.buildings: list[dict[str, np.ndarray]] = []
-        self.streets: list[dict[str, np.ndarray]] = []
+
+    def discard_temporaries(self) -> None:
+        """Remove this run's drafts and unfinished files: all of them once the run ended, however.
+        A killed run's are removed by the next run in the folder (remove_stale_temporaries)."""
+        mine = f".{os.getpid()}-"
+        for path in self.out.iterdir():
+            if is_temporary(path.name) and mine in path.name:
+                path.unlink(missing_ok=True)
 
     def add(self, result: DomainResult, task: DomainTask) -> None:
         domain = self.plan.split.domains[result.number - 1]
@@ -328,14 +351,12 @@ class _Stitcher:
     def finish(self, results: list[DomainResult]) -> list[Path]:
         written = []
         for name, draft in self.drafts.items():
-            target = self.out / f"{name}.tif"
-            rasterio.shutil.copy(draft, target, driver="COG", compress="DEFLATE", predictor="FLOATING_POINT",
-                                 blocksize=512, overview_resampling="average",
-                                 overview_count=_overview_levels(self.plan.grid.shape))
+            written.append(_written_in_place(self.out / f"{name}.tif", lambda partial, draft=draft: (
+                rasterio.shutil.copy(draft, partial, driver="COG", compress="DEFLATE",
+                                     predictor="FLOATING_POINT", blocksize=512, overview_resampling="average",
+                                     overview_count=_overview_levels(self.plan.grid.shape)))))
             draft.unlink()
-            written.append(target)
-        self._write_owner()
-        written.append(self.out / "domains.tif")
+        written.append(_written_in_place(self.out / "domains.tif", self._write_owner))
         buildings, streets = _stack(self.buildings), _stack(self.streets)
         for name, table in (("buildings", buildings), ("streets", streets),
                             ("quarters", self._quarter_table(buildings, streets))):
@@ -343,13 +364,13 @@ class _Stitcher:
                 written += _write_table(table, self.out / name)
         return written
 
-    def _write_owner(self) -> None:
+    def _write_owner(self, path: Path) -> None:
         owner = self.plan.split.owner.astype(np.int32)
         profile = {"driver": "COG", "width": owner.shape[1], "height": owner.shape[0], "count": 1,
                    "dtype": "int32", "crs": self.plan.grid.crs, "transform": self.plan.grid.transform,
                    "nodata": 0, "compress": "DEFLATE", "overview_resampling": "nearest",
                    "overview_count": _overview_levels(owner.shape)}
-        with rasterio.open(self.out / "domains.tif", "w", **profile) as target:
+        with rasterio.open(path, "w", **profile) as target:
             target.write(owner, 1)
 
     def _quarter_table(self, buildings: dict[str, np.ndarray], streets: dict[str, np.ndarray]) -> dict:
@@ -402,9 +423,22 @@ def _stack(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
 
 def _write_table(table: dict[str, np.ndarray], stem: Path) -> list[Path]:
     arrow = pa.table({name: pa.array(values.tolist()) for name, values in table.items()})
-    pq.write_table(arrow, stem.with_suffix(".parquet"))
-    pa_csv.write_csv(arrow, stem.with_suffix(".csv"))
-    return [stem.with_suffix(".parquet"), stem.with_suffix(".csv")]
+    return [_written_in_place(stem.with_suffix(".parquet"), lambda partial: pq.write_table(arrow, partial)),
+            _written_in_place(stem.with_suffix(".csv"), lambda partial: pa_csv.write_csv(arrow, partial))]
+
+
+def _temporary(out: Path, name: str, role: str) -> Path:
+    """A name for this process's unfinished file in `out`, in the twin's form for temporaries
+    (twin/core/atomic.py), so that the next run removes it once this process is gone."""
+    return out / f".{name}.{os.getpid()}-{role}.twin-tmp"
+
+
+def _written_in_place(target: Path, write: Callable[[Path], Any]) -> Path:
+    """`target` written whole or not at all: `write` fills a temporary that then takes its place."""
+    partial = _temporary(target.parent, target.name, "partial")
+    write(partial)
+    os.replace(partial, target)
+    return target
 
 
 def _summary(plan: CityPlan, results: list[DomainResult], seconds: float) -> dict[str, Any]:
