@@ -24,15 +24,17 @@ from data.demo import demo_project
 from twin.cli import main
 from twin.core.bookmarks import Bookmark
 from twin.core.project import Camera
-from twin.core.proposals import KINDS, Measure, ProposalSet
+from twin.core.proposals import Measure, ProposalSet
 from twin.core.scenario import Scenario
 from twin.io.errors import TwinIOError
 from twin.io.formats import read_layer
 from twin.io.project import save_project
 from twin.io.proposals_geojson import read_proposals, write_proposals
+from twin.io.quarters import read_quarters
 from twin.sim.registry import SimulationRegistry
 from twin.sim.scenario_run import run_scenario
 from twin.web.glb import FEATURES_EXTENSION
+from twin.web.site import VENDOR_DIR, VIEWER_DIR, site_models, site_scene
 
 pytestmark = pytest.mark.web
 
@@ -112,8 +114,20 @@ def page(browser, site):
 
 
 def scene_data(site: Path) -> dict:
-    text = (site / "scene-data.js").read_text(encoding="utf-8")
-    return json.loads(text[text.index("{"):text.rindex("}") + 1].replace("<\\/", "</"))
+    return site_scene(site)
+
+
+def building_count(glb: bytes) -> int:
+    """The buildings of a published buildings mesh: its declared feature count, checked against the
+    distinct feature ids of its vertices."""
+    document = pygltflib.GLTF2.load_from_bytes(glb)
+    primitive = document.meshes[0].primitives[0]
+    declared = primitive.extensions[FEATURES_EXTENSION]["featureIds"][0]["featureCount"]
+    ids_accessor = document.accessors[primitive.attributes._FEATURE_ID_0]
+    ids = np.frombuffer(document.binary_blob(), np.float32, ids_accessor.count,
+                        document.bufferViews[ids_accessor.bufferView].byteOffset)
+    assert declared == len(np.unique(ids))
+    return declared
 
 
 def picture(page) -> np.ndarray:
@@ -129,13 +143,10 @@ def test_the_buildings_glb_holds_every_building_of_the_quarter_in_the_local_fram
     buildings = read_layer(demo_files / "johannstadt_lod2.gml").data
     metadata = json.loads((site / "metadata.json").read_text(encoding="utf-8"))
     entry = next(layer for layer in metadata["layers"] if layer["kind"] == "buildings")
-    document = pygltflib.GLTF2.load(site / entry["file"])
+    glb = site_models(site)[entry["name"]]
+    assert building_count(glb) == len(buildings) == 489
+    document = pygltflib.GLTF2.load_from_bytes(glb)
     primitive = document.meshes[0].primitives[0]
-    declared = primitive.extensions[FEATURES_EXTENSION]["featureIds"][0]["featureCount"]
-    ids_accessor = document.accessors[primitive.attributes._FEATURE_ID_0]
-    ids = np.frombuffer(document.binary_blob(), np.float32, ids_accessor.count,
-                        document.bufferViews[ids_accessor.bufferView].byteOffset)
-    assert declared == len(np.unique(ids)) == len(buildings) == 489
 
     # Positions are small numbers (float32 keeps centimetres) that return to map coordinates.
     position = document.accessors[primitive.attributes.POSITION]
@@ -149,6 +160,28 @@ def test_the_buildings_glb_holds_every_building_of_the_quarter_in_the_local_fram
     assert metadata["crs"] == "EPSG:25833"
 
 
+def test_each_mesh_is_stored_once_compressed_in_the_scene_script(site):
+    files = {path.relative_to(site).as_posix(): path.stat().st_size for path in site.rglob("*") if path.is_file()}
+    assert set(files) == {"index.html", "viewer.js", "viewer.css", "scene-data.js", "metadata.json",
+                          ".twin-site", "vendor/three.bundle.min.js", "vendor/LICENSE-three.txt"}
+    models = site_models(site)
+    assert [name for name in models] == [layer["name"] for layer in scene_data(site)["layers"]]
+    assert all(glb[:4] == b"glTF" for glb in models.values())
+    # The scene script holds the meshes in less than they take as .glb files: once, and compressed.
+    shipped = sum((VIEWER_DIR / name).stat().st_size for name in ("index.html", "viewer.js", "viewer.css")) + sum(
+        (VENDOR_DIR / name).stat().st_size for name in ("three.bundle.min.js", "LICENSE-three.txt"))
+    assert sum(files.values()) - shipped < 0.5 * sum(len(glb) for glb in models.values())
+
+
+def test_a_layer_downloads_from_the_page_as_gltf_with_every_building(page, tmp_path):
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download buildings as glTF").click()
+    assert download.value.suggested_filename == "00-buildings.glb"
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    assert building_count(path.read_bytes()) == 489
+
+
 def test_the_site_opens_from_file_and_shows_buildings_and_the_legend(page, site):
     show_bookmark(page)
     legend = page.locator(".legend").first
@@ -158,11 +191,11 @@ def test_the_site_opens_from_file_and_shows_buildings_and_the_legend(page, site)
     row = shown[int(bar["y"] + bar["height"] / 2), int(bar["x"]) + 3:int(bar["x"] + bar["width"]) - 3]
     assert row[0][2] > row[0][1] + 40 and row[-1][0] > 200 and row[-1][1] > 200  # viridis: purple to yellow
 
-    page.get_by_label(RESULT).uncheck()  # the plain buildings: brick roofs over light walls
+    page.get_by_role("checkbox", name=RESULT).uncheck()  # the plain buildings: brick roofs over light walls
     plain = picture(page)
     roofs = (plain[..., 0] > plain[..., 1] + 40) & (plain[..., 0] > plain[..., 2] + 50)
     assert roofs.sum() > 2000
-    page.get_by_label("buildings", exact=True).uncheck()
+    page.get_by_role("checkbox", name="buildings", exact=True).uncheck()
     bare = picture(page)
     assert (np.abs(plain - bare).sum(axis=2) > 30).sum() > 10_000  # what the buildings covered
 
@@ -198,7 +231,7 @@ def test_the_proposals_are_listed_with_their_comments(page):
     assert "Keeps the first flush off the street." in shown and "Workshop table 2" in shown
 
 
-def test_a_downloaded_comment_pin_is_a_proposals_file_in_the_scene_crs(page, tmp_path):
+def test_a_comment_pin_added_and_downloaded_in_the_browser_imports_back_as_a_proposal(page, tmp_path):
     show_bookmark(page)
     page.get_by_role("button", name="Add a comment").click()
     box = page.locator("#view canvas").bounding_box()
@@ -217,13 +250,13 @@ def test_a_downloaded_comment_pin_is_a_proposals_file_in_the_scene_crs(page, tmp
     x, y, _ = document["features"][0]["geometry"]["coordinates"]
     assert 412_600 < x < 414_000 and 5_655_400 < y < 5_656_650  # on Johannstadt's DTM tile
 
-    if "comment" not in KINDS:  # the proposals schema has no comment kind yet: that is all it finds
-        with pytest.raises(TwinIOError, match="unknown kind 'comment'"):
-            read_proposals(path, "EPSG:25833")
-        return
-    (pin,) = read_proposals(path, "EPSG:25833")
+    comments = read_proposals(path, "EPSG:25833")  # the twin's own importer, as the Proposals panel uses it
+    (pin,) = comments
     assert (pin.kind, pin.title, pin.author, pin.comment) == ("comment", "Crossing", "Resident",
                                                               "A zebra crossing here, please.")
+    assert (pin.geometry.x, pin.geometry.y) == (x, y) and comments.crs == "EPSG:25833"
+    johannstadt = read_quarters(ROOT / "data" / "quarters.geojson")[0]
+    comments.check_in_quarters([quarter for quarter in johannstadt if quarter.name == "Johannstadt"])
 
 
 def test_a_folder_that_is_not_a_site_is_never_replaced(tmp_path, project):

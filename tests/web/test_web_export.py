@@ -1,7 +1,6 @@
 """The site's data without a browser: grids with no-data cells, results draped on the ground with
 their legends, buildings from a real CityGML tile, proposals placed on the ground, bad choices."""
 
-import json
 import math
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from twin.io.proposals_geojson import write_proposals
 from twin.sim.registry import SimulationRegistry
 from twin.sim.scenario_run import run_scenario
 from twin.web.parts import RESULT_LIFT_M
-from twin.web.site import publish
+from twin.web.site import publish, site_models, site_scene
 
 from ..conftest import CELL, ORIGIN_X, ORIGIN_Y, bowl_heights
 
@@ -39,12 +38,11 @@ def project(tmp_path, selftest_scenario, reference) -> Path:
 
 
 def scene_data(site: Path) -> dict:
-    text = (site / "scene-data.js").read_text(encoding="utf-8")
-    return json.loads(text[text.index("{"):text.rindex("}") + 1])
+    return site_scene(site)
 
 
 def positions(site: Path, entry: dict) -> np.ndarray:
-    document = pygltflib.GLTF2.load(site / entry["file"])
+    document = pygltflib.GLTF2.load_from_bytes(site_models(site)[entry["name"]])
     accessor = document.accessors[document.meshes[0].primitives[0].attributes.POSITION]
     view = document.bufferViews[accessor.bufferView]
     return np.frombuffer(document.binary_blob(), np.float32, accessor.count * 3, view.byteOffset).reshape(-1, 3)
@@ -85,6 +83,20 @@ def test_buildings_carry_their_attributes_and_proposals_sit_on_the_ground(projec
     corner = placed["parts"][0][0]
     col, row = math.floor((corner[0] + x0 - ORIGIN_X) / CELL), math.floor((ORIGIN_Y - (y0 - corner[2])) / CELL)
     assert corner[1] + z0 == pytest.approx(bowl_heights()[row, col], abs=0.01)
+
+
+def test_a_comment_pin_sent_back_is_published_as_a_pin_at_the_height_clicked(project, tmp_path):
+    pin = Measure("comment-1", "comment", "Bench", shapely.Point(411_050.0, 5_654_050.0, 123.25), {},
+                  author="Resident", comment="A bench in the shade, please.")
+    comments = tmp_path / "comments.geojson"
+    write_proposals(ProposalSet((pin,), "EPSG:25833"), comments)
+    site = publish(Project.load(project), tmp_path / "site", layer_names=["terrain"], proposals=[comments])
+    data = scene_data(site.folder)
+    (placed,) = data["proposals"]
+    assert (placed["kind_title"], placed["shape"], placed["comment"]) == ("comment pin", "pin",
+                                                                          "A bench in the shade, please.")
+    x0, y0, z0 = data["origin"]
+    assert placed["parts"][0] == pytest.approx([411_050.0 - x0, 123.25 - z0, y0 - 5_654_050.0])
 
 
 def test_a_broken_proposals_file_of_the_project_is_one_sentence_and_the_rest_is_published(project, tmp_path):

@@ -15,11 +15,11 @@ import numpy as np
 import shapely
 
 from twin.core.numbers import format_value
-from twin.core.proposals import Measure
+from twin.core.proposals import COMMENT, Measure
 from twin.io.proposals_geojson import read_proposals as read_proposals_file
 from twin.web.parts import Ground, LocalFrame
 
-COMMENT_KIND = "comment"  # the kind the viewer gives a participant's pin
+COMMENT_KIND = COMMENT  # the kind the viewer gives a participant's pin
 STOREY_HEIGHT_M = 3.0  # a new building given in storeys is drawn this high per storey
 
 
@@ -52,11 +52,13 @@ def _measure_json(measure: Measure, ground: Ground, frame: LocalFrame) -> dict:
 
 
 def _shape(measure: Measure, ground: Ground, frame: LocalFrame) -> tuple[str | None, list]:
-    """"area", "line" or "points", with the outlines, lines or points in local coordinates on the
-    ground; (None, []) for a measure that only names buildings or segments."""
+    """"area", "line", "points" or "pin", with the outlines, lines or points in local coordinates on
+    the ground; (None, []) for a measure that only names buildings or segments."""
     geometry = measure.geometry
     if measure.kind == "trees":
         return "points", [_on_ground(measure.tree_points(), ground, frame)]
+    if measure.kind == COMMENT:
+        return "pin", [_pin(geometry, ground, frame)]
     if geometry is None:
         return None, []
     kind = geometry.geom_type
@@ -73,6 +75,14 @@ def _on_ground(xy: np.ndarray, ground: Ground, frame: LocalFrame) -> list[list[f
     xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
     local = frame.to_local(xy[:, 0], xy[:, 1], ground.heights(xy[:, 0], xy[:, 1]))
     return np.round(local.astype(np.float64), 2).tolist()
+
+
+def _pin(point: shapely.Point, ground: Ground, frame: LocalFrame) -> list[float]:
+    """Where a comment pin points: the height clicked (a roof, say) where the pin has one, else the ground."""
+    if not point.has_z:
+        return _on_ground(shapely.get_coordinates(point), ground, frame)[0]
+    local = frame.to_local(np.array([point.x]), np.array([point.y]), np.array([point.z]))
+    return np.round(local.astype(np.float64), 2).tolist()[0]
 
 
 def _height(measure: Measure) -> float:

@@ -3,20 +3,24 @@
     SITE/
       index.html, viewer.js, viewer.css   the viewer (twin/web/viewer/)
       vendor/three.bundle.min.js          three.js as one classic script, with its licence
-      scene-data.js                       the scene: `window.TWIN_SCENE = {...}` with every layer's GLB
-                                          as base64, legends, attributes, bookmarks and proposals
-      models/NN-NAME.glb                  the same meshes as files, for other glTF tools
+      scene-data.js                       the scene: `window.TWIN_SCENE = {...}` with every layer's mesh
+                                          (binary glTF, gzip-compressed, base64), legends, attributes,
+                                          bookmarks and proposals
       metadata.json                       the CRS, the local origin and what was published
 
 Browsers refuse to fetch() local files and to import ES modules from file://, so the data is a
-script that assigns a global and the viewer is a classic script. The site is written aside and
-put in place in one step (twin.core.atomic.replace_folder): an existing SITE stays whole until
-the new one is complete.
+script that assigns a global and the viewer is a classic script. Each mesh is stored once, in
+that script: a copy as a .glb file beside it could not be read by the viewer from file:// and
+would double the site. The viewer unpacks the meshes with the browser's DecompressionStream and
+offers each layer as a .glb download for other glTF tools; `site_models` reads them in Python.
+The site is written aside and put in place in one step (twin.core.atomic.replace_folder): an
+existing SITE stays whole until the new one is complete.
 """
 
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import math
 import re
@@ -46,6 +50,8 @@ VIEWER_DIR = Path(__file__).resolve().parent / "viewer"
 VENDOR_DIR = Path(__file__).resolve().parent / "vendor"
 VENDOR_FILES = ("three.bundle.min.js", "LICENSE-three.txt")
 SITE_MARK = ".twin-site"  # an earlier site may be replaced, nothing else
+SCENE_FILE = "scene-data.js"
+MODEL_ENCODING = "glb+gzip+base64"  # how scene-data.js holds each layer's mesh (its "models")
 _PUBLISHED_KINDS = ("raster", "buildings", "streets", "result")
 QUARTER_VIEW_ANGLE = 30.0  # degrees, vertical, as the desktop's default
 
@@ -203,7 +209,7 @@ def _document(project: Project, crs: str | None, frame: LocalFrame, layers: list
         "bookmarks": bookmarks,
         "quarters": quarters,
         "layers": [{"name": layer.name, "kind": layer.kind, "visible": layer.visible,
-                    "opacity": layer.opacity, "file": _model_name(number, layer.name),
+                    "opacity": layer.opacity, "download": _model_name(number, layer.name),
                     "legend": layer.colouring.legend() if layer.colouring else None,
                     "features": layer.features.as_json() if layer.features else None,
                     **layer.extras}
@@ -236,32 +242,56 @@ def _bookmark(bookmark: Bookmark) -> dict:
 
 
 def _model_name(number: int, name: str) -> str:
-    return f"models/{number:02d}-{re.sub(r'[^A-Za-z0-9]+', '-', name).strip('-').lower()}.glb"
+    """The file name the viewer gives a layer's mesh when it is downloaded."""
+    return f"{number:02d}-{re.sub(r'[^A-Za-z0-9]+', '-', name).strip('-').lower()}.glb"
 
 
 def _write_site(folder: Path, document: dict, layers: list[PublishedLayer]) -> None:
-    (folder / "models").mkdir()
     (folder / "vendor").mkdir()
     for name in ("index.html", "viewer.js", "viewer.css"):
         shutil.copyfile(VIEWER_DIR / name, folder / name)
     for name in VENDOR_FILES:
         shutil.copyfile(VENDOR_DIR / name, folder / "vendor" / name)
-    models = []
-    for entry, layer in zip(document["layers"], layers, strict=True):
-        glb = glb_bytes(layer.mesh, layer.name, {"layer": layer.name, "kind": layer.kind,
-                                                 "crs": document["crs"], "origin": document["origin"]})
-        (folder / entry["file"]).write_bytes(glb)
-        models.append(base64.b64encode(glb).decode("ascii"))
-    scene = dict(document, models=models)
+    frame = {"crs": document["crs"], "origin": document["origin"]}
+    models = [_packed(glb_bytes(layer.mesh, layer.name, {"layer": layer.name, "kind": layer.kind, **frame}))
+              for layer in layers]
+    scene = dict(document, model_encoding=MODEL_ENCODING, models=models)
     # The data is a script, not JSON to fetch: "</" is escaped so that no text in it ends a <script>.
     text = json.dumps(scene, ensure_ascii=False, allow_nan=False).replace("</", "<\\/")
-    (folder / "scene-data.js").write_text(f"window.TWIN_SCENE = {text};\n", encoding="utf-8")
+    (folder / SCENE_FILE).write_text(f"window.TWIN_SCENE = {text};\n", encoding="utf-8")
     metadata = {key: document[key] for key in ("name", "crs", "origin", "published")}
-    metadata["layers"] = [{key: entry[key] for key in ("name", "kind", "file")}
+    metadata["models"] = (f"{SCENE_FILE}: one binary glTF per layer, gzip-compressed and base64-encoded "
+                          "(the viewer's layer list downloads each as a .glb file)")
+    metadata["layers"] = [{key: entry[key] for key in ("name", "kind", "download")}
                           for entry in document["layers"]]
     (folder / "metadata.json").write_text(json.dumps(metadata, indent=2, ensure_ascii=False),
                                           encoding="utf-8")
     (folder / SITE_MARK).write_text("a site published by the Dresden urban twin\n", encoding="utf-8")
+
+
+def _packed(glb: bytes) -> str:
+    """A mesh as scene-data.js holds it (mtime 0: the same scene gives the same bytes)."""
+    return base64.b64encode(gzip.compress(glb, compresslevel=9, mtime=0)).decode("ascii")
+
+
+def site_scene(folder: Path | str) -> dict:
+    """The scene of a published site (its scene-data.js) as the viewer reads it."""
+    path = Path(folder) / SCENE_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+        return json.loads(text[text.index("{"):text.rindex("}") + 1])  # JSON reads <\/ as </
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise TwinIOError(path, f"not the scene of a published site ({error})") from None
+
+
+def site_models(folder: Path | str) -> dict[str, bytes]:
+    """Each published layer's mesh as binary glTF, by layer name."""
+    scene = site_scene(folder)
+    if scene.get("model_encoding") != MODEL_ENCODING:
+        raise TwinIOError(Path(folder) / SCENE_FILE, "holds its meshes as "
+                          f"{scene.get('model_encoding')!r:.40}, not {MODEL_ENCODING}")
+    return {layer["name"]: gzip.decompress(base64.b64decode(model))
+            for layer, model in zip(scene["layers"], scene["models"], strict=True)}
 
 
 def _summary(layer: PublishedLayer) -> str:

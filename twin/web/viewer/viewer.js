@@ -1,6 +1,6 @@
 /* The published scene's viewer: a classic script (browsers refuse ES modules from file://) on
    three.js (vendor/three.bundle.min.js, the global THREE) and the scene (scene-data.js, the global
-   TWIN_SCENE). Map coordinates are the scene CRS's metres; the meshes lie in a local frame:
+   TWIN_SCENE, each layer's mesh a gzip-compressed binary glTF in base64). Map coordinates are the scene CRS's metres; the meshes lie in a local frame:
    x = X - X0, y = Z - Z0 (up), z = Y0 - Y, with the origin (X0, Y0, Z0) from the scene. */
 (function () {
   "use strict";
@@ -11,7 +11,9 @@
   var status = document.getElementById("status");
   var HIGHLIGHT = new THREE.Color(0xff00c8);  // in none of the colour maps, nor the roofs' red
   var PROPOSAL_COLOURS = { retention_area: 0x2b83d6, unsealing: 0x5fae3e, green_roof: 0x3f8f3f,
-    trees: 0x2e7d32, new_building: 0xe0a030, demolition: 0xc0392b, street_works: 0x8e44ad };
+    trees: 0x2e7d32, new_building: 0xe0a030, demolition: 0xc0392b, street_works: 0x8e44ad,
+    comment: 0xf2a900 };  // comments sent back earlier; the participant's own pins are PIN_COLOUR
+  var PIN_COLOUR = 0xd62828;
 
   var renderer, scene, camera, controls, raycaster = new THREE.Raycaster();
   var layerObjects = [];  // per published layer: its THREE object (null until loaded)
@@ -52,9 +54,9 @@
     document.getElementById("crs").textContent = data.crs || "unknown";
     resize();
     loadLayers().then(function () {
+      fitCamera();  // first: pins are sized to the scene
       buildProposals();
       restorePins();
-      fitCamera();
       fillPanel();
       wireEvents();
       say("");
@@ -80,17 +82,24 @@
     renderer.render(scene, camera);
   }
 
-  function bytesOf(base64) {
-    var text = atob(base64), bytes = new Uint8Array(text.length);
+  // A layer's binary glTF: scene-data.js holds it gzip-compressed in base64 (stored once; a .glb
+  // file beside it could not be read from file://), unpacked by the browser's own gunzip.
+  function modelBytes(number) {
+    if (typeof DecompressionStream === "undefined") {
+      return Promise.reject("this browser cannot unpack the scene (it has no DecompressionStream): "
+        + "open the site in a current Chrome, Edge, Firefox or Safari");
+    }
+    var text = atob(data.models[number]), bytes = new Uint8Array(text.length);
     for (var i = 0; i < text.length; i++) { bytes[i] = text.charCodeAt(i); }
-    return bytes.buffer;
+    var unpacked = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(unpacked).arrayBuffer();
   }
 
   function loadLayers() {
     var loader = new THREE.GLTFLoader();
     return Promise.all(data.layers.map(function (layer, number) {
-      return new Promise(function (resolve, reject) {
-        loader.parse(bytesOf(data.models[number]), "", function (gltf) {
+      return modelBytes(number).then(function (buffer) { return new Promise(function (resolve, reject) {
+        loader.parse(buffer, "", function (gltf) {
           var object = gltf.scene;
           object.traverse(function (child) {
             if (child.isMesh || child.isLine || child.isLineSegments) { styleChild(child, layer, number); }
@@ -100,7 +109,7 @@
           layerObjects[number] = object;
           resolve();
         }, function (error) { reject(layer.name + ": " + (error.message || error)); });
-      });
+      }); });
     }));
   }
 
@@ -200,6 +209,16 @@
       label.appendChild(box);
       label.appendChild(document.createTextNode(" " + layer.name + (layer.time_step ? " (" + layer.time_step + ")" : "")));
       item.appendChild(label);
+      var glb = element("button", "glTF", "link small");
+      glb.type = "button";
+      glb.title = "Download this layer as binary glTF (" + layer.download + "), local frame: see metadata.json";
+      glb.setAttribute("aria-label", "Download " + layer.name + " as glTF");
+      glb.addEventListener("click", function () {
+        modelBytes(number).then(function (buffer) {
+          saveBlob(new Blob([buffer], { type: "model/gltf-binary" }), layer.download);
+        }, say);
+      });
+      item.appendChild(glb);
       list.appendChild(item);
     });
     fillLinks("bookmarks", data.quarters, function (quarter) { return "Quarter " + quarter.name; }, flyTo);
@@ -263,6 +282,7 @@
         if (proposal.shape === "points") {
           part.forEach(function (point) { group.add(crown(point, colour, proposal.crown)); });
         }
+        if (proposal.shape === "pin") { group.add(pinMarker(new THREE.Vector3(part[0], part[1], part[2]), colour)); }
       });
       group.traverse(function (child) { child.userData.proposal = number; });
       scene.add(group);
@@ -396,14 +416,19 @@
 
   function pinsKey() { return "twin-comments:" + data.name + ":" + data.published; }
 
+  function pinMarker(point, colour) {
+    var size = sceneSize / 120;
+    var marker = new THREE.Mesh(new THREE.ConeGeometry(size * 0.35, size, 12),
+      new THREE.MeshStandardMaterial({ color: colour }));
+    marker.rotation.x = Math.PI;  // the tip on the place
+    marker.position.set(point.x, point.y + size / 2, point.z);
+    return marker;
+  }
+
   function addPin(pin) {
     pin.number = pins.length;
     pins.push(pin);
-    var size = sceneSize / 120, point = toLocal(pin.position);
-    var marker = new THREE.Mesh(new THREE.ConeGeometry(size * 0.35, size, 12),
-      new THREE.MeshStandardMaterial({ color: 0xd62828 }));
-    marker.rotation.x = Math.PI;  // the tip on the place
-    marker.position.set(point.x, point.y + size / 2, point.z);
+    var marker = pinMarker(toLocal(pin.position), PIN_COLOUR);
     marker.userData.pin = pin.number;
     pinGroup.add(marker);
     listPins();
@@ -455,14 +480,19 @@
     };
   }
 
-  function download() {
-    var blob = new Blob([JSON.stringify(pinsGeoJSON(), null, 1)], { type: "application/geo+json" });
+  function saveBlob(blob, name) {
     var link = document.createElement("a");
     link.href = URL.createObjectURL(blob);
-    link.download = "comments.geojson";
+    link.download = name;
     document.body.appendChild(link);
     link.click();
     link.remove();
+    setTimeout(function () { URL.revokeObjectURL(link.href); }, 10000);
+  }
+
+  function download() {
+    saveBlob(new Blob([JSON.stringify(pinsGeoJSON(), null, 1)], { type: "application/geo+json" }),
+      "comments.geojson");
   }
 
   function setPlacing(on) {
