@@ -1,33 +1,35 @@
 """*Compute effect*: the simulation chosen in the Simulations panel run before and with the proposals
 for the chosen quarter, in the background (progress and Cancel in the status bar).
 
-Both runs take the window's own layers (nothing is read again) and the same seed; the second gets
-the proposal set as a modifier of its inputs (twin/sim/proposal_inputs.py and the plugins'
-measures). The comparison is twin/sim/proposal_effect.py's `compare`. Both runs join the scene,
-so the Reports panel shows the run before with the run with proposals beside it (figures side by
-side with their differences), and the first result both runs share on one grid or the same
-features becomes a difference layer in the 3D view (with minus before: blue where the measures
-lower a value). A run the plugin refuses or that fails is one sentence; nothing is added then.
+The work is twin/sim/proposal_effect.py's `effect_of`, the command line's `main.py effect` path,
+given the window's own layers (nothing is read again), the chosen quarter, the panel's parameters
+and seed and the drawn proposal set (applied as a modifier of the inputs of the second run:
+twin/sim/proposal_inputs.py and the plugins' measures). So the window and the command line compute
+the same figures, differences and costs. Both runs join the scene, so the Reports panel shows the
+run before with the run with proposals beside it (figures side by side with their differences),
+and the effect's first difference (a grid where there is one: the flood's depth change; else per
+building or segment: the energy's demand and PV change, a street's condition change) becomes a
+layer in the 3D view (with minus before: blue where the measures lower a value). A run the plugin
+refuses or that fails is one sentence; nothing is added then.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 from PySide6.QtCore import QObject, Signal
 
+from twin.core.data import ResultRaster
 from twin.core.errors import TwinError
 from twin.core.feedback import Feedback
-from twin.core.layers import Layer, ResultRasterLayer
 from twin.core.proposals import ProposalSet
 from twin.qt.jobs import Job
 from twin.qt.reports import ReportsPanel
 from twin.qt.simulation_panel import SimulationPanel
 from twin.sim.contract import ParameterError, SimulationInputs
-from twin.sim.difference import DifferenceError
-from twin.sim.proposal_effect import UNIT_COSTS, ProposalEffect, compare, measure_costs, read_unit_costs
-from twin.sim.runner import check_inputs, run_simulation, store_run
+from twin.sim.difference import DELTA, DifferenceLayer, DifferenceRasterLayer, DifferenceTableLayer
+from twin.sim.proposal_effect import ProposalEffect, effect_of
+from twin.sim.runner import check_inputs, store_run
 
 
 class EffectAction(QObject):
@@ -44,7 +46,7 @@ class EffectAction(QObject):
         self.simulations, self.reports = simulations, reports
         self._proposals, self._quarter = proposals, quarter
         self.job: Job | None = None
-        self.difference: Layer | None = None
+        self.difference: DifferenceLayer | None = None
 
     def compute(self) -> Job | None:
         """Start the two runs; None (with one sentence) where they cannot start."""
@@ -79,23 +81,16 @@ class EffectAction(QObject):
         layers, parameters, seed = panel.selected_layers(), panel.form.values(), panel.seed()
         check_inputs(simulation, layers)
         quarters = [panel.scene.quarter(quarter)] if quarter else panel.selected_quarters()
-        with_measures = SimulationInputs(layers=layers, quarters=quarters, crs=panel.scene.crs,
-                                         proposals=proposals)
-        costs = measure_costs(proposals, getattr(layers.get("buildings"), "data", None),
-                              read_unit_costs(UNIT_COSTS))
+        inputs = SimulationInputs(layers=layers, quarters=quarters, crs=panel.scene.crs)
         where = quarter or "the chosen quarters"
 
         def work(feedback: Feedback) -> ProposalEffect:
-            before = run_simulation(simulation(), replace(with_measures, proposals=None), parameters,
-                                    seed=seed, feedback=feedback.span(0.0, 0.5),
-                                    scenario=f"{where} before the proposals")
-            if not before.ok:
-                raise TwinError(before.error or "the run before the proposals did not end well")
-            after = run_simulation(simulation(), with_measures, parameters, seed=before.seed,
-                                   feedback=feedback.span(0.5, 1.0), scenario=f"{where} with the proposals")
-            if not after.ok:
-                raise TwinError(after.error or "the run with the proposals did not end well")
-            return compare(before, after, costs)
+            effect = effect_of(simulation(), inputs, proposals, parameters, seed=seed, name=where,
+                               feedback=feedback)
+            for run in (effect.before, effect.with_proposals):
+                if not run.ok:
+                    raise TwinError(run.error or f"the run {run.scenario} did not end well")
+            return effect
 
         return work
 
@@ -107,24 +102,26 @@ class EffectAction(QObject):
                 layer.visible = False
         self.reports.show_run(effect.before.run_id)
         self.reports.compare_with(effect.with_proposals.run_id)
-        self.difference = self._difference_layer()
+        self.difference = difference_layer(effect)
+        if self.difference is not None:
+            scene.add_layer(self.difference)
         self.shown.emit(effect)
-
-    def _difference_layer(self) -> Layer | None:
-        """The first shared result as a difference layer: a grid where there is one (the flood's)."""
-        results = self.reports.difference_results()
-        own = self.reports.scene.layers
-        grids = [name for name in results if any(isinstance(layer, ResultRasterLayer)
-                                                 and layer.name.endswith(f": {name}") for layer in own)]
-        for name in grids + [name for name in results if name not in grids]:
-            try:
-                return self.reports.add_difference_layer(name)
-            except DifferenceError:
-                continue
-        return None
 
     def _job_ended(self) -> None:
         self.job = None
+
+
+def difference_layer(effect: ProposalEffect) -> DifferenceLayer | None:
+    """The effect's first difference as a layer, a grid before tables (the flood's depth change
+    rather than its per-building table); None where the runs share nothing to subtract."""
+    differences = sorted(effect.differences, key=lambda result: not isinstance(result, ResultRaster))
+    if not differences:
+        return None
+    result = differences[0]
+    names = (effect.with_proposals.scenario, effect.before.scenario)
+    title = f"{DELTA} {result.name}: {names[0]} − {names[1]}"
+    kind = DifferenceRasterLayer if isinstance(result, ResultRaster) else DifferenceTableLayer
+    return kind(result, title, names)
 
 
 def effect_note(effect: ProposalEffect) -> str:

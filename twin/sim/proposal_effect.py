@@ -1,16 +1,21 @@
 """Before and with proposals: one scenario run twice, without its measures and with them.
 
     effect = proposal_effect(Scenario.load("effect.toml"), SimulationRegistry.discover())
-    effect = effect_of(simulation, inputs, parameters, seed=1)   # layers and drawn proposals
+    effect = effect_of(simulation, inputs, proposals, parameters, seed=1)   # a scene's layers, drawn measures
     effect.differences      # each result of the run with the measures minus the run without
     effect.figures          # {quarter or "all": {figure: {"before", "with", "delta"}}}
     effect.costs            # one row per measure: quantity, unit cost, cost, source
     write_effect(effect, Path("out"))   # before/, with/, difference/, effect.json, figures.csv, costs.csv
 
 The scenario must name a proposals file (`proposals = "..."` in [scenario]). Its inputs are read
-once; both runs use the same seed. Grids are subtracted cell by cell (twin/sim/difference.py);
-tables building by building or segment by segment over the features both runs have (a new
-building only in the run with it, a demolished one only before: `added` and `removed` list them).
+once; both runs use the same seed. `effect_of` is the one path for both the command line
+(`main.py effect`) and the window's *Compute effect*, which hands it the scene's own layers and the
+drawn proposals, so both compute the same thing. Grids are subtracted cell by cell
+(twin/sim/difference.py); tables building by building or segment by segment. A feature only one
+run has (a new building only in the run with it, a demolished one only before: `added` and
+`removed` list them) has none of a quantity in the other run: its columns with a unit (MWh/a, kWp,
+m) count as 0 there, so a demolished house's demand shows as its whole demand lost; its columns
+without a unit (years, counts, shares) are left empty (NaN).
 
 Measure costs come from a unit-cost table (twin/sim/measure_costs.csv: kind, unit, EUR per unit,
 quantity, source; the figures there are marked as estimates), which a user may replace with their
@@ -79,24 +84,26 @@ def proposal_effect(scenario: Scenario, registry: SimulationRegistry, feedback: 
         raise ScenarioError(scenario.path, "[scenario] names no proposals file, so there is nothing to "
                                            "compare (add proposals = \"measures.geojson\")")
     _scene, inputs = prepare_scene(scenario, notes)
-    return effect_of(registry.get(scenario.simulation)(), inputs, scenario.parameters, seed=scenario.seed,
-                     name=scenario.name, feedback=feedback, costs_file=costs_file)
+    return effect_of(registry.get(scenario.simulation)(), inputs, inputs.proposals, scenario.parameters,
+                     seed=scenario.seed, name=scenario.name, feedback=feedback, costs_file=costs_file)
 
 
-def effect_of(simulation: Simulation, inputs: SimulationInputs, parameters: dict[str, Any], *,
-              seed: int | None = None, name: str = "", feedback: Feedback | None = None,
-              costs_file: Path | None = None) -> ProposalEffect:
-    """The same for inputs already in a scene (the window's layers and a drawn ProposalSet in
-    `inputs.proposals`): run without and with the proposals, compare and cost."""
+def effect_of(simulation: Simulation, inputs: SimulationInputs, proposals: ProposalSet | None,
+              parameters: dict[str, Any], *, seed: int | None = None, name: str = "",
+              feedback: Feedback | None = None, costs_file: Path | None = None) -> ProposalEffect:
+    """Run `inputs` (already read: a scenario's, or the window's layers and quarter) without and with
+    `proposals`, compare and cost. The runs are named "<name> before the proposals" and "<name> with
+    the proposals"; a run that fails is reported in its RunReport (then nothing is compared)."""
     unit_costs = read_unit_costs(costs_file or UNIT_COSTS)
     feedback = feedback or Feedback()
     seed = secrets.randbits(63) if seed is None else seed  # both runs draw the same numbers
     before = run_simulation(simulation, replace(inputs, proposals=None), parameters, seed=seed,
-                            feedback=feedback.span(0.0, 0.5), scenario=f"{name} (before)")
-    after = run_simulation(simulation, inputs, parameters, seed=seed, feedback=feedback.span(0.5, 1.0),
-                           scenario=f"{name} (with proposals)") if before.ok else before
+                            feedback=feedback.span(0.0, 0.5), scenario=f"{name} before the proposals".strip())
+    after = run_simulation(simulation, replace(inputs, proposals=proposals), parameters, seed=seed,
+                           feedback=feedback.span(0.5, 1.0),
+                           scenario=f"{name} with the proposals".strip()) if before.ok else before
     buildings = inputs.layers["buildings"].data if "buildings" in inputs.layers else None
-    return compare(before, after, measure_costs(inputs.proposals, buildings, unit_costs))
+    return compare(before, after, measure_costs(proposals, buildings, unit_costs))
 
 
 def compare(before: RunReport, after: RunReport, costs: list[dict[str, Any]]) -> ProposalEffect:
@@ -113,9 +120,9 @@ def compare(before: RunReport, after: RunReport, costs: list[dict[str, Any]]) ->
         if isinstance(result, ResultRaster):
             effect.differences.append(grid_difference(result, other, names))
             continue
-        shared, only_before, only_after = _shared_rows(result, other)
+        joined_before, joined_after, only_before, only_after = _every_row(result, other)
         try:
-            effect.differences.append(table_difference(*shared, names))
+            effect.differences.append(table_difference(joined_before, joined_after, names))
         except DifferenceError:
             continue  # a table without ids or numbers to subtract (hydrographs over time)
         if len(only_after):
@@ -159,18 +166,36 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float | np.number) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _shared_rows(a: ResultTable, b: ResultTable) -> tuple[tuple[ResultTable, ResultTable], list[str],
-                                                           list[str]]:
-    """The two tables cut to the features both have, and the ids only in a and only in b."""
+def _every_row(a: ResultTable, b: ResultTable) -> tuple[ResultTable, ResultTable, list[str], list[str]]:
+    """Both tables over the features either has, and the ids only in a and only in b: a feature
+    a table lacks joins it with nothing of each quantity (see the module's note)."""
     id_column = next((name for name in ID_COLUMNS if name in a.columns and name in b.columns), None)
     if id_column is None:
-        return (a, b), [], []
+        return a, b, [], []
     ids_a, ids_b = np.asarray(a.columns[id_column]).astype(str), np.asarray(b.columns[id_column]).astype(str)
-    both = np.intersect1d(ids_a, ids_b)
-    cut = tuple(replace(table, columns={name: np.asarray(column)[np.isin(ids, both)]
-                                        for name, column in table.columns.items()})
-                for table, ids in ((a, ids_a), (b, ids_b)))
-    return cut, np.setdiff1d(ids_a, ids_b).tolist(), np.setdiff1d(ids_b, ids_a).tolist()
+    only_a, only_b = np.setdiff1d(ids_a, ids_b), np.setdiff1d(ids_b, ids_a)
+    return (_with_absent(a, only_b, id_column), _with_absent(b, only_a, id_column),
+            only_a.tolist(), only_b.tolist())
+
+
+def _with_absent(table: ResultTable, ids: np.ndarray, id_column: str) -> ResultTable:
+    """The table with a row for each of `ids` it lacks: 0 where the column has a unit, else empty."""
+    if not len(ids):
+        return table
+    columns = {name: np.concatenate([column, ids if name == id_column else _absent(table, name, len(ids))])
+               for name, column in table.columns.items()}
+    return replace(table, columns=columns)
+
+
+def _absent(table: ResultTable, name: str, count: int) -> np.ndarray:
+    dtype = np.asarray(table.columns[name]).dtype
+    if dtype.kind in "iuf":
+        return np.full(count, 0.0 if table.units.get(name) else np.nan)
+    if dtype.kind == "b":
+        return np.zeros(count, dtype=bool)
+    if dtype.kind == "M":
+        return np.full(count, np.datetime64("NaT"), dtype=dtype)
+    return np.full(count, "", dtype=object)
 
 
 def read_unit_costs(path: Path) -> dict[str, UnitCost]:
