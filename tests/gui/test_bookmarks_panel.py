@@ -107,3 +107,26 @@ def test_a_tour_made_in_the_panel_plays_to_its_last_bookmark_and_stops(qtbot, wi
     panel.play(tour.name)
     panel.stop_button.click()
     assert not panel.player.playing
+
+
+def test_a_tours_stops_reorder_in_the_panel_and_the_order_is_saved(qtbot, window, tmp_path):
+    panel = add_two(window)
+    window.scene_view.set_camera(ABOVE)
+    panel.add_bookmark("Third")
+    tour = panel.make_tour(["The bowl", "Side", "Third"])
+    stops = [panel.stop_list.item(row).text() for row in range(panel.stop_list.count())]
+    assert stops == ["The bowl", "Side", "Third"]
+    panel.stop_list.setCurrentRow(2)
+    panel.stop_up_button.click()  # the Earlier button, as a user presses it
+    assert panel.tours[0].bookmarks == ("The bowl", "Third", "Side")
+    assert panel.stop_list.currentRow() == 1 and window.session.dirty
+    # a drag in the stops list reorders the tour the same way
+    panel.stop_list.model().moveRows(QModelIndex(), 0, 1, QModelIndex(), 3)
+    qtbot.waitUntil(lambda: panel.tours[0].bookmarks == ("Third", "Side", "The bowl"))
+    assert [bookmark.name for bookmark in panel.bookmarks] == ["The bowl", "Side", "Third"]  # untouched
+    panel.move_stop(tour.name, 0, 1)
+    assert panel.tours[0].bookmarks == ("Side", "Third", "The bowl")
+    window.save_project(tmp_path / "stops.toml")
+    assert Project.load(tmp_path / "stops.toml").tours[0].bookmarks == ("Side", "Third", "The bowl")
+    with pytest.raises(ValueError, match="only their order can change"):
+        panel.reorder_stops(tour.name, ["Side", "Third"])

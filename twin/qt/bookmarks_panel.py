@@ -3,15 +3,17 @@
 A bookmark keeps the view as it is (camera, which layers show and how, the time step) with a
 caption and a short text; the panel adds one from the current view, goes to one, renames it (edit
 it in place), moves it (drag it, or Up and Down), updates it from the current view and deletes it.
-A tour is made from the bookmarks chosen in the list, in their order; it plays in the view along the
-flight of twin/core/tour.py at its steady speed (a slow renderer skips frames, the tour still takes
-its time) until it ends or Stop. Every change goes to the project session, which marks the project
-modified and saves bookmarks and tours with it.
+A tour is made from the bookmarks chosen in the list, in their order; the chosen tour's stops are
+listed under the tours, and dragging a stop (or Earlier and Later) changes the order the tour visits
+them in. A tour plays in the view along the flight of twin/core/tour.py at its steady speed (a slow
+renderer skips frames, the tour still takes its time) until it ends or Stop. Every change goes to
+the project session, which marks the project modified and saves bookmarks and tours with it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -32,6 +34,7 @@ from twin.core.bookmarks import (
     Tour,
     delete_bookmark,
     find_bookmark,
+    find_tour,
     moved,
     rename_bookmark,
     unused_name,
@@ -115,8 +118,15 @@ class BookmarksPanel(QWidget):
         self.tour_list.setDragDropMode(QAbstractItemView.DragDropMode.NoDragDrop)
         layout.addWidget(self.tour_list)
         layout.addLayout(self._tour_buttons())
+        layout.addWidget(QLabel("Stops of the chosen tour"))
+        self.stop_list = self._list(QAbstractItemView.SelectionMode.SingleSelection)
+        self.stop_list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.stop_list.model().rowsMoved.connect(self._stop_dragged)
+        layout.addWidget(self.stop_list)
+        layout.addLayout(self._stop_buttons())
         self.bookmark_list.itemSelectionChanged.connect(self._bookmark_chosen)
-        self.tour_list.itemSelectionChanged.connect(self._update_buttons)
+        self.tour_list.itemSelectionChanged.connect(self._tour_chosen)
+        self.stop_list.itemSelectionChanged.connect(self._update_buttons)
         self.fill()
 
     # What a user does -----------------------------------------------------------------------
@@ -194,6 +204,24 @@ class BookmarksPanel(QWidget):
         names = [tour.name for tour in self.tours]
         self._change(self.bookmarks, moved(self.tours, names.index(name), offset), chosen_tour=name)
 
+    def move_stop(self, tour_name: str, index: int, offset: int) -> None:
+        """The tour visits its stop number `index` (from 0) `offset` places earlier or later."""
+        tour = find_tour(self.tours, tour_name)
+        self.reorder_stops(tour_name, moved(list(tour.bookmarks), index, offset),
+                           chosen_stop=max(0, min(index + offset, len(tour.bookmarks) - 1)))
+
+    def reorder_stops(self, tour_name: str, stops: list[str], chosen_stop: int | None = None) -> None:
+        """The tour's stops in this order (the same stops, rearranged)."""
+        tour = find_tour(self.tours, tour_name)
+        if sorted(stops) != sorted(tour.bookmarks):
+            raise ValueError(f"tour '{tour_name}' stops at {list(tour.bookmarks)}; "
+                             "only their order can change")
+        changed = replace(tour, bookmarks=tuple(stops))
+        self._change(self.bookmarks, [changed if each.name == tour_name else each for each in self.tours],
+                     chosen_tour=tour_name)
+        if chosen_stop is not None:
+            self.stop_list.setCurrentRow(chosen_stop)
+
     def delete_tour(self, name: str) -> None:
         self._change(self.bookmarks, [tour for tour in self.tours if tour.name != name])
 
@@ -226,7 +254,20 @@ class BookmarksPanel(QWidget):
             self.tour_list.addItem(item)
             item.setSelected(tour.name == chosen_tour)
         self.tour_list.blockSignals(False)
+        self._fill_stops()
         self._bookmark_chosen()
+
+    def _fill_stops(self) -> None:
+        """The chosen tour's stops, in the order it visits them."""
+        name = self.chosen_tour()
+        stops = find_tour(self.tours, name).bookmarks if name is not None else ()
+        self.stop_list.blockSignals(True)
+        self.stop_list.clear()
+        for stop in stops:
+            item = QListWidgetItem(stop)
+            item.setData(NAME_ROLE, stop)
+            self.stop_list.addItem(item)
+        self.stop_list.blockSignals(False)
 
     def chosen_bookmarks(self) -> list[str]:
         return [self._name(item) for item in self.bookmark_list.selectedItems()]
@@ -296,6 +337,16 @@ class BookmarksPanel(QWidget):
             grid.addWidget(button, index // 3, index % 3)
         return grid
 
+    def _stop_buttons(self) -> QGridLayout:
+        grid = QGridLayout()
+        self.stop_up_button = self._button("Earlier", "The tour visits the chosen stop one place earlier",
+                                           lambda: self._move_chosen_stop(-1))
+        self.stop_down_button = self._button("Later", "The tour visits the chosen stop one place later",
+                                             lambda: self._move_chosen_stop(1))
+        grid.addWidget(self.stop_up_button, 0, 0)
+        grid.addWidget(self.stop_down_button, 0, 1)
+        return grid
+
     def _button(self, text: str, tip: str, slot: Callable[[], object]) -> QPushButton:
         button = QPushButton(text)
         button.setToolTip(tip)
@@ -324,6 +375,19 @@ class BookmarksPanel(QWidget):
         QTimer.singleShot(0, lambda: self._change([by_name[name] for name in order], self.tours,
                                                   chosen=self.chosen_bookmarks()))
 
+    def _move_chosen_stop(self, offset: int) -> None:
+        self.move_stop(self.chosen_tour(), self.stop_list.currentRow(), offset)
+
+    def _stop_dragged(self, *_: object) -> None:
+        """The chosen tour's stops in the order the list shows after a drag."""
+        tour, row = self.chosen_tour(), self.stop_list.currentRow()
+        order = [self._name(self.stop_list.item(index)) for index in range(self.stop_list.count())]
+        QTimer.singleShot(0, lambda: self.reorder_stops(tour, order, chosen_stop=row))
+
+    def _tour_chosen(self) -> None:
+        self._fill_stops()
+        self._update_buttons()
+
     def _bookmark_chosen(self) -> None:
         chosen = self.chosen_bookmarks()
         bookmark = find_bookmark(self.bookmarks, chosen[0]) if len(chosen) == 1 else None
@@ -350,3 +414,6 @@ class BookmarksPanel(QWidget):
         for button in (self.play_button, self.tour_up_button, self.tour_down_button, self.delete_tour_button):
             button.setEnabled(tour)
         self.stop_button.setEnabled(self.player.playing)
+        stop = tour and self.stop_list.currentRow() >= 0 and bool(self.stop_list.selectedItems())
+        self.stop_up_button.setEnabled(stop)
+        self.stop_down_button.setEnabled(stop)
