@@ -228,23 +228,51 @@ def read_tiles_window(paths: Sequence[Path], bounds: Bounds, crs: str | None = N
     GeoSN name is read to be sure) with the buildings whose footprint meets the box, each once."""
     paths = [Path(path) for path in paths]
     where = source or paths[0].parent
-    feedback = feedback or Feedback()
+    return _window_of_tiles(where, paths, bounds, crs, feedback or Feedback(), [] if notes is None else notes,
+                            budget)[0]
+
+
+def read_folder_window(folder: Path, bounds: Bounds, crs: str | None = None, name: str | None = None,
+                       to: str | None = None, feedback: Feedback | None = None,
+                       notes: list[str] | None = None) -> Layer | None:
+    """A folder of tiles as a layer of what meets a box (in the tiles' CRS), reading only the tiles
+    that reach into it (read_tiles_window); None where none does. A folder of another kind than
+    terrain, LiDAR or LoD2 tiles is read whole. `notes` hears how many of its tiles were read;
+    `crs`, `name`, `to` and `feedback` as for read_layer."""
+    paths = tile_paths(folder)
     notes = [] if notes is None else notes
+    if _kind_by_name(folder, paths) not in ("raster", "pointcloud", "buildings", None):
+        return read_tiles_layer(paths, crs, name, to, feedback, notes, folder)
+    data, read = _window_of_tiles(folder, paths, bounds, crs, feedback or Feedback(), notes, DEFAULT_BUDGET)
+    if data is None:
+        return None
+    notes.append(f"{folder.name}: {len(read)} of its {len(paths)} tiles read, those reaching "
+                 f"{_box_text(bounds)}")
+    if to is not None:
+        data = in_scene_crs(folder, data, to, notes)
+    layer_type = {RasterData: RasterLayer, PointCloudData: PointCloudLayer, BuildingData: BuildingsLayer}
+    return layer_type[type(data)](data, name or folder.name, source=folder)
+
+
+def _window_of_tiles(where: Path, paths: list[Path], bounds: Bounds, crs: str | None, feedback: Feedback,
+                     notes: list[str], budget: int) -> tuple[Any, list[Path]]:
+    """What read_tiles_window reads, and the tiles it read."""
     kind = _kind_by_name(where, paths)
     if kind == "raster":
-        return TerrainMosaic(paths, crs, where, feedback).read_window(bounds)
+        mosaic = TerrainMosaic(paths, crs, where, feedback)
+        return mosaic.read_window(bounds), list(dict.fromkeys(mosaic.touched))
     if kind == "pointcloud":
         near = [path for path in paths if _boxes_meet(_las_bounds(path), bounds)]
         cloud = _point_cloud(where, near, crs, feedback, notes, budget) if near else None
-        return None if cloud is None else _points_inside(cloud, bounds)
+        return (None if cloud is None else _points_inside(cloud, bounds)), near
     near = [path for path in paths if _named_box_meets(path, bounds)]
     if not near:
-        return None
+        return None, []
     data, kind = _joined(where, near, crs, feedback, notes)
     if kind != "buildings":
         raise TwinIOError(where, f"holds {kind} files; a window is read only of terrain, LiDAR or "
                                  "building tiles")
-    return buildings_in_box(data, bounds)
+    return buildings_in_box(data, bounds), near
 
 
 def buildings_in_box(data: BuildingData, bounds: Bounds) -> BuildingData:

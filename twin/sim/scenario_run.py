@@ -6,6 +6,8 @@ import json
 import os
 from pathlib import Path
 
+import shapely
+
 from twin import __version__
 from twin.core.atomic import (
     SaveError,
@@ -17,30 +19,41 @@ from twin.core.atomic import (
 from twin.core.data import ResultRaster, ResultTable
 from twin.core.errors import CRSError, ScenarioError, did_you_mean
 from twin.core.feedback import Feedback
+from twin.core.layers import Layer
 from twin.core.plain import plain
 from twin.core.proposals import ProposalError, ProposalSet
 from twin.core.quarter import Quarter
 from twin.core.scenario import Scenario
 from twin.core.scene import Scene
 from twin.io import read_layer, read_quarters, write_geotiff, write_table_csv
+from twin.io.mosaic import read_folder_window, tile_paths
 from twin.io.proposals_geojson import read_proposals
+from twin.io.reproject import quarters_to_crs
+from twin.io.tiles import tile_of_name
 from twin.sim.contract import SimulationInputs, SimulationOutput
 from twin.sim.registry import SimulationRegistry
 from twin.sim.runner import RunReport, run_simulation
 
 SUMMARY_FILE = "summary.json"
 _MAX_SUMMARY_BYTES = 16 * 1024 * 1024
+# Read around a run's quarters from a folder of tiles: more than any simulation reaches past them
+# (the flood's crop_to_quarters keeps 50 m), so the run is the one a whole read gives.
+READ_MARGIN_M = 100.0
+Bounds = tuple[float, float, float, float]
 
 
 def prepare_scene(scenario: Scenario, notes: list[str] | None = None) -> tuple[Scene, SimulationInputs]:
     """A scene holding the scenario's input layers and quarters, and the run's inputs.
 
     A scenario without a crs runs in its first input's CRS, on that input's own grid; `notes`
-    hears what was brought into the scene's CRS (a raster warped, say)."""
+    hears what was brought into the scene's CRS (a raster warped, say). An input that is a folder
+    of tiles (a city's DTM, LAZ or LoD2 in GeoSN's 2 km tiles) is read only around the run's
+    quarters, where the scenario has a quarters file: the tiles reaching their box grown by
+    READ_MARGIN_M, and of terrain tiles only the cells inside it (twin/io/mosaic.py)."""
     scene = Scene(scenario.crs)
     layers = {}
     for slot, file in scenario.inputs.items():
-        layer = read_layer(file, crs=scenario.crs, name=slot, to=scene.crs, notes=notes)
+        layer = _input_layer(scenario, slot, file, scene.crs, notes)
         try:
             layers[slot] = scene.add_layer(layer)
         except CRSError as error:
@@ -154,17 +167,52 @@ def _quarters(scenario: Scenario, scene_crs: str | None) -> list[Quarter]:
         if scenario.quarters:
             raise ScenarioError(scenario.path, "[scenario] quarters needs a quarters_file")
         return []
-    quarters, crs = read_quarters(scenario.quarters_file)
+    quarters, crs = _run_quarters(scenario, scenario.quarters_file)
     if crs is not None and scene_crs is not None and crs != scene_crs:
         raise ScenarioError(scenario.path, f"the quarters file is in {crs}, the scenario in "
                                            f"{scene_crs}")
+    return quarters
+
+
+def _run_quarters(scenario: Scenario, quarters_file: Path) -> tuple[list[Quarter], str | None]:
+    """The quarters the scenario names (all of the file where it names none), and the file's CRS."""
+    quarters, crs = read_quarters(quarters_file)
     by_name = {quarter.name: quarter for quarter in quarters}
     for name in scenario.quarters:
         if name not in by_name:
             raise ScenarioError(scenario.path, f"no quarter named '{name}' in "
-                                               f"{scenario.quarters_file.name}"
+                                               f"{quarters_file.name}"
                                                f"{did_you_mean(name, by_name)}")
-    return [by_name[name] for name in scenario.quarters] if scenario.quarters else quarters
+    return ([by_name[name] for name in scenario.quarters] if scenario.quarters else quarters), crs
+
+
+def _input_layer(scenario: Scenario, slot: str, file: Path, scene_crs: str | None,
+                 notes: list[str] | None) -> Layer:
+    """An input file read whole; a folder of tiles read around the run's quarters (see prepare_scene)."""
+    if not file.is_dir() or scenario.quarters_file is None:
+        return read_layer(file, crs=scenario.crs, name=slot, to=scene_crs, notes=notes)
+    box = _quarters_box(scenario, scenario.quarters_file, _folder_crs(file, scenario.crs))
+    layer = read_folder_window(file, box, crs=scenario.crs, name=slot, to=scene_crs, notes=notes)
+    if layer is None:
+        raise ScenarioError(scenario.path, f"input '{slot}': no tile of {file.name} reaches the run's "
+                                           f"quarters ({', '.join(f'{v:.0f}' for v in box)})")
+    return layer
+
+
+def _quarters_box(scenario: Scenario, quarters_file: Path, crs: str | None) -> Bounds:
+    """The box around the run's quarters, in `crs` (the tiles'), grown by READ_MARGIN_M."""
+    quarters, file_crs = _run_quarters(scenario, quarters_file)
+    if crs is not None and file_crs is not None and file_crs != crs:
+        quarters = quarters_to_crs(quarters, file_crs, crs)
+    minx, miny, maxx, maxy = shapely.unary_union([quarter.polygon for quarter in quarters]).bounds
+    return minx - READ_MARGIN_M, miny - READ_MARGIN_M, maxx + READ_MARGIN_M, maxy + READ_MARGIN_M
+
+
+def _folder_crs(folder: Path, scenario_crs: str | None) -> str | None:
+    """The CRS a folder's tiles are in, as far as their GeoSN names say (else the scenario's)."""
+    named = next((tile for tile in map(tile_of_name, (path.name for path in tile_paths(folder)))
+                  if tile is not None), None)
+    return named.crs if named is not None else scenario_crs
 
 
 def _write_result(result: ResultRaster | ResultTable, directory: Path) -> Path:
