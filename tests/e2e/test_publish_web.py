@@ -134,6 +134,12 @@ def picture(page) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(page.screenshot())).convert("RGB")).astype(int)
 
 
+def pin_red(shown: np.ndarray, x: float, y: float) -> int:
+    """Pixels of a participant's pin (red, #d62828, shaded) just above screen point (x, y)."""
+    above = shown[max(int(y) - 60, 0):int(y) + 2, int(x) - 25:int(x) + 25]
+    return int(((above[..., 0] > 150) & (above[..., 1] < 90) & (above[..., 2] < 90)).sum())
+
+
 def show_bookmark(page) -> None:
     page.get_by_role("button", name=BOOKMARK).click()
     page.wait_for_selector(f"body[data-view='{BOOKMARK}']", timeout=30_000)
@@ -235,11 +241,14 @@ def test_a_comment_pin_added_and_downloaded_in_the_browser_imports_back_as_a_pro
     show_bookmark(page)
     page.get_by_role("button", name="Add a comment").click()
     box = page.locator("#view canvas").bounding_box()
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.click(x, y)
     page.fill("#comment-title", "Crossing")
     page.fill("#comment-author", "Resident")
     page.fill("#comment-text", "A zebra crossing here, please.")
+    before = pin_red(picture(page), x, y)
     page.get_by_role("button", name="Save").click()
+    assert before == 0 and pin_red(picture(page), x, y) > 100  # the pin stands on the place clicked
     with page.expect_download() as download:
         page.get_by_role("button", name="Download comments (GeoJSON)").click()
     path = tmp_path / "comments.geojson"

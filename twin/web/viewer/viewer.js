@@ -14,6 +14,7 @@
     trees: 0x2e7d32, new_building: 0xe0a030, demolition: 0xc0392b, street_works: 0x8e44ad,
     comment: 0xf2a900 };  // comments sent back earlier; the participant's own pins are PIN_COLOUR
   var PIN_COLOUR = 0xd62828;
+  var PIN_SCREEN_SHARE = 0.03;  // a pin's height over its distance: about a twentieth of the view's height
 
   var renderer, scene, camera, controls, raycaster = new THREE.Raycaster();
   var layerObjects = [];  // per published layer: its THREE object (null until loaded)
@@ -79,6 +80,9 @@
     camera.near = Math.max(0.5, distance / 500);
     camera.far = distance * 20 + sceneSize * 4;
     camera.updateProjectionMatrix();
+    scene.traverse(function (object) {
+      if (object.userData.screenSized) { object.scale.setScalar(camera.position.distanceTo(object.position) * PIN_SCREEN_SHARE); }
+    });
     renderer.render(scene, camera);
   }
 
@@ -416,12 +420,12 @@
 
   function pinsKey() { return "twin-comments:" + data.name + ":" + data.published; }
 
+  // A cone on its tip at the place, as large on the screen however near or far (render() scales it).
   function pinMarker(point, colour) {
-    var size = sceneSize / 120;
-    var marker = new THREE.Mesh(new THREE.ConeGeometry(size * 0.35, size, 12),
-      new THREE.MeshStandardMaterial({ color: colour }));
-    marker.rotation.x = Math.PI;  // the tip on the place
-    marker.position.set(point.x, point.y + size / 2, point.z);
+    var geometry = new THREE.ConeGeometry(0.35, 1, 12).rotateX(Math.PI).translate(0, 0.5, 0);
+    var marker = new THREE.Mesh(geometry, new THREE.MeshStandardMaterial({ color: colour }));
+    marker.position.copy(point);
+    marker.userData.screenSized = true;
     return marker;
   }
 
