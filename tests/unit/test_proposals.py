@@ -128,6 +128,14 @@ def test_a_comment_pin_changes_no_simulation_and_each_says_so():
     assert "comment pin" in street_decay.record(proposals, [], {})["not_applied"]["pin"]
 
 
+def test_a_comment_pin_moved_in_the_window_stays_one_point():
+    pin = Measure("pin", "comment", "", Point(X0, Y0, 110.0), {}, comment="too dark at night")
+    moved = pin.with_changes(geometry=MultiPoint([(X0 + 3, Y0 + 4)]))  # what the window's sketch makes
+    assert moved.geometry.geom_type == "Point" and moved.geometry.coords[0] == (X0 + 3, Y0 + 4)
+    with pytest.raises(ProposalError, match="a comment pin takes a Point, not a MultiPoint"):
+        pin.with_changes(geometry=MultiPoint([(X0, Y0), (X0 + 3, Y0)]))
+
+
 def test_a_measure_outside_every_quarter_is_refused():
     quarter = Quarter("Johannstadt", box(X0 - 500, Y0 - 500, X0 + 500, Y0 + 500))
     proposals = one_of_each()

@@ -135,6 +135,8 @@ class Measure:
             if not isinstance(getattr(self, label), str):
                 raise ProposalError(f"{name}: its {label} must be text")
         kind = KINDS[self.kind]
+        if self.kind == COMMENT:
+            object.__setattr__(self, "geometry", _single_point(self.geometry))
         _check_geometry(name, kind, self.geometry)
         checked = _checked_parameters(name, kind, self.parameters)
         object.__setattr__(self, "parameters", MappingProxyType(checked))
@@ -256,6 +258,13 @@ class ProposalSet:
                 x, y = shapely.get_coordinates(measure.geometry)[0]
                 raise ProposalError(f"measure '{measure.id[:60]}' lies outside every quarter "
                                     f"(near x = {x:.1f}, y = {y:.1f})")
+
+
+def _single_point(geometry: BaseGeometry | None) -> BaseGeometry | None:
+    """A pin moved in the window comes back from its sketch as a MultiPoint of one point: that point."""
+    if isinstance(geometry, BaseGeometry) and geometry.geom_type == "MultiPoint" and len(geometry.geoms) == 1:
+        return geometry.geoms[0]
+    return geometry
 
 
 def _check_geometry(name: str, kind: Kind, geometry: BaseGeometry | None) -> None:
