@@ -123,6 +123,14 @@ def test_an_earlier_site_is_replaced_only_when_asked(project, tmp_path):
     assert [layer["name"] for layer in scene_data(replaced.folder)["layers"]] == ["Blasewitz buildings"]
 
 
+def test_a_folder_without_a_scene_is_one_sentence(tmp_path):
+    with pytest.raises(TwinIOError, match="scene-data.js: not the scene of a published site"):
+        site_models(tmp_path)
+    (tmp_path / "scene-data.js").write_text('window.TWIN_SCENE = {"layers": [], "models": []};\n', encoding="utf-8")
+    with pytest.raises(TwinIOError, match="holds its meshes as None, not glb\\+gzip\\+base64"):
+        site_models(tmp_path)
+
+
 def test_a_cancelled_publication_leaves_nothing(project, tmp_path):
     feedback = Feedback()
     feedback.cancel()
