@@ -1,6 +1,7 @@
 /* The published scene's viewer: a classic script (browsers refuse ES modules from file://) on
    three.js (vendor/three.bundle.min.js, the global THREE) and the scene (scene-data.js, the global
-   TWIN_SCENE, each layer's mesh a gzip-compressed binary glTF in base64). Map coordinates are the scene CRS's metres; the meshes lie in a local frame:
+   TWIN_SCENE, each layer's mesh a gzip-compressed binary glTF in base64). Map coordinates are the
+   scene CRS's metres; the meshes lie in a local frame:
    x = X - X0, y = Z - Z0 (up), z = Y0 - Y, with the origin (X0, Y0, Z0) from the scene. */
 (function () {
   "use strict";
@@ -55,9 +56,9 @@
     document.getElementById("crs").textContent = data.crs || "unknown";
     resize();
     loadLayers().then(function () {
-      fitCamera();  // first: pins are sized to the scene
       buildProposals();
       restorePins();
+      fitCamera();
       fillPanel();
       wireEvents();
       say("");
@@ -81,7 +82,9 @@
     camera.far = distance * 20 + sceneSize * 4;
     camera.updateProjectionMatrix();
     scene.traverse(function (object) {
-      if (object.userData.screenSized) { object.scale.setScalar(camera.position.distanceTo(object.position) * PIN_SCREEN_SHARE); }
+      if (object.userData.screenSized) {
+        object.scale.setScalar(camera.position.distanceTo(object.position) * PIN_SCREEN_SHARE);
+      }
     });
     renderer.render(scene, camera);
   }
