@@ -14,12 +14,18 @@ and the batch's time with the cluster's start-up. Target: at least 1.7x on 2 cor
 process's Monte-Carlo kernel already uses every core (numba), the workers one thread each, so the
 speed-up comes from the rest of each run.
 
+Each way's CPU seconds (all its processes' threads) and the seconds its threads waited for a CPU
+(runnable, another process on it: /proc/.../schedstat) are printed too, with the load average: on
+a machine others use, the wall times say more about them than about the batch, while the CPU
+seconds of the same runs in one process and on the workers should match.
+
     nice .venv/bin/python benchmarks/bench_batch.py [--runs 8] [--workers 2] [--simulation energy]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -56,6 +62,31 @@ def sequential(runs, folder: Path, registry) -> tuple[float, float]:
     return time.perf_counter() - started, inside
 
 
+def cpu_and_wait() -> tuple[float, float]:
+    """This process's CPU seconds and the seconds its threads waited for a CPU (schedstat, Linux)."""
+    on_cpu = waiting = 0
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            fields = (task / "schedstat").read_text().split()
+        except OSError:  # the thread ended meanwhile
+            continue
+        on_cpu, waiting = on_cpu + int(fields[0]), waiting + int(fields[1])
+    return on_cpu / 1e9, waiting / 1e9
+
+
+def workers_cpu_and_wait(client) -> tuple[float, float]:
+    usage = client.run(cpu_and_wait).values()
+    return sum(cpu for cpu, _ in usage), sum(wait for _, wait in usage)
+
+
+def spent(before: tuple[float, float], after: tuple[float, float]) -> tuple[float, float]:
+    return after[0] - before[0], after[1] - before[1]
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=8)
@@ -76,10 +107,14 @@ def main() -> None:
                       InputDigests())
     scratch = Path(tempfile.mkdtemp(prefix="bench_batch-"))
     try:
+        print(f"before: {load()}")
         sequential(warm[:1], scratch / "warm-sequential", registry)
+        before = cpu_and_wait()
         one_by_one, inside = sequential(runs, scratch / "sequential", registry)
+        cpu, wait = spent(before, cpu_and_wait())
+        serial_cpu = cpu
         print(f"{args.runs} runs one after another in one process: {one_by_one:.1f} s "
-              f"({inside:.1f} s of it in the simulations)")
+              f"({inside:.1f} s of it in the simulations); {cpu:.1f} CPU s, {wait:.1f} s waiting for a CPU")
 
         started = time.perf_counter()
         with LocalBatchCluster(args.workers) as client:
@@ -87,18 +122,24 @@ def main() -> None:
             started = time.perf_counter()
             run_batch(warm, scratch / "warm-batch", client=client)  # each worker imports and compiles
             warming = time.perf_counter() - started
+            before = workers_cpu_and_wait(client)
             started = time.perf_counter()
             outcome = run_batch(runs, scratch / "batch", client=client)
             on_dask = time.perf_counter() - started
+            cpu, wait = spent(before, workers_cpu_and_wait(client))
         assert not outcome.failed, outcome.failed
         on_workers = sum(status.get("seconds", 0.0) for status in outcome.statuses.values())
         print(f"{args.runs} runs on {args.workers} Dask workers: {on_dask:.1f} s "
               f"(not counted: {up:.1f} s to start the cluster, {warming:.1f} s warming its workers); "
               f"{on_workers:.1f} s in the simulations, {on_workers / (args.workers * on_dask):.0%} "
-              f"of the workers' time")
+              f"of the workers' time; the workers' {cpu:.1f} CPU s, {wait:.1f} s waiting for a CPU")
         speed_up = one_by_one / on_dask
         print(f"speed-up: {speed_up:.2f}x (target {TARGET}x); counting the cluster's start and warm-up: "
-              f"{one_by_one / (on_dask + up + warming):.2f}x")
+              f"{one_by_one / (on_dask + up + warming):.2f}x; after: {load()}")
+        # What the wall times would say with the CPUs to this benchmark alone: each way's CPU
+        # seconds, the workers' shared out evenly (the sequential way's parallel kernels would overlap:
+        # an upper bound)
+        print(f"CPU-bound estimate of the speed-up: {serial_cpu / (cpu / args.workers):.2f}x")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

@@ -15,7 +15,7 @@ from data.demo import QUARTERS_FILE, default_cache, demo_project
 from twin.cli import main
 from twin.core.scenario import Scenario
 from twin.sim.batch import BatchError, InputDigests, plan_batch, read_summary, run_folder
-from twin.sim.batch_dask import run_and_write_batch
+from twin.sim.batch_dask import LocalBatchCluster, run_and_write_batch
 from twin.sim.batch_results import batch_chart, read_batch
 from twin.sim.registry import SimulationRegistry
 from twin.sim.scenario_run import run_scenario
@@ -231,3 +231,24 @@ def test_a_worker_reads_a_scenarios_inputs_once_and_keeps_them_for_its_next_runs
     again = client.run(prepared_inputs)
     for worker, identities in again.items():
         assert len(identities) <= 2 and set(kept[worker]) <= set(identities)  # the same objects, not read anew
+
+
+def worker_settings() -> tuple:
+    """On a worker: what sets its speed beside the run itself."""
+    import os
+
+    import dask
+    import numba
+
+    return (os.environ.get("MALLOC_TRIM_THRESHOLD_"), os.environ.get("OMP_NUM_THREADS"), numba.get_num_threads(),
+            dask.config.get("distributed.worker.profile.enabled"))
+
+
+def test_the_batch_clusters_workers_take_one_thread_each_are_not_profiled_and_keep_glibcs_malloc_tuning(
+        monkeypatch):
+    # Each Dask nanny copies its pre-spawn environment into this process's own (distributed/nanny.py),
+    # where a later cluster's workers inherit it: the module's other cluster has left Dask's there.
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+    with LocalBatchCluster(2) as client:
+        settings = client.run(worker_settings)
+    assert list(settings.values()) == [(None, "1", 1, False)] * 2

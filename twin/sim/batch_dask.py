@@ -26,6 +26,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
+import dask
 from distributed import Client, Event, Future, LocalCluster, get_worker
 
 from twin.core.atomic import check_writable_folder, remove_stale_temporaries, write_atomic
@@ -179,10 +180,11 @@ class LocalBatchCluster:
     def __init__(self, workers: int) -> None:
         # One worker per core: a plugin's parallel kernels (numba) take one thread each, or the
         # workers' threads would outnumber the cores.
-        self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                     dashboard_address=":0" if find_spec("bokeh") else None,
-                                     silence_logs=logging.CRITICAL, env={"NUMBA_NUM_THREADS": "1"},
-                                     preload=[__name__])  # dask_setup below
+        with dask.config.set(_WORKER_CONFIG | {"distributed.nanny.pre-spawn-environ": _worker_environment()}):
+            self._cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                         dashboard_address=":0" if find_spec("bokeh") else None,
+                                         silence_logs=logging.CRITICAL, env={"NUMBA_NUM_THREADS": "1"},
+                                         preload=[__name__])  # dask_setup below
         self._client = Client(self._cluster, set_as_default=False)
 
     def __enter__(self) -> Client:
@@ -191,6 +193,21 @@ class LocalBatchCluster:
     def __exit__(self, *_: object) -> None:
         self._client.close()
         self._cluster.close()
+
+
+# The workers' statistical profiler samples the running task's stack every 10 ms, taking the GIL
+# from it; a batch's runs report their own progress and times instead.
+_WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
+
+
+def _worker_environment() -> dict[str, Any]:
+    """What Dask sets in a worker's environment before starting it (one thread for OpenMP and
+    BLAS), less MALLOC_TRIM_THRESHOLD_: setting it turns glibc's growing mmap threshold off, so
+    every array over 128 kB is mapped and zeroed anew; an energy run then took about a third more
+    CPU on a worker than in one process, three times the system time (benchmarks/bench_batch.py)."""
+    environment = dict(dask.config.get("distributed.nanny.pre-spawn-environ"))
+    environment.pop("MALLOC_TRIM_THRESHOLD_", None)
+    return environment
 
 
 def _dashboard(client: Client) -> str | None:
