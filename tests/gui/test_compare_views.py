@@ -8,6 +8,7 @@ from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtTest import QTest
 
 from plugins.selftest.simulation import TerrainNoiseSelfTest
+from tests.render.test_linked_views import flood_over_time
 from tests.render.test_results_view import box_houses
 from twin.core import Scene
 from twin.core.layers import BuildingsLayer
@@ -146,3 +147,40 @@ def test_a_run_made_while_side_by_side_is_open_can_be_shown(qtbot, window):
     combo.setCurrentIndex(1)
     assert shown.choosers[1].caption.text() == "medium"
     assert table_text(shown)[0][2:] == ["gentle", "medium", "medium − gentle"]
+
+
+def test_the_panes_follow_the_time_slider_each_at_its_runs_nearest_step(qtbot, tmp_path, dtm_file):
+    scene = Scene()
+    scene.add_layer(read_layer(dtm_file, name="terrain"))
+    flood_over_time(scene, "every ten", "aaa111", [0, 10, 20, 30])
+    flood_over_time(scene, "every fifteen", "bbb222", [0, 15, 30])
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(scene, offscreen_view, session=ProjectSession(scene, name="test"), settings=settings,
+                        registry=SimulationRegistry([TerrainNoiseSelfTest]))
+    qtbot.addWidget(window, before_close_func=lambda widget: widget.session.mark_clean())
+    window.show()
+    window.side_by_side_action.trigger()
+    shown = OPEN_WINDOWS[-1]
+    assert [chooser.run.scenario for chooser in shown.choosers] == ["every ten", "every fifteen"]
+    assert not any(chooser.time_label.isVisibleTo(shown) for chooser in shown.choosers)  # no step shown yet
+    window.time_bar.set_layer(scene.layer("every ten: depth"))
+
+    window.time_bar.slider.setValue(2)  # the user drags the main window's slider to 20 min
+
+    assert [chooser.time_label.text() for chooser in shown.choosers] == \
+        ["at 20 min", "at 15 min, its step nearest 20 min"]
+    assert all(chooser.time_label.isVisibleTo(shown) for chooser in shown.choosers)
+    for pane, name, step in zip(shown.panes.panes, ("every ten", "every fifteen"), (2, 1), strict=True):
+        assert [layer.name for layer in pane.scene.layers] == ["terrain", f"{name}: depth"]
+        assert pane.copy_of(scene.layer(f"{name}: depth")).time_index == step
+    window.time_bar.slider.setValue(3)
+    assert [chooser.time_label.text() for chooser in shown.choosers] == ["at 30 min", "at 30 min"]
+
+    shown.choosers[1].combo.setCurrentIndex(0)  # the right pane shows the scene without results
+    assert not shown.choosers[1].time_label.isVisibleTo(shown)
+    shown.choosers[1].combo.setCurrentIndex(shown.choosers[1].combo.findData("bbb222"))
+    assert shown.choosers[1].time_label.text() == "at 30 min"  # a run chosen again shows the time too
+    shown.set_pane_count(4)
+    assert [chooser.time_label.text() for chooser in shown.choosers][:2] == ["at 30 min", "at 30 min"]
+    shown.close()
+    window.time_bar.slider.setValue(0)  # a closed window follows no more (and does not fail)

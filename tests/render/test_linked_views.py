@@ -15,7 +15,15 @@ from twin.core.data import ResultRaster
 from twin.core.layers import BuildingsLayer, result_layer
 from twin.core.scene import RunRecord
 from twin.io import read_layer
-from twin.render.linked_views import LinkedPanes, detached_copy, run_content, scene_content
+from twin.render.linked_views import (
+    LinkedPanes,
+    StepTime,
+    detached_copy,
+    nearest_step,
+    run_content,
+    scene_content,
+    time_shown,
+)
 
 pytestmark = pytest.mark.render
 
@@ -119,3 +127,51 @@ def test_a_panes_terrains_share_one_colour_range(dtm_file, tmp_path, plotters):
         first = view.colouring_of(pane.copy_of(scene.layer("terrain")))
         assert first.clim == view.colouring_of(pane.copy_of(higher)).clim  # one legend for both
         assert first.clim[1] == pytest.approx(float(np.nanmax(higher.data.values)))
+
+
+def flood_over_time(scene: Scene, name: str, run_id: str, minutes: list[float]) -> RunRecord:
+    """A run with its deepest water (shown) and its depth over time (hidden, as a flood run arrives):
+    the water after m minutes stands m/40 m deep over the whole grid."""
+    grid = Affine(CELL, 0, ORIGIN_X, 0, -CELL, ORIGIN_Y)
+    steps = np.stack([np.full((50, 100), minute / 40, dtype=np.float32) for minute in minutes])
+    run = RunRecord(run_id, "flood", name, 1, {}, {}, {})
+    scene.add_run(run, [
+        result_layer(ResultRaster("max_depth", steps[-1], grid, "EPSG:25833", "m"), f"{name}: max_depth",
+                     run_id=run_id),
+        result_layer(ResultRaster("depth", steps, grid, "EPSG:25833", "m",
+                                  times=np.asarray(minutes) * 60.0), f"{name}: depth", run_id=run_id,
+                     visible=False)])
+    return run
+
+
+def test_the_panes_show_their_runs_at_a_time_or_at_their_nearest_step(dtm_file, plotters):
+    scene = Scene()
+    scene.add_layer(read_layer(dtm_file, name="terrain"))
+    every_ten = flood_over_time(scene, "every ten", "aaa111", [0, 10, 20, 30])
+    every_fifteen = flood_over_time(scene, "every fifteen", "bbb222", [0, 15, 30])
+    main_depth = scene.layer("every ten: depth")
+    main_depth.time_index = 2
+    time = time_shown(main_depth)
+    assert time == StepTime("seconds", 1200.0, "20 min")
+    panes = LinkedPanes(scene, plotters, [run_content(scene, every_ten, time=time),
+                                          run_content(scene, every_fifteen, time=time)])
+    panes.set_camera(None)
+
+    assert panes.show_time(time) == ["20 min", "15 min"]  # 15 min is nearer 20 than 30 is
+
+    # at a time the depth over time stands in for the deepest water, in each pane
+    assert [layer.name for layer in panes.scenes[1].layers] == ["terrain", "every fifteen: depth"]
+    steps = [panes.panes[index].copy_of(scene.layer(f"{name}: depth")).time_index
+             for index, name in enumerate(("every ten", "every fifteen"))]
+    assert steps == [2, 1] and main_depth.time_index == 2  # the main window's layer is left alone
+    twenty = [pane_pixel(plotter) for plotter in plotters]
+    assert np.abs(twenty[0] - twenty[1]).sum() > 10  # 0.5 m of water beside 0.375 m
+    assert panes.show_time(StepTime("seconds", 30 * 60.0, "30 min")) == ["30 min", "30 min"]
+    thirty = [pane_pixel(plotter) for plotter in plotters]
+    np.testing.assert_array_equal(thirty[0], thirty[1])  # 0.75 m in both
+    assert np.abs(thirty[1] - twenty[1]).sum() > 10
+    assert panes.show_time(StepTime("seconds", 0.0, "0 min")) == ["0 min", "0 min"]
+    dry = [pane_pixel(plotter) for plotter in plotters]
+    assert np.abs(twenty[0] - dry[0]).sum() > 30  # the first pane showed its water at 20 min at once
+    assert panes.show_time(StepTime("year", 2031, "2031")) == [None, None]  # minutes do not follow years
+    assert nearest_step(scene.layer("terrain"), time) is None

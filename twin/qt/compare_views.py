@@ -4,7 +4,9 @@
 shows (the scene without results, or a run with its results) under a caption in large type that
 the facilitator can rewrite ("today", "100-year storm"); below them the per-quarter figures of the
 runs shown, next to each other with their differences from the first (the reports' comparison,
-twin.sim.presentation.compared_figures). The reports' *Side by side…* opens it on the run shown
+twin.sim.presentation.compared_figures). The panes follow the main window's time slider (and the
+time steps bookmarks and tours set): each shows its run at that time, or at its own nearest step,
+and says which under its caption. The reports' *Side by side…* opens it on the run shown
 and the one compared. *View > Swipe view…* splits one 3D view between two runs by a divider that
 is dragged across the view (or moved with the slider under it).
 
@@ -33,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from twin.core.layers import Layer
 from twin.core.project import Camera
 from twin.core.scene import RunRecord, Scene
 from twin.qt.reports import figure_table_widget, fill_figure_table
@@ -40,9 +43,12 @@ from twin.render.linked_views import (
     NO_RESULTS,
     LinkedPanes,
     PaneContent,
+    StepTime,
+    TimeWatch,
     run_caption,
     run_content,
     scene_content,
+    time_shown,
 )
 from twin.render.opening_view import frame_quarter
 from twin.render.swipe import Swipe
@@ -54,6 +60,7 @@ if TYPE_CHECKING:
 
 ViewFactory = Callable[[QWidget | None], tuple[QWidget, pv.BasePlotter]]
 CAPTION_STYLE = "font-size: 24px; font-weight: bold; border: none; background: transparent;"
+TIME_STYLE = "font-size: 18px;"
 WHOLE_AREA = "Whole area"
 NO_FIGURES = "A pane that shows a run adds its figures here; two runs add their differences."
 DIVIDER_GRAB_PX = 10  # a press this close to the divider drags it instead of turning the camera
@@ -85,8 +92,14 @@ class ContentChooser(QWidget):
         self.caption.textEdited.connect(lambda _text: self.caption_changed.emit())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        self.time_label = QLabel()
+        self.time_label.setAccessibleName("time shown")
+        self.time_label.setStyleSheet(TIME_STYLE)
+        self.time_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.time_label.hide()
         layout.addWidget(self.combo)
         layout.addWidget(self.caption)
+        layout.addWidget(self.time_label)
         self._run_added.connect(self._offer)  # a run made while the window is open can be shown too
         on_run = self._on_scene_run
         scene.events.runs.connect(on_run)
@@ -106,9 +119,25 @@ class ContentChooser(QWidget):
         run_id = self.combo.currentData()
         return next((record for record in self.scene.runs if record.run_id == run_id), None)
 
-    def content(self) -> PaneContent:
+    def content(self, time: StepTime | None = None) -> PaneContent:
+        """What the pane shows; at a time, a run's results over time in place of the others."""
         run, caption = self.run, self.title()
-        return scene_content(self.scene, caption) if run is None else run_content(self.scene, run, caption)
+        if run is None:
+            return scene_content(self.scene, caption)
+        return run_content(self.scene, run, caption, time)
+
+    def show_time(self, time: StepTime | None, step: str | None) -> None:
+        """Say under the caption the time the pane shows (`step`, its step nearest `time`)."""
+        if time is None or (step is None and self.run is None):
+            words = ""
+        elif step is None:
+            words = "no time steps in this run"
+        elif step == time.label:
+            words = f"at {step}"
+        else:
+            words = f"at {step}, its step nearest {time.label}"
+        self.time_label.setText(words)
+        self.time_label.setVisible(bool(words))
 
     def title(self) -> str:
         """The caption as written, or the content's own where it was emptied."""
@@ -157,6 +186,8 @@ def refresh_view(widget: QWidget | None, plotter: pv.BasePlotter) -> None:
 class SideBySideWindow(QWidget):
     """Two or four linked 3D views with captions, and the figures of the runs they show."""
 
+    _time_moved = Signal(object)  # a main-window result over time stepped; carried to the GUI thread
+
     def __init__(self, scene: Scene, make_view: ViewFactory, registry: SimulationRegistry,
                  runs: Sequence[RunRecord | None], camera: Camera | None = None,
                  quarter: str | None = None) -> None:
@@ -166,6 +197,9 @@ class SideBySideWindow(QWidget):
         self.scene, self._make_view, self.registry = scene, make_view, registry
         self.frames = FrameRequests(self)
         self.panes: LinkedPanes | None = None
+        self.time: StepTime | None = None  # the main window's time the panes follow, once it moved
+        self._time_watch: TimeWatch | None = None
+        self._time_moved.connect(self.show_time_of)
         self.choosers: list[ContentChooser] = []
         self.view_widgets: list[QWidget] = []
         self.count_box = QComboBox()
@@ -243,14 +277,41 @@ class SideBySideWindow(QWidget):
             self.choosers.append(chooser)
             self.view_widgets.append(widget)
             plotters.append(plotter)
-        contents = [chooser.content() for chooser in self.choosers]
+        contents = [chooser.content(self.time) for chooser in self.choosers]
         self.panes = LinkedPanes(self.scene, plotters, contents, request_frame=self.frames.ask)
         self.panes.set_camera(camera)
+        self._step_panes()
 
     def _content_chosen(self, index: int) -> None:
-        self.panes.show(index, self.choosers[index].content())
+        self.panes.show(index, self.choosers[index].content(self.time))
+        self._step_panes()
         self.refresh_figures()
         self.refresh()
+
+    # Time.
+
+    def follow_times(self, scene: Scene) -> None:
+        """Follow the time steps shown in `scene` (the main window's) from now on."""
+        self._time_watch = TimeWatch(scene, self._time_moved.emit)
+
+    def show_time_of(self, layer: Layer | None) -> None:
+        """Every pane at the time this result over time shows (nothing changes for another layer)."""
+        time = time_shown(layer)
+        if time is not None:
+            self.show_time(time)
+
+    def show_time(self, time: StepTime) -> None:
+        """Every pane shows its run at this time, or at the step of its own nearest to it."""
+        self.time = time
+        for index, chooser in enumerate(self.choosers):
+            self.panes.show(index, chooser.content(time))
+        self._step_panes()
+
+    def _step_panes(self) -> None:
+        if self.time is None:
+            return
+        for chooser, step in zip(self.choosers, self.panes.show_time(self.time), strict=True):
+            chooser.show_time(self.time, step)
 
     def _close_panes(self) -> None:
         if self.panes is not None:
@@ -265,12 +326,16 @@ class SideBySideWindow(QWidget):
 
     def frame_quarter(self, name: str) -> None:
         """Look at a quarter's buildings from the south-west, filling the panes."""
+        if self.panes is None:  # closed before its first frame
+            return
         refresh_view(self.view_widgets[0], self.panes.views[0].plotter)  # the pane's size, known once shown
         frame_quarter(self.panes.views[0], self.scene.quarter(name))
         self.refresh()
 
     def refresh(self) -> None:
         """Draw every pane now (an off-screen view shows its new image)."""
+        if self.panes is None:  # closed before its first frame
+            return
         for widget, view in zip(self.view_widgets, self.panes.views, strict=True):
             refresh_view(widget, view.plotter)
 
@@ -299,6 +364,9 @@ class SideBySideWindow(QWidget):
         return reported[0] if reported else WHOLE_AREA
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        if self._time_watch is not None:
+            self._time_watch.close()
+            self._time_watch = None
         self._close_panes()
         super().closeEvent(event)
 
@@ -396,6 +464,10 @@ def open_side_by_side(window: MainWindow, make_view: ViewFactory,
     quarter = window.reports.quarter  # the quarter the window looks at, if one
     compared = SideBySideWindow(window.scene, make_view, window.simulation_panel.registry,
                                 _fill_to(runs, window.scene, 2), window.scene_view.camera(), quarter)
+    compared.follow_times(window.scene)
+    stepped = window.time_bar.layer
+    if stepped is not None and stepped.visible:  # the window shows a time step: the panes start there
+        compared.show_time_of(stepped)
     _keep_open(compared, (lambda: compared.frame_quarter(quarter)) if quarter else compared.refresh)
     return compared
 

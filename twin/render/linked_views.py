@@ -12,6 +12,12 @@ terrain colours span every terrain shown (a view colours a terrain by the height
 the terrain comes), and the panes, holding the same data layers, place their local origin alike:
 the shared camera means the same place in each. Showing another run in a pane swaps only the
 results; the data layers' drawings stay.
+
+The panes follow a time step shown in the main window (`LinkedPanes.show_time`): each pane shows
+its run at that time, or at the step of its own nearest to it (runs may keep different steps),
+and says which. A time is a grid's snapshot time in seconds or a table's year; a pane following a
+time shows its run's result over time in place of the others drawn in the same place (the depth
+at 40 minutes, not the deepest water).
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyvista as pv
 
-from twin.core.layers import Layer, LayerEvents, ResultLayer
+from twin.core.layers import Layer, LayerEvents, ResultLayer, ResultRasterLayer, year_series
 from twin.core.project import Camera
 from twin.core.scene import RunRecord, Scene
 from twin.render.scene_view import SceneView
@@ -40,23 +46,71 @@ class PaneContent:
     run: RunRecord | None = None
 
 
+@dataclass(frozen=True)
+class StepTime:
+    """The time a result over time shows: seconds into a run (`kind` "seconds") or a year ("year")."""
+
+    kind: str
+    value: float
+    label: str  # as the time slider writes it: "40 min", "2031"
+
+
+def step_times(layer: Layer) -> tuple[str, np.ndarray] | None:
+    """The kind and times of a result's steps; None for a layer without time steps."""
+    if not isinstance(layer, ResultLayer) or layer.time_steps < 2:
+        return None
+    if isinstance(layer, ResultRasterLayer):
+        return "seconds", np.asarray(layer.data.times, dtype=float)
+    return "year", np.asarray(year_series(layer.data.columns)[0], dtype=float)
+
+
+def time_shown(layer: Layer | None) -> StepTime | None:
+    """The time a result over time shows now; None for a layer without time steps."""
+    times = step_times(layer) if layer is not None else None
+    if times is None:
+        return None
+    kind, values = times
+    return StepTime(kind, float(values[layer.time_index]), layer.time_labels[layer.time_index])
+
+
+def nearest_step(layer: Layer, time: StepTime) -> int | None:
+    """The layer's step nearest the time (the earlier of two as near); None where it has no steps of
+    that kind (a year series does not follow minutes)."""
+    times = step_times(layer)
+    if times is None or times[0] != time.kind:
+        return None
+    return int(np.argmin(np.abs(times[1] - time.value)))
+
+
 def data_layers(scene: Scene) -> list[Layer]:
     """The scene's shown layers that are no simulation's result: what every pane draws."""
     return [layer for layer in scene.layers if layer.visible and not isinstance(layer, ResultLayer)]
 
 
-def run_result_layers(scene: Scene, run: RunRecord) -> list[Layer]:
+def run_result_layers(scene: Scene, run: RunRecord, time: StepTime | None = None) -> list[Layer]:
     """The run's results a pane shows: those shown in the scene, or, where the user hid them all,
-    the ones a run starts with shown (the first result of each place; see twin.sim.runner)."""
+    the ones a run starts with shown (the first result of each place; see twin.sim.runner). At a
+    time, a result over time of that kind takes the place of the others drawn where it is drawn."""
     results = [layer for layer in scene.layers
                if isinstance(layer, ResultLayer) and layer.name in run.layer_names]
     shown = [layer for layer in results if layer.visible]
-    if shown:
+    if not shown:
+        first_of_place: dict[str, Layer] = {}
+        for layer in results:
+            first_of_place.setdefault(_place(layer), layer)
+        shown = list(first_of_place.values())
+    if time is None:
         return shown
-    first_of_place: dict[str, Layer] = {}
+    over_time: dict[str, Layer] = {}
     for layer in results:
-        first_of_place.setdefault(getattr(layer.data, "target_layer", "grid"), layer)
-    return list(first_of_place.values())
+        if nearest_step(layer, time) is not None:
+            over_time.setdefault(_place(layer), layer)
+    return [layer for layer in shown if _place(layer) not in over_time] + list(over_time.values())
+
+
+def _place(layer: Layer) -> str:
+    """Where a result is drawn: on the grid, or on the features of the layer it joins."""
+    return getattr(layer.data, "target_layer", "grid")
 
 
 def scene_content(scene: Scene, caption: str = NO_RESULTS) -> PaneContent:
@@ -68,17 +122,26 @@ def run_caption(run: RunRecord) -> str:
     return run.scenario or f"{run.simulation} {run.run_id[:6]}"
 
 
-def run_content(scene: Scene, run: RunRecord, caption: str | None = None) -> PaneContent:
-    """A run's pane: the scene's data with the run's results over it, captioned with its name."""
-    layers = (*data_layers(scene), *run_result_layers(scene, run))
+def run_content(scene: Scene, run: RunRecord, caption: str | None = None,
+                time: StepTime | None = None) -> PaneContent:
+    """A run's pane: the scene's data with the run's results over it (at `time`, its results over
+    time), captioned with its name."""
+    layers = (*data_layers(scene), *run_result_layers(scene, run, time))
     return PaneContent(caption or run_caption(run), layers, run)
 
 
 def detached_copy(layer: Layer) -> Layer:
-    """The layer with its own events, visibility and style, sharing its data (no array is copied)."""
+    """The layer with its own events, visibility and style, sharing its data (no array is copied).
+
+    A result over time starts at its first step: a grid is drawn at its first step whatever its
+    time index says (twin.render.meshes.result_sheet), and only a step changed after drawing
+    refills it, so a pane moves its copy to the step it wants once the copy is drawn (`show_time`).
+    """
     twin = copy.copy(layer)
     twin.events = LayerEvents()
     twin.visible = True
+    if isinstance(twin, ResultLayer):
+        twin.time_index = 0  # its events are new: nothing listens yet
     return twin
 
 
@@ -105,6 +168,55 @@ class PaneScene:
 
     def copy_of(self, layer: Layer) -> Layer | None:
         return self._copies.get(id(layer))
+
+    def show_time(self, time: StepTime) -> str | None:
+        """Step every result over time this pane draws to its step nearest the time; the label of
+        the step shown (the first such result's), None where none has steps of that kind."""
+        shown = None
+        for layer in self.scene.layers:
+            step = nearest_step(layer, time)
+            if step is not None:
+                layer.time_index = step
+                shown = shown or layer.time_labels[step]
+        return shown
+
+
+class TimeWatch:
+    """Calls `moved(layer)` whenever a result over time in the scene shows another step (the time
+    slider, a bookmark, a tour), results added later too; `close` lets go of the scene."""
+
+    def __init__(self, scene: Scene, moved: Callable[[Layer], None]) -> None:
+        self.scene, self._moved = scene, moved
+        self._slots: dict[int, tuple[Layer, Callable[[int], None]]] = {}  # id(layer) -> (layer, its slot)
+        scene.layers.events.inserted.connect(self._inserted)
+        scene.layers.events.removed.connect(self._removed)
+        for layer in scene.layers:
+            self._watch(layer)
+
+    def _inserted(self, _index: int, layer: Layer) -> None:
+        self._watch(layer)
+
+    def _removed(self, _index: int, layer: Layer) -> None:
+        self._forget(id(layer))
+
+    def _watch(self, layer: Layer) -> None:
+        if step_times(layer) is None or id(layer) in self._slots:
+            return
+        def slot(_index: int, layer: Layer = layer) -> None:
+            self._moved(layer)
+        layer.events.time_index.connect(slot)
+        self._slots[id(layer)] = (layer, slot)
+
+    def _forget(self, key: int) -> None:
+        if key in self._slots:
+            layer, slot = self._slots.pop(key)
+            layer.events.time_index.disconnect(slot)
+
+    def close(self) -> None:
+        self.scene.layers.events.inserted.disconnect(self._inserted)
+        self.scene.layers.events.removed.disconnect(self._removed)
+        for key in list(self._slots):
+            self._forget(key)
 
 
 class LinkedCameras:
@@ -173,6 +285,14 @@ class LinkedPanes:
         self.contents[index] = content
         self.panes[index].hold(content.layers)
         self.views[index].request_render()
+
+    def show_time(self, time: StepTime) -> list[str | None]:
+        """Every pane at the time (or its nearest step): per pane the label of the step it shows,
+        None where it shows nothing over time of that kind."""
+        labels = [pane.show_time(time) for pane in self.panes]
+        for view in self.views:
+            view.request_render()
+        return labels
 
     def set_camera(self, camera: Camera | None) -> None:
         """Look from a camera in map coordinates (all panes: they share it); None: the whole scene."""
