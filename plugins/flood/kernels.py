@@ -9,9 +9,14 @@ One face routine serves both directions: it takes the direction as a unit step (
 (0, 1) for qx and (1, 0) for qy, so that the discharge `q` of the face (fi, fj) flows from
 cell (fi - di, fj - dj) into cell (fi, fj); `q_across` is the other direction's array.
 
-A step runs four passes: face_velocities (for the convective term), update_fluxes into a
-spare pair of arrays, outflow_limits, and update_depths, which limits those discharges into
-the arrays the next step starts from and applies continuity, rain and losses.
+A step runs four passes: the face velocities (for the convective term), the new discharges,
+the outflow limits, and the depth update, which limits those discharges and applies
+continuity, rain and losses. They run in two parallel regions a step, each over blocks of
+rows, one a thread: sweep_fluxes does the first three on its block and a halo of two rows
+into the block's scratch arrays, sweep_depths the last, from the old depths and discharges
+into a second pair of buffers (see sweep_fluxes for why the halo makes the other barriers
+unnecessary). face_velocities, update_fluxes and outflow_limits run one pass over the whole
+grid, for tests and benchmarks.
 
 Every reduction is accumulated per row and summed afterwards in row order, so a run gives the
 same numbers whatever the thread count. All kernels release the GIL (nogil), so a run in a
@@ -65,6 +70,15 @@ LIMIT_OFF, LIMIT_DROPS, LIMIT_EVERYWHERE = 0, 1, 2
 # a value that can be zero where the result is used.
 _INLINE = {"cache": True, "inline": "always", "nogil": True, "error_model": "numpy"}
 _PARALLEL = {"cache": True, "parallel": True, "nogil": True, "error_model": "numpy"}
+# For the discharges. arcp: the divisions by dx become one reciprocal outside the loop and
+# multiplications; contract: a product and a sum become one fused multiply-add, which halves
+# the latency of the chains of dependent operations that set a face's cost (the cube root's
+# steps above all) and rounds once instead of twice (a sixth off the pass).
+_FLUX_MATH = {"arcp", "contract"}
+# For the depths. Reassociation lets the compiler split the per-row sums into vector lanes; the
+# order within a row is still fixed when the kernel is compiled, so runs stay reproducible.
+_DEPTH_MATH = {"reassoc"}
+
 
 
 @njit(**_INLINE)
@@ -194,12 +208,14 @@ def _face_velocity(q: np.ndarray, fi: int, fj: int, di: int, dj: int, z: np.ndar
     return velocity if open_face else 0.0
 
 
-@njit(**_PARALLEL)
-def face_velocities(z: np.ndarray, h: np.ndarray, cell_class: np.ndarray, qx: np.ndarray, qy: np.ndarray,
-                    ux: np.ndarray, vy: np.ndarray, advection_depth: float) -> None:
-    """The velocity on every face (ux like qx, vy like qy), once per step for the convective term."""
+@njit(**_INLINE)
+def _velocity_rows(z: np.ndarray, h: np.ndarray, cell_class: np.ndarray, qx: np.ndarray, qy: np.ndarray,
+                   ux: np.ndarray, vy: np.ndarray, advection_depth: float, first: int, stop: int) -> None:
+    """The velocity on the faces of face rows first to stop - 1 (ux like qx, vy like qy), for
+    the convective term: row i holds the vertical faces of cell row i and the horizontal faces
+    north of it."""
     rows, cols = h.shape
-    for i in prange(rows + 1):
+    for i in range(first, stop):
         if i < rows:
             for j in range(1, cols):
                 ux[i, j] = _face_velocity(qx, i, j, 0, 1, z, h, cell_class, advection_depth, False)
@@ -211,6 +227,14 @@ def face_velocities(z: np.ndarray, h: np.ndarray, cell_class: np.ndarray, qx: np
         else:
             for j in range(cols):
                 vy[i, j] = _face_velocity(qy, i, j, 1, 0, z, h, cell_class, advection_depth, True)
+
+
+@njit(**_PARALLEL)
+def face_velocities(z: np.ndarray, h: np.ndarray, cell_class: np.ndarray, qx: np.ndarray, qy: np.ndarray,
+                    ux: np.ndarray, vy: np.ndarray, advection_depth: float) -> None:
+    """The velocity on every face, as a pass of its own (the time loop runs it per block: see sweep)."""
+    for i in prange(h.shape[0] + 1):
+        _velocity_rows(z, h, cell_class, qx, qy, ux, vy, advection_depth, i, i + 1)
 
 
 @njit(**_INLINE)
@@ -319,26 +343,23 @@ def _border_fluxes(z: np.ndarray, h: np.ndarray, cell_class: np.ndarray, qx: np.
                                       dry_depth, advection, limiter, open_edges, True)
 
 
-# arcp: the divisions by dx become one reciprocal outside the loop and multiplications;
-# contract: a product and a sum become one fused multiply-add, which halves the latency of the
-# chains of dependent operations that set a face's cost (the cube root's steps above all) and
-# rounds once instead of twice (a sixth off the pass)
-@njit(**_PARALLEL, fastmath={"arcp", "contract"})
-def update_fluxes(z: np.ndarray, h: np.ndarray, cell_class: np.ndarray, qx: np.ndarray, qy: np.ndarray,
-                  ux: np.ndarray, vy: np.ndarray, qx_new: np.ndarray, qy_new: np.ndarray,
-                  n2x: np.ndarray, n2y: np.ndarray, dropx: np.ndarray, dropy: np.ndarray, dt: float,
-                  dx: float, theta: float, dry_depth: float, advection: bool, limiter: int,
-                  open_edges: bool) -> None:
-    """New face discharges from the old ones (double-buffered: neighbours read old values).
+@njit(**_INLINE)
+def _flux_rows(z: np.ndarray, h: np.ndarray, cell_class: np.ndarray, qx: np.ndarray, qy: np.ndarray,
+               ux: np.ndarray, vy: np.ndarray, qx_new: np.ndarray, qy_new: np.ndarray,
+               n2x: np.ndarray, n2y: np.ndarray, dropx: np.ndarray, dropy: np.ndarray, dt: float,
+               dx: float, theta: float, dry_depth: float, advection: bool, limiter: int,
+               open_edges: bool, first: int, stop: int) -> None:
+    """New face discharges of face rows first to stop - 1 from the old ones (double-buffered:
+    neighbours read old values).
 
-    One pass over the rows does the vertical faces of row i and the horizontal faces north of
-    it; `advection` False leaves out the convective term (the plain local inertial scheme),
+    Face row i holds the vertical faces of cell row i and the horizontal faces north of it;
+    `advection` False leaves out the convective term (the plain local inertial scheme),
     True takes it from the face velocities ux, vy. `dropx`, `dropy` and `limiter` say where
     the discharge is capped at critical flow (see _critical_limited). The faces of the outer rows and columns
     go through _border_fluxes.
     """
     rows, cols = h.shape
-    for i in prange(rows + 1):
+    for i in range(first, stop):
         if 0 < i < rows - 1:
             for j in range(1, cols):
                 qx_new[i, j] = _new_discharge(qx, ux, vy, i, j, 0, 1, z, h, cell_class, n2x, dropx, dt, dx,
@@ -351,21 +372,42 @@ def update_fluxes(z: np.ndarray, h: np.ndarray, cell_class: np.ndarray, qx: np.n
                        theta, dry_depth, advection, limiter, open_edges, i)
 
 
-@njit(**_PARALLEL)
-def outflow_limits(h: np.ndarray, qx: np.ndarray, qy: np.ndarray, dt: float, dx: float,
-                   factor: np.ndarray) -> None:
-    """Per cell, the share of its outflows it can supply: 1, or less where it would run dry.
+@njit(**_PARALLEL, fastmath=_FLUX_MATH)
+def update_fluxes(z: np.ndarray, h: np.ndarray, cell_class: np.ndarray, qx: np.ndarray, qy: np.ndarray,
+                  ux: np.ndarray, vy: np.ndarray, qx_new: np.ndarray, qy_new: np.ndarray,
+                  n2x: np.ndarray, n2y: np.ndarray, dropx: np.ndarray, dropy: np.ndarray, dt: float,
+                  dx: float, theta: float, dry_depth: float, advection: bool, limiter: int,
+                  open_edges: bool) -> None:
+    """New discharges on every face, as a pass of its own (the time loop runs it per block)."""
+    for i in prange(h.shape[0] + 1):
+        _flux_rows(z, h, cell_class, qx, qy, ux, vy, qx_new, qy_new, n2x, n2y, dropx, dropy, dt, dx, theta,
+                   dry_depth, advection, limiter, open_edges, i, i + 1)
+
+
+@njit(**_INLINE)
+def _limit_rows(h: np.ndarray, qx: np.ndarray, qy: np.ndarray, dt: float, dx: float,
+                factor: np.ndarray, first: int, stop: int) -> None:
+    """Per cell of rows first to stop - 1, the share of its outflows it can supply: 1, or less
+    where it would run dry.
 
     Scaling the outflows, rather than clipping the depth afterwards, keeps depths non-negative
     without creating or destroying water. `factor` has a ring of 1.0 around the grid (see
     _limited), so cell (i, j)'s share goes to factor[i + 1, j + 1].
     """
-    rows, cols = h.shape
-    for i in prange(rows):
+    cols = h.shape[1]
+    for i in range(first, stop):
         for j in range(cols):
             outflow = (max(qx[i, j + 1], 0.0) + max(-qx[i, j], 0.0)
                        + max(qy[i + 1, j], 0.0) + max(-qy[i, j], 0.0)) * dt / dx
             factor[i + 1, j + 1] = 1.0 if outflow <= h[i, j] else h[i, j] / outflow
+
+
+@njit(**_PARALLEL)
+def outflow_limits(h: np.ndarray, qx: np.ndarray, qy: np.ndarray, dt: float, dx: float,
+                   factor: np.ndarray) -> None:
+    """The outflow shares of every cell, as a pass of its own (the time loop runs it per block)."""
+    for i in prange(h.shape[0]):
+        _limit_rows(h, qx, qy, dt, dx, factor, i, i + 1)
 
 
 @njit(**_INLINE)
@@ -383,18 +425,18 @@ def _limited(q: np.ndarray, factor: np.ndarray, fi: int, fj: int, di: int, dj: i
     return value * (from_limit if value > 0.0 else to_limit)
 
 
-# Reassociation lets the compiler split the per-row sums into vector lanes; the order within
-# a row is still fixed when the kernel is compiled, so runs stay reproducible.
-@njit(**_PARALLEL, fastmath={"reassoc"})
-def update_depths(h: np.ndarray, cell_class: np.ndarray, qx_new: np.ndarray, qy_new: np.ndarray,
-                  factor: np.ndarray, qx: np.ndarray, qy: np.ndarray, dt: float, dx: float, rain: float,
-                  infiltration_initial: float, infiltration_final: float, horton_decay: float,
-                  excess_infiltrated: np.ndarray, sewer: float, roof_drained: float, time_after: float,
-                  wet_depth: float,
-                  velocity_depth: float, max_depth: np.ndarray, max_velocity: np.ndarray,
-                  arrival: np.ndarray, row_volumes: np.ndarray, row_max_wave: np.ndarray) -> None:
-    """The new discharges limited by outflow_limits' factors (written to qx, qy), continuity,
-    then rain and losses; track maxima and first wetting.
+@njit(**_INLINE)
+def _depth_rows(h: np.ndarray, cell_class: np.ndarray, qx_new: np.ndarray, qy_new: np.ndarray,
+                factor: np.ndarray, h_next: np.ndarray, qx: np.ndarray, qy: np.ndarray, dt: float, dx: float,
+                rain: float, infiltration_initial: float, infiltration_final: float, horton_decay: float,
+                excess_infiltrated: np.ndarray, sewer: float, roof_drained: float, time_after: float,
+                wet_depth: float, velocity_depth: float, max_depth: np.ndarray, max_velocity: np.ndarray,
+                arrival: np.ndarray, row_volumes: np.ndarray, row_max_wave: np.ndarray, first: int,
+                stop: int) -> None:
+    """For cell rows first to stop - 1: the new discharges limited by the outflow shares
+    (written to qx, qy: the faces west and north of each cell, and the outer east and south
+    faces), continuity from the depths h into h_next, then rain and losses; track maxima and
+    first wetting.
 
     `rain`, the infiltration rates and `sewer` are in m/s; `roof_drained` is the depth of this
     step's rain that a roof cell's gutters take into the sewer (the rest runs out of the
@@ -412,7 +454,7 @@ def update_depths(h: np.ndarray, cell_class: np.ndarray, qx_new: np.ndarray, qy_
     """
     rows, cols = h.shape
     flux_to_depth, rain_depth = dt / dx, rain * dt
-    for i in prange(rows):
+    for i in range(first, stop):
         rain_sum = infiltration_sum = sewer_sum = repair_sum = 0.0
         # the maximum of non-negative floats taken on their bit patterns, which order alike: a
         # float maximum would not vectorise (NaN rules), an integer one does
@@ -436,7 +478,7 @@ def update_depths(h: np.ndarray, cell_class: np.ndarray, qx_new: np.ndarray, qy_
             repair_sum += repair if flows else 0.0
             if not flows:
                 depth = h[i, j]
-            h[i, j] = depth
+            h_next[i, j] = depth
             max_depth[i, j] = max(max_depth[i, j], depth)
             arrival[i, j] = time_after if flows & (depth >= wet_depth) & np.isnan(arrival[i, j]) \
                 else arrival[i, j]
@@ -530,38 +572,89 @@ def _add_inflows(h: np.ndarray, row_max_wave: np.ndarray, inflows: tuple, t: flo
         row_max_wave[rows[k]] += np.sqrt(GRAVITY * added)
 
 
+@njit(**_INLINE)
+def _block_rows(rows: int, blocks: int, block: int) -> tuple[int, int]:
+    """The cell rows first to stop - 1 of one of `blocks` blocks of a grid of `rows` rows."""
+    return block * rows // blocks, (block + 1) * rows // blocks
+
+
+@njit(**_PARALLEL, fastmath=_FLUX_MATH)
+def sweep_fluxes(grid: tuple, now: tuple, scratch: tuple, params: np.ndarray, dt: float) -> None:
+    """The first half of a step: per block of cell rows (one per thread), the face velocities,
+    the new discharges and the outflow shares into the block's own scratch arrays (`scratch`:
+    per block ux, vy, qx_new, qy_new, factor), from the old depths and discharges `now`.
+
+    The passes depend on their neighbours one row away: the depths of a row need the outflow
+    shares of the rows beside it, those the discharges of the faces around them, the discharges
+    the velocities of the faces beside them. So a block computes them on a halo of two rows
+    around itself, the same numbers its neighbour computes by the same code from the same
+    inputs, and the passes need no barrier between them: a step is two parallel regions
+    (this and sweep_depths), not four.
+    """
+    z, cell_class, n2x, n2y, dropx, dropy, _, _ = grid
+    h, qx, qy = now
+    rows, blocks = h.shape[0], scratch[0].shape[0]
+    dx, advection = params[P_CELL], params[P_ADVECTION_DEPTH] > 0.0
+    theta, dry_depth, limiter, open_edges = (params[P_THETA], params[P_DRY], int(params[P_LIMITER]),
+                                             params[P_OPEN_EDGES] > 0.0)
+    for block in prange(blocks):
+        first, stop = _block_rows(rows, blocks, block)
+        ux, vy, qx_new, qy_new, factor = (scratch[0][block], scratch[1][block], scratch[2][block],
+                                          scratch[3][block], scratch[4][block])
+        if advection and first < stop:
+            _velocity_rows(z, h, cell_class, qx, qy, ux, vy, params[P_ADVECTION_DEPTH], max(first - 2, 0),
+                           min(stop + 3, rows + 1))
+        if first < stop:
+            _flux_rows(z, h, cell_class, qx, qy, ux, vy, qx_new, qy_new, n2x, n2y, dropx, dropy, dt, dx,
+                       theta, dry_depth, advection, limiter, open_edges, max(first - 1, 0),
+                       min(stop + 2, rows + 1))
+            _limit_rows(h, qx_new, qy_new, dt, dx, factor, max(first - 1, 0), min(stop + 1, rows))
+
+
+@njit(**_PARALLEL, fastmath=_DEPTH_MATH)
+def sweep_depths(grid: tuple, now: tuple, after: tuple, scratch: tuple, tracks: tuple, params: np.ndarray,
+                 dt: float, rain: float, roof_drained: float, time_after: float) -> None:
+    """The second half of a step: per block, the limited discharges and the depths into `after`
+    (see _depth_rows), from the block's scratch arrays that sweep_fluxes filled."""
+    cell_class = grid[1]
+    h = now[0]
+    h_next, qx_next, qy_next = after
+    max_depth, max_velocity, arrival, excess_infiltrated, row_volumes, row_max_wave = tracks
+    rows, blocks = h.shape[0], scratch[0].shape[0]
+    for block in prange(blocks):
+        first, stop = _block_rows(rows, blocks, block)
+        _depth_rows(h, cell_class, scratch[2][block], scratch[3][block], scratch[4][block], h_next, qx_next,
+                    qy_next, dt, params[P_CELL], rain, params[P_INITIAL_RATE], params[P_FINAL_RATE],
+                    params[P_HORTON], excess_infiltrated, params[P_SEWER], roof_drained, time_after,
+                    params[P_WET], params[P_VELOCITY_DEPTH], max_depth, max_velocity, arrival, row_volumes,
+                    row_max_wave, first, stop)
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def step(grid: tuple, state: tuple, params: np.ndarray, totals: np.ndarray, inflows: tuple, t: float,
          dt: float, rain: float) -> None:
-    """One time step of `dt` from `t` under `rain` (m/s): the passes, the roofs' downpipes, the
+    """One time step of `dt` from `t` under `rain` (m/s): the passes from the depths and
+    discharges `state[0]` into `state[1]` (the caller swaps them), the roofs' downpipes, the
     point inflows, and the volumes added to `totals` (float64).
 
     `grid` and `state` are the arrays of solver.FlowState (see there), `params` its parameter
     vector (P_ indices). One compiled call a step: called from Python, the passes and the
     accounting cost more than the passes' own work on small grids, and held the GIL between them.
     """
-    z, cell_class, n2x, n2y, dropx, dropy, pipe_cells, pipe_shares = grid
-    (h, qx, qy, qx_new, qy_new, ux, vy, factor, max_depth, max_velocity, arrival, excess_infiltrated,
-     row_volumes, row_max_wave) = state
-    dx, sewer, limiter = params[P_CELL], params[P_SEWER], int(params[P_LIMITER])
-    open_edges, advection = params[P_OPEN_EDGES] > 0.0, params[P_ADVECTION_DEPTH] > 0.0
+    now, after, scratch, tracks = state
+    h, qx, qy = after
+    row_volumes, row_max_wave = tracks[4], tracks[5]
+    dx, sewer = params[P_CELL], params[P_SEWER]
     roof_drained = min(rain, sewer) * dt if params[P_ROOFS_TO_SEWER] > 0.0 else 0.0
-    if advection:
-        face_velocities(z, h, cell_class, qx, qy, ux, vy, params[P_ADVECTION_DEPTH])
-    update_fluxes(z, h, cell_class, qx, qy, ux, vy, qx_new, qy_new, n2x, n2y, dropx, dropy, dt, dx,
-                  params[P_THETA], params[P_DRY], advection, limiter, open_edges)
-    outflow_limits(h, qx_new, qy_new, dt, dx, factor)
-    update_depths(h, cell_class, qx_new, qy_new, factor, qx, qy, dt, dx, rain, params[P_INITIAL_RATE],
-                  params[P_FINAL_RATE], params[P_HORTON], excess_infiltrated, sewer, roof_drained, t + dt,
-                  params[P_WET], params[P_VELOCITY_DEPTH], max_depth, max_velocity, arrival, row_volumes,
-                  row_max_wave)
+    sweep_fluxes(grid, now, scratch, params, dt)
+    sweep_depths(grid, now, after, scratch, tracks, params, dt, rain, roof_drained, t + dt)
     area = dx * dx
     spill = rain * dt - roof_drained  # roof water the gutters did not take, m per roof cell
     if spill > 0.0 and params[P_ROOF_CELLS] > 0.0:
-        pour_downpipes(h, pipe_cells, pipe_shares, spill, max_depth, row_max_wave)
+        pour_downpipes(h, grid[6], grid[7], spill, tracks[0], row_max_wave)
         # a roof block with no open cell beside it has nowhere else to drain
         totals[T_SEWER] += params[P_UNROUTED] * spill * area
-    if open_edges:
+    if params[P_OPEN_EDGES] > 0.0:
         totals[T_BOUNDARY] += _edge_outflow_volume(qx, qy, dx, dt)
     sums = np.zeros(4)
     for i in range(row_volumes.shape[0]):
@@ -580,22 +673,26 @@ def advance(grid: tuple, state: tuple, params: np.ndarray, totals: np.ndarray, i
     """Steps of the stable length from `t` towards `stop` (the last one lands on it exactly),
     at most `max_steps` of them, under a constant `rain`; returns the time reached and the steps.
 
+    Each step goes from one of the state's two buffers of depths and discharges into the other:
+    after an odd number of steps the result lies in `state[1]` (the caller swaps them).
     The time loop runs here rather than in Python so that a step costs one pass over the
     passes and no interpreter time, and holds the GIL not at all.
     """
+    now, after, scratch, tracks = state
     steps = 0
     while t < stop and steps < max_steps:
-        dt = min(stable_step(state[13], params), stop - t)
+        dt = min(stable_step(tracks[5], params), stop - t)
         if stop - (t + dt) < 1e-9 * max(stop, 1.0):
             dt, t_after = stop - t, stop  # land exactly on the stop, never a sliver short of it
         else:
             t_after = t + dt
-        step(grid, state, params, totals, inflows, t, dt, rain)
+        step(grid, (now, after, scratch, tracks), params, totals, inflows, t, dt, rain)
+        now, after = after, now
         t, steps = t_after, steps + 1
     return t, steps
 
 
-STEP_KERNELS = (face_velocities, update_fluxes, outflow_limits, update_depths, step, advance)
+STEP_KERNELS = (face_velocities, update_fluxes, outflow_limits, sweep_fluxes, sweep_depths, step, advance)
 
 
 def loaded() -> bool:

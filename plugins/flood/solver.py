@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numba
 import numpy as np
 from scipy import ndimage
 
@@ -305,6 +306,18 @@ def _next_chunk(steps: int, seconds: float) -> int:
     return max(1, min(int(CHUNK_SECONDS * steps / seconds), 100_000))
 
 
+def block_scratch(rows: int, cols: int, blocks: int) -> tuple[np.ndarray, ...]:
+    """Per block of rows (kernels.sweep_fluxes runs one per thread), its own face velocities ux, vy,
+    unlimited discharges qx_new, qy_new and outflow shares (with the ring of 1.0 of
+    kernels._limited), each the size of the whole grid: a block writes only its rows and their
+    halo, and the pages of the rest of the zeroed ones are never touched, so they cost address
+    space, not memory."""
+    blocks = max(1, min(blocks, rows))
+    return (np.zeros((blocks, rows, cols + 1)), np.zeros((blocks, rows + 1, cols)),
+            np.zeros((blocks, rows, cols + 1)), np.zeros((blocks, rows + 1, cols)),
+            np.ones((blocks, rows + 2, cols + 2)))
+
+
 def inflow_arrays(inflows: tuple[PointInflow, ...]) -> tuple[np.ndarray, ...]:
     """The point inflows as the compiled time loop takes them: rows, columns, the offsets of each
     hydrograph in the concatenated times and discharges, the times (s), the discharges (m3/s)."""
@@ -351,12 +364,12 @@ class FlowState:
         active = (domain.cell_class == UNSEALED) | (domain.cell_class == SEALED)
         self.h = np.zeros((rows, cols)) if initial_depth is None else \
             np.where(active, initial_depth, 0.0).astype(np.float64)
-        self.qx, self.qx_new = np.zeros((rows, cols + 1)), np.zeros((rows, cols + 1))
-        self.qy, self.qy_new = np.zeros((rows + 1, cols)), np.zeros((rows + 1, cols))
-        self.ux, self.vy = np.zeros((rows, cols + 1)), np.zeros((rows + 1, cols))
+        self.qx, self.qy = np.zeros((rows, cols + 1)), np.zeros((rows + 1, cols))
+        # a step writes its depths and discharges into the other buffer: see kernels.advance
+        self._spare = (np.zeros_like(self.h), np.zeros_like(self.qx), np.zeros_like(self.qy))
         self.n2x, self.n2y = domain.face_roughness()
         self.dropx, self.dropy = domain.face_drops()
-        self.factor = np.ones((rows + 2, cols + 2))  # a ring of 1.0 around the grid: see kernels._limited
+        self._scratch = block_scratch(rows, cols, numba.get_num_threads())
         self.max_depth = self.h.copy()
         self.max_velocity = np.zeros((rows, cols))
         self.arrival = np.full((rows, cols), np.nan)
@@ -368,9 +381,8 @@ class FlowState:
         self.balance = VolumeBalance(initial=self.stored_volume())
         self._grid = (domain.terrain, domain.cell_class, self.n2x, self.n2y, self.dropx, self.dropy,
                       domain.downpipe_cells.astype(np.int64), domain.downpipe_shares.astype(np.float64))
-        self._state = (self.h, self.qx, self.qy, self.qx_new, self.qy_new, self.ux, self.vy, self.factor,
-                       self.max_depth, self.max_velocity, self.arrival, self.excess_infiltrated,
-                       self.row_volumes, self.row_max_wave)
+        self._tracks = (self.max_depth, self.max_velocity, self.arrival, self.excess_infiltrated,
+                        self.row_volumes, self.row_max_wave)
 
     def stored_volume(self) -> float:
         return float(self.h.sum(dtype=np.float64)) * self.domain.cell_area
@@ -402,18 +414,29 @@ class FlowState:
     def step(self, t: float, dt: float, rain: float, losses: Losses,
              inflows: tuple[PointInflow, ...], settings: Settings) -> None:
         """One step of `dt` from `t` (simulate takes its steps through advance)."""
-        kernels.step(self._grid, self._state, self.parameters(losses, settings), self.totals,
+        kernels.step(self._grid, self._state(), self.parameters(losses, settings), self.totals,
                      inflow_arrays(inflows), t, dt, rain)
+        self._swap_buffers()
         self._update_balance()
 
     def advance(self, t: float, stop: float, rain: float, params: np.ndarray,
                 inflows: tuple[np.ndarray, ...], max_steps: int) -> tuple[float, int]:
         """Stable steps from `t` towards `stop` under a constant `rain`, at most `max_steps`;
         the time reached and the steps taken (see kernels.advance)."""
-        t, steps = kernels.advance(self._grid, self._state, params, self.totals, inflows, t, stop, rain,
+        t, steps = kernels.advance(self._grid, self._state(), params, self.totals, inflows, t, stop, rain,
                                    max_steps)
+        if steps % 2:
+            self._swap_buffers()
         self._update_balance()
         return t, steps
+
+    def _state(self) -> tuple:
+        """The compiled step's state: the depths and discharges now, the buffer for the next ones,
+        the blocks' scratch arrays and the per-cell and per-row records."""
+        return (self.h, self.qx, self.qy), self._spare, self._scratch, self._tracks
+
+    def _swap_buffers(self) -> None:
+        (self.h, self.qx, self.qy), self._spare = self._spare, (self.h, self.qx, self.qy)
 
     def _update_balance(self) -> None:
         totals, balance = self.totals.tolist(), self.balance
