@@ -1,12 +1,14 @@
 """File > Export picture... and Export film...: the view as a PNG of the asked size, a tour or a
 result's time steps as an MP4, in the job strip with Cancel; a cancelled film leaves no file."""
 
+import threading
+
 import imageio_ffmpeg
 import numpy as np
 import pytest
 from affine import Affine
 from PIL import Image
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QTimer
 
 from tests.conftest import CELL, ORIGIN_X, ORIGIN_Y
 from tests.render.test_export import OBLIQUE, town_of
@@ -15,7 +17,7 @@ from twin.core.bookmarks import Bookmark, Tour
 from twin.core.data import ResultRaster
 from twin.core.layers import result_layer
 from twin.core.project import Camera
-from twin.qt.export_dialog import ExportFilmDialog, ExportPictureDialog
+from twin.qt.export_dialog import WINDING_DOWN, ExportFilmDialog, ExportPictureDialog
 from twin.qt.main_window import MainWindow
 from twin.qt.session import ProjectSession
 from twin.qt.views import offscreen_view
@@ -65,11 +67,26 @@ def test_a_cancelled_film_export_leaves_no_file(qtbot, window, tmp_path):
     dialog.file_row.edit.setText(str(tmp_path / "films" / "tour.mp4"))
     dialog.accept()
     job = dialog.job
+    started: list[str] = []  # the frames begun, as the worker reports them
+    job.feedback.add_listener(lambda _fraction, message: started.append(message))
     qtbot.waitUntil(lambda: job.feedback.fraction > 0.0, timeout=60_000)  # a frame or more is written
     assert job.running and any((tmp_path / "films").iterdir())  # the film being written, aside
-    window.jobs_bar.cancel_button.click()
+    while_drawing: list[bool] = []
+    job.canceled.connect(lambda: while_drawing.append(job.running))
+    with qtbot.waitSignal(job.canceled, timeout=60_000):
+        window.jobs_bar.cancel_button.click()
+        assert window.jobs_bar.label.text().endswith("cancelling...")
+        begun = len(started)
+    # the window hears of the cancel at once, while the worker still finishes the frame in hand
+    assert while_drawing == [True]
+    qtbot.waitUntil(lambda: not window.jobs_bar.jobs)
+    assert job.parent() is None and job in WINDING_DOWN  # let go: kept only until the worker ends
     qtbot.waitUntil(lambda: not job.running, timeout=60_000)
+    qtbot.waitUntil(lambda: job not in WINDING_DOWN)
+    assert while_drawing == [True]  # the worker's own end said nothing more
+    assert len(started) <= begun + 1  # the frame being drawn is the last: it is not even encoded
     assert list((tmp_path / "films").iterdir()) == []
+    assert window.statusBar().currentMessage() == "The film export was cancelled; no film was written"
 
 
 def test_a_results_time_steps_export_as_a_film_along_the_camera_path(qtbot, window, tmp_path):
@@ -90,8 +107,19 @@ def test_a_results_time_steps_export_as_a_film_along_the_camera_path(qtbot, wind
     dialog.file_row.edit.setText(str(tmp_path / "flood.mp4"))
     order = dialog.order()
     assert [bookmark.time_step for bookmark in order.bookmarks] == [0, 3] and order.tour.play_time_steps
+    drawn_on, window_steps = set(), set()  # the threads that drew frames; the window's steps meanwhile
     dialog.accept()
+    dialog.job.feedback.add_listener(lambda _fraction, _message: (
+        drawn_on.add(threading.get_ident()), window_steps.add(window.scene.layer("Flood: depth").time_index)))
+    ticks = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(dialog.job.feedback.message))
+    timer.start(5)
     qtbot.waitUntil(lambda: not dialog.job.running, timeout=600_000)
+    timer.stop()
+    # the frames were drawn off the GUI thread, which went on answering, its scene untouched
+    assert drawn_on and threading.get_ident() not in drawn_on
+    assert window_steps == {0} and len({tick for tick in ticks if tick.startswith("frame")}) > 1
     frames, seconds = imageio_ffmpeg.count_frames_and_secs(str(tmp_path / "flood.mp4"))
     reader = imageio_ffmpeg.read_frames(str(tmp_path / "flood.mp4"))
     meta = next(reader)

@@ -1,23 +1,20 @@
 """File > Export picture... and File > Export film...: the 3D view as a PNG, a tour or a flood run as an MP4.
 
-Both draw in their own off-screen view of the window's scene (twin/render/export.py, film.py), so
-the window keeps its size and camera. VTK must stay on the thread that owns the scene's views (a
-film changes the layers' looks and time steps as it goes, and the window's view follows those
-changes), so the work runs on the GUI thread one step at a time (a `SteppedJob`: one film frame, or
-one stage of a picture, per turn of the event loop) and shows in the job strip with its progress
-bar and Cancel. A cancelled export leaves no file; an earlier file of the same name stays as it was.
+Both draw a detached copy of the window's scene (twin.render.linked_views.detached_scene: the
+layers' data shared, their looks and time steps their own) in an off-screen view of their own
+(twin/render/export.py, film.py) on a worker thread: a film frame takes from a second to a minute
+on software OpenGL, and the window goes on answering meanwhile, its view, size and camera
+untouched. The export shows in the job strip with its progress bar and Cancel; a cancelled film
+stops at the frame being drawn and leaves no file; an earlier file of the same name stays as it was.
 """
 
 from __future__ import annotations
 
-import sys
-import traceback
-from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QTimer, SignalInstance
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -37,8 +34,9 @@ from PySide6.QtWidgets import (
 
 from twin.core.bookmarks import Bookmark, LayerLook, Tour, find_bookmark, find_tour
 from twin.core.errors import TwinError
-from twin.core.feedback import Canceled, Feedback
+from twin.core.feedback import Feedback
 from twin.core.layers import ResultLayer
+from twin.core.scene import Scene
 from twin.core.tour import tour_frames
 from twin.qt.jobs import Job
 from twin.render.export import (
@@ -46,12 +44,12 @@ from twin.render.export import (
     Caption,
     ExportError,
     OffscreenView,
-    apply_bookmark,
     bookmark_of,
     check_size,
     save_picture,
 )
-from twin.render.film import FILM_FPS, FILM_SIZE, FilmReport, film_steps
+from twin.render.film import FILM_FPS, FILM_SIZE, FilmReport, film_frames
+from twin.render.linked_views import detached_scene
 from twin.render.look import PresentationLook
 
 if TYPE_CHECKING:
@@ -67,56 +65,49 @@ CURRENT_VIEW = "The current view"
 DIALOG_WIDTH_PX = 560  # room for a file path
 
 
-class SteppedJob(Job):
-    """A job whose work is a generator run on the GUI thread, one step per turn of the event loop.
+class ExportJob(Job):
+    """An export on a worker thread whose Cancel ends it at once for the window.
 
-    It reports to the job strip like a threaded Job; Cancel takes effect between two steps, and
-    closing the generator runs its `finally` blocks (a half-written film is removed there).
+    A frame being drawn cannot be interrupted (VTK renders it in one call, up to a minute on
+    software OpenGL), so a cancelled export is let go: the window hears `canceled` at once and
+    `finished` as soon as the Cancel click is handled, and the worker, which stops before encoding
+    that frame, removes the half-written film in the background. The app waits for such workers
+    when it quits (a running thread must not be destroyed).
     """
 
-    def __init__(self, title: str, work: Callable[[Feedback], Iterator],
-                 parent: QObject | None = None) -> None:
-        super().__init__(title, work, parent)
-        self._steps: Iterator | None = None
-        self._timer = QTimer(self)
-        self._timer.setInterval(0)
-        self._timer.timeout.connect(self.step)
+    def cancel(self) -> None:
+        super().cancel()
+        if not self.running or self in WINDING_DOWN:
+            return
+        WINDING_DOWN.append(self)
+        self.setParent(None)  # outlives the window that started it, until the worker has ended
+        self._thread.finished.connect(lambda: WINDING_DOWN.remove(self))
+        _wait_for_exports_when_quitting()
+        self.canceled.emit()
+        self.blockSignals(True)  # the worker's own late end says nothing more
+        QTimer.singleShot(0, self._forget_now)  # the job strip drops the job after its click is handled
 
-    def start(self) -> None:
-        self._steps = self._work(self.feedback)
-        self._timer.start()
-
-    @property
-    def running(self) -> bool:
-        return self._timer.isActive()
-
-    def wait(self, milliseconds: int = -1) -> bool:
-        """Closing the window: a cancelled job ends at once (its next step stops it)."""
-        while self.running:
-            self.step()
-        return True
-
-    def step(self) -> None:
-        try:
-            self.feedback.check()
-            next(self._steps)
-        except StopIteration as done:
-            self._end(self.succeeded, done.value)
-        except Canceled:
-            self._steps.close()
-            self._end(self.canceled)
-        except TwinError as error:
-            self.error = error
-            self._end(self.failed, str(error))
-        except Exception as error:  # any failure of the work is reported; the app stays up
-            self.error = error
-            traceback.print_exc(file=sys.stderr)
-            self._end(self.failed, f"{self.title} failed: {type(error).__name__}: {error}")
-
-    def _end(self, signal: SignalInstance, *arguments: object) -> None:
-        self._timer.stop()
-        signal.emit(*arguments)
+    def _forget_now(self) -> None:
+        self.blockSignals(False)
         self.finished.emit()
+        self.blockSignals(True)
+
+
+WINDING_DOWN: list[ExportJob] = []  # cancelled exports whose worker still finishes the frame in hand
+_QUIT_WAITS: list[bool] = []  # whether the app waits for them when it quits (hooked once)
+
+
+def _wait_for_exports_when_quitting() -> None:
+    app = QCoreApplication.instance()
+    if app is None or _QUIT_WAITS:
+        return
+    _QUIT_WAITS.append(True)
+    app.aboutToQuit.connect(_wait_for_winding_down)
+
+
+def _wait_for_winding_down() -> None:
+    for job in list(WINDING_DOWN):
+        job.wait()
 
 
 # -- what to export ---------------------------------------------------------------------------
@@ -140,36 +131,27 @@ class FilmOrder:
     presentation_look: bool = False
 
 
-def picture_steps(window: MainWindow, order: PictureOrder, feedback: Feedback) -> Generator[None, None, Path]:
-    """The window's view now, drawn off-screen at the order's size; the PNG written last."""
+def write_picture(scene: Scene, here: Bookmark, order: PictureOrder, feedback: Feedback) -> Path:
+    """The scene seen as `here`, drawn off-screen at the order's size and written as a PNG."""
     if order.path.suffix.lower() != ".png":
         raise ExportError(f"{order.path}: pictures are written as PNG; name the file .png")
     size = check_size(order.size)
-    here = bookmark_of(window.scene_view, "export")
     feedback.progress(0.05, "preparing the view")
-    yield
-    with OffscreenView(window.scene, size, _look(order.presentation_look, size)) as view:
+    with OffscreenView(scene, size, _look(order.presentation_look, size)) as view:
         view.show_bookmark(here)
         feedback.progress(0.15, f"drawing {size[0]} x {size[1]}")
-        yield
         picture = view.picture(size, order.caption, order.legends)
     feedback.progress(0.9, "writing the PNG")
-    yield
     save_picture(picture, order.path)
     feedback.progress(1.0, "picture written")
     return order.path
 
 
-def film_job_steps(window: MainWindow, order: FilmOrder,
-                   feedback: Feedback) -> Generator[int, None, FilmReport]:
-    """The tour's frames drawn and encoded one by one; the window's layers look as before afterwards."""
-    before = bookmark_of(window.scene_view, "before")
+def write_film(scene: Scene, order: FilmOrder, feedback: Feedback) -> FilmReport:
+    """The order's tour drawn frame by frame from the scene and encoded as an MP4."""
     frames = tour_frames(order.tour, list(order.bookmarks), FILM_FPS)
-    try:
-        return (yield from film_steps(window.scene, frames, order.path, order.size, FILM_FPS, feedback,
-                                      order.legends, _look(order.presentation_look, order.size)))
-    finally:
-        apply_bookmark(window.scene_view, before)
+    return film_frames(scene, frames, order.path, order.size, FILM_FPS, feedback, order.legends,
+                       _look(order.presentation_look, order.size))
 
 
 def snapshots_tour(layer: ResultLayer, start: Bookmark, end: Bookmark,
@@ -195,26 +177,27 @@ def _look(presentation: bool, size: tuple[int, int]) -> PresentationLook | None:
     return PresentationLook(anti_aliasing="ssaa" if max(size) <= SSAA_UP_TO else None)
 
 
-def export_picture(window: MainWindow, order: PictureOrder) -> SteppedJob:
-    """Start writing the picture, shown in the window's job strip."""
-    return _start(window, SteppedJob(f"Exporting {order.path.name}",
-                                     lambda feedback: picture_steps(window, order, feedback), window),
+def export_picture(window: MainWindow, order: PictureOrder) -> ExportJob:
+    """Start writing the picture of the window's view, shown in the window's job strip."""
+    scene, here = detached_scene(window.scene), bookmark_of(window.scene_view, "export")
+    return _start(window, ExportJob(f"Exporting {order.path.name}",
+                                    lambda feedback: write_picture(scene, here, order, feedback), window),
                   f"Picture written to {order.path}", "The picture export was cancelled; nothing was written")
 
 
-def export_film(window: MainWindow, order: FilmOrder) -> SteppedJob:
+def export_film(window: MainWindow, order: FilmOrder) -> ExportJob:
     """Start writing the film, shown in the window's job strip."""
-    return _start(window, SteppedJob(f"Exporting {order.path.name}",
-                                     lambda feedback: film_job_steps(window, order, feedback), window),
+    scene = detached_scene(window.scene)
+    return _start(window, ExportJob(f"Exporting {order.path.name}",
+                                    lambda feedback: write_film(scene, order, feedback), window),
                   f"Film written to {order.path}", "The film export was cancelled; no film was written")
 
 
-def _start(window: MainWindow, job: SteppedJob, done: str, cancelled: str) -> SteppedJob:
+def _start(window: MainWindow, job: ExportJob, done: str, cancelled: str) -> ExportJob:
     say = window.statusBar().showMessage
     job.succeeded.connect(lambda _result: say(done, 15_000))
     job.canceled.connect(lambda: say(cancelled, 10_000))
     job.failed.connect(window.show_error)
-    job.finished.connect(window.refresh_view)
     window.jobs_bar.track(job)
     job.start()
     return job

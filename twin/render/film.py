@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,20 +52,13 @@ def film_tour(scene: Scene, tour: Tour, bookmarks: list[Bookmark], path: Path | 
 def film_frames(scene: Scene, frames: list[Frame], path: Path | str, size: tuple[int, int] = FILM_SIZE,
                 fps: int = FILM_FPS, feedback: Feedback | None = None, legends: bool = True,
                 look: Look | None = None) -> FilmReport:
-    """Draw each frame off-screen and encode them; nothing is left at `path` unless all were written."""
-    steps = film_steps(scene, frames, path, size, fps, feedback, legends, look)
-    while True:
-        try:
-            next(steps)
-        except StopIteration as done:
-            return done.value
+    """Draw each frame off-screen and encode them; nothing is left at `path` unless all were written.
 
-
-def film_steps(scene: Scene, frames: list[Frame], path: Path | str, size: tuple[int, int] = FILM_SIZE,
-               fps: int = FILM_FPS, feedback: Feedback | None = None, legends: bool = True,
-               look: Look | None = None) -> Generator[int, None, FilmReport]:
-    """film_frames one frame at a time: yields after each frame (the window draws a film between its
-    own events this way, on the thread that owns the scene); closing it early leaves no file."""
+    The frames change the scene's looks and time steps and draw it in a view of their own, so the
+    window films a detached copy of its scene (twin.render.linked_views.detached_scene) on a worker
+    thread while it goes on answering its user. A cancel stops at the next frame: the one being
+    drawn is not encoded.
+    """
     path, size = Path(path), check_size(size)
     _check_film(path, size, fps)
     feedback = feedback or Feedback()
@@ -80,8 +72,8 @@ def film_steps(scene: Scene, frames: list[Frame], path: Path | str, size: tuple[
                 feedback.progress(number / len(frames), f"frame {number + 1} of {len(frames)}")
                 view.show_frame(frame)
                 picture = view.picture(size, Caption.of(frame.bookmark), legends=legends)
+                feedback.check()  # cancelled while the frame was drawn: it is not encoded
                 writer.send(np.ascontiguousarray(np.asarray(picture)))
-                yield number
         finally:
             writer.close()  # waits for ffmpeg to finish the file (or to stop, after a cancel)
         partial.keep()

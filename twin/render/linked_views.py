@@ -145,6 +145,18 @@ def detached_copy(layer: Layer) -> Layer:
     return twin
 
 
+def detached_scene(scene: Scene) -> Scene:
+    """A scene of detached copies of every layer, shown or hidden as now, with the same quarters:
+    an export draws it on a worker thread while the window goes on drawing the original."""
+    copy_scene = Scene(scene.crs)
+    copy_scene.set_quarters(scene.quarters)
+    for layer in scene.layers:
+        twin = detached_copy(layer)
+        twin.visible = layer.visible
+        copy_scene.add_layer(twin)
+    return copy_scene
+
+
 class PaneScene:
     """A scene (`scene`) of shown copies of another scene's layers, with that scene's quarters."""
 
