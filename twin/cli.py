@@ -22,7 +22,7 @@ from typing import Any, TextIO
 from twin import __version__
 from twin.core.errors import TwinError
 from twin.core.feedback import Feedback
-from twin.core.memory import limit_allocator_arenas
+from twin.core.memory import bound_software_renderer_memory, limit_allocator_arenas
 from twin.core.paths import UnsuitablePath, read_toml_text
 from twin.core.scenario import Scenario
 from twin.io import file_info
@@ -37,6 +37,7 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELED, EXIT_PIPE_CLOSED = 0, 1, 2,
 
 def main(argv: Sequence[str] | None = None) -> int:
     limit_allocator_arenas()
+    bound_software_renderer_memory()
     parser = _parser()
     args = parser.parse_args(argv)
     try:

@@ -463,7 +463,9 @@ class LayersPanel(QWidget):
     def _follow_model(self) -> None:
         model = self.model
         model.rowsInserted.connect(self._rows_inserted)
-        for signal in (model.rowsRemoved, model.rowsMoved, model.dataChanged):
+        # a removed layer must not stay followed or reported: it would keep its data in memory
+        model.rowsRemoved.connect(self._current_changed)
+        for signal in (model.rowsMoved, model.dataChanged):
             signal.connect(self._update_actions)
         # The scene may outlive the panel; a deleted widget must not be called back.
         self.destroyed.connect(lambda: _disconnect(self))

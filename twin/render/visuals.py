@@ -72,6 +72,7 @@ class LayerVisual:
         """Stop following the layer and take the drawing out of the view."""
         for signal, listener in self._listeners:
             signal.disconnect(listener)
+        self._listeners = []  # its bound methods hold the visual: freed now, not by a later gc
         self.undraw()
 
     # -- drawing ------------------------------------------------------------------------------
