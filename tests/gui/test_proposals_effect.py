@@ -14,6 +14,7 @@ from data.generator.streets import write_streets
 from tests.plugins.test_street_decay import X0, Y0, grid_streets
 from twin.cli import EXIT_OK, main
 from twin.core import Scene
+from twin.core.numbers import format_number
 from twin.core.proposals import Measure, ProposalSet
 from twin.core.quarter import Quarter
 from twin.io import read_layer, read_quarters
@@ -131,9 +132,8 @@ def test_a_green_roof_a_new_building_and_a_demolition_show_their_energy_deltas(q
     assert figures["buildings"]["delta"] == 0  # one in, one out
     assert figures["pv_mwh"]["delta"] != 0 and figures["heat_final_now_mwh"]["delta"] != 0
     assert effect.added == {"energy_buildings": ["kita"]} and effect.removed == {"energy_buildings": [gone]}
-    layer = window.proposals_effect.difference
-    assert isinstance(layer, DifferenceTableLayer) and layer.data.target_layer == "buildings"
-    columns = layer.data.columns
+    [table] = [result for result in effect.differences if result.name == "energy_buildings"]
+    columns = table.columns
     rows = {building: row for row, building in enumerate(np.asarray(columns["building_id"]).astype(str))}
     before = next(t for t in effect.before.output.results if t.name == "energy_buildings").columns
     lost = list(np.asarray(before["building_id"]).astype(str)).index(gone)
@@ -142,11 +142,20 @@ def test_a_green_roof_a_new_building_and_a_demolition_show_their_energy_deltas(q
     assert columns["pv_yield"][rows[gone]] == pytest.approx(-before["pv_yield"][lost])
     assert columns["pv_yield"][rows["kita"]] > 0 and np.isnan(columns["year_of_construction"][rows["kita"]])
     assert columns["heat_final_now"][rows[roofed]] == 0  # a green roof leaves the demand as it was
+    # the map: every building of the layer coloured by its change (the new one is drawn as a measure)
+    layer = window.proposals_effect.difference
+    assert isinstance(layer, DifferenceTableLayer) and layer.data.target_layer == "buildings"
+    assert sorted(np.asarray(layer.data.columns["building_id"]).astype(str)) == sorted(np.asarray(stock.ids).astype(str))
+    assert window.scene_view.visual_of(layer).drawn
+    assert any("Heat final" in legend.title.GetInput() for legend in window.scene_view.legends._legends)
     costs = {row["measure"]: row for row in effect.costs}
     assert costs["roof"]["quantity"] == pytest.approx(round(stock.footprints[0].area, 2))
     assert costs["roof"]["cost_eur"] > 0 and costs["kita"]["cost_eur"] is None
     assert window.reports.compared_run.run_id == effect.with_proposals.run_id
     assert "EUR" in window.proposals_panel.message.text()
+    costs_shown = window.proposals_panel.costs.text()
+    assert f"Green roof: {format_number(costs['roof']['quantity'])} m2 × 45 EUR" in costs_shown
+    assert "Kindergarten: not costed" in costs_shown and "Total: " in costs_shown
 
 
 def test_street_works_from_the_panel_improve_the_condition_and_are_paid(qtbot, tmp_path):

@@ -16,18 +16,28 @@ refuses or that fails is one sentence; nothing is added then.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
+import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from twin.core.data import ResultRaster
+from twin.core.data import ResultRaster, ResultTable
 from twin.core.errors import TwinError
 from twin.core.feedback import Feedback
+from twin.core.numbers import format_number
 from twin.core.proposals import ProposalSet
+from twin.core.scene import Scene
 from twin.qt.jobs import Job
 from twin.qt.reports import ReportsPanel
 from twin.qt.simulation_panel import SimulationPanel
 from twin.sim.contract import ParameterError, SimulationInputs
-from twin.sim.difference import DELTA, DifferenceLayer, DifferenceRasterLayer, DifferenceTableLayer
+from twin.sim.difference import (
+    DELTA,
+    ID_COLUMNS,
+    DifferenceLayer,
+    DifferenceRasterLayer,
+    DifferenceTableLayer,
+)
 from twin.sim.proposal_effect import ProposalEffect, effect_of
 from twin.sim.runner import check_inputs, store_run
 
@@ -102,7 +112,9 @@ class EffectAction(QObject):
                 layer.visible = False
         self.reports.show_run(effect.before.run_id)
         self.reports.compare_with(effect.with_proposals.run_id)
-        self.difference = difference_layer(effect)
+        if self.difference is not None:  # the latest effect is the one to see; the earlier stays listed
+            self.difference.visible = False
+        self.difference = difference_layer(effect, scene)
         if self.difference is not None:
             scene.add_layer(self.difference)
         self.shown.emit(effect)
@@ -111,7 +123,7 @@ class EffectAction(QObject):
         self.job = None
 
 
-def difference_layer(effect: ProposalEffect) -> DifferenceLayer | None:
+def difference_layer(effect: ProposalEffect, scene: Scene) -> DifferenceLayer | None:
     """The effect's first difference as a layer, a grid before tables (the flood's depth change
     rather than its per-building table); None where the runs share nothing to subtract."""
     differences = sorted(effect.differences, key=lambda result: not isinstance(result, ResultRaster))
@@ -120,8 +132,41 @@ def difference_layer(effect: ProposalEffect) -> DifferenceLayer | None:
     result = differences[0]
     names = (effect.with_proposals.scenario, effect.before.scenario)
     title = f"{DELTA} {result.name}: {names[0]} − {names[1]}"
-    kind = DifferenceRasterLayer if isinstance(result, ResultRaster) else DifferenceTableLayer
-    return kind(result, title, names)
+    if isinstance(result, ResultRaster):
+        return DifferenceRasterLayer(result, title, names)
+    return DifferenceTableLayer(_on_scene_features(result, scene), title, names)
+
+
+def _on_scene_features(table: ResultTable, scene: Scene) -> ResultTable:
+    """The rows of the features the layer drawn on has: a new building stays in the figures and the
+    effect's own table, but has no footprint in the scene to colour (the view draws it as a measure),
+    and a table naming features its layer lacks is not drawn at all."""
+    target = next((layer for layer in scene.layers if layer.name == table.target_layer), None)
+    id_column = next((name for name in ID_COLUMNS if name in table.columns), None)
+    if target is None or id_column is None:
+        return table
+    keep = np.isin(np.asarray(table.columns[id_column]).astype(str), np.asarray(target.data.ids).astype(str))
+    return replace(table, columns={name: np.asarray(column)[keep] for name, column in table.columns.items()})
+
+
+def cost_lines(effect: ProposalEffect) -> list[str]:
+    """One line per measure: its quantity times the unit cost, or why it is not costed here; then the
+    total of the costed ones (the unit costs are estimates: twin/sim/measure_costs.csv)."""
+    lines = []
+    for row in effect.costs:
+        if row["cost_eur"] is None:  # the table's reason ("not costed", "costed by the street-decay run")
+            reason = "not costed: its quantity is unknown (no buildings layer)" \
+                if row["eur_per_unit"] is not None else row["source"].split(":")[0]
+            lines.append(f"{row['title']}: {reason}")
+            continue
+        quantity = format_number(row["quantity"], row["unit"])
+        price = format_number(row["eur_per_unit"], "EUR")
+        lines.append(f"{row['title']}: {quantity} {row['unit']} × {price} EUR = "
+                     f"{format_number(row['cost_eur'], 'EUR')} EUR")
+    costed = [row["cost_eur"] for row in effect.costs if row["cost_eur"] is not None]
+    if costed:
+        lines.append(f"Total: {format_number(sum(costed), 'EUR')} EUR (estimates)")
+    return lines
 
 
 def effect_note(effect: ProposalEffect) -> str:

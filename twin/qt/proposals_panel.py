@@ -14,6 +14,7 @@ project (twin/io/project.py) and exported or imported as GeoJSON (twin/io/propos
 from __future__ import annotations
 
 import datetime
+import html
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,7 +46,7 @@ from twin.core.errors import TwinError
 from twin.core.proposals import KINDS, Measure, Parameter, ProposalError, ProposalSet
 from twin.core.sketch import FeatureChoice, Shape, Sketch, sketch_of
 from twin.io.proposals_geojson import read_proposals, write_proposals
-from twin.qt.effect_action import EffectAction, effect_note
+from twin.qt.effect_action import EffectAction, cost_lines, effect_note
 from twin.qt.session import ProjectSession
 from twin.qt.sketch_tool import SketchTool
 from twin.render.proposal_visuals import ProposalsVisual
@@ -150,6 +151,10 @@ class ProposalsPanel(QWidget):
         self.message = QLabel()
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
+        self.costs = QLabel()  # the measures' costs of the last computed effect
+        self.costs.setWordWrap(True)
+        self.costs.setVisible(False)
+        layout.addWidget(self.costs)
 
     def _buttons(self) -> QHBoxLayout:
         row = QHBoxLayout()
@@ -491,8 +496,13 @@ def _effect_shown(window: MainWindow, panel: ProposalsPanel, effect: ProposalEff
     drawn = [measure.geometry for measure in panel.proposals if measure.geometry is not None]
     if drawn:
         minx, miny, maxx, maxy = shapely.GeometryCollection(drawn).buffer(EFFECT_MARGIN_M).bounds
+        if window.scene_view.legends_shown:  # they stack at the right: the measures go left of them
+            maxx += maxx - minx
         window.scene_view.zoom_to((minx, miny, maxx, maxy))
     panel.say(effect_note(effect))
+    panel.costs.setText("<b>Costs of the measures</b><br>" + "<br>".join(html.escape(line)
+                                                                        for line in cost_lines(effect)))
+    panel.costs.setVisible(bool(effect.costs))
     window.refresh_view()
 
 
