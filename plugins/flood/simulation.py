@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -214,46 +215,74 @@ class FloodSimulation(Simulation):
 
     def run(self, inputs: SimulationInputs, params: Mapping[str, Any], *,
             rng: np.random.Generator, feedback: Feedback) -> SimulationOutput:
-        applied = measures.start(inputs.proposals)
-        streets = _data(inputs, "streets")
-        terrain = _grid(inputs.layers["terrain"].data, inputs, params, streets)
-        buildings = measures.buildings(_data(inputs, "buildings"), inputs.proposals, applied, terrain)
-        sensors = _data(inputs, "sensors")
-        feedback.progress(0.01, "rasterising buildings and streets")
-        cell_size = _cell_size(terrain)
-        labels = rasterise.building_labels(buildings, terrain.transform, terrain.shape)
-        rings = rasterise.ring_labels(buildings, labels, terrain.transform)
-        on_street = rasterise.street_mask(streets, terrain.transform, terrain.shape, params["street_width_m"])
-        walls = params["buildings_as"] == "walls"
-        cell_class, manning = rasterise.land_cover(
-            terrain.values, labels, on_street, cell_size, buildings_as_walls=walls, yard_m=params["yard_m"],
-            open_land_sealed=params["open_land"] == "sealed",
-            roughness=rasterise.Roughness(params["n_street"], params["n_sealed"], params["n_green"]))
-        cell_class, manning = measures.unsealing(cell_class, manning, terrain.transform, params["n_green"],
-                                                 inputs.proposals, applied)
-        heights = measures.retention(terrain.values.astype(np.float64), cell_class, terrain.transform,
-                                     inputs.proposals, applied)
-        if not walls:
-            heights = heights + np.where(labels > 0, params["block_height_m"], 0.0)
-        domain = Domain(heights, cell_size, manning, cell_class, open_edges=params["edges"] == "open")
-        storm, rain_start = _rain(params, sensors, params["duration_min"] * 60.0)
-        measures.green_roofs(domain, labels, buildings, storm, _losses(params), inputs.proposals, applied)
-        probes, probe_names = _probes(params, sensors, terrain)
+        setup = flood_setup(inputs, params, feedback)
+        terrain = setup.terrain
+        probes, probe_names = _probes(params, setup.sensors, terrain)
         feedback.check()
         if not kernels.loaded():  # the first run after installing compiles them: about half a minute
             feedback.progress(0.02, "loading the solver; first use compiles")
-        result = simulate(domain, storm, params["duration_min"] * 60.0, losses=_losses(params),
-                          inflows=_inflows(params, terrain), settings=_settings(params),
+        result = simulate(setup.domain, setup.storm, params["duration_min"] * 60.0, losses=setup.losses,
+                          inflows=setup.inflows, settings=setup.settings,
                           snapshot_interval=params["snapshot_interval_min"] * 60.0,
                           probes=tuple(probes), probe_interval=params["hydrograph_interval_min"] * 60.0,
                           progress=lambda fraction, message: feedback.progress(0.02 + 0.93 * fraction,
                                                                                 message))
         feedback.progress(0.96, "building, street and quarter figures")
-        output = _output(inputs, params, terrain, result, storm, rain_start, rings, buildings, streets,
-                         sensors, probe_names)
+        output = _output(inputs, params, terrain, result, setup.storm, setup.rain_start, setup.rings,
+                         setup.buildings, setup.streets, setup.sensors, probe_names)
         if inputs.proposals is not None:
-            output.summary["proposals"] = applied.record()
+            output.summary["proposals"] = setup.applied.record()
         return output
+
+
+@dataclass
+class FloodSetup:
+    """A run's grid and the solver's domain with the proposals applied, its rain, losses and
+    inflows, and the layers its figures need."""
+
+    terrain: RasterData
+    buildings: BuildingData | None
+    streets: StreetData | None
+    sensors: SensorData | None
+    rings: np.ndarray
+    domain: Domain
+    storm: rain.RainSeries
+    rain_start: np.datetime64 | None
+    losses: Losses
+    settings: Settings
+    inflows: tuple[PointInflow, ...]
+    applied: measures.Applied
+
+
+def flood_setup(inputs: SimulationInputs, params: Mapping[str, Any], feedback: Feedback) -> FloodSetup:
+    """Everything a run gives the solver (also plugins/flood/rerun.py, which runs a part of the domain)."""
+    applied = measures.start(inputs.proposals)
+    streets = _data(inputs, "streets")
+    terrain = _grid(inputs.layers["terrain"].data, inputs, params, streets)
+    buildings = measures.buildings(_data(inputs, "buildings"), inputs.proposals, applied, terrain)
+    sensors = _data(inputs, "sensors")
+    feedback.progress(0.01, "rasterising buildings and streets")
+    cell_size = _cell_size(terrain)
+    labels = rasterise.building_labels(buildings, terrain.transform, terrain.shape)
+    rings = rasterise.ring_labels(buildings, labels, terrain.transform)
+    on_street = rasterise.street_mask(streets, terrain.transform, terrain.shape, params["street_width_m"])
+    walls = params["buildings_as"] == "walls"
+    cell_class, manning = rasterise.land_cover(
+        terrain.values, labels, on_street, cell_size, buildings_as_walls=walls, yard_m=params["yard_m"],
+        open_land_sealed=params["open_land"] == "sealed",
+        roughness=rasterise.Roughness(params["n_street"], params["n_sealed"], params["n_green"]))
+    cell_class, manning = measures.unsealing(cell_class, manning, terrain.transform, params["n_green"],
+                                             inputs.proposals, applied)
+    heights = measures.retention(terrain.values.astype(np.float64), cell_class, terrain.transform,
+                                 inputs.proposals, applied)
+    if not walls:
+        heights = heights + np.where(labels > 0, params["block_height_m"], 0.0)
+    domain = Domain(heights, cell_size, manning, cell_class, open_edges=params["edges"] == "open")
+    storm, rain_start = _rain(params, sensors, params["duration_min"] * 60.0)
+    losses = _losses(params)
+    measures.green_roofs(domain, labels, buildings, storm, losses, inputs.proposals, applied)
+    return FloodSetup(terrain, buildings, streets, sensors, rings, domain, storm, rain_start, losses,
+                      _settings(params), _inflows(params, terrain), applied)
 
 
 def _data(inputs: SimulationInputs, slot: str) -> Any:

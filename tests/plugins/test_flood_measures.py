@@ -9,7 +9,6 @@ import pytest
 import shapely
 from affine import Affine
 
-from plugins.flood import rerun
 from plugins.flood.measures import roof_spill
 from plugins.flood.rain import block_rain
 from plugins.flood.simulation import FloodSimulation
@@ -145,21 +144,3 @@ def test_trees_are_listed_as_not_applied_with_the_reason():
     trees = Measure("oak", "trees", "oak", shapely.Point(X0 + 30, Y1 - 30), {"crown_diameter_m": 10})
     output = run(measures(trees), {**CLOSED, "duration_min": 5.0})
     assert "no interception" in output.summary["proposals"]["not_applied"]["oak"]
-
-
-def test_the_quick_re_run_adds_the_coarse_change_to_the_before_run():
-    """plugins/flood/rerun.py: the pond's effect on a 4 m grid added to the 2 m before run gives
-    the same water above the original ground as the full 2 m run with the pond (340 m³)."""
-    pit = measures(Measure("pit", "retention_area", "pit", square(12, 12, 4), {"volume_m3": 20.0}))
-    inputs = SimulationInputs(layers={"terrain": RasterLayer(basin(), "dtm")},
-                              quarters=[Quarter("Basin", basin_outline())], crs=CRS, proposals=pit)
-    before = next(r for r in run(None, CLOSED).results if r.name == "max_depth")
-    simulation = FloodSimulation()
-    baseline = rerun.prepare(simulation, inputs, CLOSED, before, factor=2)
-    estimate, change = rerun.estimate(simulation, inputs, baseline)
-    assert abs(baseline.coarse.transform.a) == 2 * CELL and estimate.values.shape == (SIZE, SIZE)
-    lowered = np.zeros((SIZE, SIZE))
-    lowered[12:16, 12:16] = 20.0 / (16 * CELL * CELL)
-    above_ground = np.maximum(estimate.values - lowered, 0.0).sum() * CELL * CELL
-    assert above_ground == pytest.approx(340.0, rel=0.01)
-    np.testing.assert_allclose(change.values, estimate.values - before.values, atol=1e-6)
