@@ -358,7 +358,8 @@ class _OutputCursor:
 class FlowState:
     """The arrays of a run and one time step over them."""
 
-    def __init__(self, domain: Domain, initial_depth: np.ndarray | None) -> None:
+    def __init__(self, domain: Domain, initial_depth: np.ndarray | None, blocks: int | None = None) -> None:
+        """`blocks`: how many blocks of rows a step splits the grid into (default: one a thread)."""
         self.domain = domain
         rows, cols = domain.shape
         active = (domain.cell_class == UNSEALED) | (domain.cell_class == SEALED)
@@ -369,7 +370,7 @@ class FlowState:
         self._spare = (np.zeros_like(self.h), np.zeros_like(self.qx), np.zeros_like(self.qy))
         self.n2x, self.n2y = domain.face_roughness()
         self.dropx, self.dropy = domain.face_drops()
-        self._scratch = block_scratch(rows, cols, numba.get_num_threads())
+        self._scratch = block_scratch(rows, cols, blocks or numba.get_num_threads())
         self.max_depth = self.h.copy()
         self.max_velocity = np.zeros((rows, cols))
         self.arrival = np.full((rows, cols), np.nan)
