@@ -88,3 +88,30 @@ def test_the_bar_shows_the_newest_job_and_its_progress(qtbot):
     release.set()
     qtbot.waitUntil(lambda: bar.isHidden())
     job.wait()
+
+
+def test_a_jobs_progress_is_painted_by_the_event_loop_not_inside_the_call(qtbot):
+    """QProgressBar.setValue paints on the spot, holding the GIL a running simulation needs."""
+    from PySide6.QtCore import QEvent, QObject
+
+    from twin.qt.jobs import set_progress
+
+    class Paints(QObject):
+        count = 0
+
+        def eventFilter(self, watched, event):  # noqa: N802 (Qt's name)
+            if event.type() == QEvent.Type.Paint:
+                Paints.count += 1
+            return False
+
+    bar = JobBar()
+    qtbot.addWidget(bar)
+    bar.show()
+    qtbot.waitExposed(bar)
+    paints = Paints()
+    bar.bar.installEventFilter(paints)
+    qtbot.wait(50)
+    before = Paints.count
+    set_progress(bar.bar, 500)
+    assert Paints.count == before and bar.bar.value() == 500  # set, not painted inside the call
+    qtbot.waitUntil(lambda: Paints.count > before)  # the event loop paints it

@@ -83,6 +83,20 @@ class Job(QObject):
         self.progressed.emit(fraction, message)
 
 
+def set_progress(bar: QProgressBar, value: int) -> None:
+    """Set a progress bar's value for the event loop to paint. QProgressBar.setValue paints at once,
+    inside the call and so holding Python's GIL: with the window's OpenGL view composed in software
+    and a busy X server a tick took ~0.15 s, and a simulation's thread waited for the GIL through
+    every one (a flood from the window ran twice as long as headless: benchmarks/bench_idle.py)."""
+    if bar.value() == value:
+        return
+    bar.setUpdatesEnabled(False)  # no paint inside setValue...
+    try:
+        bar.setValue(value)
+    finally:
+        bar.setUpdatesEnabled(True)  # ...but one asked for: it comes with the event loop, without the GIL
+
+
 class _WorkerThread(QThread):
     def __init__(self, body: Callable[[], None]) -> None:
         super().__init__()
@@ -122,7 +136,7 @@ class JobBar(QWidget):
             return
         others = f" (+{len(self.jobs) - 1} more)" if len(self.jobs) > 1 else ""
         self.label.setText(f"{job.title}: {message}{others}")
-        self.bar.setValue(round(fraction * 1000))
+        set_progress(self.bar, round(fraction * 1000))
         self.show()
 
     def _forget(self, job: Job) -> None:

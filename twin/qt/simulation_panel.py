@@ -36,7 +36,7 @@ from twin.core.quarter import Quarter
 from twin.core.scenario import Scenario
 from twin.core.scene import Scene
 from twin.io import read_layer, read_quarters_in
-from twin.qt.jobs import Job
+from twin.qt.jobs import Job, set_progress
 from twin.qt.parameter_form import ParameterForm
 from twin.sim.contract import InputSpec, ParameterError, Simulation, SimulationInputs
 from twin.sim.registry import SimulationRegistry
@@ -387,7 +387,7 @@ class SimulationPanel(QWidget):
         job.start()
 
     def _progressed(self, fraction: float, message: str) -> None:
-        self.progress.setValue(round(fraction * 1000))
+        set_progress(self.progress, round(fraction * 1000))
         if self.job is not None:
             self._say(f"{self.job.title}: {message}")
 
