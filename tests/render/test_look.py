@@ -6,13 +6,24 @@ from datetime import datetime
 
 import numpy as np
 import pytest
+from affine import Affine
 
 from tests.conftest import ORIGIN_X
 from tests.render.test_export import OBLIQUE, town_of
 from tests.render.test_results_view import HOUSES, Y0, box_houses
-from twin.core.data import PointCloudData, SurfaceKind
+from twin.core import Scene
+from twin.core.data import PointCloudData, RasterData, SurfaceKind
+from twin.core.layers import RasterLayer
+from twin.core.project import Camera
 from twin.render.export import OffscreenView
-from twin.render.look import BERLIN_TIME, PresentationLook, building_shadows, sun_direction, tree_crowns
+from twin.render.look import (
+    BERLIN_TIME,
+    PresentationLook,
+    building_shadows,
+    ssao_scale,
+    sun_direction,
+    tree_crowns,
+)
 from twin.render.meshes import FLAT_GROUND
 
 pytestmark = pytest.mark.render
@@ -69,3 +80,39 @@ def test_the_look_draws_a_model_with_darker_roofs_and_removing_it_gives_the_anal
         scene.layer("houses").set_style(None)
         look.remove(off.view)
         assert np.abs(np.asarray(off.picture(legends=False)).astype(int) - analytic).mean() < 1.0
+
+
+def rolling_ground() -> Scene:
+    """Two kilometres of gently rolling ground (a few metres of hills), 10 m cells."""
+    rows, cols = np.mgrid[0:150, 0:200]
+    heights = 110.0 + 3.0 * np.sin(cols / 17.0) * np.cos(rows / 23.0) + 0.01 * cols
+    scene = Scene()
+    scene.add_layer(RasterLayer(RasterData(heights.astype(np.float32), Affine(10.0, 0, 400_000.0, 0, -10.0,
+                                                                              5_650_000.0), "EPSG:25833"),
+                                "ground"))
+    return scene
+
+
+def test_ambient_occlusion_leaves_open_ground_unshaded_seen_from_afar():
+    # VTK's SSAO keeps depths as half floats (0.5 m steps at 600 m): a bias below the step drew
+    # contour lines of self-occlusion over the ground
+    scene = rolling_ground()
+    camera = Camera((400_700.0, 5_647_500.0, 900.0), (401_000.0, 5_649_200.0, 110.0))
+    pictures = []
+    for occlusion in (False, True):
+        with OffscreenView(scene, (480, 270), PresentationLook(ambient_occlusion=occlusion, anti_aliasing=None,
+                                                                 shadows=False, trees=False)) as off:
+            off.view.set_camera(camera)
+            pictures.append(np.asarray(off.picture(legends=False)).astype(int).sum(axis=2))
+    plain, occluded = pictures
+    ground = plain < 3 * 240  # the ground is a shade darker than the pale sky
+    assert ground.mean() > 0.3
+    darkened = (plain - occluded)[ground] > 3 * 8
+    assert darkened.mean() < 0.05  # hollows only (2 % here); the old bias darkened two thirds of it
+
+
+@pytest.mark.parametrize("distance", [40.0, 300.0, 700.0, 1_000.0, 2_647.0, 9_000.0])
+def test_the_ambient_occlusion_bias_covers_the_depth_step_at_twice_the_distance(distance):
+    radius, bias = ssao_scale(distance)
+    step = 2.0 ** np.floor(np.log2(2 * distance)) / 1024  # a half float's step at that depth
+    assert step <= bias <= 2 * step and radius >= 4 * bias and radius >= 2.0

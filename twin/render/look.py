@@ -14,6 +14,13 @@ and shadow maps are drawn again per tile of a large picture. Swept footprints gi
 shadows in a window, a 8K picture and a film; what they leave out is a shadow falling on another
 building's walls or roof (the sun's light still shades the walls turned away from it).
 
+The ambient occlusion is VTK's SSAO pass, which keeps view-space positions as half floats
+(vtkSSAOPass: GL_RGBA16F): at a distance d from the camera they are exact only to a step of
+2^floor(log2 d) / 1024 (0.5 m at 600 m, 2 m at 2.6 km). A bias below that step let the gently
+rolling ground occlude itself along lines of equal depth, a faint pattern of contour lines all
+over the ground; the bias now follows the camera (`ssao_scale`): the step at twice the distance
+to what the camera looks at, with a radius four times the bias.
+
 Results (flood depth, condition classes, PV yield) keep their colours and legends; plain data
 loses its legends.
 
@@ -64,6 +71,9 @@ SHADOW_OPACITY = 0.35
 AMBIENT, DIFFUSE = 0.45, 0.7  # a bright, soft model: the sun shades walls, never into black
 SHADOW_LIFT_M = 0.3  # over the street surfaces: a street in shade is darkened too
 LOWEST_SUN_DEG = 3.0  # below this the shadows run to the horizon: none are drawn
+SSAO_RADIUS_M = 2.0  # the ambient occlusion's reach up close; further away it grows with the bias
+SSAO_KERNEL = 64
+HALF_FLOAT_STEPS = 1024  # a half float's 10-bit mantissa: steps per doubling of the distance
 
 
 @dataclass
@@ -76,6 +86,8 @@ class PresentationLook:
     anti_aliasing: str | None = "fxaa"  # 'fxaa' (cheap), 'ssaa' (sharper, four times the work) or None
     trees: bool = True
     _actors: list[Any] = field(default_factory=list)
+    _ssao: Any = None  # the SSAO pass, tuned to the camera's distance before each frame
+    _observer: int | None = None
 
     def apply(self, view: SceneView) -> None:
         view.look = self
@@ -87,7 +99,7 @@ class PresentationLook:
         plotter.set_background(SKY[0], top=SKY[1])
         _light_the_scene(plotter, sun_direction(self.when))
         if self.ambient_occlusion:
-            plotter.enable_ssao(radius=2.0, bias=0.05, kernel_size=64)
+            self._enable_ssao(plotter)
         if self.anti_aliasing:
             plotter.enable_anti_aliasing(self.anti_aliasing)
         view.set_legends_shown(view.legends_shown)  # plain layers lost their legends
@@ -100,6 +112,9 @@ class PresentationLook:
             view.plotter.remove_actor(actor)
         self._actors.clear()
         plotter = view.plotter
+        if self._observer is not None:
+            plotter.renderer.RemoveObserver(self._observer)
+            self._observer, self._ssao = None, None
         plotter.disable_ssao()
         plotter.disable_anti_aliasing()
         plotter.remove_all_lights()
@@ -109,6 +124,20 @@ class PresentationLook:
             if visual.drawn and not visual.overlay:
                 visual.redraw()
         view.request_render()
+
+    def _enable_ssao(self, plotter: pv.BasePlotter) -> None:
+        """SSAO whose radius and bias follow the camera's distance (see the module's words)."""
+        radius, bias = ssao_scale(plotter.camera.distance)
+        # pyvista's enable_ssao makes the same pass and drops it; it is kept here to be tuned
+        self._ssao = plotter.renderer._render_passes.enable_ssao_pass(
+            radius=radius, bias=bias, kernel_size=SSAO_KERNEL, blur=False)
+        self._observer = plotter.renderer.AddObserver("StartEvent", self._tune_ssao)
+
+    def _tune_ssao(self, renderer: Any, _event: str) -> None:
+        radius, bias = ssao_scale(renderer.GetActiveCamera().GetDistance())
+        if (radius, bias) != (self._ssao.GetRadius(), self._ssao.GetBias()):  # a new shader: only then
+            self._ssao.SetRadius(radius)
+            self._ssao.SetBias(bias)
 
     def restyle(self, visual: LayerVisual) -> None:
         """Draw a plain layer's actor in the look's colours; results keep theirs."""
@@ -156,6 +185,15 @@ def sun_direction(when: datetime, place: tuple[float, float] = DRESDEN) -> tuple
     """(azimuth, elevation) of the sun in degrees (azimuth clockwise from north), from pvlib."""
     position = pvlib.solarposition.get_solarposition(pd.DatetimeIndex([when]), *place)
     return float(position["azimuth"].iloc[0]), float(position["apparent_elevation"].iloc[0])
+
+
+def ssao_scale(distance: float) -> tuple[float, float]:
+    """(radius, bias) in metres of the ambient occlusion for a camera `distance` metres from what it
+    looks at: the bias is the half-float step of view-space depth at twice that distance (ground
+    behind the focal point included), the radius four times the bias and at least SSAO_RADIUS_M.
+    Both change by doubling only, so a zoom rebuilds VTK's SSAO shader rarely."""
+    bias = float(2.0 ** np.floor(np.log2(max(2.0 * distance, 1.0))) / HALF_FLOAT_STEPS)
+    return max(SSAO_RADIUS_M, 4.0 * bias), bias
 
 
 def _light_the_scene(plotter: pv.BasePlotter, sun: tuple[float, float]) -> None:
