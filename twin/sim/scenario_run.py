@@ -36,8 +36,8 @@ from twin.sim.runner import RunReport, run_simulation
 
 SUMMARY_FILE = "summary.json"
 _MAX_SUMMARY_BYTES = 16 * 1024 * 1024
-# Read around a run's quarters from a folder of tiles: more than any simulation reaches past them
-# (the flood's crop_to_quarters keeps 50 m), so the run is the one a whole read gives.
+# Read around a run's quarters from a folder of tiles: more than the flood's crop_to_quarters keeps
+# (50 m), so a cropped flood is the one a whole read gives; a run over all its inputs sees this box.
 READ_MARGIN_M = 100.0
 Bounds = tuple[float, float, float, float]
 
