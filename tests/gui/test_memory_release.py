@@ -53,10 +53,10 @@ def test_layers_removed_in_the_layers_panel_are_freed_at_once(window, tmp_path):
     removed = [weakref.ref(layer) for layer in window.scene.layers]
     gc.disable()  # freed by reference counting as soon as removed, with no collector run
     try:
-        for layer in removed:  # the last one leaves no row to select after it
-            panel.select_layer(layer())  # followed by the style area, reported to the window
+        for reference in removed:  # the last one leaves no row to select after it
+            panel.select_layer(reference())  # followed by the style area, reported to the window
             panel.remove_selected()
-        assert [layer() for layer in removed] == [None, None]
+        assert [reference() for reference in removed] == [None, None]
     finally:
         gc.enable()
 
