@@ -128,7 +128,7 @@ def report_accuracy(before: np.ndarray, full: np.ndarray, quick: np.ndarray, ful
 def draw_maps(path: Path, before, full_change: np.ndarray, quick_change: np.ndarray,
               sub: rerun.SubDomain) -> None:
     """Deepest water before, and its change with the measures: full re-run and quick re-run (whose
-    sub-domain is outlined)."""
+    sub-domain is outlined), both on the sub-domain's window."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -151,6 +151,12 @@ def draw_maps(path: Path, before, full_change: np.ndarray, quick_change: np.ndar
         axis.set_title(title)
         figure.colorbar(shown, ax=axis)
     axes[2].contour(computed, levels=[0.5], colors="grey", linewidths=0.8, extent=extent, origin="upper")
+    # the changes on the sub-domain's window and 50 m round it: on the whole quarter they are a few pixels
+    west, north = x0 + (sub.cols.start * cell) - 50.0, y1 - (sub.rows.start * cell) + 50.0
+    east, south = x0 + (sub.cols.stop * cell) + 50.0, y1 - (sub.rows.stop * cell) - 50.0
+    for axis in axes[1:]:
+        axis.set_xlim(west, east)
+        axis.set_ylim(south, north)
     figure.savefig(path, dpi=80)
     print(f"maps: {path}")
 
