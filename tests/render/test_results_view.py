@@ -134,6 +134,21 @@ def test_a_depth_grid_over_time_shows_water_only_where_it_is_wet(town):
     assert water[2] > water[0] + 60  # deep end of Blues
 
 
+def test_a_depth_grid_added_at_a_later_step_is_drawn_at_that_step(town):
+    """A copy of a result for a side-by-side pane or an export keeps the step its original shows;
+    the sheet was drawn at its first step until the step changed again."""
+    scene, view = town
+    depth = np.zeros((2, 50, 100), dtype=np.float32)
+    depth[1, 35:45, 10:20] = 1.0
+    grid = ResultRaster("depth", depth, Affine(CELL, 0, ORIGIN_X, 0, -CELL, ORIGIN_Y), "EPSG:25833", "m",
+                        times=np.array([0.0, 720.0]))
+    result = result_layer(grid, "Flood: depth")
+    result.time_index = 1
+    scene.add_layer(result)
+    water = colour_at(view, pixel_of(view, ORIGIN_X + 30, ORIGIN_Y - 80, 112.0))
+    assert water[2] > water[0] + 60  # the pond of the second step, in Blues
+
+
 def test_picks_name_the_layer_and_feature_under_the_pixel(town):
     scene, view = town
     houses, streets, terrain = scene.layer("houses"), scene.layer("streets"), scene.layer("terrain")

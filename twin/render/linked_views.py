@@ -131,17 +131,10 @@ def run_content(scene: Scene, run: RunRecord, caption: str | None = None,
 
 
 def detached_copy(layer: Layer) -> Layer:
-    """The layer with its own events, visibility and style, sharing its data (no array is copied).
-
-    A result over time starts at its first step: a grid is drawn at its first step whatever its
-    time index says (twin.render.meshes.result_sheet), and only a step changed after drawing
-    refills it, so a pane moves its copy to the step it wants once the copy is drawn (`show_time`).
-    """
+    """The layer with its own events, visibility and style, sharing its data (no array is copied)."""
     twin = copy.copy(layer)
     twin.events = LayerEvents()
     twin.visible = True
-    if isinstance(twin, ResultLayer):
-        twin.time_index = 0  # its events are new: nothing listens yet
     return twin
 
 

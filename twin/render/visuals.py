@@ -191,6 +191,15 @@ class ResultGridVisual(RasterVisual):
     def overlay(self) -> bool:
         return True
 
+    def make_mesh(self) -> pv.PolyData | None:
+        """The sheet at the step the layer shows, not the first: a result opened or copied at a
+        later step is drawn there at once."""
+        mesh = super().make_mesh()
+        if mesh is not None and mesh.n_points:
+            mesh.point_data["values"][:] = result_values(self.layer.data, mesh.point_data["cell"],
+                                                         self.layer.time_index)
+        return mesh
+
     def show_step(self) -> None:
         cells = self.mesh.point_data["cell"]
         self.mesh.point_data["values"][:] = result_values(self.layer.data, cells, self.layer.time_index)
