@@ -44,7 +44,7 @@ from scipy import ndimage
 
 from plugins.flood.kernels import GRAVITY, OUTSIDE, ROOF
 from plugins.flood.simulation import FloodSetup, FloodSimulation, flood_setup
-from plugins.flood.solver import Domain, FlowState, PointInflow, inflow_arrays
+from plugins.flood.solver import Domain, FlowState, PointInflow, flowing, inflow_arrays
 from twin.core.data import ResultRaster
 from twin.core.feedback import Feedback
 from twin.sim import SimulationInputError, SimulationInputs
@@ -174,7 +174,7 @@ def routes(domain: Domain, max_depth: np.ndarray) -> Routes:
     """The before run's routes: steepest-descent paths over the terrain with its hollows filled,
     save those that its water did not fill to the brim (the paths end in them), buildings as
     walls; and its ponds (water deeper than POND_DEPTH_M, 8-connected)."""
-    flows = (domain.cell_class != OUTSIDE) & (domain.cell_class != ROOF)
+    flows = flowing(domain.cell_class)
     heights = np.where(domain.cell_class == OUTSIDE, NODATA,
                        domain.terrain + np.where(domain.cell_class == ROOF, WALL_M, 0.0))
     depth = np.nan_to_num(max_depth, nan=0.0)
@@ -192,7 +192,7 @@ def downstream_subdomain(routes: Routes, after: Domain, changed: np.ndarray, buf
     it overflows along the old path; a new building's walls are not in them, but its cells are
     left out of the sub-domain and the buffer holds the way round it.
     """
-    flows = (after.cell_class != OUTSIDE) & (after.cell_class != ROOF)
+    flows = flowing(after.cell_class)
     downstream = routes.flow.accuflux(changed.astype(np.float64), direction="up") > 0.0
     reached = np.unique(routes.ponds[(downstream | changed) & (routes.ponds > 0)])
     core = downstream | changed | np.isin(routes.ponds, reached[reached > 0])

@@ -79,7 +79,7 @@ class Domain:
         kernels._critical_limited). Float32: a centimetre's resolution is all it needs, and
         the flux pass reads it on every face.
         """
-        flows = (self.cell_class == UNSEALED) | (self.cell_class == SEALED)
+        flows = flowing(self.cell_class)
         dropx = np.zeros((self.shape[0], self.shape[1] + 1), np.float32)
         dropy = np.zeros((self.shape[0] + 1, self.shape[1]), np.float32)
         dropx[:, 1:-1] = _row_drops(self.terrain, flows)
@@ -87,9 +87,14 @@ class Domain:
         return dropx, dropy
 
 
+def flowing(cell_class: np.ndarray) -> np.ndarray:
+    """The cells water flows over: open ground, sealed or not (not outside, not a roof)."""
+    return (cell_class == UNSEALED) | (cell_class == SEALED)
+
+
 def roof_block_outlets(cell_class: np.ndarray, blocks: np.ndarray) -> np.ndarray:
     """(open cell flat index, roof block label) pairs: each open cell once per roof block it borders."""
-    flows = (cell_class == UNSEALED) | (cell_class == SEALED)
+    flows = flowing(cell_class)
     padded = np.pad(blocks, 1)
     rows, cols = cell_class.shape
     pairs = []
@@ -288,7 +293,7 @@ def simulate(domain: Domain, rain: RainSeries, duration: float, *, losses: Losse
             progress(t / duration, f"{t / 60:.1f} of {duration / 60:.0f} min simulated")
     state.balance.stored = state.stored_volume()
     seconds = time.perf_counter() - started
-    active = int(np.count_nonzero((domain.cell_class == UNSEALED) | (domain.cell_class == SEALED)))
+    active = int(np.count_nonzero(flowing(domain.cell_class)))
     return FloodResult(state.h, state.max_depth, state.max_velocity, state.arrival, snapshot_times,
                        snapshots, probe_times, probe_depths, state.balance, steps, seconds,
                        cell_updates=float(steps) * active)
@@ -362,7 +367,7 @@ class FlowState:
         """`blocks`: how many blocks of rows a step splits the grid into (default: one a thread)."""
         self.domain = domain
         rows, cols = domain.shape
-        active = (domain.cell_class == UNSEALED) | (domain.cell_class == SEALED)
+        active = flowing(domain.cell_class)
         self.h = np.zeros((rows, cols)) if initial_depth is None else \
             np.where(active, initial_depth, 0.0).astype(np.float64)
         self.qx, self.qy = np.zeros((rows, cols + 1)), np.zeros((rows + 1, cols))
