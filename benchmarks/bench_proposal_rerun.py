@@ -60,7 +60,8 @@ def main() -> None:
     parameters = rerun.before_parameters(scenario.parameters)
     without = replace(inputs, proposals=None)
     before, before_s = timed("full before run", lambda: results_of(simulation, without, parameters))
-    baseline, baseline_s = timed("quick baseline", lambda: rerun.prepare(inputs, parameters, before))
+    baseline, baseline_s = timed("quick baseline",
+                                 lambda: rerun.prepare(inputs, parameters, list(before.values())))
     quick, quick_s = timed("quick re-run", lambda: rerun.estimate(inputs, baseline, buffer_m=args.buffer))
     full, full_s = timed("full re-run", lambda: results_of(simulation, inputs, parameters))
     before_max, full_max = baseline.max_depth, full["max_depth"]
