@@ -8,8 +8,10 @@ with --simulation energy the Johannstadt energy scenario over 8 refurbishment ra
 2. the same 8 runs as a batch on a LocalCluster of N worker processes with a thread each
    (`python main.py batch` without --scheduler).
 
-Both ways are warmed first (an unmeasured run per process, so no measured run pays for imports and
-for compiling the kernels), and both write the same files. Printed: each way's wall time, the speed-up,
+Both ways are warmed first (unmeasured runs: one in this process, WARM_RUNS_PER_WORKER per worker,
+so that no measured run pays for imports and for compiling the kernels: Dask gives a batch's tasks
+to whichever worker is free, so one warm run per worker left one of them cold, its first measured
+run taking twice as long), and both write the same files. Printed: each way's wall time, the speed-up,
 and the batch's time with the cluster's start-up. Target: at least 1.7x on 2 cores. The sequential
 process's Monte-Carlo kernel already uses every core (numba), the workers one thread each, so the
 speed-up comes from the rest of each run.
@@ -39,6 +41,7 @@ SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 ENSEMBLES = {"street_decay": ("street_decay_johannstadt.toml", "budget_eur", 250_000.0),
              "energy": ("energy_johannstadt.toml", "refurbishment_rate", 0.004)}
 TARGET = 1.7
+WARM_RUNS_PER_WORKER = 3
 
 
 def variation(ensemble: str, count: int, offset: float = 0.0) -> str:
@@ -103,7 +106,8 @@ def main() -> None:
     registry = SimulationRegistry.discover()
     scenario = SCENARIOS / ENSEMBLES[args.simulation][0]
     runs = plan_batch([scenario], [variation(args.simulation, args.runs)], registry, InputDigests())
-    warm = plan_batch([scenario], [variation(args.simulation, args.workers, offset=0.001)], registry,
+    warm_runs = WARM_RUNS_PER_WORKER * args.workers
+    warm = plan_batch([scenario], [variation(args.simulation, warm_runs, offset=0.001)], registry,
                       InputDigests())
     scratch = Path(tempfile.mkdtemp(prefix="bench_batch-"))
     try:
