@@ -184,3 +184,34 @@ def test_the_panes_follow_the_time_slider_each_at_its_runs_nearest_step(qtbot, t
     assert [chooser.time_label.text() for chooser in shown.choosers][:2] == ["at 30 min", "at 30 min"]
     shown.close()
     window.time_bar.slider.setValue(0)  # a closed window follows no more (and does not fail)
+
+
+def test_the_swipe_follows_the_time_slider_each_side_at_its_runs_nearest_step(qtbot, tmp_path, dtm_file):
+    scene = Scene()
+    scene.add_layer(read_layer(dtm_file, name="terrain"))
+    flood_over_time(scene, "every ten", "aaa111", [0, 10, 20, 30])
+    flood_over_time(scene, "every fifteen", "bbb222", [0, 15, 30])
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(scene, offscreen_view, session=ProjectSession(scene, name="test"), settings=settings,
+                        registry=SimulationRegistry([TerrainNoiseSelfTest]))
+    qtbot.addWidget(window, before_close_func=lambda widget: widget.session.mark_clean())
+    window.show()
+    window.time_bar.set_layer(scene.layer("every ten: depth"))
+    window.time_bar.slider.setValue(1)  # 10 min before the swipe opens: it starts there
+    window.swipe_action.trigger()
+    swipe = OPEN_WINDOWS[-1]
+    assert [chooser.run.scenario for chooser in (swipe.left, swipe.right)] == ["every ten", "every fifteen"]
+    assert [chooser.time_label.text() for chooser in (swipe.left, swipe.right)] == \
+        ["at 10 min", "at 15 min, its step nearest 10 min"]
+
+    window.time_bar.slider.setValue(2)  # the user drags the main window's slider to 20 min
+
+    assert [chooser.time_label.text() for chooser in (swipe.left, swipe.right)] == \
+        ["at 20 min", "at 15 min, its step nearest 20 min"]
+    copies = [swipe.swipe.pane.copy_of(scene.layer(f"{name}: depth")) for name in ("every ten", "every fifteen")]
+    assert [copy.time_index for copy in copies] == [2, 1]
+    swipe.right.combo.setCurrentIndex(0)  # the right side shows the scene without results
+    assert not swipe.right.time_label.isVisibleTo(swipe)
+    assert swipe.left.time_label.text() == "at 20 min"
+    swipe.close()
+    window.time_bar.slider.setValue(3)  # a closed swipe follows no more (and does not fail)

@@ -8,7 +8,8 @@ twin.sim.presentation.compared_figures). The panes follow the main window's time
 time steps bookmarks and tours set): each shows its run at that time, or at its own nearest step,
 and says which under its caption. The reports' *Side by side…* opens it on the run shown
 and the one compared. *View > Swipe view…* splits one 3D view between two runs by a divider that
-is dragged across the view (or moved with the slider under it).
+is dragged across the view (or moved with the slider under it); its two sides follow the time
+slider as the panes do.
 
 The pictures come from twin.render.linked_views and twin.render.swipe; this module only lays out
 the windows and wires the choices.
@@ -152,6 +153,38 @@ class ContentChooser(QWidget):
         self.content_changed.emit()
 
 
+class TimeFollower(QObject):
+    """Calls `show(time)` whenever a result over time in the main window's scene shows another step,
+    on the GUI thread whichever thread stepped it; `close` stops following."""
+
+    _moved = Signal(object)
+
+    def __init__(self, scene: Scene, show: Callable[[StepTime], None], parent: QObject) -> None:
+        super().__init__(parent)
+        self._show = show
+        self._moved.connect(self.follow)
+        self._watch: TimeWatch | None = TimeWatch(scene, self._moved.emit)
+
+    def follow(self, layer: Layer | None) -> None:
+        """Show the time this result over time shows (nothing changes for another layer)."""
+        time = time_shown(layer)
+        if time is not None:
+            self._show(time)
+
+    def close(self) -> None:
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None
+
+
+def follow_window_time(window: MainWindow, shown: SideBySideWindow | SwipeWindow) -> None:
+    """Let `shown` follow the main window's time slider, starting at the step the window shows."""
+    shown.time_follower = TimeFollower(window.scene, shown.show_time, shown)
+    stepped = window.time_bar.layer
+    if stepped is not None and stepped.visible:
+        shown.time_follower.follow(stepped)
+
+
 class FrameRequests(QObject):
     """Gathers the frames the panes ask for in one pass of the event loop into one each."""
 
@@ -186,8 +219,6 @@ def refresh_view(widget: QWidget | None, plotter: pv.BasePlotter) -> None:
 class SideBySideWindow(QWidget):
     """Two or four linked 3D views with captions, and the figures of the runs they show."""
 
-    _time_moved = Signal(object)  # a main-window result over time stepped; carried to the GUI thread
-
     def __init__(self, scene: Scene, make_view: ViewFactory, registry: SimulationRegistry,
                  runs: Sequence[RunRecord | None], camera: Camera | None = None,
                  quarter: str | None = None) -> None:
@@ -198,8 +229,7 @@ class SideBySideWindow(QWidget):
         self.frames = FrameRequests(self)
         self.panes: LinkedPanes | None = None
         self.time: StepTime | None = None  # the main window's time the panes follow, once it moved
-        self._time_watch: TimeWatch | None = None
-        self._time_moved.connect(self.show_time_of)
+        self.time_follower: TimeFollower | None = None
         self.choosers: list[ContentChooser] = []
         self.view_widgets: list[QWidget] = []
         self.count_box = QComboBox()
@@ -290,16 +320,6 @@ class SideBySideWindow(QWidget):
 
     # Time.
 
-    def follow_times(self, scene: Scene) -> None:
-        """Follow the time steps shown in `scene` (the main window's) from now on."""
-        self._time_watch = TimeWatch(scene, self._time_moved.emit)
-
-    def show_time_of(self, layer: Layer | None) -> None:
-        """Every pane at the time this result over time shows (nothing changes for another layer)."""
-        time = time_shown(layer)
-        if time is not None:
-            self.show_time(time)
-
     def show_time(self, time: StepTime) -> None:
         """Every pane shows its run at this time, or at the step of its own nearest to it."""
         self.time = time
@@ -364,9 +384,8 @@ class SideBySideWindow(QWidget):
         return reported[0] if reported else WHOLE_AREA
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
-        if self._time_watch is not None:
-            self._time_watch.close()
-            self._time_watch = None
+        if self.time_follower is not None:
+            self.time_follower.close()
         self._close_panes()
         super().closeEvent(event)
 
@@ -381,6 +400,8 @@ class SwipeWindow(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         left_run, right_run = _fill_to(list(runs)[:2], scene, 2)
         self.scene = scene
+        self.time: StepTime | None = None  # the main window's time both sides follow, once it moved
+        self.time_follower: TimeFollower | None = None
         self.left, self.right = ContentChooser(scene, left_run), ContentChooser(scene, right_run)
         self.view_widget, plotter = make_view(None)
         self.swipe = Swipe(scene, plotter, self.left.content(), self.right.content())
@@ -416,6 +437,8 @@ class SwipeWindow(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
+        if self.swipe.plotter.render_window is None:  # closed before its first frame
+            return
         refresh_view(self.view_widget, self.swipe.plotter)
 
     def frame_quarter(self, name: str) -> None:
@@ -424,8 +447,16 @@ class SwipeWindow(QWidget):
         frame_quarter(self.swipe.view, self.scene.quarter(name))
         self.refresh()
 
+    def show_time(self, time: StepTime) -> None:
+        """Each side shows its run at this time, or at the step of its own nearest to it."""
+        self.time = time
+        self._contents_chosen()
+
     def _contents_chosen(self) -> None:
-        self.swipe.set_contents(self.left.content(), self.right.content())
+        self.swipe.set_contents(self.left.content(self.time), self.right.content(self.time))
+        if self.time is not None:
+            for chooser, step in zip((self.left, self.right), self.swipe.show_time(self.time), strict=True):
+                chooser.show_time(self.time, step)
         self.refresh()
 
     def _captions_edited(self) -> None:
@@ -453,6 +484,8 @@ class SwipeWindow(QWidget):
         return event.position().x() / max(self.view_widget.width(), 1)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        if self.time_follower is not None:
+            self.time_follower.close()
         _close_view(self.view_widget)
         super().closeEvent(event)
 
@@ -464,10 +497,7 @@ def open_side_by_side(window: MainWindow, make_view: ViewFactory,
     quarter = window.reports.quarter  # the quarter the window looks at, if one
     compared = SideBySideWindow(window.scene, make_view, window.simulation_panel.registry,
                                 _fill_to(runs, window.scene, 2), window.scene_view.camera(), quarter)
-    compared.follow_times(window.scene)
-    stepped = window.time_bar.layer
-    if stepped is not None and stepped.visible:  # the window shows a time step: the panes start there
-        compared.show_time_of(stepped)
+    follow_window_time(window, compared)
     _keep_open(compared, (lambda: compared.frame_quarter(quarter)) if quarter else compared.refresh)
     return compared
 
@@ -477,6 +507,7 @@ def open_swipe(window: MainWindow, make_view: ViewFactory,
     """Open a swipe view on these two runs (None: the scene without results), or on the latest ones."""
     runs = _runs(window.scene, run_ids) if run_ids is not None else _latest_pair(window.scene)
     swipe = SwipeWindow(window.scene, make_view, runs, window.scene_view.camera())
+    follow_window_time(window, swipe)
     quarter = window.reports.quarter
     _keep_open(swipe, (lambda: swipe.frame_quarter(quarter)) if quarter else swipe.refresh)
     return swipe

@@ -18,7 +18,7 @@ import vtk
 from twin.core.layers import Layer
 from twin.core.scene import Scene
 from twin.render.hud import polygon_actor, set_polygon, text_actor
-from twin.render.linked_views import PaneContent, PaneScene
+from twin.render.linked_views import PaneContent, PaneScene, StepTime, nearest_step
 from twin.render.scene_view import SceneView
 
 DIVIDER_PX = 3  # the divider's width
@@ -74,6 +74,23 @@ class Swipe:
         """Move the divider (a share of the view's width from its left edge) and ask for a frame."""
         self.position = float(np.clip(position, 0.0, 1.0))
         self.view.request_render()
+
+    def show_time(self, time: StepTime) -> tuple[str | None, str | None]:
+        """Step each side's results over time to their step nearest `time`; per side the label of
+        the step it shows (its first such result's), None where it shows nothing over time."""
+        labels = (self._step_side(self.left, time), self._step_side(self.right, time))
+        self.view.request_render()
+        return labels
+
+    def _step_side(self, content: PaneContent, time: StepTime) -> str | None:
+        shown = None
+        for layer in content.layers:
+            copy = self.pane.copy_of(layer)
+            step = nearest_step(copy, time) if copy is not None else None
+            if step is not None:
+                copy.time_index = step
+                shown = shown or copy.time_labels[step]
+        return shown
 
     def divider_px(self) -> float:
         """The divider's place in render-window pixels from the left."""
