@@ -51,6 +51,7 @@ from twin.sim.runner import RunStatus, run_simulation
 from twin.sim.scenario_run import prepare_scene
 
 SCHEDULER_TIMEOUT_S = 20  # seconds to reach a scheduler given by address
+FOLLOW_S = 0.2  # how often the batch looks at Ctrl-C and its stop Event while runs go on
 CANCEL_CHECK_S = 1.0  # how often a running task asks the scheduler whether the batch was cancelled
 CANCEL_GRACE_S = 60.0  # how long cancelling waits for running tasks to stop at their next check
 _PREPARED_KEPT = 2  # scenarios' prepared inputs a worker keeps in memory
@@ -259,11 +260,15 @@ def _follow(futures: dict[Future, PlannedRun], statuses: dict[str, dict[str, Any
             progress: BatchProgress, listener: ProgressListener, lock: threading.Lock,
             stop: threading.Event | None) -> None:
     remaining = set(futures)
+    # Back as soon as a run ends (a fixed sleep held each ending up to its length: 8 % of a batch
+    # of eight half-second runs), and at least every FOLLOW_S for `stop` and Ctrl-C.
+    ended = threading.Event()
+    for future in futures:
+        future.add_done_callback(lambda _future: ended.set())
     while remaining and not (stop is not None and stop.is_set()):
-        done = [future for future in remaining if future.done()]
-        if not done:
-            time.sleep(0.2)  # Ctrl-C interrupts the sleep
-        for future in done:
+        ended.wait(FOLLOW_S)
+        ended.clear()  # before looking: a run ending after this wakes the next wait at once
+        for future in [future for future in remaining if future.done()]:
             remaining.discard(future)
             run = futures[future]
             status = _status_of(future, run)
