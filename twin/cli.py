@@ -150,11 +150,15 @@ def _add_effect_command(commands: argparse._SubParsersAction) -> None:
     effect.add_argument("--costs", type=Path, metavar="FILE.csv",
                         help="your own unit-cost table (default: twin/sim/measure_costs.csv)")
     effect.add_argument("--quiet", action="store_true", help="no progress bar")
+    effect.add_argument("--quick", action="store_true",
+                        help="the run with the proposals a quick estimate from the run before them (the "
+                             "flood: again only downstream of the measures), as Compute effect shows first")
     effect.set_defaults(handler=_effect)
 
 
 def _effect(args: argparse.Namespace) -> int:
     from twin.sim.proposal_effect import proposal_effect, write_effect
+    from twin.sim.quick_effect import quick_proposal_effect
 
     _generate_demo_when_named(args.scenario, quiet=args.quiet)
     scenario = Scenario.load(args.scenario)
@@ -164,8 +168,8 @@ def _effect(args: argparse.Namespace) -> int:
     outcome: dict[str, Any] = {}
 
     def work() -> RunReport:
-        outcome["effect"] = proposal_effect(scenario, SimulationRegistry.discover(), feedback, args.costs,
-                                            notes)
+        compute = quick_proposal_effect if args.quick else proposal_effect
+        outcome["effect"] = compute(scenario, SimulationRegistry.discover(), feedback, args.costs, notes)
         return outcome["effect"].with_proposals
 
     report = _run_cancellable(work, feedback)
@@ -181,7 +185,9 @@ def _effect(args: argparse.Namespace) -> int:
         return EXIT_CANCELED if canceled else EXIT_FAILED
     write_effect(effect, args.out)
     total = sum(row["cost_eur"] or 0.0 for row in effect.costs)
-    print(f"{scenario.name}: before {effect.before.seconds:.1f} s, with proposals {report.seconds:.1f} s; "
+    estimated = " (quick estimate)" if effect.estimate else ""
+    print(f"{scenario.name}: before {effect.before.seconds:.1f} s, "
+          f"with proposals{estimated} {report.seconds:.1f} s; "
           f"measures {total:,.0f} EUR; wrote {args.out}")
     return EXIT_OK
 

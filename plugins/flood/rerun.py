@@ -103,13 +103,15 @@ class SubDomain:
 @dataclass(frozen=True)
 class QuickRerun:
     """The deepest water with the proposals (the before run's outside the sub-domain), its change,
-    the depth at the end, and where it was computed."""
+    the depth at the end, where it was computed, and the run's setup with the proposals (its
+    buildings and streets, for the figures: plugins/flood/quick_effect.py)."""
 
     max_depth: ResultRaster
     change: ResultRaster
     final_depth: np.ndarray
     subdomain: SubDomain
     steps: int
+    setup: FloodSetup
 
 
 def before_parameters(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -134,7 +136,8 @@ def prepare(inputs: SimulationInputs, params: Mapping[str, Any], before: Sequenc
             f"{(steps.max() if len(steps) else 0.0) / 60.0:g} min")
     resolved = resolve_parameters(FloodSimulation, params)
     setup = flood_setup(replace(inputs, proposals=None), resolved, feedback or Feedback())
-    if setup.domain.shape != results["max_depth"].values.shape:
+    if setup.domain.shape != results["max_depth"].values.shape \
+            or not setup.terrain.transform.almost_equals(results["max_depth"].transform):
         raise SimulationInputError("the before run's grid differs from the scenario's: run it again")
     max_depth = results["max_depth"]
     return Baseline(max_depth, depth, setup, routes(setup.domain, max_depth.values), resolved)
@@ -153,7 +156,7 @@ def estimate(inputs: SimulationInputs, baseline: Baseline, feedback: Feedback | 
     duration = baseline.parameters["duration_min"] * 60.0
     without = _run_window(baseline.setup, subdomain, baseline.depth, duration, feedback.span(0.05, 0.5))
     with_measures = _run_window(setup, subdomain, baseline.depth, duration, feedback.span(0.5, 1.0))
-    return _composed(baseline, subdomain, without, with_measures)
+    return _composed(baseline, subdomain, without, with_measures, setup)
 
 
 def changed_cells(before: Domain, after: Domain) -> np.ndarray:
@@ -341,7 +344,7 @@ def _run_window(setup: FloodSetup, subdomain: SubDomain, before_depth: ResultRas
 
 
 def _composed(baseline: Baseline, subdomain: SubDomain, without: _WindowRun,
-              with_measures: _WindowRun) -> QuickRerun:
+              with_measures: _WindowRun, setup: FloodSetup) -> QuickRerun:
     """The before run plus the change the measures make in the sub-domain: the window's run with
     them minus its run without them (see the module's step 3)."""
     window = (subdomain.rows, subdomain.cols)
@@ -357,4 +360,5 @@ def _composed(baseline: Baseline, subdomain: SubDomain, without: _WindowRun,
                 description="deepest water with the proposals (quick re-run downstream of them)"),
         replace(baseline.max_depth, name="max_depth_change", values=(estimated - before).astype(np.float32),
                 description="deepest water with the proposals minus before (quick re-run)"),
-        np.where(outside, np.nan, np.maximum(final, 0.0)), subdomain, without.steps + with_measures.steps)
+        np.where(outside, np.nan, np.maximum(final, 0.0)), subdomain, without.steps + with_measures.steps,
+        setup)

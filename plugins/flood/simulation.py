@@ -21,6 +21,7 @@ from twin.sim import (
     SimulationInputs,
     SimulationOutput,
 )
+from twin.sim.contract import QuickEstimator
 
 MM_PER_HOUR = rain.MM_PER_HOUR
 CROP_MARGIN_M = 50.0  # terrain kept around the quarters, so water from just outside still arrives
@@ -212,6 +213,12 @@ class FloodSimulation(Simulation):
                 _check_hydrograph(_pairs(params["inflow_hydrograph"]))
         except SimulationInputError as error:
             raise ParameterError(str(error)) from None
+
+    def quick_estimator(self) -> QuickEstimator:
+        """Again only downstream of the measures, the before run elsewhere (plugins/flood/quick_effect.py)."""
+        from plugins.flood.quick_effect import FloodQuickEstimator  # it builds on this module's flood_setup
+
+        return FloodQuickEstimator()
 
     def run(self, inputs: SimulationInputs, params: Mapping[str, Any], *,
             rng: np.random.Generator, feedback: Feedback) -> SimulationOutput:

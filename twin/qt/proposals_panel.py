@@ -463,7 +463,9 @@ def install_proposals(window: MainWindow) -> ProposalsPanel:
                                                     window)
     effect.job_started.connect(window.jobs_bar.track)
     effect.refused.connect(panel.refuse)
+    effect.said.connect(panel.say)
     effect.shown.connect(lambda outcome: _effect_shown(window, panel, outcome))
+    effect.refined.connect(lambda outcome: _effect_refined(window, panel, outcome))
     panel.effect_button.clicked.connect(effect.compute)
     _proposals_menu(window, panel, effect, dock)
     window.toolbar.addWidget(_toolbar_draft_button(panel))
@@ -503,6 +505,12 @@ def _effect_shown(window: MainWindow, panel: ProposalsPanel, effect: ProposalEff
     panel.costs.setText("<b>Costs of the measures</b><br>" + "<br>".join(html.escape(line)
                                                                         for line in cost_lines(effect)))
     panel.costs.setVisible(bool(effect.costs))
+    window.refresh_view()
+
+
+def _effect_refined(window: MainWindow, panel: ProposalsPanel, effect: ProposalEffect) -> None:
+    """The full answer in place of the quick estimate; the view stays where the user has moved it."""
+    panel.say(effect_note(effect, refined=True))
     window.refresh_view()
 
 

@@ -232,6 +232,39 @@ class SimulationOutput:
     results: list[ResultRaster | ResultTable] = field(default_factory=list)
 
 
+@dataclass
+class QuickEstimate:
+    """A simulation's quick estimate of its run with proposals (QuickEstimator.estimate): the figures
+    and results it could derive (`output`; those it could not are absent, and `not_estimated` names
+    them), one sentence saying what was computed where, and the same as plain numbers (`details`)."""
+
+    output: SimulationOutput
+    note: str
+    not_estimated: tuple[str, ...] = ()
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class QuickEstimator(ABC):
+    """How a simulation estimates its run with proposals from its run before them, in a part of the
+    time a run takes (the flood: again only downstream of the measures). twin/sim/quick_effect.py
+    runs the before run with `before_parameters`, keeps `baseline`'s answer for the next estimates
+    with other measures, and labels `estimate`'s output as an estimate wherever it shows."""
+
+    @abstractmethod
+    def before_parameters(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The before run's parameters: `params` with what the estimates need of that run."""
+
+    @abstractmethod
+    def baseline(self, inputs: SimulationInputs, params: Mapping[str, Any], before: SimulationOutput,
+                 feedback: Feedback) -> Any:
+        """What every estimate reuses, made from the before run's output (`inputs` without proposals);
+        raise SimulationInputError where that run cannot serve (one sentence saying why)."""
+
+    @abstractmethod
+    def estimate(self, inputs: SimulationInputs, baseline: Any, feedback: Feedback) -> QuickEstimate:
+        """The run with `inputs.proposals`, estimated from the baseline."""
+
+
 class Simulation(ABC):
     """Base of every simulation plugin. `run` is pure: no Qt, no global state."""
 
@@ -258,6 +291,11 @@ class Simulation(ABC):
         """The charts of a run's report, for one quarter or all (None); `tables` are its result
         tables by name, those the user has not removed."""
         return []
+
+    def quick_estimator(self) -> QuickEstimator | None:
+        """How this simulation estimates a run with proposals from the run before them; None: it has
+        no quick estimate (its runs are fast enough to run again in full)."""
+        return None
 
     @classmethod
     def catalogue(cls) -> OutputCatalogue:

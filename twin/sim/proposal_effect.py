@@ -10,7 +10,9 @@
 The scenario must name a proposals file (`proposals = "..."` in [scenario]). Its inputs are read
 once; both runs use the same seed. `effect_of` is the one path for both the command line
 (`main.py effect`) and the window's *Compute effect*, which hands it the scene's own layers and the
-drawn proposals, so both compute the same thing. Grids are subtracted cell by cell
+drawn proposals, so both compute the same thing. (A simulation with a quick estimate, the flood,
+answers the window first with twin/sim/quick_effect.py, whose run with the proposals is estimated
+from the run before them; `main.py effect --quick` does the same.) Grids are subtracted cell by cell
 (twin/sim/difference.py); tables building by building or segment by segment. A feature only one
 run has (a new building only in the run with it, a demolished one only before: `added` and
 `removed` list them) has none of a quantity in the other run: its columns with a unit (MWh/a, kWp,
@@ -74,18 +76,26 @@ class ProposalEffect:
     costs: list[dict[str, Any]]
     added: dict[str, list[str]] = field(default_factory=dict)  # table -> ids only in the run with
     removed: dict[str, list[str]] = field(default_factory=dict)  # table -> ids only in the run before
+    # the run with the proposals a quick estimate (twin/sim/quick_effect.py): what was computed where;
+    # None: both runs in full
+    estimate: str | None = None
 
 
 def proposal_effect(scenario: Scenario, registry: SimulationRegistry, feedback: Feedback | None = None,
                     costs_file: Path | None = None, notes: list[str] | None = None) -> ProposalEffect:
     """Run the scenario before and with its proposals and compare; a run that fails is reported
     in its RunReport (the comparison then holds no differences)."""
+    inputs = scenario_inputs(scenario, notes)
+    return effect_of(registry.get(scenario.simulation)(), inputs, inputs.proposals, scenario.parameters,
+                     seed=scenario.seed, name=scenario.name, feedback=feedback, costs_file=costs_file)
+
+
+def scenario_inputs(scenario: Scenario, notes: list[str] | None = None) -> SimulationInputs:
+    """The inputs of a scenario that names a proposals file, read once for both runs."""
     if scenario.proposals is None:
         raise ScenarioError(scenario.path, "[scenario] names no proposals file, so there is nothing to "
                                            "compare (add proposals = \"measures.geojson\")")
-    _scene, inputs = prepare_scene(scenario, notes)
-    return effect_of(registry.get(scenario.simulation)(), inputs, inputs.proposals, scenario.parameters,
-                     seed=scenario.seed, name=scenario.name, feedback=feedback, costs_file=costs_file)
+    return prepare_scene(scenario, notes)[1]
 
 
 def effect_of(simulation: Simulation, inputs: SimulationInputs, proposals: ProposalSet | None,
@@ -94,7 +104,7 @@ def effect_of(simulation: Simulation, inputs: SimulationInputs, proposals: Propo
     """Run `inputs` (already read: a scenario's, or the window's layers and quarter) without and with
     `proposals`, compare and cost. The runs are named "<name> before the proposals" and "<name> with
     the proposals"; a run that fails is reported in its RunReport (then nothing is compared)."""
-    unit_costs = read_unit_costs(costs_file or UNIT_COSTS)
+    costs = effect_costs(inputs, proposals, costs_file)
     feedback = feedback or Feedback()
     seed = secrets.randbits(63) if seed is None else seed  # both runs draw the same numbers
     before = run_simulation(simulation, replace(inputs, proposals=None), parameters, seed=seed,
@@ -102,8 +112,14 @@ def effect_of(simulation: Simulation, inputs: SimulationInputs, proposals: Propo
     after = run_simulation(simulation, replace(inputs, proposals=proposals), parameters, seed=seed,
                            feedback=feedback.span(0.5, 1.0),
                            scenario=f"{name} with the proposals".strip()) if before.ok else before
+    return compare(before, after, costs)
+
+
+def effect_costs(inputs: SimulationInputs, proposals: ProposalSet | None,
+                 costs_file: Path | None = None) -> list[dict[str, Any]]:
+    """Each measure's cost from the unit-cost table (`costs_file`, else measure_costs.csv)."""
     buildings = inputs.layers["buildings"].data if "buildings" in inputs.layers else None
-    return compare(before, after, measure_costs(proposals, buildings, unit_costs))
+    return measure_costs(proposals, buildings, read_unit_costs(costs_file or UNIT_COSTS))
 
 
 def compare(before: RunReport, after: RunReport, costs: list[dict[str, Any]]) -> ProposalEffect:
@@ -301,6 +317,7 @@ def _document(effect: ProposalEffect) -> dict[str, Any]:
     return {"twin_version": __version__, "simulation": effect.before.simulation,
             "before_seconds": effect.before.seconds, "with_seconds": effect.with_proposals.seconds,
             "proposals": after.summary.get("proposals") if after else None,
+            "estimate": effect.estimate,
             "added": effect.added, "removed": effect.removed, "costs": effect.costs,
             "total_cost_eur": sum(row["cost_eur"] or 0.0 for row in effect.costs),
             "figures": effect.figures}

@@ -1,0 +1,109 @@
+"""The flood's quick estimate of a run with proposals (twin/sim/contract.py QuickEstimator).
+
+plugins/flood/rerun.py computes the deepest water with the measures again only downstream of them,
+from the before run. This module turns that into the figures a flood run reports which follow from
+the deepest water and the depth at the end: flooded area by depth class, deepest water, water
+standing at the end, buildings affected and flooded street length, overall and per quarter, with
+the plugin's own functions (plugins/flood/analysis.py). What follows from the flow over time (the
+fastest flow, arrival times, depth snapshots, hydrographs, the water balance, the solver's steps) is
+not estimated, and not copied from the before run either: NOT_ESTIMATED names it, and the estimate
+leaves it out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from plugins.flood import analysis, rerun
+from plugins.flood.simulation import rain_table_label
+from twin.core.data import ResultRaster, ResultTable
+from twin.sim import Feedback, SimulationInputs, SimulationOutput
+from twin.sim.contract import QuickEstimate, QuickEstimator
+
+# the flood run's outputs that need the flow over time, which the estimate does not compute
+NOT_ESTIMATED = ("max_velocity", "arrival_time", "depth", "hydrographs", "max_velocity_m_s", "volumes",
+                 "mass_balance_relative_error", "time_steps", "solver_seconds", "cell_updates_per_s",
+                 "rain_hyetograph")
+
+
+class FloodQuickEstimator(QuickEstimator):
+    """The flood again only downstream of the measures, the before run elsewhere."""
+
+    def before_parameters(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        return rerun.before_parameters(params)
+
+    def baseline(self, inputs: SimulationInputs, params: Mapping[str, Any], before: SimulationOutput,
+                 feedback: Feedback) -> rerun.Baseline:
+        return rerun.prepare(inputs, params, before.results, feedback)
+
+    def estimate(self, inputs: SimulationInputs, baseline: rerun.Baseline,
+                 feedback: Feedback) -> QuickEstimate:
+        quick = rerun.estimate(inputs, baseline, feedback)
+        details = estimate_details(quick, baseline)
+        return QuickEstimate(estimated_output(inputs, baseline.parameters, quick), estimate_note(details),
+                             NOT_ESTIMATED, details)
+
+
+def estimate_details(quick: rerun.QuickRerun, baseline: rerun.Baseline) -> dict[str, Any]:
+    """What the re-run computed where, as plain numbers for the run's summary."""
+    return {"computed_cells": int(np.count_nonzero(quick.subdomain.free)),
+            "grid_cells": int(np.count_nonzero(np.isfinite(baseline.max_depth.values))),
+            "ring_cells": int(np.count_nonzero(quick.subdomain.edge)),
+            "ring_width_cells": rerun.EDGE_CELLS, "buffer_m": rerun.BUFFER_M,
+            "window_rows": [quick.subdomain.rows.start, quick.subdomain.rows.stop],
+            "window_cols": [quick.subdomain.cols.start, quick.subdomain.cols.stop],
+            "time_steps_without_and_with": quick.steps}
+
+
+def estimate_note(details: Mapping[str, Any]) -> str:
+    """One sentence: what the quick estimate computed where."""
+    computed, cells = details["computed_cells"], details["grid_cells"]
+    share = computed / max(cells, 1)
+    return (f"quick estimate: the storm re-run without and with the measures on {computed:,} "
+            f"of {cells:,} cells ({share:.1%}: the cells the measures change, those "
+            f"downstream of them on the before run's routes and the ponds these reach, "
+            f"{details['buffer_m']:g} m around), a ring of {details['ring_width_cells']} cells round them "
+            f"following the before run's depths, the before run everywhere else")
+
+
+def estimated_output(inputs: SimulationInputs, params: Mapping[str, Any],
+                     quick: rerun.QuickRerun) -> SimulationOutput:
+    """The run's results and figures that follow from the estimated deepest water and final depth."""
+    setup = quick.setup
+    terrain, buildings, streets = setup.terrain, setup.buildings, setup.streets
+    max_depth = np.nan_to_num(quick.max_depth.values.astype(np.float64), nan=0.0)
+    final_depth = np.nan_to_num(quick.final_depth, nan=0.0)
+    results: list[ResultRaster | ResultTable] = [quick.max_depth]
+    summary: dict[str, Any] = {}
+    building_hit = street_flooded = None
+    if buildings is not None:
+        building_depth = analysis.building_max_depth(max_depth, setup.rings, len(buildings))
+        building_hit = building_depth > params["building_threshold_m"]
+        target = inputs.layers["buildings"].name if "buildings" in inputs.layers else "proposals"
+        results.append(ResultTable("building_flood", target, {
+            "building_id": np.asarray(buildings.ids).astype(str), "max_depth": building_depth,
+            "affected": building_hit}, {"max_depth": "m"},
+            f"deepest water along each footprint (quick estimate); affected above "
+            f"{params['building_threshold_m']} m"))
+        summary["buildings_affected"] = int(building_hit.sum())
+    if streets is not None:
+        street_flooded = analysis.street_flooded_length(max_depth, terrain.transform, streets,
+                                                        params["street_threshold_m"])
+        results.append(ResultTable("street_flood", inputs.layers["streets"].name, {
+            "segment_id": np.asarray(streets.ids).astype(str), "length": streets.lengths(),
+            "flooded_length": street_flooded}, {"length": "m", "flooded_length": "m"},
+            f"length of each segment under more than {params['street_threshold_m']} m (quick estimate)"))
+        summary["flooded_street_length_m"] = float(street_flooded.sum())
+    footprints = None if buildings is None else buildings.footprints
+    per_quarter = {quarter.name: analysis.quarter_figures(quarter, terrain, max_depth, final_depth,
+                                                          footprints, building_hit, streets, street_flooded)
+                   for quarter in inputs.quarters}
+    summary.update(analysis.area_figures(max_depth, final_depth, np.isfinite(terrain.values),
+                                         float(np.prod(terrain.resolution))))
+    summary.update({"rain_depth_mm": setup.storm.depth_mm, "rain_peak_mm_h": setup.storm.peak_mm_h,
+                    "rain_table": rain_table_label(params), "simulated_min": params["duration_min"],
+                    "proposals": setup.applied.record()})
+    return SimulationOutput(summary=summary, per_quarter=per_quarter, results=results)
