@@ -62,11 +62,11 @@ def estimate_note(details: Mapping[str, Any]) -> str:
     """One sentence: what the quick estimate computed where."""
     computed, cells = details["computed_cells"], details["grid_cells"]
     share = computed / max(cells, 1)
-    return (f"quick estimate: the storm re-run without and with the measures on {computed:,} "
-            f"of {cells:,} cells ({share:.1%}: the cells the measures change, those "
-            f"downstream of them on the before run's routes and the ponds these reach, "
-            f"{details['buffer_m']:g} m around), a ring of {details['ring_width_cells']} cells round them "
-            f"following the before run's depths, the before run everywhere else")
+    return (f"quick estimate on {computed:,} of {cells:,} cells ({share:.1%}): the storm re-run without and "
+            f"with the measures on the cells they change, those downstream of them on the before run's "
+            f"routes and the ponds these reach, {details['buffer_m']:g} m around; a ring of "
+            f"{details['ring_width_cells']} cells round them follows the before run's depths; the before "
+            f"run everywhere else")
 
 
 def estimated_output(inputs: SimulationInputs, params: Mapping[str, Any],

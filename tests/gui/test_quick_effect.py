@@ -86,7 +86,7 @@ def test_the_full_run_replaces_the_estimate(qtbot, flood_window):
         estimate = quick_effect(qtbot, window, POND)
         computed = estimate.with_proposals.output.summary["proposals"]["estimate"]["computed_cells"]
         note = window.proposals_panel.message.text()
-        assert note.startswith(f"Quick estimate: the storm re-run without and with the measures on {computed:,} of ")
+        assert note.startswith(f"Quick estimate on {computed:,} of 4,999 cells (")
         assert "a full run refines it in the background" in note
     full = refined.args[0]
     scene = window.scene

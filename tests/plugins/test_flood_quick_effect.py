@@ -72,8 +72,9 @@ def test_a_quick_effect_is_labelled_as_an_estimate_and_says_what_it_computed_whe
     assert first.before.scenario == "West before the proposals"
     assert first.with_proposals.scenario == "West with the proposals (quick estimate)"
     record = first.with_proposals.output.summary["proposals"]["estimate"]
-    assert record["note"] == first.estimate and first.estimate.startswith("quick estimate: ")
-    assert f"on {record['computed_cells']:,} of 5,000 cells" in first.estimate and "20 m around" in first.estimate
+    assert record["note"] == first.estimate
+    assert first.estimate.startswith(f"quick estimate on {record['computed_cells']:,} of 5,000 cells (")
+    assert "20 m around" in first.estimate
     assert 0 < record["computed_cells"] < 5000 and record["buffer_m"] == rerun.BUFFER_M
     assert {"max_velocity", "arrival_time", "depth", "hydrographs"} <= set(record["not_estimated"])
     assert first.with_proposals.output.summary["proposals"]["applied"] == ["pond"]
@@ -160,7 +161,7 @@ duration_min = 10.0
     assert main(["effect", str(scenario), "--out", str(tmp_path / "out"), "--quick", "--quiet"]) == EXIT_OK
     assert "with proposals (quick estimate)" in capsys.readouterr().out
     document = json.loads((tmp_path / "out" / "effect.json").read_text(encoding="utf-8"))
-    assert document["estimate"].startswith("quick estimate: ") and " cells " in document["estimate"]
+    assert document["estimate"].startswith("quick estimate on ") and " cells (" in document["estimate"]
     written = json.loads((tmp_path / "out" / "with" / "summary.json").read_text(encoding="utf-8"))
     assert written["scenario"] == "Pond with the proposals (quick estimate)"
     assert written["summary"]["proposals"]["estimate"]["note"] == document["estimate"]
