@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSplitter,
+    QStyle,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -47,6 +48,11 @@ from twin.sim.presentation import compared_figures, run_charts, run_figures
 from twin.sim.registry import SimulationRegistry, default_registry
 
 NO_RUN = "No simulation has run yet. Run one from the simulations panel; its figures appear here."
+# A column of numbers is as wide as its numbers, and its heading (a run's name, "with − before") wraps
+# at this many widths of an "M" at most: three runs' long names side by side pushed the differences
+# off the right of the panel at the window's default size.
+HEADING_WIDTH_EM = 12
+RUN_NAME_CHARS = 18  # the run choosers' narrowest: a longer name is cut there; the list shows it whole
 
 
 class ReportsPanel(QWidget):
@@ -68,10 +74,12 @@ class ReportsPanel(QWidget):
         self.run_combo = QComboBox()
         self.run_combo.setAccessibleName("simulation run")
         self.run_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.run_combo.setMinimumContentsLength(24)
+        self.run_combo.setMinimumContentsLength(RUN_NAME_CHARS)
         self.run_combo.currentIndexChanged.connect(self._show_chosen)
         self.compare_combo = QComboBox()
         self.compare_combo.setAccessibleName("run to compare with")
+        self.compare_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.compare_combo.setMinimumContentsLength(RUN_NAME_CHARS)
         self.compare_combo.setToolTip("Show another run of the same simulation beside this one, with the "
                                       "differences")
         self.compare_combo.currentIndexChanged.connect(lambda _index: self._refresh())
@@ -104,15 +112,17 @@ class ReportsPanel(QWidget):
         self._fill_runs()
 
     def _build_layout(self) -> None:
+        """The runs on the first line, the buttons beside the run's description on the second: on one
+        line they made the panel wider than the room between the side docks at 1600 x 1000."""
         top = QHBoxLayout()
         top.addWidget(QLabel("Run:"))
         top.addWidget(self.run_combo, 1)
         top.addWidget(QLabel("Compare with:"))
         top.addWidget(self.compare_combo, 1)
-        top.addWidget(self.difference_button)
-        top.addWidget(self.side_by_side_button)
-        top.addWidget(self.csv_button)
-        top.addWidget(self.png_button)
+        second = QHBoxLayout()
+        second.addWidget(self.info, 1)
+        for button in (self.difference_button, self.side_by_side_button, self.csv_button, self.png_button):
+            second.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.table)
         splitter.addWidget(self.charts)
@@ -120,7 +130,7 @@ class ReportsPanel(QWidget):
         splitter.setStretchFactor(1, 3)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(self.info)
+        layout.addLayout(second)
         layout.addWidget(splitter, 1)
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
@@ -328,6 +338,13 @@ def figure_table_widget() -> QTableWidget:
     table.verticalHeader().setVisible(False)
     table.verticalHeader().setDefaultSectionSize(int(table.fontMetrics().height() * 1.6))
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    # A name cut short keeps its end: "flooded area deeper than 0.1 m" and "... 0.5 m" stay told apart.
+    table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+    header = table.horizontalHeader()
+    # Headings wrap (painted so: Qt's own size hint keeps to one line, so widths and height are set in
+    # fill_figure_table) rather than being cut short.
+    header.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter | Qt.AlignmentFlag(Qt.TextFlag.TextWordWrap))
+    header.setTextElideMode(Qt.TextElideMode.ElideNone)
     return table
 
 
@@ -338,11 +355,16 @@ def fill_figure_table(widget: QTableWidget, table: FigureTable | None) -> None:
         widget.setColumnCount(0)
         return
     widget.setColumnCount(2 + len(table.columns))
-    widget.setHorizontalHeaderLabels(["figure", "unit", *table.columns])
+    for column, title in enumerate(["figure", "unit", *table.columns]):
+        heading = QTableWidgetItem(title)
+        heading.setToolTip(title)
+        widget.setHorizontalHeaderItem(column, heading)
     widget.setRowCount(len(table.rows))
     right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
     for row, figure in enumerate(table.rows):
-        widget.setItem(row, 0, QTableWidgetItem(figure.label))
+        label = QTableWidgetItem(figure.label)
+        label.setToolTip(figure.label)  # the column of names narrows first, cutting the longest short
+        widget.setItem(row, 0, label)
         widget.setItem(row, 1, QTableWidgetItem(figure.unit))
         numbers = [np.nan if value is None else value for value in figure.values]
         decimals = column_decimals(np.asarray(numbers, dtype=float), figure.unit)  # alike along the row
@@ -352,9 +374,27 @@ def fill_figure_table(widget: QTableWidget, table: FigureTable | None) -> None:
             if value is not None:
                 item.setToolTip(f"{value:.10g} {figure.unit}".strip())
             widget.setItem(row, column, item)
+    _fit_columns(widget)
+
+
+def _fit_columns(widget: QTableWidget) -> None:
+    """Numbers and units as wide as they are, headings wrapped within HEADING_WIDTH_EM, and the
+    figures' names in what is left (cut short with "…" where too narrow: the tooltip has them whole)."""
     header = widget.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    metrics = header.fontMetrics()
+    margin = 2 * header.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, header)
+    widest_heading = metrics.horizontalAdvance("M") * HEADING_WIDTH_EM
+    lines = 1
+    for column in range(1, widget.columnCount()):
+        title = widget.horizontalHeaderItem(column).text()
+        width = max(widget.sizeHintForColumn(column), min(header.sectionSizeHint(column), widest_heading))
+        widget.setColumnWidth(column, width)
+        wrapped = metrics.boundingRect(QRect(0, 0, width - margin, 10_000),
+                                       Qt.TextFlag.TextWordWrap, title)
+        lines = max(lines, round(wrapped.height() / metrics.lineSpacing()))
+    header.setMinimumHeight(lines * metrics.lineSpacing() + margin)
 
 
 def add_difference(scene: Scene, run_a: RunRecord, run_b: RunRecord, result: str) -> Layer:
