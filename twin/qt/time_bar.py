@@ -1,7 +1,10 @@
 """The time slider and play button for results with time steps (depth snapshots, condition by year).
 
-The bar appears as soon as the scene holds a result over time, shown or not: a flood run adds its
-depth snapshots hidden under the deepest water, and stepping through them shows them.
+The bar follows a result over time that is shown, or hidden under a shown result of its own run:
+a flood run adds its depth snapshots hidden under the deepest water, and stepping through them shows
+them. A run whose results are all hidden is not stepped (after *Compute effect* hid the runs before
+and with the proposals for their difference, stepping the run before would show it over the
+difference); with no such layer left the bar hides.
 
 A live sensors layer (twin.core.live) brings the bar too: its steps are the observation times,
 and they grow as observations arrive. At the newest time the bar follows live (the label says
@@ -26,17 +29,28 @@ def has_time_steps(layer: Layer | None) -> bool:
     return (isinstance(layer, ResultLayer) and layer.time_steps > 1) or live_feed(layer) is not None
 
 
+def steps_shown(layer: Layer, scene: Scene) -> bool:
+    """True for a layer with time steps that is shown, or hidden while a result of its own run is shown
+    (a flood's depth snapshots under its deepest water)."""
+    if not has_time_steps(layer):
+        return False
+    run = getattr(layer, "run_id", "")
+    return layer.visible or (bool(run) and any(
+        other.visible and getattr(other, "run_id", "") == run for other in scene.layers))
+
+
 def _steps_of(layer: Layer) -> ResultLayer | LiveSensorFeed:
     """What holds the layer's time steps: the result layer itself, or the live layer's feed."""
     return live_feed(layer) or layer  # type: ignore[return-value]
 
 
 class TimeBar(QWidget):
-    """Steps one result or live layer through its time steps; hidden while no layer has any."""
+    """Steps one result or live layer through its time steps; hidden while no shown layer has any."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.layer: Layer | None = None
+        self._scene: Scene | None = None
         self._steps: ResultLayer | LiveSensorFeed | None = None
         self.title = QLabel()
         self.title.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
@@ -62,22 +76,34 @@ class TimeBar(QWidget):
         self.setVisible(False)
 
     def follow(self, scene: Scene) -> None:
-        """Take a result over time as soon as the scene has one, hidden ones too, while the bar
-        follows none (a shown one the window hands over with `set_layer` wins); when the layer
-        followed is removed, take the newest one left."""
-        scene.layers.events.inserted.connect(lambda _index, layer: self._offer(layer))
-        scene.layers.events.removed.connect(lambda _index, layer: self._offer_instead_of(layer, scene))
-        self._offer_instead_of(None, scene)
+        """Keep to a result over time that is shown (`steps_shown`): the one followed while it stays
+        so (a shown one the window hands over with `set_layer` wins), else the newest; none hides the
+        bar. Looked at again when a layer comes, goes or is shown or hidden."""
+        self._scene = scene
+        scene.layers.events.inserted.connect(lambda _index, layer: self._watch(layer))
+        scene.layers.events.removed.connect(lambda _index, layer: self._unwatch(layer))
+        for layer in scene.layers:
+            layer.events.visible.connect(self._choose)
+        self._choose()
 
-    def _offer_instead_of(self, removed: Layer | None, scene: Scene) -> None:
-        if removed is not None and removed is self.layer:
+    def _watch(self, layer: Layer) -> None:
+        layer.events.visible.connect(self._choose)
+        self._choose()
+
+    def _unwatch(self, layer: Layer) -> None:
+        layer.events.visible.disconnect(self._choose)
+        if layer is self.layer:
             self.set_layer(None)
-        for layer in reversed(scene.layers):
-            self._offer(layer)
+        self._choose()
 
-    def _offer(self, layer: Layer) -> None:
-        if self.layer is None and has_time_steps(layer):
-            self.set_layer(layer)
+    def _choose(self, *_event: object) -> None:
+        scene = self._scene
+        current = self.layer
+        if current is not None and any(layer is current for layer in scene.layers) \
+                and steps_shown(current, scene):
+            return
+        shown = [layer for layer in reversed(scene.layers) if steps_shown(layer, scene)]
+        self.set_layer(shown[0] if shown else None)
 
     def set_layer(self, layer: Layer | None) -> None:
         """Follow this layer's time steps (None, or a layer without steps, hides the bar)."""
