@@ -146,10 +146,12 @@ def test_a_green_roof_a_new_building_and_a_demolition_show_their_energy_deltas(q
     assert columns["pv_yield"][rows[gone]] == pytest.approx(-before["pv_yield"][lost])
     assert columns["pv_yield"][rows["kita"]] > 0 and np.isnan(columns["year_of_construction"][rows["kita"]])
     assert columns["heat_final_now"][rows[roofed]] == 0  # a green roof leaves the demand as it was
-    # the map: every building of the layer coloured by its change (the new one is drawn as a measure)
+    # the map: every building of the layer coloured by its change, and the new one's row kept (its
+    # block takes the row's colour: tests/gui/test_effect_views.py)
     layer = window.proposals_effect.difference
     assert isinstance(layer, DifferenceTableLayer) and layer.data.target_layer == "buildings"
-    assert sorted(np.asarray(layer.data.columns["building_id"]).astype(str)) == sorted(np.asarray(stock.ids).astype(str))
+    assert sorted(np.asarray(layer.data.columns["building_id"]).astype(str)) == sorted(
+        [*np.asarray(stock.ids).astype(str), "kita"])
     assert window.scene_view.visual_of(layer).drawn
     assert any("Heat final" in legend.title.GetInput() for legend in window.scene_view.legends._legends)
     costs = {row["measure"]: row for row in effect.costs}

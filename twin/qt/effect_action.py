@@ -24,24 +24,20 @@ and run in full at once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
-import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from twin.core.data import ResultRaster, ResultTable
+from twin.core.data import ResultRaster
 from twin.core.errors import TwinError
 from twin.core.feedback import Canceled, Feedback
 from twin.core.numbers import format_number
 from twin.core.proposals import ProposalSet
-from twin.core.scene import Scene
 from twin.qt.jobs import Job
 from twin.qt.reports import ReportsPanel
 from twin.qt.simulation_panel import SimulationPanel
 from twin.sim.contract import ParameterError, Simulation, SimulationInputs
 from twin.sim.difference import (
     DELTA,
-    ID_COLUMNS,
     DifferenceLayer,
     DifferenceRasterLayer,
     DifferenceTableLayer,
@@ -142,7 +138,7 @@ class EffectAction(QObject):
         self.reports.compare_with(effect.with_proposals.run_id)
         if self.difference is not None:  # the latest effect is the one to see; the earlier stays listed
             self.difference.visible = False
-        self.difference = difference_layer(effect, scene)
+        self.difference = difference_layer(effect)
         if self.difference is not None:
             scene.add_layer(self.difference)
 
@@ -200,7 +196,7 @@ def _ended_well(effect: ProposalEffect) -> ProposalEffect:
     return effect
 
 
-def difference_layer(effect: ProposalEffect, scene: Scene) -> DifferenceLayer | None:
+def difference_layer(effect: ProposalEffect) -> DifferenceLayer | None:
     """The effect's first difference as a layer, a grid before tables (the flood's depth change
     rather than its per-building table); None where the runs share nothing to subtract."""
     differences = sorted(effect.differences, key=lambda result: not isinstance(result, ResultRaster))
@@ -211,19 +207,9 @@ def difference_layer(effect: ProposalEffect, scene: Scene) -> DifferenceLayer | 
     title = f"{DELTA} {result.name}: {names[0]} − {names[1]}"
     if isinstance(result, ResultRaster):
         return DifferenceRasterLayer(result, title, names)
-    return DifferenceTableLayer(_on_scene_features(result, scene), title, names)
-
-
-def _on_scene_features(table: ResultTable, scene: Scene) -> ResultTable:
-    """The rows of the features the layer drawn on has: a new building stays in the figures and the
-    effect's own table, but has no footprint in the scene to colour (the view draws it as a measure),
-    and a table naming features its layer lacks is not drawn at all."""
-    target = next((layer for layer in scene.layers if layer.name == table.target_layer), None)
-    id_column = next((name for name in ID_COLUMNS if name in table.columns), None)
-    if target is None or id_column is None:
-        return table
-    keep = np.isin(np.asarray(table.columns[id_column]).astype(str), np.asarray(target.data.ids).astype(str))
-    return replace(table, columns={name: np.asarray(column)[keep] for name, column in table.columns.items()})
+    # Every row, a new building's too: the view colours the buildings the layer it is drawn on has, and
+    # the proposals' own block of a new building takes its row's colour (twin/render/proposal_visuals.py).
+    return DifferenceTableLayer(result, title, names)
 
 
 def cost_lines(effect: ProposalEffect) -> list[str]:

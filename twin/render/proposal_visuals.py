@@ -4,9 +4,16 @@
 - a new building: its footprint extruded from the lowest ground under it to its height;
 - trees: a trunk and a round crown of the proposed diameter per tree (a row: one every spacing);
 - picked buildings (green roof, demolition) and street segments (street works): those features
-  drawn again over themselves in the measure's colour;
+  drawn again over themselves in the measure's colour (a demolition also outlined);
 - a comment pin (from the published site): a cone standing on its tip at the place.
 Each function returns a mesh in the view's local coordinates (map minus the view's origin).
+
+Where a shown result table on buildings has a row for a measure's building (the energy difference
+of *Compute effect*: a new building's demand gained, a demolished one's lost), the measure gives way
+to that result: a new building's block takes the colour the table's own colour map and range give its
+row, and a demolition's tint is left off, so its building's colour on the result shows through the
+demolition's outline. The view may change these without the proposals changing (a result shown,
+hidden or stepped), so they are looked at again before every frame.
 """
 
 from __future__ import annotations
@@ -20,8 +27,11 @@ from shapely.geometry.base import BaseGeometry
 
 from twin.core.layers import Layer
 from twin.core.proposals import COMMENT, Measure, ProposalSet
+from twin.render.colouring import result_attribute
 from twin.render.meshes import DRAPE_STEP, Ground, Origin, building_mesh, street_lines
+from twin.render.results import feature_values, row_of
 from twin.render.scene_view import SceneView, draw_in_front
+from twin.render.visuals import ResultTableVisual
 from twin.sim.proposal_inputs import new_building_height
 
 AREA_LIFT = 0.35  # metres: over the terrain mesh, under streets (0.4)
@@ -100,6 +110,26 @@ def chosen_streets(layer: Layer, ids: list[str], ground: Ground, origin: Origin)
         algorithm="dataset_surface")
 
 
+def result_colour(view: SceneView, building_id: str) -> tuple[Layer, tuple[float, float, float]] | None:
+    """The topmost shown result table on buildings with a row for this building, and the colour its
+    own colour map and range give that row (a building of its layer with the same value has it);
+    None where no shown result says anything about the building."""
+    for visual in reversed(view.visuals()):  # the top of the drawing order first
+        layer = visual.layer
+        if not (isinstance(visual, ResultTableVisual) and visual.drawn and layer.visible
+                and visual.target.kind == "buildings"):
+            continue
+        row, attribute = row_of(layer.data, building_id), result_attribute(layer)
+        if row is None or attribute is None:
+            continue
+        value = feature_values(layer, attribute, np.array([row]))[0]
+        lookup = visual.actor.GetMapper().GetLookupTable()
+        colour = [0.0, 0.0, 0.0]
+        lookup.GetColor(value, colour)  # a value beyond the range takes its end colour, as on the buildings
+        return layer, (colour[0], colour[1], colour[2])
+    return None
+
+
 def _draped_line(line: BaseGeometry, ground: Ground, origin: Origin) -> pv.PolyData:
     coords = shapely.get_coordinates(shapely.segmentize(line, DRAPE_STEP))
     z = ground.heights_or(coords[:, 0], coords[:, 1], default=origin[2]) + AREA_LIFT
@@ -123,6 +153,7 @@ KIND_COLOURS = {
     COMMENT: "#f2a900",           # amber: a participant's remark, not a measure
 }
 SELECTED_COLOUR = "#ff00d4"
+NEW_BUILDING_OPACITY = 0.9
 _DRAWN_IN_FRONT = 20  # over terrain, results and the layers' own buildings and streets
 
 
@@ -133,6 +164,10 @@ class ProposalsVisual:
         self.view = view
         self.visible = True
         self._actors: list[Any] = []
+        # Drawn measures whose look a shown result may change: (measure, actor), and the look each has.
+        self._given_way: list[tuple[Measure, Any]] = []
+        self._looks: dict[int, tuple] = {}
+        view.plotter.render_window.AddObserver("StartEvent", lambda *_: self.follow_results())
 
     def show(self, proposals: ProposalSet, selected: str | None = None) -> None:
         """Draw every measure of `proposals` (the `selected` one outlined), replacing what was drawn;
@@ -141,11 +176,34 @@ class ProposalsVisual:
         if self.visible:
             for measure in proposals:
                 self._draw(measure, measure.id == selected)
+        self.follow_results()
 
     def clear(self) -> None:
         for actor in self._actors:
             self.view.plotter.remove_actor(actor, render=False)
-        self._actors = []
+        self._actors, self._given_way, self._looks = [], [], {}
+
+    def follow_results(self) -> None:
+        """New buildings in their result's colour and demolitions untinted where a shown result table
+        colours their buildings; in their own look where none does. Only what changed is touched."""
+        for measure, actor in self._given_way:
+            look = self._look(measure)
+            if self._looks.get(id(actor)) == look:
+                continue
+            self._looks[id(actor)] = look
+            if measure.kind == "new_building":
+                actor.prop.color = look[0] if look else KIND_COLOURS["new_building"]
+                actor.prop.opacity = look[1] if look else NEW_BUILDING_OPACITY
+            else:  # a demolition's tint
+                actor.SetVisibility(not look)
+
+    def _look(self, measure: Measure) -> tuple:
+        """(colour, opacity) of a new building's result; for a demolition, True where a shown result
+        colours one of its buildings; empty where there is no such result."""
+        if measure.kind == "new_building":
+            found = result_colour(self.view, measure.id)
+            return () if found is None else (found[1], found[0].opacity)
+        return (True,) if any(result_colour(self.view, building) for building in measure.ids()) else ()
 
     def show_choice(self, kind: str, layer_name: str, ids: tuple[str, ...]) -> None:
         """Buildings or segments being picked for a measure, in the highlight colour."""
@@ -158,7 +216,12 @@ class ProposalsVisual:
         colour = KIND_COLOURS[measure.kind]
         for mesh, style in self._meshes(measure):
             outline_only = mesh.n_lines > 0 and mesh.n_faces == 0
-            self._add(mesh, color=SELECTED_COLOUR if selected and outline_only else colour, **style)
+            actor = self._add(mesh, color=SELECTED_COLOUR if selected and outline_only else colour, **style)
+            if measure.kind in ("new_building", "demolition") and not outline_only:
+                self._given_way.append((measure, actor))
+            if measure.kind == "demolition":  # seen when its tint gives way to a result's colours
+                self._add(mesh.extract_feature_edges(feature_angle=30.0, boundary_edges=True,
+                                                     manifold_edges=False), color=colour, line_width=3)
             if selected and not outline_only and measure.kind not in ("retention_area", "unsealing"):
                 self._add(mesh.outline(), color=SELECTED_COLOUR, line_width=3)  # a box around a body
 
@@ -171,7 +234,7 @@ class ProposalsVisual:
                 (area_outline(part, ground, origin), {"line_width": 4}) for part in polygons]
         if measure.kind == "new_building":
             height, _ = new_building_height(measure)  # as the simulations build it
-            return [(extruded(geometry, ground, height, origin), {"opacity": 0.9})]
+            return [(extruded(geometry, ground, height, origin), {"opacity": NEW_BUILDING_OPACITY})]
         if measure.kind == "trees":
             crown = float(measure.parameters["crown_diameter_m"])
             return [(trees(measure.tree_points(), crown, ground, origin), {})]
@@ -188,8 +251,9 @@ class ProposalsVisual:
             return chosen_streets(layer, ids, self.view.ground(), self.view.origin)
         return chosen_buildings(layer, ids, self.view.origin)
 
-    def _add(self, mesh: pv.PolyData, **style: Any) -> None:
+    def _add(self, mesh: pv.PolyData, **style: Any) -> Any:
         actor = self.view.plotter.add_mesh(mesh, pickable=False, reset_camera=False, render=False, **style)
         draw_in_front(actor, _DRAWN_IN_FRONT)
         self._actors.append(actor)
+        return actor
 

@@ -15,9 +15,11 @@ FEATURE_ARRAYS = {"buildings": "building", "streets": "feature", "sensors": "sta
 
 
 def id_column(table: ResultTable, ids: np.ndarray) -> str | None:
-    """The column naming the feature of each row: building_id / segment_id / station_id, else the
-    first column of unique values that are all among `ids`. None when no column fits (a long table
-    with several rows per feature, such as hydrographs, is not drawn)."""
+    """The column naming the feature of each row: building_id / segment_id / station_id where its
+    values are unique and some of them are among `ids` (a row about a feature the layer lacks, such as
+    a proposed new building in a difference, is kept and drawn nowhere), else the first column of
+    unique values that are all among `ids`. None when no column fits (a long table with several rows
+    per feature, such as hydrographs, is not drawn)."""
     names = [*(name for name in ID_COLUMNS if name in table.columns),
              *(name for name in table.columns if name not in ID_COLUMNS)]
     known = np.asarray(ids).astype(str)
@@ -26,7 +28,10 @@ def id_column(table: ResultTable, ids: np.ndarray) -> str | None:
         if values.dtype.kind not in "iuUSO" or len(values) == 0:
             continue
         values = values.astype(str)
-        if len(np.unique(values)) == len(values) and np.isin(values, known).all():
+        if len(np.unique(values)) != len(values):
+            continue
+        among = np.isin(values, known)
+        if among.all() or (name in ID_COLUMNS and among.any()):
             return name
     return None
 
@@ -38,11 +43,23 @@ def rows_of_features(table: ResultTable, ids: np.ndarray) -> np.ndarray | None:
     if column is None:
         return None
     known = np.asarray(ids).astype(str)
+    values = np.asarray(table.columns[column]).astype(str)
+    joined = np.isin(values, known)  # rows about features the layer lacks join none
     order = np.argsort(known, kind="stable")
-    features = order[np.searchsorted(known, table.columns[column].astype(str), sorter=order)]
+    features = order[np.searchsorted(known, values[joined], sorter=order)]
     rows = np.full(len(known), -1, dtype=np.int64)
-    rows[features] = np.arange(len(features))
+    rows[features] = np.flatnonzero(joined)
     return rows
+
+
+def row_of(table: ResultTable, feature_id: str) -> int | None:
+    """The row of a table about the feature with this id (in its building, segment or station id
+    column), or None where it has none."""
+    column = next((name for name in ID_COLUMNS if name in table.columns), None)
+    if column is None:
+        return None
+    rows = np.flatnonzero(np.asarray(table.columns[column]).astype(str) == feature_id)
+    return int(rows[0]) if len(rows) else None
 
 
 def target_of(layer: Layer, layers: list[Layer]) -> Layer | None:
