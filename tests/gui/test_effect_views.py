@@ -107,6 +107,11 @@ def test_a_new_building_takes_its_energy_change_colour_and_a_demolished_one_show
     areas = np.linalg.norm(np.cross(roofs[:, 1] - roofs[:, 0], roofs[:, 2] - roofs[:, 0]), axis=1)
     red, _green, blue = colour_from_above(window, roofs[np.argmax(areas)].mean(axis=0))  # its largest roof
     assert blue > red + 20, (red, blue)
+    # Its row chosen in the result tables, the inspector shows its change (the view draws no feature for it).
+    window.result_tables.row_chosen.emit(layer, row_of(layer.data, "kita"))
+    assert window.inspector.shown == (layer, row_of(layer.data, "kita"))
+    shown = [window.inspector.table.item(row, 1).text() for row in range(window.inspector.table.rowCount())]
+    assert "kita" in shown
     # Hidden, the difference leaves the measures in their own colours again.
     layer.visible = False
     window.refresh_view()
