@@ -5,7 +5,8 @@ feature's centre), each stored as its own file in the twin's cache folder beside
 cache (twin/io/model_cache.py), with an index of every chunk's extent (the union of its
 features' boxes, so a feature reaching out of its chunk is still found). A later read of an area
 opens only the chunks whose extent meets it, and keeps the features that meet the area, in the
-layer's own order. A file that changed (size or time) is indexed again.
+layer's own order. A file that changed (size or time) is indexed again; its stamp is taken before
+the read, so a file changed while it was being indexed is indexed again at the next open.
 
 Building chunks are stored as the model cache stores models; street chunks as plain arrays
 (WKB lines, attribute columns, the inspection history): no pickles, as in the model cache.
@@ -32,20 +33,25 @@ from twin.io.model_cache import cache_dir, read_model, write_model
 from twin.io.mosaic import buildings_subset, join_buildings
 
 CHUNK_M = 500.0
-_VERSION = 1  # bump when the stored layout changes
+_VERSION = 2  # bump when the stored layout changes (2: the layer's CRS and reading notes)
 Bounds = tuple[float, float, float, float]
 Layer = BuildingData | StreetData
 
 
 @dataclass
 class LayerIndex:
-    """A layer's chunks on disk and their extents; `chunks_read` counts the chunks opened."""
+    """A layer's chunks on disk and their extents; `chunks_read` counts the chunks opened.
+
+    `crs` is the layer's own (the extents are in it), `notes` what reading the file said (heights
+    in another vertical reference), for the caller to pass on as a whole read would."""
 
     path: Path
     folder: Path
     kind: str  # buildings | streets
     extents: np.ndarray  # (chunks, 4): minx, miny, maxx, maxy
     rows: list[np.ndarray]  # each chunk's features as rows of the whole layer
+    crs: str | None = None
+    notes: tuple[str, ...] = ()
     chunks_read: int = 0
 
     @classmethod
@@ -62,6 +68,10 @@ class LayerIndex:
     @property
     def chunks(self) -> int:
         return len(self.rows)
+
+    @property
+    def features(self) -> int:
+        return sum(len(rows) for rows in self.rows)
 
     def read(self, area: Bounds | shapely.Geometry) -> Layer | None:
         """The features meeting `area` (a box or a polygon), in the layer's order; None where
@@ -96,16 +106,19 @@ class LayerIndex:
             with np.load(folder / "index.npz", allow_pickle=False) as stored:
                 if str(stored["stamp"]) != _stamp(path):
                     return None
-                offsets = stored["offsets"]
-                rows = [stored["rows"][a:b] for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
-                return cls(path, folder, str(stored["kind"]), stored["extents"], rows)
+                offsets, every_row = stored["offsets"], stored["rows"]  # each ["rows"] reads it anew
+                rows = [every_row[a:b] for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
+                return cls(path, folder, str(stored["kind"]), stored["extents"], rows,
+                           str(stored["crs"]) or None, tuple(json.loads(str(stored["notes"]))))
         except (OSError, KeyError, ValueError):  # no index yet, or a broken one: built again
             return None
 
     @classmethod
     def _build(cls, path: Path, folder: Path, crs: str | None, chunk_m: float,
                feedback: Feedback) -> LayerIndex:
-        file_format, data = read_data(path, crs, feedback, [])
+        stamp = _stamp(path)  # before the read: a change while reading shows at the next open
+        notes: list[str] = []
+        file_format, data = read_data(path, crs, feedback, notes)
         if file_format.kind not in ("buildings", "streets"):
             raise TwinIOError(path, f"holds {file_format.kind}; a spatial index is made of buildings "
                                     "or streets")
@@ -119,10 +132,25 @@ class LayerIndex:
             part = _subset(data, np.isin(np.arange(len(data)), chunk_rows))
             entry = folder / f"chunk{chunk}.npz"
             write_model(entry, part) if file_format.kind == "buildings" else _write_streets(entry, part)
+        _remove_chunks_from(folder, len(rows))
         offsets = np.cumsum([0, *(len(r) for r in rows)])
-        _write_npz(folder / "index.npz", stamp=np.array(_stamp(path)), kind=np.array(file_format.kind),
-                   extents=extents, rows=np.concatenate(rows), offsets=offsets)
-        return cls(path, folder, file_format.kind, extents, rows)
+        _write_npz(folder / "index.npz", stamp=np.array(stamp), kind=np.array(file_format.kind),
+                   extents=extents, rows=np.concatenate(rows), offsets=offsets,
+                   crs=np.array(data.crs or ""), notes=np.array(json.dumps(notes)))
+        return cls(path, folder, file_format.kind, extents, rows, data.crs, tuple(notes))
+
+
+def features_in_box(data: Layer, bounds: Bounds) -> Layer:
+    """The features of a whole layer that meet a box, in its order: what LayerIndex.read gives."""
+    return _subset(data, _meets(data, shapely.box(*bounds)))
+
+
+def _remove_chunks_from(folder: Path, first: int) -> None:
+    """Chunks left by an earlier index of a file that had more of them."""
+    for entry in folder.glob("chunk*.npz"):
+        number = entry.stem.removeprefix("chunk")
+        if number.isdigit() and int(number) >= first:
+            entry.unlink(missing_ok=True)
 
 
 def _folder_of(path: Path, crs: str | None, chunk_m: float) -> Path:
@@ -212,7 +240,7 @@ def _concatenate(parts: list[Layer]) -> Layer:
 
 
 def _write_streets(entry: Path, data: StreetData) -> None:
-    wkb = [shapely.to_wkb(line) for line in data.geometries]
+    wkb = shapely.to_wkb(data.geometries)
     arrays: dict[str, Any] = {
         "ids": np.asarray(data.ids, dtype=str),
         "wkb": np.frombuffer(b"".join(wkb), dtype=np.uint8),
