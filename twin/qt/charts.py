@@ -159,6 +159,7 @@ class _Chart(FigureCanvasQTAgg):
             self._outdate()
 
     def draw(self) -> None:
+        self._changed_while_hidden = False  # this draw shows the change: the next paint needs none
         if self._fit is None:
             self._build()
         super().draw()

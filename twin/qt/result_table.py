@@ -4,6 +4,8 @@ A `ResultTableModel` shows one table's columns under their declared labels and u
 offers every table result of the scene, a filter over all columns, export as CSV or, joined to
 the geometry of the features the table is about, as a GeoPackage. Choosing a row emits
 `row_chosen(layer, row)`, which the window follows with the inspector and the 3D outline.
+The table's model is built when the panel is on screen (or asked for its rows): the window keeps
+the panel in a dock tabbed behind the reports, and a run that adds tables need not wait for it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -117,6 +120,7 @@ class ResultTablePanel(QWidget):
         self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
         self.view = read_only_table_view(self.proxy)
         self.view.selectionModel().currentRowChanged.connect(self._row_changed)
+        self._model_stale = False
         self.info = QLabel(NO_TABLE)
         self.csv_button = QPushButton("Export CSV…")
         self.csv_button.clicked.connect(lambda: self._export_with_dialog("CSV files (*.csv)", ".csv"))
@@ -156,6 +160,7 @@ class ResultTablePanel(QWidget):
 
     def select_row(self, row: int) -> None:
         """Select a table row (as a pick in the 3D view does), scrolled into view."""
+        self._build_model()
         proxy_index = self.proxy.mapFromSource(self.proxy.sourceModel().index(row, 0))
         if proxy_index.isValid():
             self.view.selectionModel().blockSignals(True)
@@ -165,6 +170,7 @@ class ResultTablePanel(QWidget):
 
     def shown_rows(self) -> list[int]:
         """The table rows shown, in their order on screen (after filter and sort)."""
+        self._build_model()
         proxy = self.proxy
         return [proxy.mapToSource(proxy.index(row, 0)).row() for row in range(proxy.rowCount())]
 
@@ -200,17 +206,31 @@ class ResultTablePanel(QWidget):
         self.layer_combo.blockSignals(False)
         self._show_chosen()
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        self._build_model()
+        super().showEvent(event)
+
     def _show_chosen(self, *_index: object) -> None:
+        layer = self.layer
+        for button in (self.csv_button, self.gpkg_button):
+            button.setEnabled(layer is not None)
+        self.info.setText(NO_TABLE if layer is None else layer.data.description)
+        self.info.setVisible(layer is None or bool(layer.data.description))
+        self._model_stale = True
+        if self.isVisible():
+            self._build_model()
+
+    def _build_model(self) -> None:
+        """The chosen table's model, where it is not the one shown yet (see the module's doc)."""
+        if not self._model_stale:
+            return
+        self._model_stale = False
         layer = self.layer
         if self.proxy.sourceModel() is not None and getattr(self.proxy.sourceModel(), "layer", None) is layer:
             return
         self.proxy.setSourceModel(ResultTableModel(layer))
         self.view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # the plugin's order until a click
         self.view.resizeColumnsToContents()  # headers and numbers whole; the table scrolls sideways
-        for button in (self.csv_button, self.gpkg_button):
-            button.setEnabled(layer is not None)
-        self.info.setText(NO_TABLE if layer is None else layer.data.description)
-        self.info.setVisible(layer is None or bool(layer.data.description))
 
     def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid() and self.layer is not None:

@@ -13,8 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QFileDialog,
@@ -381,7 +382,7 @@ class SimulationPanel(QWidget):
         job.progressed.connect(self._progressed)
         job.finished.connect(self._job_ended)
         self._set_busy(True)
-        self.progress.setValue(0)
+        set_progress(self.progress, 0)
         self._say(f"{job.title}: starting...")
         self.job_started.emit(job)
         job.start()
@@ -398,6 +399,20 @@ class SimulationPanel(QWidget):
         if not report.ok:
             self._say(report.error or "The run failed.", error=True)
             return
+        # The results change the window in several steps: layers in the 3D view and the tree, the
+        # time bar, the result docks the window opens. Each step that resized the 3D view painted
+        # it at once, a whole frame (1.5-2 s in software OpenGL under load; six frames froze the
+        # window for 11 s after a Johannstadt flood). With updates off until all are done and the
+        # layouts they asked for are settled, the window paints once, from the event loop.
+        window = self.window()
+        window.setUpdatesEnabled(False)
+        try:
+            self._store(report)
+            QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+        finally:
+            window.setUpdatesEnabled(True)
+
+    def _store(self, report: RunReport) -> None:
         try:
             store_run(self.scene, report)
         except TwinError as error:
@@ -412,7 +427,7 @@ class SimulationPanel(QWidget):
     def _job_ended(self) -> None:
         self.job = None
         self._set_busy(False)
-        self.progress.setValue(0)
+        set_progress(self.progress, 0)  # setValue would paint the window, 3D view included, at once
 
     def _set_busy(self, busy: bool) -> None:
         for widget in (self.simulation_combo, self.open_button, self.inputs_box, self.quarters_box,
