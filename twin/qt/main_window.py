@@ -34,6 +34,7 @@ from twin.core.feedback import Feedback
 from twin.core.layers import Layer, ResultTableLayer
 from twin.core.memory import release_freed_memory
 from twin.core.project import Camera, Project, ViewState
+from twin.core.proposals import Measure
 from twin.core.scene import Scene
 from twin.io.formats import FORMATS
 from twin.io.pack import PACK_MARK, pack_project
@@ -60,7 +61,7 @@ from twin.qt.time_bar import TimeBar, has_time_steps
 from twin.render import SceneView
 from twin.render.opening_view import frame_quarter, opening_quarter
 from twin.render.picking import Pick
-from twin.render.results import target_of
+from twin.render.results import row_of, target_of
 from twin.sim.registry import SimulationRegistry
 from twin.sim.runner import RunReport
 
@@ -652,7 +653,12 @@ class MainWindow(QMainWindow):
     def pick_at(self, point: QPoint) -> None:
         """Outline what lies under a point of the view and show it in the inspector."""
         ratio = self.view_widget.devicePixelRatioF()
-        pick = self.scene_view.pick(round(point.x() * ratio), round(point.y() * ratio))
+        x, y = round(point.x() * ratio), round(point.y() * ratio)
+        pick = self.scene_view.pick(x, y)
+        measure = self.proposals_panel.visual.measure_at(x, y, pick)
+        if measure is not None:  # a proposed measure's shape, in front of what the layers show there
+            self._measure_picked(measure)
+            return
         self.scene_view.highlight(pick)
         if pick is not None:
             self.inspector_dock.raise_()
@@ -664,4 +670,17 @@ class MainWindow(QMainWindow):
                 self.result_tables.select_row(int(pick.index))
         else:
             self.inspector.show_feature(pick.layer, pick.index)
+        self.refresh_view()
+
+    def _measure_picked(self, measure: Measure) -> None:
+        """A measure clicked in the view: chosen in the Proposals list (outlined in 3D), inspected with
+        the result rows about it (a new building's energy change) and its row chosen in Result tables."""
+        self.scene_view.highlight(None)
+        self.proposals_panel.show_proposals(self.proposals_panel.proposals, measure.id)
+        self.inspector.show_measure(measure)
+        self.inspector_dock.raise_()
+        table = self.result_tables.layer
+        row = row_of(table.data, measure.id) if table is not None else None
+        if row is not None:
+            self.result_tables.select_row(row)
         self.refresh_view()

@@ -14,6 +14,9 @@ to that result: a new building's block takes the colour the table's own colour m
 row, and a demolition's tint is left off, so its building's colour on the result shows through the
 demolition's outline. The view may change these without the proposals changing (a result shown,
 hidden or stepped), so they are looked at again before every frame.
+
+A click on a measure's shape finds the measure (`ProposalsVisual.measure_at`), unless what the layers
+show under the pixel lies in front of it.
 """
 
 from __future__ import annotations
@@ -23,14 +26,16 @@ from typing import Any
 import numpy as np
 import pyvista as pv
 import shapely
+import vtk
 from shapely.geometry.base import BaseGeometry
 
 from twin.core.layers import Layer
 from twin.core.proposals import COMMENT, Measure, ProposalSet
 from twin.render.colouring import result_attribute
 from twin.render.meshes import DRAPE_STEP, Ground, Origin, building_mesh, street_lines
+from twin.render.picking import Pick
 from twin.render.results import feature_values, row_of
-from twin.render.scene_view import SceneView, draw_in_front
+from twin.render.scene_view import PICK_TOLERANCE, SceneView, draw_in_front
 from twin.render.visuals import ResultTableVisual
 from twin.sim.proposal_inputs import new_building_height
 
@@ -155,6 +160,9 @@ KIND_COLOURS = {
 SELECTED_COLOUR = "#ff00d4"
 NEW_BUILDING_OPACITY = 0.9
 _DRAWN_IN_FRONT = 20  # over terrain, results and the layers' own buildings and streets
+# A measure drawn over a feature (a green roof on its building, a pond a little over the ground) is as
+# far from the eye as the feature; drawn in front of it, it is what a click there means.
+SAME_DEPTH_M = 1.0
 
 
 class ProposalsVisual:
@@ -164,6 +172,7 @@ class ProposalsVisual:
         self.view = view
         self.visible = True
         self._actors: list[Any] = []
+        self._measure_of: dict[int, Measure] = {}  # by id(actor): the measure each drawn shape shows
         # Drawn measures whose look a shown result may change: (measure, actor), and the look each has.
         self._given_way: list[tuple[Measure, Any]] = []
         self._looks: dict[int, tuple] = {}
@@ -181,7 +190,7 @@ class ProposalsVisual:
     def clear(self) -> None:
         for actor in self._actors:
             self.view.plotter.remove_actor(actor, render=False)
-        self._actors, self._given_way, self._looks = [], [], {}
+        self._actors, self._given_way, self._looks, self._measure_of = [], [], {}, {}
 
     def follow_results(self) -> None:
         """New buildings in their result's colour and demolitions untinted where a shown result table
@@ -197,6 +206,29 @@ class ProposalsVisual:
             else:  # a demolition's tint
                 actor.SetVisibility(not look)
 
+    def measure_at(self, x: int, y: int, under: Pick | None = None) -> Measure | None:
+        """The measure whose shape lies under a pixel of the view (render-window pixels, origin top-left,
+        as `SceneView.pick` takes them), or None; None too where `under`, what the layers show at that
+        pixel, lies nearer the eye than the shape (an existing building before a new one's block)."""
+        shapes = [actor for actor in self._actors if id(actor) in self._measure_of and actor.GetVisibility()]
+        if not shapes:
+            return None
+        picker = vtk.vtkCellPicker()
+        picker.SetTolerance(PICK_TOLERANCE)
+        picker.PickFromListOn()
+        for actor in shapes:
+            picker.AddPickList(actor)
+        renderer = self.view.plotter.renderer
+        if not picker.Pick(x, self.view.plotter.render_window.GetSize()[1] - 1 - y, 0.0, renderer):
+            return None
+        eye = np.asarray(renderer.GetActiveCamera().GetPosition())
+        shape_distance = np.linalg.norm(np.asarray(picker.GetPickPosition()) - eye)
+        if under is not None:
+            layer_distance = np.linalg.norm(np.asarray(under.position) - np.asarray(self.view.origin) - eye)
+            if layer_distance < shape_distance - SAME_DEPTH_M:
+                return None
+        return self._measure_of[id(picker.GetActor())]
+
     def _look(self, measure: Measure) -> tuple:
         """(colour, opacity) of a new building's result; for a demolition, True where a shown result
         colours one of its buildings; empty where there is no such result."""
@@ -210,20 +242,22 @@ class ProposalsVisual:
         layer = next((layer for layer in self.view.scene.layers if layer.name == layer_name), None)
         mesh = None if layer is None else self._features(layer, list(ids))
         if mesh is not None:
-            self._add(mesh, color=SELECTED_COLOUR, opacity=0.8, line_width=9)
+            self._add(mesh, None, color=SELECTED_COLOUR, opacity=0.8, line_width=9)
 
     def _draw(self, measure: Measure, selected: bool) -> None:
         colour = KIND_COLOURS[measure.kind]
         for mesh, style in self._meshes(measure):
             outline_only = mesh.n_lines > 0 and mesh.n_faces == 0
-            actor = self._add(mesh, color=SELECTED_COLOUR if selected and outline_only else colour, **style)
+            actor = self._add(mesh, measure, color=SELECTED_COLOUR if selected and outline_only else colour,
+                              **style)
             if measure.kind in ("new_building", "demolition") and not outline_only:
                 self._given_way.append((measure, actor))
             if measure.kind == "demolition":  # seen when its tint gives way to a result's colours
-                self._add(mesh.extract_feature_edges(feature_angle=30.0, boundary_edges=True,
-                                                     manifold_edges=False), color=colour, line_width=3)
+                edges = mesh.extract_feature_edges(feature_angle=30.0, boundary_edges=True,
+                                                   manifold_edges=False)
+                self._add(edges, measure, color=colour, line_width=3)
             if selected and not outline_only and measure.kind not in ("retention_area", "unsealing"):
-                self._add(mesh.outline(), color=SELECTED_COLOUR, line_width=3)  # a box around a body
+                self._add(mesh.outline(), measure, color=SELECTED_COLOUR, line_width=3)  # a box around a body
 
     def _meshes(self, measure: Measure) -> list[tuple[pv.PolyData, dict[str, Any]]]:
         ground, origin = self.view.ground(), self.view.origin
@@ -251,9 +285,13 @@ class ProposalsVisual:
             return chosen_streets(layer, ids, self.view.ground(), self.view.origin)
         return chosen_buildings(layer, ids, self.view.origin)
 
-    def _add(self, mesh: pv.PolyData, **style: Any) -> Any:
-        actor = self.view.plotter.add_mesh(mesh, pickable=False, reset_camera=False, render=False, **style)
+    def _add(self, mesh: pv.PolyData, measure: Measure | None, **style: Any) -> Any:
+        """Draw a mesh; a measure's shape answers a click (`measure_at`), a choice being made does not."""
+        actor = self.view.plotter.add_mesh(mesh, pickable=measure is not None, reset_camera=False,
+                                           render=False, **style)
         draw_in_front(actor, _DRAWN_IN_FRONT)
         self._actors.append(actor)
+        if measure is not None:
+            self._measure_of[id(actor)] = measure
         return actor
 
