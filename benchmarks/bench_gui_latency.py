@@ -14,30 +14,43 @@ moment (the caller of the kernel that has just returned) is recorded; the slowes
 printed so the kernel to change can be named.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_gui_latency.py [--quarter Johannstadt]
+
+`--after-run` measures instead the GUI thread's longest stall when a run ends in the main window:
+the quarter's shipped flood scenario (`--cell-size`, 4 m by default) from the Simulations panel,
+with the real OpenGL view (under `xvfb-run`, software OpenGL, where there is no display). Printed:
+the time in the run's end slot (storing the run, the window answering it), the longest stall of
+the 10 ms timer from the run's end on, and how many frames the 3D view drew then (each a whole
+render: 1.5-2 s at 1600 x 1000 in software OpenGL under load).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
 import threading
 import time
+import tomllib
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-from PySide6.QtCore import QElapsedTimer, QEvent, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QElapsedTimer, QEvent, QObject, QSettings, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from data.demo import QUARTERS_FILE, demo_project  # noqa: E402
 from twin.core.scene import Scene  # noqa: E402
 from twin.io import read_layer, read_quarters  # noqa: E402
 from twin.qt.simulation_panel import SimulationPanel  # noqa: E402
+
+AFTER_RUN_S = 6.0  # the window's answer to a run is over well within this
 
 TICK_MS = 10
 TARGET_MS = 100.0
@@ -56,6 +69,7 @@ class LatencyProbe:
 
     def __init__(self) -> None:
         self.lateness_ms: list[float] = []
+        self.at_s: list[float] = []  # when each tick came, on the probe's clock
         self.culprits: Counter[str] = Counter()
         self.worst: dict[str, float] = {}
         self._clock = QElapsedTimer()
@@ -65,8 +79,12 @@ class LatencyProbe:
         self._timer.timeout.connect(self._tick)
         self._last = 0
 
+    def now_s(self) -> float:
+        return self._clock.nsecsElapsed() / 1e9
+
     def start(self) -> None:
         self.lateness_ms.clear()
+        self.at_s.clear()
         self._clock.start()
         self._last = self._clock.nsecsElapsed()
         self._timer.start()
@@ -79,6 +97,7 @@ class LatencyProbe:
         late = (now - self._last) / 1e6 - TICK_MS
         self._last = now
         self.lateness_ms.append(max(late, 0.0))
+        self.at_s.append(now / 1e9)
         if late > TARGET_MS:
             where = _worker_frame()
             self.culprits[where] += 1
@@ -154,12 +173,108 @@ def measure_run(app: QApplication, panel: SimulationPanel, probe: LatencyProbe, 
     return list(probe.lateness_ms), seconds, panel.message.text()
 
 
+class Paints(QObject):
+    """Counts the paints of the 3D view that render the scene (pyvistaqt's paintGL): those with its
+    updates on (a QOpenGLWidget painted while they are off keeps its last frame)."""
+
+    count = 0
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.Paint and watched.updatesEnabled():
+            self.count += 1
+        return False
+
+
+def measure_after_run(app: QApplication, quarter: str, cell_size: float) -> None:
+    """The quarter's shipped flood from the main window's panel; the GUI thread when it ends."""
+    window = flood_window(app, quarter, cell_size)
+    panel = window.simulation_panel
+    probe, paints, ended = LatencyProbe(), Paints(), {}
+    window.view_widget.installEventFilter(paints)
+    store = panel._run_ended  # the slot the run's end reaches: timed around, not changed
+
+    def timed_end(report: object) -> None:
+        ended["at"], ended["paints"], ended["frames"] = probe.now_s(), paints.count, window.view_widget.frames
+        started = time.perf_counter()
+        store(report)
+        ended["slot_s"] = time.perf_counter() - started
+
+    panel._run_ended = timed_end
+    probe.start()
+    if panel.run() is None:
+        raise SystemExit(f"the flood did not start: {panel.message.text()}")
+    while panel.running:
+        app.processEvents()
+        time.sleep(0.002)
+    settle(app, AFTER_RUN_S)
+    probe.stop()
+    if "at" not in ended:
+        raise SystemExit(f"the flood did not end well: {panel.message.text()}")
+    stalls = [late for at, late in zip(probe.at_s, probe.lateness_ms, strict=True) if at >= ended["at"]]
+    long_ones = ", ".join(f"{late:.0f}" for late in stalls if late > TARGET_MS)
+    print(f"{quarter} flood at {cell_size:g} m from the window; {os.cpu_count()} cores, load average "
+          f"{os.getloadavg()[0]:.1f}\n  {panel.message.text()}\n"
+          f"  the run's end slot {ended['slot_s']:.2f} s; longest GUI stall after it {max(stalls):.0f} ms; "
+          f"stalls over {TARGET_MS:.0f} ms: {long_ones}\n"
+          f"  3D view after it: {paints.count - ended['paints']} paints rendering it, "
+          f"{window.view_widget.frames - ended['frames']} frames on request")
+    window.session.mark_clean()
+    window.close()
+
+
+def flood_window(app: QApplication, quarter: str, cell_size: float):
+    """The main window (real OpenGL view) on the quarter, its panel set to the shipped flood."""
+    from data.demo import QUARTERS_FILE
+    from twin.qt.main_window import MainWindow
+    from twin.qt.session import ProjectSession
+    from twin.qt.views import interactive_view
+
+    scene = demo_scene(quarter)
+    settings = QSettings(str(Path(tempfile.mkdtemp()) / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(scene, interactive_view, settings=settings,
+                        session=ProjectSession(scene, name="bench", quarters_file=QUARTERS_FILE))
+    window.show()
+    settle(app, 1.0)
+    panel = window.simulation_panel
+    panel.select_simulation("flood")
+    panel.set_quarter(quarter)
+    scenario = ROOT / "scenarios" / f"flood_{quarter.lower()}.toml"
+    parameters = tomllib.loads(scenario.read_text(encoding="utf-8"))["parameters"]
+    panel.form.set_values({**parameters, "cell_size_m": cell_size})
+    panel.seed_edit.setText("1")
+    return window
+
+
+def settle(app: QApplication, seconds: float) -> None:
+    ends = time.monotonic() + seconds
+    while time.monotonic() < ends:
+        app.processEvents()
+        time.sleep(0.002)
+
+
+def again_under_xvfb() -> None:
+    if shutil.which("xvfb-run") is None:
+        raise SystemExit("no display and no xvfb-run: install xvfb, or run this on a desktop")
+    command = ["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", sys.executable, *sys.argv]
+    environment = {**os.environ, "QT_QPA_PLATFORM": "xcb"}
+    raise SystemExit(subprocess.run(command, check=False, env=environment).returncode)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quarter", default="Johannstadt")
     parser.add_argument("--only", choices=sorted(RUNS), help="measure one simulation")
+    parser.add_argument("--after-run", action="store_true", help="the stall as a run ends in the main window")
+    parser.add_argument("--cell-size", type=float, default=4.0, help="of --after-run's flood, in m")
     args = parser.parse_args()
+    if args.after_run and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        again_under_xvfb()
+    if not args.after_run:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    if args.after_run:
+        measure_after_run(app, args.quarter, args.cell_size)
+        return
     scene = demo_scene(args.quarter)
     panel = SimulationPanel(scene)
     panel.set_quarter(args.quarter)
