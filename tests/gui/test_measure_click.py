@@ -109,6 +109,14 @@ def test_a_pond_and_a_tree_row_answer_a_click_and_the_ground_beside_them_too(
     assert window.inspector.measure.id == "pond" and window.inspector.shown is None
     assert {"Pond", "retention area", "a dry pond", "0.5 m"} <= set(inspected(window))
     assert window.proposals_panel.selected.id == "pond"
+    panel = window.proposals_panel  # the inspector follows the measure's edits, undo, and its deletion
+    panel.change(panel.proposals.replace(pond.with_changes(title="Big pond")), "Rename", "pond")
+    assert window.inspector.title.text().startswith("<b>Retention area: Big pond</b>")
+    panel.history.undo()
+    assert window.inspector.title.text().startswith("<b>Retention area: Pond</b>")
+    assert panel.delete_selected()
+    assert window.inspector.measure is None and window.inspector.table.rowCount() == 0
+    panel.history.undo()
 
     first_tree = trees.tree_points()[0]
     click_from_above(qtbot, window, on_ground(*first_tree, lift=8.0 * 0.6 + 8.0))  # its crown's top

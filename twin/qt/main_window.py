@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_menus()
         install_proposals(self)  # the Proposals dock, menu and sketching (twin/qt/proposals_panel.py)
+        self.proposals_panel.history.indexChanged.connect(self._inspected_measure_changed)
         self.view_widget.installEventFilter(self)
         self.session.dirty_changed.connect(self.setWindowModified)
         self._update_title()
@@ -684,3 +685,14 @@ class MainWindow(QMainWindow):
         if row is not None:
             self.result_tables.select_row(row)
         self.refresh_view()
+
+    def _inspected_measure_changed(self, *_: object) -> None:
+        """An inspected measure follows its edits, undone or redone too; deleted, it leaves the inspector."""
+        shown = self.inspector.measure
+        if shown is None:
+            return
+        proposals = self.proposals_panel.proposals
+        if shown.id in proposals.ids():
+            self.inspector.show_measure(proposals.get(shown.id))
+        else:
+            self.inspector.clear()
