@@ -17,16 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from plugins.flood import analysis, rerun
-from plugins.flood.simulation import rain_table_label
-from twin.core.data import ResultRaster, ResultTable
+from plugins.flood import rerun
+from plugins.flood.simulation import exposure_figures, hyetograph, rain_table_label
 from twin.sim import Feedback, SimulationInputs, SimulationOutput
 from twin.sim.contract import QuickEstimate, QuickEstimator
 
 # the flood run's outputs that need the flow over time, which the estimate does not compute
 NOT_ESTIMATED = ("max_velocity", "arrival_time", "depth", "hydrographs", "max_velocity_m_s", "volumes",
-                 "mass_balance_relative_error", "time_steps", "solver_seconds", "cell_updates_per_s",
-                 "rain_hyetograph")
+                 "mass_balance_relative_error", "time_steps", "solver_seconds", "cell_updates_per_s")
 
 
 class FloodQuickEstimator(QuickEstimator):
@@ -73,37 +71,12 @@ def estimated_output(inputs: SimulationInputs, params: Mapping[str, Any],
                      quick: rerun.QuickRerun) -> SimulationOutput:
     """The run's results and figures that follow from the estimated deepest water and final depth."""
     setup = quick.setup
-    terrain, buildings, streets = setup.terrain, setup.buildings, setup.streets
     max_depth = np.nan_to_num(quick.max_depth.values.astype(np.float64), nan=0.0)
     final_depth = np.nan_to_num(quick.final_depth, nan=0.0)
-    results: list[ResultRaster | ResultTable] = [quick.max_depth]
-    summary: dict[str, Any] = {}
-    building_hit = street_flooded = None
-    if buildings is not None:
-        building_depth = analysis.building_max_depth(max_depth, setup.rings, len(buildings))
-        building_hit = building_depth > params["building_threshold_m"]
-        target = inputs.layers["buildings"].name if "buildings" in inputs.layers else "proposals"
-        results.append(ResultTable("building_flood", target, {
-            "building_id": np.asarray(buildings.ids).astype(str), "max_depth": building_depth,
-            "affected": building_hit}, {"max_depth": "m"},
-            f"deepest water along each footprint (quick estimate); affected above "
-            f"{params['building_threshold_m']} m"))
-        summary["buildings_affected"] = int(building_hit.sum())
-    if streets is not None:
-        street_flooded = analysis.street_flooded_length(max_depth, terrain.transform, streets,
-                                                        params["street_threshold_m"])
-        results.append(ResultTable("street_flood", inputs.layers["streets"].name, {
-            "segment_id": np.asarray(streets.ids).astype(str), "length": streets.lengths(),
-            "flooded_length": street_flooded}, {"length": "m", "flooded_length": "m"},
-            f"length of each segment under more than {params['street_threshold_m']} m (quick estimate)"))
-        summary["flooded_street_length_m"] = float(street_flooded.sum())
-    footprints = None if buildings is None else buildings.footprints
-    per_quarter = {quarter.name: analysis.quarter_figures(quarter, terrain, max_depth, final_depth,
-                                                          footprints, building_hit, streets, street_flooded)
-                   for quarter in inputs.quarters}
-    summary.update(analysis.area_figures(max_depth, final_depth, np.isfinite(terrain.values),
-                                         float(np.prod(terrain.resolution))))
+    tables, summary, per_quarter = exposure_figures(inputs, params, setup.terrain, max_depth, final_depth,
+                                                    setup.rings, setup.buildings, setup.streets,
+                                                    qualifier=" (quick estimate)")
     summary.update({"rain_depth_mm": setup.storm.depth_mm, "rain_peak_mm_h": setup.storm.peak_mm_h,
-                    "rain_table": rain_table_label(params), "simulated_min": params["duration_min"],
-                    "proposals": setup.applied.record()})
-    return SimulationOutput(summary=summary, per_quarter=per_quarter, results=results)
+                    "rain_table": rain_table_label(params), "rain_hyetograph": hyetograph(setup.storm),
+                    "simulated_min": params["duration_min"], "proposals": setup.applied.record()})
+    return SimulationOutput(summary=summary, per_quarter=per_quarter, results=[quick.max_depth, *tables])

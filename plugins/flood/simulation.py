@@ -461,39 +461,16 @@ def _output(inputs: SimulationInputs, params: Mapping[str, Any], terrain: Raster
         ResultRaster("depth", np.where(outside, np.nan, result.snapshots).astype(np.float32), transform,
                      crs, "m", "water depth over time", times=result.snapshot_times),
     ]
-    building_hit = street_flooded = None
-    summary: dict[str, Any] = {}
-    if buildings is not None:
-        building_depth = analysis.building_max_depth(result.max_depth, rings, len(buildings))
-        building_hit = building_depth > params["building_threshold_m"]
-        target = inputs.layers["buildings"].name if "buildings" in inputs.layers else "proposals"
-        results.append(ResultTable("building_flood", target, {
-            "building_id": np.asarray(buildings.ids).astype(str), "max_depth": building_depth,
-            "affected": building_hit}, {"max_depth": "m"},
-            f"deepest water along each footprint; affected above {params['building_threshold_m']} m"))
-        summary["buildings_affected"] = int(building_hit.sum())
-    if streets is not None:
-        street_flooded = analysis.street_flooded_length(result.max_depth, transform, streets,
-                                                        params["street_threshold_m"])
-        results.append(ResultTable("street_flood", inputs.layers["streets"].name, {
-            "segment_id": np.asarray(streets.ids).astype(str), "length": streets.lengths(),
-            "flooded_length": street_flooded}, {"length": "m", "flooded_length": "m"},
-            f"length of each segment under more than {params['street_threshold_m']} m"))
-        summary["flooded_street_length_m"] = float(street_flooded.sum())
+    tables, summary, per_quarter = exposure_figures(inputs, params, terrain, result.max_depth, result.depth,
+                                                    rings, buildings, streets)
+    results.extend(tables)
     if probe_names:
         results.append(_hydrographs(inputs, result, probe_names, sensors, rain_start))
-    footprints = None if buildings is None else buildings.footprints
-    per_quarter = {quarter.name: analysis.quarter_figures(quarter, terrain, result.max_depth, result.depth,
-                                                          footprints, building_hit, streets, street_flooded)
-                   for quarter in inputs.quarters}
-    inside = np.isfinite(terrain.values)
-    cell_area = float(np.prod(terrain.resolution))
-    summary.update(analysis.area_figures(result.max_depth, result.depth, inside, cell_area))
     summary.update({
         "max_velocity_m_s": float(result.max_velocity.max()),
         "rain_depth_mm": storm.depth_mm, "rain_peak_mm_h": storm.peak_mm_h,
         "rain_table": rain_table_label(params),
-        "rain_hyetograph": _hyetograph(storm),
+        "rain_hyetograph": hyetograph(storm),
         "rain_start_utc": None if rain_start is None else str(rain_start),
         "simulated_min": params["duration_min"], "time_steps": result.steps,
         "solver_seconds": result.seconds,
@@ -504,7 +481,44 @@ def _output(inputs: SimulationInputs, params: Mapping[str, Any], terrain: Raster
     return SimulationOutput(summary=summary, per_quarter=per_quarter, results=results)
 
 
-def _hyetograph(storm: rain.RainSeries) -> dict[str, list[float]]:
+def exposure_figures(inputs: SimulationInputs, params: Mapping[str, Any], terrain: RasterData,
+                     max_depth: np.ndarray, final_depth: np.ndarray, rings: np.ndarray,
+                     buildings: BuildingData | None, streets: StreetData | None,
+                     qualifier: str = "") -> tuple[list[ResultTable], dict[str, Any], dict[str, dict]]:
+    """What the deepest water and the depth at the end say (a run's, or a quick estimate's, with
+    `qualifier` in the tables' descriptions): each building's and street segment's exposure, and
+    the area figures overall and per quarter."""
+    tables: list[ResultTable] = []
+    building_hit = street_flooded = None
+    summary: dict[str, Any] = {}
+    if buildings is not None:
+        building_depth = analysis.building_max_depth(max_depth, rings, len(buildings))
+        building_hit = building_depth > params["building_threshold_m"]
+        target = inputs.layers["buildings"].name if "buildings" in inputs.layers else "proposals"
+        tables.append(ResultTable("building_flood", target, {
+            "building_id": np.asarray(buildings.ids).astype(str), "max_depth": building_depth,
+            "affected": building_hit}, {"max_depth": "m"},
+            f"deepest water along each footprint{qualifier}; affected above "
+            f"{params['building_threshold_m']} m"))
+        summary["buildings_affected"] = int(building_hit.sum())
+    if streets is not None:
+        street_flooded = analysis.street_flooded_length(max_depth, terrain.transform, streets,
+                                                        params["street_threshold_m"])
+        tables.append(ResultTable("street_flood", inputs.layers["streets"].name, {
+            "segment_id": np.asarray(streets.ids).astype(str), "length": streets.lengths(),
+            "flooded_length": street_flooded}, {"length": "m", "flooded_length": "m"},
+            f"length of each segment under more than {params['street_threshold_m']} m{qualifier}"))
+        summary["flooded_street_length_m"] = float(street_flooded.sum())
+    footprints = None if buildings is None else buildings.footprints
+    per_quarter = {quarter.name: analysis.quarter_figures(quarter, terrain, max_depth, final_depth,
+                                                          footprints, building_hit, streets, street_flooded)
+                   for quarter in inputs.quarters}
+    summary.update(analysis.area_figures(max_depth, final_depth, np.isfinite(terrain.values),
+                                         float(np.prod(terrain.resolution))))
+    return tables, summary, per_quarter
+
+
+def hyetograph(storm: rain.RainSeries) -> dict[str, list[float]]:
     """The rain's intensity over time, for the report's chart: start minutes and mm/h."""
     return {"start_min": [float(start) / 60.0 for start in storm.starts], "end_min": storm.end / 60.0,
             "mm_h": [float(value) / MM_PER_HOUR for value in storm.intensities]}

@@ -51,8 +51,8 @@ from twin.sim.runner import (
     RunReport,
     RunStatus,
     SimulationInputError,
-    _result_layers,
     resolve_parameters,
+    result_layers_of,
     run_simulation,
 )
 
@@ -207,7 +207,7 @@ def estimated_run(simulation: Simulation, inputs: SimulationInputs, before: Befo
     if not report.ok:
         report.output = None
         return report
-    report.result_layers = _result_layers(simulation, report)
+    report.result_layers = result_layers_of(simulation, report)
     return report
 
 

@@ -150,13 +150,13 @@ def run_simulation(
         report.traceback = traceback.format_exc()
     report.seconds = time.perf_counter() - started
     if report.ok:
-        report.result_layers = _result_layers(simulation, report)
+        report.result_layers = result_layers_of(simulation, report)
         if scene is not None:
             store_run(scene, report)
     return report
 
 
-def _result_layers(simulation: Simulation, report: RunReport) -> list[Layer]:
+def result_layers_of(simulation: Simulation, report: RunReport) -> list[Layer]:
     """One layer per result. Results drawn in the same place (the grid, or one layer's features)
     would hide each other, so only the first of each place, the one a plugin lists first as its
     main result, starts visible; the user shows the others from the layers panel."""
