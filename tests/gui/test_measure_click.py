@@ -13,6 +13,7 @@ from tests.gui.test_proposals_effect import CRS, POND, compute_effect
 from twin.core.data import SurfaceKind
 from twin.core.proposals import Measure, ProposalSet
 from twin.core.report_tables import feature_rows
+from twin.render.picking import Pick
 from twin.render.proposal_visuals import extruded
 from twin.render.results import row_of
 from twin.render.sketch import display_position
@@ -136,10 +137,16 @@ def test_a_green_roof_over_its_building_answers_a_click_and_the_building_beside_
                     {"building_ids": [str(stock.ids[1])], "retention_mm": 40.0})
     window.proposals_panel.change(ProposalSet((green,), CRS), "Draft", None)
 
-    click_from_above(qtbot, window, roof_centre(stock, 1))
+    roof = roof_centre(stock, 1)
+    click_from_above(qtbot, window, roof)
     assert window.inspector.title.text().startswith("<b>Green roof: Green roofs</b>")
     assert window.inspector.measure.id == "green"
     assert {"Green roofs", "green roof", str(stock.ids[1]), "40 mm"} <= set(inspected(window))
+    # What the layers show there wins where it lies nearer the eye (here: above the roof) than the shape.
+    x, y = (round(value) for value in display_position(window.scene_view, roof))
+    buildings, visual = window.scene.layer("buildings"), window.proposals_panel.visual
+    assert visual.measure_at(x, y, Pick(buildings, 1, tuple(roof + (0.0, 0.0, 0.5)))).id == "green"
+    assert visual.measure_at(x, y, Pick(buildings, 1, tuple(roof + (0.0, 0.0, 5.0)))) is None
 
     click_from_above(qtbot, window, roof_centre(stock, 0))
     assert window.inspector.measure is None
