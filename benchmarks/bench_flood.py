@@ -96,7 +96,8 @@ SAME = Settings(alpha=0.5, theta=0.9, max_step=5.0, dry_depth=0.005)
 
 
 def run_itzi(heights: np.ndarray, manning: np.ndarray, walls: np.ndarray, cell: float, minutes: float,
-             dtype: type) -> tuple[np.ndarray, float, float]:
+             dtype: type, cfl: float = SAME.alpha) -> tuple[np.ndarray, float, float, np.ndarray]:
+    """itzi's final depths, wall seconds, own continuity error and maximum depths on the itzi case."""
     from itzi.configreader import SimulationTimes
     from itzi.rasterdomain import DomainData
     from itzi.simulation_factories import create_memory_simulation
@@ -105,7 +106,7 @@ def run_itzi(heights: np.ndarray, manning: np.ndarray, walls: np.ndarray, cell: 
     times = SimulationTimes({"start_time": "2000-01-01 00:00", "end_time": None,
                              "duration": f"{int(minutes // 60):02d}:{int(minutes % 60):02d}:00",
                              "record_step": f"{int(minutes // 60):02d}:{int(minutes % 60):02d}:00"})
-    params = {"hmin": SAME.dry_depth, "cfl": SAME.alpha, "theta": SAME.theta, "g": 9.81, "vrouting": 0.1,
+    params = {"hmin": SAME.dry_depth, "cfl": cfl, "theta": SAME.theta, "g": 9.81, "vrouting": 0.1,
               "dtmax": SAME.max_step, "slmax": 0.1, "dtinf": 1.0, "max_error": 1.0, "inf_model": "null"}
     drainage = {"swmm_inp": None}
     domain = DomainData(north=rows * cell, south=0.0, east=cols * cell, west=0.0, rows=rows, cols=cols)
@@ -124,7 +125,8 @@ def run_itzi(heights: np.ndarray, manning: np.ndarray, walls: np.ndarray, cell: 
     depth = np.asarray(simulation.get_array("water_depth"), dtype=np.float64)
     # itzi's own continuity check (error depth it accumulated / volume change), for comparison
     own_error = simulation.continuity_data.continuity_error
-    return np.where(walls, 0.0, depth), seconds, own_error
+    max_depth = np.asarray(simulation.get_array("hmax"), dtype=np.float64)
+    return np.where(walls, 0.0, depth), seconds, own_error, np.where(walls, 0.0, max_depth)
 
 
 def bench_itzi(size: int, minutes: float) -> None:
@@ -146,7 +148,7 @@ def bench_itzi(size: int, minutes: float) -> None:
           f"{ours.depth.max():>14.3f}")
     try:
         for dtype in (np.float32, np.float64):
-            depth, seconds, own_error = run_itzi(heights, domain.manning, walls, 2.0, minutes, dtype)
+            depth, seconds, own_error, _ = run_itzi(heights, domain.manning, walls, 2.0, minutes, dtype)
             error = abs(depth.sum() * 4.0 - rain_volume) / rain_volume
             ratio = seconds / our_seconds
             print(f"{'itzi 25.8 (' + np.dtype(dtype).name + ')':<22}{seconds:>10.2f}{'':>10}{error:>14.2e}"
