@@ -149,7 +149,8 @@ def test_a_run_made_while_side_by_side_is_open_can_be_shown(qtbot, window):
     assert table_text(shown)[0][2:] == ["gentle", "medium", "medium − gentle"]
 
 
-def test_the_panes_follow_the_time_slider_each_at_its_runs_nearest_step(qtbot, tmp_path, dtm_file):
+def window_on_two_floods(qtbot, tmp_path, dtm_file) -> MainWindow:
+    """The window on a terrain with two flood runs, depths every ten and every fifteen minutes."""
     scene = Scene()
     scene.add_layer(read_layer(dtm_file, name="terrain"))
     flood_over_time(scene, "every ten", "aaa111", [0, 10, 20, 30])
@@ -159,6 +160,12 @@ def test_the_panes_follow_the_time_slider_each_at_its_runs_nearest_step(qtbot, t
                         registry=SimulationRegistry([TerrainNoiseSelfTest]))
     qtbot.addWidget(window, before_close_func=lambda widget: widget.session.mark_clean())
     window.show()
+    return window
+
+
+def test_the_panes_follow_the_time_slider_each_at_its_runs_nearest_step(qtbot, tmp_path, dtm_file):
+    window = window_on_two_floods(qtbot, tmp_path, dtm_file)
+    scene = window.scene
     window.side_by_side_action.trigger()
     shown = OPEN_WINDOWS[-1]
     assert [chooser.run.scenario for chooser in shown.choosers] == ["every ten", "every fifteen"]
@@ -187,15 +194,8 @@ def test_the_panes_follow_the_time_slider_each_at_its_runs_nearest_step(qtbot, t
 
 
 def test_the_swipe_follows_the_time_slider_each_side_at_its_runs_nearest_step(qtbot, tmp_path, dtm_file):
-    scene = Scene()
-    scene.add_layer(read_layer(dtm_file, name="terrain"))
-    flood_over_time(scene, "every ten", "aaa111", [0, 10, 20, 30])
-    flood_over_time(scene, "every fifteen", "bbb222", [0, 15, 30])
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(scene, offscreen_view, session=ProjectSession(scene, name="test"), settings=settings,
-                        registry=SimulationRegistry([TerrainNoiseSelfTest]))
-    qtbot.addWidget(window, before_close_func=lambda widget: widget.session.mark_clean())
-    window.show()
+    window = window_on_two_floods(qtbot, tmp_path, dtm_file)
+    scene = window.scene
     window.time_bar.set_layer(scene.layer("every ten: depth"))
     window.time_bar.slider.setValue(1)  # 10 min before the swipe opens: it starts there
     window.swipe_action.trigger()
