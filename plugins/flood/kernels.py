@@ -55,11 +55,13 @@ UNSEALED = 1  # infiltration
 SEALED = 2  # sewer inlets
 ROOF = 3  # a building modelled as a wall: no flow; its rain drains to the sewer or its downpipes
 
-# m: the time step counts the speed of a film as if it were at least this deep. Thinner films
-# carry q / h values that are no velocity (a face's upstream depth over a cell just drained)
-# and would cut the step for nothing; but leaving films out, as the velocity output does below
-# velocity_depth, let sheet flow on an 8 % plane (0.7 m/s in 7 mm) run at a Courant number of
-# 1.2 and ripple 20 % above Manning's normal depth.
+# m: the time step counts the speed through a face as if its flow were at least this deep.
+# Thinner flows carry q / h values that are no velocity and would cut the step for nothing;
+# but leaving films out, as the velocity output does below velocity_depth, let sheet flow on an
+# 8 % plane (0.7 m/s in 7 mm) run at a Courant number of 1.2 and ripple 20 % above Manning's
+# normal depth. The speeds are the faces' (see _face_speed), not a cell's discharge over its own
+# depth: a shoreline cell drained to 0.5 mm while its faces pass 0.05 m2/s read 26-48 m/s that
+# way and held the whole grid's step at 0.01-0.02 s for minutes (half of a quarter's steps).
 CFL_FILM_DEPTH = 1e-3
 
 # Where face discharge is capped at critical flow (see _critical_limited).
@@ -433,42 +435,60 @@ def _flow_depth(z: np.ndarray, h: np.ndarray, ai: int, aj: int, bi: int, bj: int
 
 
 @njit(**_INLINE)
-def _track_speed(z: np.ndarray, h: np.ndarray, h_next: np.ndarray, qx: np.ndarray, qy: np.ndarray,
-                 south: float, i: int, j: int, west_j: int, east_j: int, north_i: int, south_i: int,
-                 velocity_depth: float, max_velocity: np.ndarray) -> None:
-    """Raise cell (i, j)'s maximum speed to its speed after the step: the velocities of its
-    faces, each the limited discharge (qx, qy; `south` from the row below) over the flow depth
-    the face had in the step (`h` holds the depths it started from; at least velocity_depth),
-    averaged per direction; 0 where the cell is no deeper than velocity_depth.
+def _face_speed(z: np.ndarray, h: np.ndarray, qx: np.ndarray, qy: np.ndarray, south: float, i: int, j: int,
+                west_j: int, east_j: int, north_i: int, south_i: int, least_depth: float) -> float:
+    """Cell (i, j)'s speed after the step: the velocities of its faces, each the limited discharge
+    (qx, qy; `south` from the row below) over the flow depth the face had in the step (`h` holds
+    the depths it started from; at least least_depth), averaged per direction. The neighbour
+    indices are the cell's own where a face lies on the domain edge.
 
     Not the faces' mean discharge over the cell's own depth: where sheet flow down a ramp meets
     the pond at its foot, the face into the pond takes the pond's level for its flow depth and
     drains the shoreline cell to a film the water crosses at 2-4 m/s, and q / h of that film
     read 10-35 m/s (23 m/s in an underpass ramp of Friedrichstadt; free fall from the ramp's
-    top gives 9). The neighbour indices are the cell's own where a face lies on the domain edge.
+    top gives 9), and, as a signal speed, held the time step of a whole quarter at 0.01 s.
     """
-    u = (qx[i, j] / max(_flow_depth(z, h, i, west_j, i, j), velocity_depth)
-         + qx[i, j + 1] / max(_flow_depth(z, h, i, j, i, east_j), velocity_depth))
-    v = (qy[i, j] / max(_flow_depth(z, h, north_i, j, i, j), velocity_depth)
-         + south / max(_flow_depth(z, h, i, j, south_i, j), velocity_depth))
-    speed = 0.5 * np.sqrt(u * u + v * v) if h_next[i, j] > velocity_depth else 0.0
-    max_velocity[i, j] = max(max_velocity[i, j], speed)
+    u = (qx[i, j] / max(_flow_depth(z, h, i, west_j, i, j), least_depth)
+         + qx[i, j + 1] / max(_flow_depth(z, h, i, j, i, east_j), least_depth))
+    v = (qy[i, j] / max(_flow_depth(z, h, north_i, j, i, j), least_depth)
+         + south / max(_flow_depth(z, h, i, j, south_i, j), least_depth))
+    return 0.5 * np.sqrt(u * u + v * v)
+
+
+@njit(**_INLINE)
+def _track_speeds(z: np.ndarray, h: np.ndarray, h_next: np.ndarray, qx: np.ndarray, qy: np.ndarray,
+                  south: float, i: int, j: int, west_j: int, east_j: int, north_i: int, south_i: int,
+                  velocity_depth: float, max_velocity: np.ndarray) -> float:
+    """Raise cell (i, j)'s maximum speed (0 where it is no deeper than velocity_depth) and return
+    its signal speed |u| + sqrt(g h) for the next time step, films counted at CFL_FILM_DEPTH."""
+    speed = _face_speed(z, h, qx, qy, south, i, j, west_j, east_j, north_i, south_i, velocity_depth)
+    max_velocity[i, j] = max(max_velocity[i, j], speed if h_next[i, j] > velocity_depth else 0.0)
+    film_speed = _face_speed(z, h, qx, qy, south, i, j, west_j, east_j, north_i, south_i, CFL_FILM_DEPTH)
+    return film_speed + np.sqrt(GRAVITY * h_next[i, j])
 
 
 @njit(**_INLINE)
 def _row_speeds(z: np.ndarray, h: np.ndarray, h_next: np.ndarray, qx: np.ndarray, qy: np.ndarray,
                 qy_new: np.ndarray, factor: np.ndarray, i: int, velocity_depth: float,
-                max_velocity: np.ndarray) -> None:
-    """_track_speed over cell row i, once its new depths and limited discharges are written: the
-    inner cells in a loop of their own, which vectorises, then the two edge cells."""
+                max_velocity: np.ndarray) -> float:
+    """_track_speeds over cell row i, once its new depths and limited discharges are written: the
+    inner cells in a loop of their own, which vectorises, then the two edge cells. Returns the
+    row's fastest signal speed."""
     rows, cols = h.shape
     north_i, south_i = max(i - 1, 0), min(i + 1, rows - 1)
+    # the maximum of non-negative floats taken on their bit patterns, which order alike: a
+    # float maximum would not vectorise (NaN rules), an integer one does
+    fastest_bits = 0
     for j in range(1, cols - 1):
-        _track_speed(z, h, h_next, qx, qy, _limited(qy_new, factor, i + 1, j, 1, 0), i, j, j - 1, j + 1,
-                     north_i, south_i, velocity_depth, max_velocity)
+        wave = _track_speeds(z, h, h_next, qx, qy, _limited(qy_new, factor, i + 1, j, 1, 0), i, j, j - 1,
+                             j + 1, north_i, south_i, velocity_depth, max_velocity)
+        fastest_bits = max(fastest_bits, _float_bits(wave))
     for j in (0, cols - 1):
-        _track_speed(z, h, h_next, qx, qy, _limited(qy_new, factor, i + 1, j, 1, 0), i, j, max(j - 1, 0),
-                     min(j + 1, cols - 1), north_i, south_i, velocity_depth, max_velocity)
+        wave = _track_speeds(z, h, h_next, qx, qy, _limited(qy_new, factor, i + 1, j, 1, 0), i, j,
+                             max(j - 1, 0), min(j + 1, cols - 1), north_i, south_i, velocity_depth,
+                             max_velocity)
+        fastest_bits = max(fastest_bits, _float_bits(wave))
+    return _bits_float(fastest_bits)
 
 
 @njit(**_INLINE)
@@ -483,7 +503,7 @@ def _depth_rows(z: np.ndarray, h: np.ndarray, cell_class: np.ndarray, qx_new: np
     (written to qx, qy: the faces west and north of each cell, and the outer east and south
     faces), continuity from the depths h into h_next, then rain and losses; track maxima and
     first wetting. `z` is the terrain, for the faces' flow depths of the velocity output (see
-    _track_speed).
+    _track_speeds).
 
     `rain`, the infiltration rates and `sewer` are in m/s; `roof_drained` is the depth of this
     step's rain that a roof cell's gutters take into the sewer (the rest runs out of the
@@ -503,9 +523,6 @@ def _depth_rows(z: np.ndarray, h: np.ndarray, cell_class: np.ndarray, qx_new: np
     flux_to_depth, rain_depth = dt / dx, rain * dt
     for i in range(first, stop):
         rain_sum = infiltration_sum = sewer_sum = repair_sum = 0.0
-        # the maximum of non-negative floats taken on their bit patterns, which order alike: a
-        # float maximum would not vectorise (NaN rules), an integer one does
-        fastest_bits = 0
         for j in range(cols):
             west, east = _limited(qx_new, factor, i, j, 0, 1), _limited(qx_new, factor, i, j + 1, 0, 1)
             north, south = _limited(qy_new, factor, i, j, 1, 0), _limited(qy_new, factor, i + 1, j, 1, 0)
@@ -529,19 +546,15 @@ def _depth_rows(z: np.ndarray, h: np.ndarray, cell_class: np.ndarray, qx_new: np
             max_depth[i, j] = max(max_depth[i, j], depth)
             arrival[i, j] = time_after if flows & (depth >= wet_depth) & np.isnan(arrival[i, j]) \
                 else arrival[i, j]
-            discharge = 0.5 * np.sqrt((west + east) ** 2 + (north + south) ** 2)
-            film_speed = discharge / max(depth, CFL_FILM_DEPTH)
-            fastest_bits = max(fastest_bits, _float_bits(np.sqrt(GRAVITY * depth) + film_speed))
         qx[i, cols] = _limited(qx_new, factor, i, cols, 0, 1)
         if i == rows - 1:
             for j in range(cols):
                 qy[rows, j] = _limited(qy_new, factor, rows, j, 1, 0)
-        _row_speeds(z, h, h_next, qx, qy, qy_new, factor, i, velocity_depth, max_velocity)
+        row_max_wave[i] = _row_speeds(z, h, h_next, qx, qy, qy_new, factor, i, velocity_depth, max_velocity)
         row_volumes[i, 0] = rain_sum
         row_volumes[i, 1] = infiltration_sum
         row_volumes[i, 2] = sewer_sum
         row_volumes[i, 3] = repair_sum
-        row_max_wave[i] = _bits_float(fastest_bits)
 
 
 @njit(cache=True, nogil=True)
@@ -581,6 +594,21 @@ def stable_step(row_max_wave: np.ndarray, params: np.ndarray) -> float:
     if fastest <= 0.0:
         return params[P_MAX_STEP]
     return min(params[P_ALPHA] * params[P_CELL] / fastest, params[P_MAX_STEP])
+
+
+@njit(**_INLINE)
+def inflow_step(inflows: tuple, params: np.ndarray) -> float:
+    """The longest step in which the strongest point inflow raises its cell no faster than the CFL
+    rule allows for the depth it makes: in a step dt it puts Q dt / A into the cell, whose waves
+    then run at sqrt(g Q dt / A), and alpha dx over that speed bounds dt, so dt <= (alpha^2 dx^2 A
+    / (g Q))^(1/3). Without it a run starting dry takes its longest step (5 s) and a 0.4 m3/s
+    inflow dumps half a metre into a 2 m cell at once, which sloshes to 0.4 m for minutes."""
+    discharge = inflows[4]
+    peak = discharge.max() if len(discharge) else 0.0
+    if peak <= 0.0:
+        return params[P_MAX_STEP]
+    cell = params[P_CELL]
+    return (params[P_ALPHA] ** 2 * cell ** 4 / (GRAVITY * peak)) ** (1.0 / 3.0)
 
 
 @njit(**_INLINE)
@@ -725,7 +753,7 @@ def advance(grid: tuple, state: tuple, params: np.ndarray, totals: np.ndarray, i
     now, after, scratch, tracks = state
     steps = 0
     while t < stop and steps < max_steps:
-        dt = min(stable_step(tracks[5], params), stop - t)
+        dt = min(stable_step(tracks[5], params), inflow_step(inflows, params), stop - t)
         if stop - (t + dt) < 1e-9 * max(stop, 1.0):
             dt, t_after = stop - t, stop  # land exactly on the stop, never a sliver short of it
         else:

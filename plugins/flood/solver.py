@@ -5,8 +5,10 @@ convective acceleration d(qu)/dx + d(qv)/dy (upwind, conservative) that the plai
 out: without it the steady surface of a channel whose discharge grows downstream (rain) or
 whose depth varies lies a few centimetres too low (SWASHES MacDonald). The time step follows
 the CFL condition of the shallow-water equations, dt = alpha * dx / max(|u| + sqrt(g h)) over
-the cells (Bates et al. 2010 use sqrt(g h_max) alone, their scheme having no convective term),
-capped by `max_step` and cut to land exactly on rain changes, snapshots and probe samples.
+the cells, |u| from the discharges of each cell's faces over those faces' flow depths (Bates et al.
+2010 use sqrt(g h_max) alone, their scheme having no convective term; VALIDATION.md "Time step"
+says why faces), bounded by the depth the strongest point inflow adds in a step, capped by
+`max_step` and cut to land exactly on rain changes, snapshots and probe samples.
 Depths and all volumes are float64; outflows are scaled so no cell runs below zero (no water
 is made by clipping).
 """
@@ -411,11 +413,11 @@ class FlowState:
             params[index] = value
         return params
 
-    def stable_step(self, settings: Settings) -> float:
-        fastest = float(self.row_max_wave.max()) if len(self.row_max_wave) else 0.0
-        if fastest <= 0.0:
-            return settings.max_step
-        return min(settings.alpha * self.domain.cell_size / fastest, settings.max_step)
+    def stable_step(self, settings: Settings, inflows: tuple[PointInflow, ...] = ()) -> float:
+        """The step simulate's time loop takes next (kernels.stable_step and inflow_step)."""
+        params = self.parameters(Losses(), settings)
+        return min(kernels.stable_step(self.row_max_wave, params),
+                   kernels.inflow_step(inflow_arrays(inflows), params))
 
     def step(self, t: float, dt: float, rain: float, losses: Losses,
              inflows: tuple[PointInflow, ...], settings: Settings) -> None:

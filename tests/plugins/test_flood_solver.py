@@ -243,7 +243,7 @@ def test_the_compiled_time_loop_takes_the_same_steps_as_stepping_from_python():
     state, t, stops = FlowState(domain, None), 0.0, np.append(storm.change_times(), duration)
     while t < duration:
         stop = stops[np.searchsorted(stops, t, side="right")]
-        dt = min(state.stable_step(settings), stop - t)
+        dt = min(state.stable_step(settings, inflows), stop - t)
         landing = stop - (t + dt) < 1e-9 * max(stop, 1.0)
         dt = stop - t if landing else dt
         state.step(t, dt, storm.rate_at(t), losses, inflows, settings)
