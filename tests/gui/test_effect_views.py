@@ -8,11 +8,17 @@ import shapely
 from matplotlib import colormaps
 from PySide6.QtCore import QSettings
 
-from tests.gui.test_proposals_effect import BUILDINGS, CRS, FLOOD, POND, compute_effect
+from tests.gui.test_proposals_effect import (  # noqa: F401 (buildings_scene: a fixture)
+    BUILDINGS,
+    CRS,
+    FLOOD,
+    POND,
+    buildings_scene,
+    compute_effect,
+)
 from twin.core import Scene
 from twin.core.data import SurfaceKind
 from twin.core.proposals import Measure, ProposalSet
-from twin.core.quarter import Quarter
 from twin.io import read_layer, read_quarters
 from twin.qt.main_window import MainWindow
 from twin.qt.session import ProjectSession
@@ -59,14 +65,8 @@ def colour_from_above(window, point) -> np.ndarray:
 
 
 @pytest.fixture
-def energy_window(qtbot, tmp_path, reference):
-    buildings = read_layer(reference / BUILDINGS, name="buildings")
-    scene = Scene()
-    west, south, east, north = shapely.GeometryCollection(
-        [footprint for footprint in buildings.data.footprints if footprint is not None]).bounds
-    scene.set_quarters([Quarter("Stadtteil", shapely.box(west - 200, south - 200, east + 200, north + 200))])
-    scene.add_layer(buildings)
-    return open_window(qtbot, tmp_path, scene, "Stadtteil")
+def energy_window(qtbot, tmp_path, buildings_scene):  # noqa: F811 (the fixture imported above)
+    return open_window(qtbot, tmp_path, buildings_scene, "Stadtteil")
 
 
 def test_a_new_building_takes_its_energy_change_colour_and_a_demolished_one_shows_its_loss(

@@ -15,6 +15,7 @@ import shapely
 from plugins.flood import analysis, rerun
 from plugins.flood.simulation import FloodSimulation
 from tests.plugins.test_flood_plugin import X0, Y1, scene_inputs
+from tests.plugins.test_flood_rerun import one_solver_thread  # noqa: F401 (an autouse fixture)
 from twin.cli import EXIT_OK, main
 from twin.core import Scene
 from twin.core.proposals import Measure, ProposalSet
@@ -29,15 +30,6 @@ STORM = {"duration_min": 30.0, "rain": "block", "block_depth_mm": 60.0, "rain_du
 POND = Measure("pond", "retention_area", "Pond", shapely.box(X0 + 60, Y1 - 60, X0 + 76, Y1 - 40), {"depth_m": 0.5})
 MOVED = replace(POND, geometry=shapely.box(X0 + 60, Y1 - 80, X0 + 76, Y1 - 60))
 NOT_DERIVED = ("max_velocity_m_s", "time_steps", "solver_seconds", "volumes_rain_m3", "mass_balance_relative_error")
-
-
-@pytest.fixture(autouse=True)
-def one_solver_thread():
-    """These grids are tiny: on a busy machine numba's threads only wait for each other."""
-    threads = numba.get_num_threads()
-    numba.set_num_threads(1)
-    yield
-    numba.set_num_threads(threads)
 
 
 def with_measures(*measures: Measure) -> ProposalSet:
