@@ -21,6 +21,7 @@ from twin.sim.proposal_inputs import new_building_height
 
 pytestmark = pytest.mark.gui
 energy_window = test_effect_views.energy_window  # its window on the test's buildings, as a fixture here
+buildings_scene = test_effect_views.buildings_scene  # the fixture that window builds on
 
 
 def click_from_above(qtbot, window, point) -> None:
